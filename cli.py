@@ -1,0 +1,69 @@
+"""The ``dispatch`` command line: thin; parses arguments and calls library functions.
+
+This is the only module that prints or reads the command line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from solvers.errors import EngineError
+
+app = typer.Typer(
+    help="Delivery and pickup-point dispatch engine for community O2O commerce.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _fail(error: EngineError) -> typer.Exit:
+    """Print an engine error as one clear line and return the exit to raise."""
+    err_console.print(f"[bold red]error:[/bold red] {error}")
+    return typer.Exit(code=2)
+
+
+@app.callback()
+def main() -> None:
+    """Delivery and pickup-point dispatch engine for community O2O commerce."""
+
+
+@app.command()
+def demo(
+    seed: Annotated[int, typer.Option(help="Seed of the generated city.")] = 7,
+    blocks: Annotated[int, typer.Option(help="Blocks per side of the city.")] = 14,
+    map_path: Annotated[
+        Path, typer.Option("--map", help="Where to write the map PNG.", dir_okay=False)
+    ] = Path("demo-city.png"),
+) -> None:
+    """Generate a city, summarise it and write a map (no input files needed)."""
+    from scenarios.demo import city_demo
+
+    try:
+        with console.status("Generating the city and computing travel ..."):
+            report = city_demo(seed=seed, blocks=blocks)
+    except EngineError as error:
+        raise _fail(error) from error
+    for section in report.sections:
+        table = Table(title=section.title, title_justify="left", show_header=False)
+        table.add_column("what", style="cyan")
+        table.add_column("value")
+        for label, value in section.rows:
+            table.add_row(label, value)
+        console.print(table)
+    timing = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in report.timings_s.items())
+    console.print(f"[dim]timings: {timing}[/dim]")
+    map_path.parent.mkdir(parents=True, exist_ok=True)
+    report.figure.savefig(map_path)
+    console.print(f"map written to [bold]{map_path}[/bold]")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
