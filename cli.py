@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from scenarios.demo import city_demo
 from solvers.errors import EngineError
 
 app = typer.Typer(
@@ -44,8 +45,6 @@ def demo(
     ] = Path("demo-city.png"),
 ) -> None:
     """Generate a city, summarise it and write a map (no input files needed)."""
-    from scenarios.demo import city_demo
-
     try:
         with console.status("Generating the city and computing travel ..."):
             report = city_demo(seed=seed, blocks=blocks)

@@ -70,7 +70,7 @@ def plot_city(
         title: figure title.
         size_in: figure width and height, inches.
     """
-    fig = Figure(figsize=(size_in, size_in), dpi=110)
+    fig = Figure(figsize=(size_in * 1.25, size_in), dpi=110)
     ax = fig.add_subplot(1, 1, 1)
     x, y = network.frame.forward(network.node_lon, network.node_lat)
     segs = np.stack(
@@ -128,6 +128,6 @@ def plot_city(
     ax.set_ylabel("north of centre, m")
     if title:
         ax.set_title(title)
-    ax.legend(loc="upper right", fontsize=7, framealpha=0.85)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     fig.tight_layout()
     return fig

@@ -1,0 +1,55 @@
+"""The demo: library report and the ``dispatch demo`` command end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from cli import app
+from scenarios.demo import city_demo
+
+
+def test_city_demo_report_is_deterministic_and_consistent() -> None:
+    first = city_demo(seed=3, blocks=6)
+    second = city_demo(seed=3, blocks=6)
+    assert [s.rows for s in first.sections] == [s.rows for s in second.sections]
+    rows = {label: value for s in first.sections for label, value in s.rows}
+    city = first.city
+    households = sum(b.households for b in city.buildings)
+    assert rows["buildings / households"] == f"{len(city.buildings):,} / {households:,}"
+    assert rows["street nodes / directed segments"] == (
+        f"{city.network.node_count:,} / {city.network.edge_count:,}"
+    )
+    assert rows["micro-warehouses"] == str(len(city.micro_warehouses))
+    assert set(first.timings_s) == {
+        "generate city",
+        "routable graphs",
+        "e-bike matrix",
+        "pickup coverage",
+        "isochrone",
+        "map",
+    }
+
+
+def test_different_seeds_give_different_cities() -> None:
+    a = city_demo(seed=1, blocks=5).city
+    b = city_demo(seed=2, blocks=5).city
+    assert [x.lonlat for x in a.buildings] != [x.lonlat for x in b.buildings]
+
+
+def test_dispatch_demo_writes_a_map(tmp_path: Path) -> None:
+    out = tmp_path / "maps" / "city.png"
+    result = CliRunner().invoke(app, ["demo", "--seed", "5", "--blocks", "6", "--map", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "households within a 5-min walk" in result.output
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert out.stat().st_size > 20_000
+
+
+def test_dispatch_demo_rejects_a_bad_city_with_one_clear_line() -> None:
+    result = CliRunner().invoke(app, ["demo", "--blocks", "0"])
+    assert result.exit_code == 2
+    assert "error:" in result.output
+    assert "blocks" in result.output
+    assert "Traceback" not in result.output
