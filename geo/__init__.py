@@ -6,6 +6,12 @@ from geo.areas import isochrone as isochrone
 from geo.citygen import City as City
 from geo.citygen import CitySpec as CitySpec
 from geo.citygen import generate_city as generate_city
+from geo.coords import bd09_to_gcj02 as bd09_to_gcj02
+from geo.coords import bd09_to_wgs84 as bd09_to_wgs84
+from geo.coords import gcj02_to_bd09 as gcj02_to_bd09
+from geo.coords import gcj02_to_wgs84 as gcj02_to_wgs84
+from geo.coords import wgs84_to_bd09 as wgs84_to_bd09
+from geo.coords import wgs84_to_gcj02 as wgs84_to_gcj02
 from geo.matrix import TravelMatrix as TravelMatrix
 from geo.matrix import road_matrix as road_matrix
 from geo.matrix import straight_line_matrix as straight_line_matrix

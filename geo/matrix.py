@@ -25,16 +25,15 @@ identical point (same lon/lat) is 0 m and 0 s.
 Computation.  Once per routable graph, nodes that only continue a street (shape points:
 one way in and one other way out, or exactly two neighbours both ways) are folded into
 chains between the remaining nodes, and dead ends of two-way streets are left out
-(terminals there move to the street's other end); on real OSM data this removes most
-nodes (Beijing walk graph: 1,124 nodes -> 423, 87 of them dead ends left out).  Each
-distinct origin snap becomes a
-terminal node with out-edges to the ends of its chain (and of the reverse chain), every
-distinct destination snap a terminal node with in-edges; one multi-source Dijkstra runs
-from the terminals of the smaller side (on the transposed graph when that is the
-destinations), so the cost is one single-source Dijkstra per distinct point on the
-contracted graph.  Points on one street also get the direct way along it.  The result
-equals the model above exactly (tests compare it with networkx on the explicit graph
-where every point is inserted as a node).
+(terminals there move to the street's other end).  On real OSM data this removes most
+nodes: the Beijing walk graph keeps 423 of 1,124, and 87 of those are dead ends left
+out.  Each distinct origin snap becomes a terminal node with out-edges to the ends of
+its chain (and of the reverse chain), each distinct destination snap a terminal node
+with in-edges; one multi-source Dijkstra runs from the terminals of the smaller side (on
+the transposed graph when that is the destinations), so the cost is one single-source
+Dijkstra per distinct point on the contracted graph.  Points on one street also get the
+direct way along it.  The result equals the model above exactly: tests compare it with
+networkx on the explicit graph where every point is inserted as a node.
 """
 
 from __future__ import annotations
