@@ -1,4 +1,10 @@
-"""Package."""
+"""Where things are and how long it takes to get between them.
+
+Places, travel profiles, WGS-84/GCJ-02/BD-09 conversions, local metric frames, road
+networks from OpenStreetMap or a procedural city, travel matrices (straight line or
+road network via scipy's csgraph, cached on disk), isochrones, pickup-point coverage
+and nearest-place lookups.  Coordinates are WGS-84 (lon, lat) degrees throughout.
+"""
 
 from geo.areas import NearestIndex as NearestIndex
 from geo.areas import buildings_covered as buildings_covered
