@@ -225,7 +225,7 @@ class RoutableGraph:
 
     @cached_property
     def _segment_tree(self) -> shapely.STRtree:
-        # One line per undirected segment is enough for "nearest"; directed twins share it.
+        # One line per directed edge; twins coincide, and the lowest edge index wins ties.
         lines = shapely.linestrings(
             np.stack(
                 [
