@@ -1,0 +1,208 @@
+"""Pure-Python evaluation of one route: times, loads, distance and broken constraints.
+
+A forward pass from the vehicle's departure: arrive, wait for the next window that is
+still open (or start late, up to the stop's ``max_lateness_s``, past its last window),
+serve, leave.  It needs nothing but the problem, so the checker, the solution builder
+and the unassigned-task diagnosis all use it, and none of them depends on OR-Tools.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from solvers.problem import RoutingProblem, Stop, Task, Vehicle
+from solvers.solution import RouteStop, StopKind
+
+EPS = 1e-6
+
+Visit = tuple[str, int]  # (task id, stop index: pickups 0..k-1, delivery k)
+
+
+@dataclass(frozen=True, slots=True)
+class Breach:
+    """A constraint a route breaks: ``kind`` is an UnassignedReason value or a checker kind."""
+
+    kind: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class RouteEvaluation:
+    """What driving a visit sequence means: stops with times and loads, totals, breaches."""
+
+    stops: tuple[RouteStop, ...]
+    start_s: float
+    end_s: float
+    distance_m: float
+    lateness_cost: float
+    breaches: tuple[Breach, ...]
+
+    @property
+    def duration_s(self) -> float:
+        """From leaving the start to the end of the route."""
+        return self.end_s - self.start_s
+
+    @property
+    def feasible(self) -> bool:
+        """Whether no constraint is broken."""
+        return not self.breaches
+
+
+def service_start(stop: Stop, arrival_s: float) -> tuple[float, float]:
+    """(start of service, lateness) for an arrival: wait for the next open window.
+
+    Past the last window, service starts on arrival and the lateness is how far past.
+    """
+    for window in stop.windows:
+        if arrival_s <= window.end_s:
+            return max(arrival_s, window.start_s), 0.0
+    return arrival_s, arrival_s - stop.windows[-1].end_s
+
+
+def initial_load(problem: RoutingProblem, vehicle: Vehicle) -> list[float]:
+    """Load on board when the route starts: the demand of the vehicle's on-board tasks."""
+    load = [0.0] * len(vehicle.capacity)
+    lock = problem.lock_of(vehicle.id)
+    if lock is not None:
+        for tid in lock.on_board:
+            for k, d in enumerate(problem.task(tid).demand):
+                load[k] += d
+    return load
+
+
+def evaluate_route(
+    problem: RoutingProblem,
+    vehicle: Vehicle,
+    visits: Sequence[Visit],
+    start_s: float | None = None,
+) -> RouteEvaluation:
+    """Drive ``visits`` with ``vehicle`` leaving its start at ``start_s`` (default: shift start).
+
+    Checks the vehicle's own constraints along the way: windows (with lateness
+    allowance), capacity, skills, max ride time, shift end, max duration and distance.
+    Structural rules across routes (each task once, all stops on one vehicle, pickups
+    before the delivery) are the checker's.
+    """
+    mats = problem.matrices[vehicle.profile]
+    dist, dur = mats.distance_m, mats.duration_s
+    t = vehicle.shift.start_s if start_s is None else start_s
+    breaches: list[Breach] = []
+    if t < vehicle.shift.start_s - EPS:
+        breaches.append(
+            Breach(
+                "shift",
+                f"leaves at {t:g} s, before the shift starts at {vehicle.shift.start_s:g} s",
+            )
+        )
+    load = initial_load(problem, vehicle)
+    lock = problem.lock_of(vehicle.id)
+    first_pickup_s: dict[str, float] = dict(lock.picked_up_at_s) if lock is not None else {}
+    location = vehicle.start
+    distance = 0.0
+    lateness_cost = 0.0
+    stops: list[RouteStop] = []
+    for task_id, index in visits:
+        task: Task = problem.task(task_id)
+        stop = task.stops[index]
+        is_delivery = index == len(task.pickups)
+        arrival = t + float(dur[location, stop.location])
+        distance += float(dist[location, stop.location])
+        start, late = service_start(stop, arrival)
+        if late > stop.max_lateness_s + EPS:
+            breaches.append(
+                Breach(
+                    "time_window",
+                    f"task {task_id!r} stop {index}: service starts at {start:g} s, "
+                    f"{late:g} s after its last window (allowed {stop.max_lateness_s:g} s)",
+                )
+            )
+        lateness_cost += late * stop.lateness_cost_per_s
+        if not task.skills <= vehicle.skills:
+            missing = ", ".join(sorted(task.skills - vehicle.skills))
+            breaches.append(Breach("skill", f"task {task_id!r} needs {missing}"))
+        if is_delivery:
+            for k, d in enumerate(task.demand):
+                load[k] -= d
+            began = first_pickup_s.get(task_id)
+            if (
+                task.max_ride_s is not None
+                and began is not None
+                and start - began > task.max_ride_s + EPS
+            ):
+                breaches.append(
+                    Breach(
+                        "ride_time",
+                        f"task {task_id!r}: {start - began:g} s from first pickup to delivery, "
+                        f"max {task.max_ride_s:g} s",
+                    )
+                )
+        else:
+            first_pickup_s.setdefault(task_id, start)
+            for k, d in enumerate(task.pickup_demand(index)):
+                load[k] += d
+        for k, value in enumerate(load):
+            if value > vehicle.capacity[k] + EPS:
+                breaches.append(
+                    Breach(
+                        "capacity",
+                        f"after task {task_id!r} stop {index}: load[{k}] {value:g} > "
+                        f"capacity {vehicle.capacity[k]:g}",
+                    )
+                )
+        t = start + stop.service_s
+        stops.append(
+            RouteStop(
+                task_id=task_id,
+                stop_index=index,
+                kind=StopKind.DELIVERY if is_delivery else StopKind.PICKUP,
+                location=stop.location,
+                arrival_s=arrival,
+                start_s=start,
+                departure_s=t,
+                load=tuple(load),
+                lateness_s=late,
+            )
+        )
+        location = stop.location
+    if vehicle.end is not None and stops:
+        t += float(dur[location, vehicle.end])
+        distance += float(dist[location, vehicle.end])
+    begin = vehicle.shift.start_s if start_s is None else start_s
+    end = t if stops else begin
+    if end > vehicle.shift.end_s + EPS:
+        breaches.append(
+            Breach(
+                "shift",
+                f"route ends at {end:g} s, after the shift ends at {vehicle.shift.end_s:g} s",
+            )
+        )
+    if vehicle.max_duration_s is not None and end - begin > vehicle.max_duration_s + EPS:
+        breaches.append(
+            Breach(
+                "max_duration", f"route lasts {end - begin:g} s, max {vehicle.max_duration_s:g} s"
+            )
+        )
+    if vehicle.max_distance_m is not None and distance > vehicle.max_distance_m + EPS:
+        breaches.append(
+            Breach("max_distance", f"route covers {distance:g} m, max {vehicle.max_distance_m:g} m")
+        )
+    return RouteEvaluation(
+        stops=tuple(stops),
+        start_s=begin,
+        end_s=end,
+        distance_m=distance,
+        lateness_cost=lateness_cost,
+        breaches=tuple(breaches),
+    )
+
+
+def route_cost(vehicle: Vehicle, evaluation: RouteEvaluation) -> tuple[float, float, float]:
+    """(fixed, distance, time) cost of a route; an empty route costs nothing."""
+    if not evaluation.stops:
+        return 0.0, 0.0, 0.0
+    return (
+        vehicle.fixed_cost,
+        vehicle.cost_per_km * evaluation.distance_m / 1000.0,
+        vehicle.cost_per_hour * evaluation.duration_s / 3600.0,
+    )

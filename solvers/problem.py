@@ -1,0 +1,437 @@
+"""The routing problem: solver-neutral, read-only, validated at construction.
+
+Locations are integer indices into the problem's travel matrices (one pair of matrices
+per travel profile); tasks, vehicles and stops carry string ids.  Units: seconds since
+the plan's epoch (``*_s``), metres (``*_m``), money in the caller's currency units.
+
+A task is one order: one or more pickup stops and exactly one delivery stop, all served
+by one vehicle or none, every pickup before the delivery.  Every constructor raises
+:class:`solvers.errors.InvalidInputError` naming the task, vehicle or field and the rule.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import numpy.typing as npt
+
+from solvers.errors import InvalidInputError
+
+FloatArray = npt.NDArray[np.float64]
+INFINITE_S = math.inf
+
+
+def _finite(owner: str, name: str, value: float, *, minimum: float | None = 0.0) -> None:
+    if not (isinstance(value, int | float) and math.isfinite(value)):
+        raise InvalidInputError(f"{owner}: {name}", f"must be a finite number, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise InvalidInputError(f"{owner}: {name}", f"must be >= {minimum:g}, got {value!r}")
+
+
+def _optional_limit(owner: str, name: str, value: float | None) -> None:
+    if value is not None and not (
+        isinstance(value, int | float) and value > 0 and not math.isnan(value)
+    ):
+        raise InvalidInputError(f"{owner}: {name}", f"must be > 0 or None, got {value!r}")
+
+
+def _id(owner: str, value: str) -> None:
+    if not isinstance(value, str) or not value or value.strip() != value:
+        raise InvalidInputError(
+            owner, f"id must be a non-empty string without spaces around it, got {value!r}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    """Service may start in ``[start_s, end_s]``; arriving earlier means waiting."""
+
+    start_s: float
+    end_s: float
+
+    def __post_init__(self) -> None:
+        _finite("TimeWindow", "start_s", self.start_s, minimum=None)
+        if not (isinstance(self.end_s, int | float) and not math.isnan(self.end_s)):
+            raise InvalidInputError("TimeWindow: end_s", f"must be a number, got {self.end_s!r}")
+        if self.start_s > self.end_s:
+            raise InvalidInputError(
+                "TimeWindow", f"start_s must be <= end_s, got {self.start_s!r} > {self.end_s!r}"
+            )
+
+    def contains(self, time_s: float) -> bool:
+        """Whether service may start at ``time_s``."""
+        return self.start_s <= time_s <= self.end_s
+
+
+ANY_TIME = (TimeWindow(0.0, INFINITE_S),)
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """A visit: where, for how long, and when service may start.
+
+    Attributes:
+        location: index into the travel matrices.
+        service_s: time spent at the stop, seconds (>= 0).
+        windows: sorted, disjoint windows for the start of service.
+        max_lateness_s: soft windows: service may start up to this many seconds after
+            the end of the last window that fits (0 = hard windows).
+        lateness_cost_per_s: cost per second of lateness (>= 0).
+    """
+
+    location: int
+    service_s: float = 0.0
+    windows: tuple[TimeWindow, ...] = ANY_TIME
+    max_lateness_s: float = 0.0
+    lateness_cost_per_s: float = 0.0
+
+    def validate(self, owner: str) -> None:
+        """Check the stop's rules, naming ``owner`` in errors."""
+        if not isinstance(self.location, int | np.integer) or isinstance(self.location, bool):
+            raise InvalidInputError(
+                f"{owner}: location", f"must be an integer index, got {self.location!r}"
+            )
+        _finite(owner, "service_s", self.service_s)
+        _finite(owner, "max_lateness_s", self.max_lateness_s)
+        _finite(owner, "lateness_cost_per_s", self.lateness_cost_per_s)
+        object.__setattr__(self, "windows", tuple(self.windows))
+        if not self.windows:
+            raise InvalidInputError(f"{owner}: windows", "must have at least one time window")
+        for before, after in zip(self.windows, self.windows[1:], strict=False):
+            if after.start_s <= before.end_s:
+                raise InvalidInputError(f"{owner}: windows", "must be sorted and disjoint")
+
+    @property
+    def earliest_s(self) -> float:
+        """Start of the first window."""
+        return self.windows[0].start_s
+
+    @property
+    def latest_s(self) -> float:
+        """Latest allowed start of service, lateness included."""
+        return self.windows[-1].end_s + self.max_lateness_s
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One order to serve: pickups first, then the delivery, all on one vehicle or none.
+
+    Attributes:
+        id: task id.
+        pickups: one or more pickup stops (a micro-warehouse order has one).
+        delivery: the delivery stop.
+        demand: load picked up over all pickups and dropped at the delivery, one value
+            per capacity dimension (>= 0); split evenly over the pickups unless
+            ``pickup_demands`` gives each pickup's share.
+        pickup_demands: optional per-pickup demand vectors summing to ``demand``.
+        skills: skills the vehicle must have.
+        max_ride_s: longest time from the start of the first pickup's service to the
+            start of the delivery's service, seconds; None = no limit.
+        drop_penalty: cost of leaving the task unassigned; None = required (the solver
+            still reports it unassigned, with a reason, when no vehicle can take it).
+        priority: higher is more important (ties the penalty scale for dispatch).
+    """
+
+    id: str
+    pickups: tuple[Stop, ...]
+    delivery: Stop
+    demand: tuple[float, ...] = ()
+    pickup_demands: tuple[tuple[float, ...], ...] | None = None
+    skills: frozenset[str] = frozenset()
+    max_ride_s: float | None = None
+    drop_penalty: float | None = None
+    priority: int = 0
+
+    def __post_init__(self) -> None:
+        _id("Task", self.id)
+        owner = f"Task {self.id!r}"
+        object.__setattr__(self, "pickups", tuple(self.pickups))
+        object.__setattr__(self, "demand", tuple(float(d) for d in self.demand))
+        object.__setattr__(self, "skills", frozenset(self.skills))
+        for i, stop in enumerate(self.pickups):
+            stop.validate(f"{owner} pickup {i}")
+        self.delivery.validate(f"{owner} delivery")
+        for k, d in enumerate(self.demand):
+            if not (math.isfinite(d) and d >= 0):
+                raise InvalidInputError(
+                    f"{owner}: demand[{k}]", f"must be a finite number >= 0, got {d!r}"
+                )
+        if self.pickup_demands is not None:
+            parts = tuple(tuple(float(x) for x in p) for p in self.pickup_demands)
+            object.__setattr__(self, "pickup_demands", parts)
+            if len(parts) != len(self.pickups):
+                raise InvalidInputError(
+                    f"{owner}: pickup_demands", "must have one vector per pickup"
+                )
+            for i, part in enumerate(parts):
+                if len(part) != len(self.demand) or any(
+                    not (math.isfinite(x) and x >= 0) for x in part
+                ):
+                    raise InvalidInputError(
+                        f"{owner}: pickup_demands[{i}]",
+                        f"must be {len(self.demand)} finite numbers >= 0",
+                    )
+            for k, d in enumerate(self.demand):
+                if not math.isclose(sum(p[k] for p in parts), d, rel_tol=1e-9, abs_tol=1e-9):
+                    raise InvalidInputError(
+                        f"{owner}: pickup_demands", f"must sum to demand[{k}] = {d}"
+                    )
+        _optional_limit(owner, "max_ride_s", self.max_ride_s)
+        if self.drop_penalty is not None:
+            _finite(owner, "drop_penalty", self.drop_penalty)
+
+    @property
+    def required(self) -> bool:
+        """Whether the task has no drop penalty (it must be served if at all possible)."""
+        return self.drop_penalty is None
+
+    @property
+    def stops(self) -> tuple[Stop, ...]:
+        """Pickups then the delivery."""
+        return (*self.pickups, self.delivery)
+
+    def pickup_demand(self, i: int) -> tuple[float, ...]:
+        """Load picked up at pickup ``i``, one value per dimension."""
+        if self.pickup_demands is not None:
+            return self.pickup_demands[i]
+        return tuple(d / len(self.pickups) for d in self.demand)
+
+
+@dataclass(frozen=True, slots=True)
+class Vehicle:
+    """A courier or van.
+
+    Attributes:
+        id: vehicle id.
+        start: start location index.
+        end: end location index, or None for an open route (e-bike couriers do not return).
+        shift: the vehicle may leave its start at ``shift.start_s`` and must finish its
+            last stop (or reach ``end``) by ``shift.end_s``.
+        capacity: one value per capacity dimension (weight, volume, cold boxes...).
+        profile: name of the travel matrices it uses.
+        fixed_cost: cost of using the vehicle at all.
+        cost_per_km, cost_per_hour: cost of distance driven and of the route's duration
+            (from leaving the start to the end of the route, waiting included).
+        skills: what it can do.
+        max_duration_s, max_distance_m: route limits; None = none.
+    """
+
+    id: str
+    start: int
+    end: int | None = None
+    shift: TimeWindow = TimeWindow(0.0, INFINITE_S)
+    capacity: tuple[float, ...] = ()
+    profile: str = "default"
+    fixed_cost: float = 0.0
+    cost_per_km: float = 1.0
+    cost_per_hour: float = 0.0
+    skills: frozenset[str] = frozenset()
+    max_duration_s: float | None = None
+    max_distance_m: float | None = None
+
+    def __post_init__(self) -> None:
+        _id("Vehicle", self.id)
+        owner = f"Vehicle {self.id!r}"
+        object.__setattr__(self, "capacity", tuple(float(c) for c in self.capacity))
+        object.__setattr__(self, "skills", frozenset(self.skills))
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if value is not None and (
+                not isinstance(value, int | np.integer) or isinstance(value, bool)
+            ):
+                raise InvalidInputError(
+                    f"{owner}: {name}", f"must be an integer index, got {value!r}"
+                )
+        for k, c in enumerate(self.capacity):
+            if not (math.isfinite(c) and c >= 0):
+                raise InvalidInputError(
+                    f"{owner}: capacity[{k}]", f"must be a finite number >= 0, got {c!r}"
+                )
+        for name in ("fixed_cost", "cost_per_km", "cost_per_hour"):
+            _finite(owner, name, getattr(self, name))
+        _optional_limit(owner, "max_duration_s", self.max_duration_s)
+        _optional_limit(owner, "max_distance_m", self.max_distance_m)
+        if not math.isfinite(self.shift.start_s):
+            raise InvalidInputError(f"{owner}: shift", "must start at a finite time")
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleLock:
+    """What live re-planning must keep for one vehicle.
+
+    Attributes:
+        vehicle_id: the vehicle.
+        fixed_prefix: (task id, stop index) pairs the vehicle visits first, in this order
+            (stop index 0..len(pickups)-1 for pickups, len(pickups) for the delivery).
+        on_board: tasks whose pickups are all done: only their delivery remains, it must
+            be on this vehicle, and their load is on board at the start.
+        picked_up_at_s: for on-board tasks, when the first pickup started (for ride time).
+    """
+
+    vehicle_id: str
+    fixed_prefix: tuple[tuple[str, int], ...] = ()
+    on_board: tuple[str, ...] = ()
+    picked_up_at_s: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TravelMatrices:
+    """Distances (metres) and durations (seconds) between every pair of locations."""
+
+    distance_m: FloatArray
+    duration_s: FloatArray
+
+    def __post_init__(self) -> None:
+        for name in ("distance_m", "duration_s"):
+            arr = np.array(getattr(self, name), dtype=np.float64)
+            if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
+                raise InvalidInputError(
+                    f"TravelMatrices.{name}", f"must be a square 2-D matrix, got shape {arr.shape}"
+                )
+            if not np.isfinite(arr).all():
+                raise InvalidInputError(
+                    f"TravelMatrices.{name}", "must not contain NaN or infinite values"
+                )
+            if (arr < 0).any():
+                raise InvalidInputError(
+                    f"TravelMatrices.{name}", "must not contain negative values"
+                )
+            arr.setflags(write=False)
+            object.__setattr__(self, name, arr)
+        if self.distance_m.shape != self.duration_s.shape:
+            raise InvalidInputError(
+                "TravelMatrices.duration_s", "must have the shape of distance_m"
+            )
+
+    @property
+    def size(self) -> int:
+        """Number of locations."""
+        return int(self.distance_m.shape[0])
+
+
+@dataclass(frozen=True)
+class RoutingProblem:
+    """Vehicles, tasks, travel matrices per profile, and locks.
+
+    Raises:
+        InvalidInputError: duplicate ids, an unknown profile, a location index outside
+            the matrices, a demand vector whose length differs from the capacity
+            vectors, a lock naming an unknown vehicle or task, or a pin to an unknown
+            vehicle.
+    """
+
+    vehicles: tuple[Vehicle, ...]
+    tasks: tuple[Task, ...]
+    matrices: Mapping[str, TravelMatrices]
+    locks: tuple[VehicleLock, ...] = ()
+    pinned: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "vehicles", tuple(self.vehicles))
+        object.__setattr__(self, "tasks", tuple(self.tasks))
+        object.__setattr__(self, "locks", tuple(self.locks))
+        object.__setattr__(self, "matrices", dict(self.matrices))
+        object.__setattr__(self, "pinned", dict(self.pinned))
+        if not self.matrices:
+            raise InvalidInputError("RoutingProblem.matrices", "must have at least one profile")
+        sizes = {m.size for m in self.matrices.values()}
+        if len(sizes) != 1:
+            raise InvalidInputError(
+                "RoutingProblem.matrices", "every profile's matrices must cover the same locations"
+            )
+        n = sizes.pop()
+        dims = {len(v.capacity) for v in self.vehicles} | {len(t.demand) for t in self.tasks}
+        if len(dims) > 1:
+            raise InvalidInputError(
+                "RoutingProblem",
+                f"capacity and demand vectors must have one length, got {sorted(dims)}",
+            )
+        seen: set[str] = set()
+        for v in self.vehicles:
+            if v.id in seen:
+                raise InvalidInputError(f"Vehicle {v.id!r}", "id must be unique")
+            seen.add(v.id)
+            if v.profile not in self.matrices:
+                raise InvalidInputError(
+                    f"Vehicle {v.id!r}: profile",
+                    f"must be one of {sorted(self.matrices)}, got {v.profile!r}",
+                )
+            for name in ("start", "end"):
+                loc = getattr(v, name)
+                if loc is not None and not 0 <= loc < n:
+                    raise InvalidInputError(
+                        f"Vehicle {v.id!r}: {name}", f"location {loc} is not in [0, {n})"
+                    )
+        task_ids: set[str] = set()
+        for t in self.tasks:
+            if t.id in task_ids:
+                raise InvalidInputError(f"Task {t.id!r}", "id must be unique")
+            task_ids.add(t.id)
+            for i, stop in enumerate(t.stops):
+                if not 0 <= stop.location < n:
+                    what = f"pickup {i}" if i < len(t.pickups) else "delivery"
+                    raise InvalidInputError(
+                        f"Task {t.id!r} {what}: location",
+                        f"location {stop.location} is not in [0, {n})",
+                    )
+        locked_vehicles: set[str] = set()
+        on_board: set[str] = set()
+        for lock in self.locks:
+            if lock.vehicle_id not in seen:
+                raise InvalidInputError(
+                    f"VehicleLock {lock.vehicle_id!r}", "names an unknown vehicle"
+                )
+            if lock.vehicle_id in locked_vehicles:
+                raise InvalidInputError(
+                    f"VehicleLock {lock.vehicle_id!r}", "a vehicle may have one lock"
+                )
+            locked_vehicles.add(lock.vehicle_id)
+            for tid in (*lock.on_board, *(t for t, _ in lock.fixed_prefix)):
+                if tid not in task_ids:
+                    raise InvalidInputError(
+                        f"VehicleLock {lock.vehicle_id!r}", f"names an unknown task {tid!r}"
+                    )
+            for tid in lock.on_board:
+                if tid in on_board:
+                    raise InvalidInputError(
+                        f"VehicleLock {lock.vehicle_id!r}", f"task {tid!r} is on board twice"
+                    )
+                on_board.add(tid)
+        for tid, vid in self.pinned.items():
+            if tid not in task_ids:
+                raise InvalidInputError(f"RoutingProblem.pinned[{tid!r}]", "names an unknown task")
+            if vid not in seen:
+                raise InvalidInputError(
+                    f"RoutingProblem.pinned[{tid!r}]", f"names an unknown vehicle {vid!r}"
+                )
+
+    @property
+    def dimensions(self) -> int:
+        """Number of capacity dimensions."""
+        if self.vehicles:
+            return len(self.vehicles[0].capacity)
+        return len(self.tasks[0].demand) if self.tasks else 0
+
+    def task(self, task_id: str) -> Task:
+        """The task with this id.  Raises KeyError when unknown."""
+        return self._task_index[task_id]
+
+    def vehicle(self, vehicle_id: str) -> Vehicle:
+        """The vehicle with this id.  Raises KeyError when unknown."""
+        return self._vehicle_index[vehicle_id]
+
+    def lock_of(self, vehicle_id: str) -> VehicleLock | None:
+        """The vehicle's lock, if it has one."""
+        return next((lock for lock in self.locks if lock.vehicle_id == vehicle_id), None)
+
+    @cached_property
+    def _task_index(self) -> dict[str, Task]:
+        return {t.id: t for t in self.tasks}
+
+    @cached_property
+    def _vehicle_index(self) -> dict[str, Vehicle]:
+        return {v.id: v for v in self.vehicles}

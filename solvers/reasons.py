@@ -1,0 +1,139 @@
+"""Why a task is unassigned: try it against every vehicle and route, without OR-Tools.
+
+First the task alone on each vehicle that may take it (a property of the task: too
+heavy, windows unreachable, ride time too short...), then every insertion into the
+routes as planned (the routes are full, too long, or it is not worth its penalty).
+The reason names the constraint that blocks it; the detail says by how much.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+from solvers.evaluate import Breach, Visit, evaluate_route, route_cost
+from solvers.problem import RoutingProblem, Task, Vehicle
+from solvers.solution import UnassignedReason, UnassignedTask
+
+# When several constraints block, the most fundamental one is reported.
+_PRIORITY = (
+    UnassignedReason.SKILL,
+    UnassignedReason.CAPACITY,
+    UnassignedReason.RIDE_TIME,
+    UnassignedReason.TIME_WINDOW,
+    UnassignedReason.SHIFT,
+    UnassignedReason.MAX_DURATION,
+    UnassignedReason.MAX_DISTANCE,
+)
+# Insertion attempts per task, at most: keeps diagnosis fast on big instances.
+_MAX_ATTEMPTS = 20_000
+
+
+def _first_breach(breaches: Sequence[Breach]) -> Breach:
+    kinds = {b.kind for b in breaches}
+    for reason in _PRIORITY:
+        if reason.value in kinds:
+            return next(b for b in breaches if b.kind == reason.value)
+    return breaches[0]
+
+
+def _own_visits(problem: RoutingProblem, task: Task) -> list[Visit]:
+    on_board = any(task.id in lock.on_board for lock in problem.locks)
+    first = len(task.pickups) if on_board else 0
+    return [(task.id, i) for i in range(first, len(task.pickups) + 1)]
+
+
+def _insertions(route: list[Visit], own: list[Visit]) -> list[list[Visit]]:
+    """Pickups as one block at position i, the delivery at any later position."""
+    *pickups, delivery = own
+    out: list[list[Visit]] = []
+    for i in range(len(route) + 1):
+        with_pickups = route[:i] + pickups + route[i:]
+        for j in range(i + len(pickups), len(with_pickups) + 1):
+            out.append([*with_pickups[:j], delivery, *with_pickups[j:]])
+    return out
+
+
+def _cost(vehicle: Vehicle, problem: RoutingProblem, visits: list[Visit], start_s: float) -> float:
+    ev = evaluate_route(problem, vehicle, visits, start_s)
+    return sum(route_cost(vehicle, ev)) + ev.lateness_cost
+
+
+def diagnose(
+    problem: RoutingProblem,
+    task: Task,
+    routes: Mapping[str, list[Visit]],
+    starts: Mapping[str, float],
+) -> UnassignedTask:
+    """The reason ``task`` is not served, given the routes as planned (vehicle id -> visits)."""
+    if not problem.vehicles:
+        return UnassignedTask(task.id, UnassignedReason.NO_VEHICLE, "the problem has no vehicle")
+    skilled = [v for v in problem.vehicles if task.skills <= v.skills]
+    if not skilled:
+        need = ", ".join(sorted(task.skills))
+        return UnassignedTask(task.id, UnassignedReason.SKILL, f"no vehicle has the skills {need}")
+    forced = next((lock.vehicle_id for lock in problem.locks if task.id in lock.on_board), None)
+    forced = forced or problem.pinned.get(task.id)
+    if forced is not None:
+        skilled = [v for v in skilled if v.id == forced]
+        if not skilled:
+            return UnassignedTask(
+                task.id,
+                UnassignedReason.PINNED,
+                f"pinned to {forced!r}, which lacks the skills it needs",
+            )
+    own = _own_visits(problem, task)
+    alone_blocks: list[Breach] = []
+    fits_alone = False
+    for v in skilled:
+        ev = evaluate_route(problem, v, own)
+        if ev.feasible:
+            fits_alone = True
+        else:
+            alone_blocks.append(_first_breach(ev.breaches))
+    if not fits_alone:
+        return _verdict(task, alone_blocks, "no vehicle can serve it even alone")
+    route_blocks: list[Breach] = []
+    best_extra: float | None = None
+    attempts = 0
+    for v in skilled:
+        route = list(routes.get(v.id, []))
+        start = starts.get(v.id, v.shift.start_s)
+        before = _cost(v, problem, route, start) if route else 0.0
+        for candidate in _insertions(route, own):
+            attempts += 1
+            if attempts > _MAX_ATTEMPTS:
+                break
+            ev = evaluate_route(problem, v, candidate, start)
+            if ev.feasible:
+                extra = sum(route_cost(v, ev)) + ev.lateness_cost - before
+                best_extra = extra if best_extra is None else min(best_extra, extra)
+            else:
+                route_blocks.append(_first_breach(ev.breaches))
+    if best_extra is None:
+        return _verdict(task, route_blocks, "no planned route has room for it")
+    if task.drop_penalty is not None and best_extra > task.drop_penalty:
+        return UnassignedTask(
+            task.id,
+            UnassignedReason.NOT_WORTH_PENALTY,
+            f"serving it costs at least {best_extra:.2f} more; "
+            f"its drop penalty is {task.drop_penalty:.2f}",
+        )
+    return UnassignedTask(
+        task.id,
+        UnassignedReason.SEARCH_LIMIT,
+        f"it fits at an extra cost of {best_extra:.2f}; the search stopped before inserting it "
+        "(raise the time limit)",
+    )
+
+
+def _verdict(task: Task, blocks: list[Breach], context: str) -> UnassignedTask:
+    counts = Counter(b.kind for b in blocks)
+    kind = max(counts, key=lambda k: (counts[k], -_rank(k)))
+    example = next(b for b in blocks if b.kind == kind)
+    return UnassignedTask(task.id, UnassignedReason(kind), f"{context}: {example.detail}")
+
+
+def _rank(kind: str) -> int:
+    values = [r.value for r in _PRIORITY]
+    return values.index(kind) if kind in values else len(values)

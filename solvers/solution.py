@@ -1,0 +1,147 @@
+"""What a solve returns: routes with times and loads, unassigned tasks with reasons, costs.
+
+Times are seconds on the problem's clock, distances metres, costs in the problem's money.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class StopKind(StrEnum):
+    """Whether a route stop picks up or delivers."""
+
+    PICKUP = "pickup"
+    DELIVERY = "delivery"
+
+
+class UnassignedReason(StrEnum):
+    """Why a task is not in any route; each names something an operator can change."""
+
+    CAPACITY = "capacity"  # no vehicle can carry it (or no route has room left)
+    TIME_WINDOW = "time_window"  # its windows cannot be met by travel from any vehicle
+    RIDE_TIME = "ride_time"  # pickups to delivery cannot fit in its max ride time
+    SKILL = "skill"  # no vehicle has the required skills
+    SHIFT = "shift"  # it only fits after the shifts end
+    MAX_DURATION = "max_duration"  # it would make every route too long (time)
+    MAX_DISTANCE = "max_distance"  # it would make every route too long (distance)
+    PINNED = "pinned"  # pinned to a vehicle that cannot take it
+    NOT_WORTH_PENALTY = "not_worth_penalty"  # it fits, but costs more than its drop penalty
+    SEARCH_LIMIT = "search_limit"  # it fits and is worth it: the search ran out of time
+    NO_VEHICLE = "no_vehicle"  # the problem has no vehicle
+
+
+@dataclass(frozen=True, slots=True)
+class RouteStop:
+    """One visit of a route.
+
+    Attributes:
+        task_id: the task served.
+        stop_index: which of the task's stops (pickups 0..k-1, the delivery k).
+        kind: pickup or delivery.
+        location: matrix index.
+        arrival_s: arrival time.
+        start_s: start of service (after any wait).
+        departure_s: end of service.
+        load: load on board after the stop, one value per capacity dimension.
+        lateness_s: how late service started past the stop's last window (soft windows).
+    """
+
+    task_id: str
+    stop_index: int
+    kind: StopKind
+    location: int
+    arrival_s: float
+    start_s: float
+    departure_s: float
+    load: tuple[float, ...]
+    lateness_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A vehicle's route.
+
+    Attributes:
+        vehicle_id: the vehicle.
+        start_s: departure from the start location.
+        stops: visits in order.
+        end_s: arrival at the end location, or the last departure for an open route.
+        distance_m: total distance driven.
+        duration_s: ``end_s - start_s``.
+    """
+
+    vehicle_id: str
+    start_s: float
+    stops: tuple[RouteStop, ...]
+    end_s: float
+    distance_m: float
+    duration_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class UnassignedTask:
+    """A task left out, with the reason code and a sentence for the operator."""
+
+    task_id: str
+    reason: UnassignedReason
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class CostBreakdown:
+    """The objective, term by term."""
+
+    fixed: float = 0.0
+    distance: float = 0.0
+    time: float = 0.0
+    lateness: float = 0.0
+    drop_penalty: float = 0.0
+
+    @property
+    def total(self) -> float:
+        """Sum of the terms."""
+        return self.fixed + self.distance + self.time + self.lateness + self.drop_penalty
+
+
+@dataclass(frozen=True, slots=True)
+class SolveStats:
+    """How the search went.
+
+    Attributes:
+        status: ``"solved"`` (a solution, time or solution limit reached), ``"empty"``
+            (nothing to route), or ``"no_solution"`` (every task unassigned).
+        solve_s: wall-clock seconds.
+        objective: the search's objective in its own integer units.
+        seed: the seed used.
+        workers: parallel searches run.
+        best_worker: which of them found the returned solution.
+    """
+
+    status: str
+    solve_s: float
+    objective: int
+    seed: int
+    workers: int
+    best_worker: int
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingSolution:
+    """Routes (vehicles with no stops omitted), unassigned tasks, cost and statistics."""
+
+    routes: tuple[Route, ...]
+    unassigned: tuple[UnassignedTask, ...]
+    cost: CostBreakdown
+    stats: SolveStats
+
+    @property
+    def distance_m(self) -> float:
+        """Total distance of all routes, metres."""
+        return sum(r.distance_m for r in self.routes)
+
+    @property
+    def vehicles_used(self) -> int:
+        """Number of non-empty routes."""
+        return len(self.routes)

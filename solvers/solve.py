@@ -1,0 +1,85 @@
+"""``solve(problem, params) -> RoutingSolution``: search with OR-Tools, then explain.
+
+The search (in :mod:`solvers.ortools`) returns visit sequences and departures; every
+time, load, distance and cost in the solution is then recomputed in exact float
+arithmetic by :mod:`solvers.evaluate`, and each unassigned task gets its reason from
+:mod:`solvers.reasons`.
+"""
+
+from __future__ import annotations
+
+import time
+
+from solvers.evaluate import Visit, evaluate_route, route_cost
+from solvers.ortools.search import run_search
+from solvers.params import SolveParams
+from solvers.problem import RoutingProblem
+from solvers.reasons import diagnose
+from solvers.solution import CostBreakdown, Route, RoutingSolution, SolveStats
+
+
+def solve(problem: RoutingProblem, params: SolveParams | None = None) -> RoutingSolution:
+    """Plan routes for ``problem``.
+
+    Returns routes (vehicles with no stops omitted), unassigned tasks with reasons, the
+    cost breakdown and statistics.  Infeasible tasks are a result, not an error.
+
+    Raises:
+        InvalidInputError: never for infeasibility; only a problem that was already
+            invalid (it is validated when built) or bad ``params``.
+    """
+    params = params or SolveParams()
+    started = time.perf_counter()
+    if not problem.tasks:
+        return RoutingSolution(
+            (), (), CostBreakdown(), SolveStats("empty", 0.0, 0, params.seed, 0, 0)
+        )
+    routes_visits: dict[str, list[Visit]] = {}
+    starts: dict[str, float] = {}
+    objective, best_worker, status = 0, 0, "no_solution"
+    if problem.vehicles:
+        best, _ = run_search(problem, params)
+        if best.found:
+            status, objective, best_worker = "solved", best.objective, best.worker
+            for vehicle, (found, departure) in zip(problem.vehicles, best.routes, strict=True):
+                if found:
+                    routes_visits[vehicle.id] = list(found)
+                    starts[vehicle.id] = departure / params.distance_scale
+    routes: list[Route] = []
+    fixed = distance = time_cost = lateness = 0.0
+    for vehicle in problem.vehicles:
+        visits = routes_visits.get(vehicle.id)
+        if not visits:
+            continue
+        ev = evaluate_route(problem, vehicle, visits, starts[vehicle.id])
+        routes.append(
+            Route(vehicle.id, ev.start_s, ev.stops, ev.end_s, ev.distance_m, ev.duration_s)
+        )
+        f, d, t = route_cost(vehicle, ev)
+        fixed, distance, time_cost, lateness = (
+            fixed + f,
+            distance + d,
+            time_cost + t,
+            lateness + ev.lateness_cost,
+        )
+    served = {tid for visits in routes_visits.values() for tid, _ in visits}
+    unassigned = tuple(
+        diagnose(problem, task, routes_visits, starts)
+        for task in problem.tasks
+        if task.id not in served
+    )
+    drop = sum(problem.task(u.task_id).drop_penalty or 0.0 for u in unassigned)
+    if not routes:
+        status = "no_solution"
+    cost = CostBreakdown(
+        fixed=fixed, distance=distance, time=time_cost, lateness=lateness, drop_penalty=drop
+    )
+    stats = SolveStats(
+        status=status,
+        solve_s=time.perf_counter() - started,
+        objective=objective,
+        seed=params.seed,
+        workers=params.workers,
+        best_worker=best_worker,
+    )
+    return RoutingSolution(tuple(routes), unassigned, cost, stats)
