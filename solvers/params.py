@@ -15,8 +15,10 @@ class SolveParams:
     Attributes:
         time_limit_s: wall-clock budget for the search, seconds (> 0).  The best
             solution found by then is returned.
-        seed: makes the search reproducible: the same problem, seed and
-            ``solution_limit`` give the same solution.  With only a time limit the
+        seed: selects which search configuration each worker runs (worker w runs
+            configuration (w + seed) mod the number of configurations).  OR-Tools'
+            routing search has no random seed of its own: the same problem, seed and
+            ``solution_limit`` give the same solution; with only a time limit the
             result can vary with machine load, as in every time-limited local search.
         workers: parallel searches (processes) with different strategies; the best wins.
             OR-Tools routing search is single-threaded, so 2 uses both cores here.
