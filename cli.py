@@ -5,6 +5,8 @@ This is the only module that prints or reads the command line.
 
 from __future__ import annotations
 
+import json
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +15,9 @@ from rich.console import Console
 from rich.table import Table
 
 from scenarios.demo import city_demo
+from scenarios.instances import read_instance, solution_json
+from solvers import SolveParams, check
+from solvers import solve as solve_problem
 from solvers.errors import EngineError
 
 app = typer.Typer(
@@ -62,6 +67,41 @@ def demo(
     map_path.parent.mkdir(parents=True, exist_ok=True)
     report.figure.savefig(map_path)
     console.print(f"map written to [bold]{map_path}[/bold]")
+
+
+@app.command()
+def solve(
+    instance: Annotated[
+        Path, typer.Argument(help="Benchmark instance file.", exists=True, dir_okay=False)
+    ],
+    *,
+    fmt: Annotated[str, typer.Option("--format", help="solomon, lilim or mpdptw.")],
+    out: Annotated[Path, typer.Option(help="Where to write the JSON result.", dir_okay=False)],
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Search seconds.")] = 10.0,
+    seed: Annotated[int, typer.Option(help="Search seed.")] = 0,
+    workers: Annotated[int, typer.Option(help="Parallel searches (processes).")] = 2,
+) -> None:
+    """Solve a public benchmark instance and write routes as JSON."""
+    try:
+        bench = read_instance(instance, fmt)
+        params = SolveParams(time_limit_s=time_limit, seed=seed, workers=workers)
+        with console.status(f"Solving {bench.name} for {time_limit:g} s ..."):
+            started = time.perf_counter()
+            solution = solve_problem(bench.problem, params)
+            solve_s = time.perf_counter() - started
+    except EngineError as error:
+        raise _fail(error) from error
+    report = check(bench.problem, solution)
+    result = solution_json(bench, solution, solve_s)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result) + "\n", encoding="utf-8")
+    verdict = "feasible" if report.ok else f"{len(report.violations)} violations"
+    console.print(
+        f"{bench.name}: {result['vehicles']} vehicles, distance {result['distance']:.2f}, "
+        f"{len(solution.unassigned)} unassigned, checker: {verdict}, {solve_s:.1f} s -> {out}"
+    )
+    for item in solution.unassigned[:10]:
+        console.print(f"  unassigned {item.task_id}: {item.reason} ({item.detail})")
 
 
 if __name__ == "__main__":  # pragma: no cover
