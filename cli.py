@@ -12,13 +12,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from scenarios.demo import city_demo
-from scenarios.instances import read_instance, solution_json
+from scenarios.instances import FORMATS, read_instance, solution_json
 from solvers import SolveParams, check
 from solvers import solve as solve_problem
-from solvers.errors import EngineError
+from solvers.errors import EngineError, InvalidInputError
 
 app = typer.Typer(
     help="Delivery and pickup-point dispatch engine for community O2O commerce.",
@@ -31,8 +32,12 @@ err_console = Console(stderr=True)
 
 
 def _fail(error: EngineError) -> typer.Exit:
-    """Print an engine error as one clear line and return the exit to raise."""
-    err_console.print(f"[bold red]error:[/bold red] {error}")
+    """Print an engine error as one clear line and return the exit to raise.
+
+    The message is printed as it is: not wrapped at the terminal width, and brackets in
+    it (paths, lists) are not taken for rich markup.
+    """
+    err_console.print(f"[bold red]error:[/bold red] {escape(str(error))}", soft_wrap=True)
     return typer.Exit(code=2)
 
 
@@ -71,20 +76,25 @@ def demo(
 
 @app.command()
 def solve(
-    instance: Annotated[
-        Path, typer.Argument(help="Benchmark instance file.", exists=True, dir_okay=False)
-    ],
+    instance: Annotated[Path, typer.Argument(help="Benchmark instance file.")],
     *,
-    fmt: Annotated[str, typer.Option("--format", help="solomon, lilim or mpdptw.")],
+    fmt: Annotated[
+        str,
+        typer.Option("--format", help=f"Instance format: {', '.join(FORMATS)}."),
+    ],
     out: Annotated[Path, typer.Option(help="Where to write the JSON result.", dir_okay=False)],
     time_limit: Annotated[float, typer.Option("--time-limit", help="Search seconds.")] = 10.0,
     seed: Annotated[int, typer.Option(help="Search seed.")] = 0,
     workers: Annotated[int, typer.Option(help="Parallel searches (processes).")] = 2,
 ) -> None:
-    """Solve a public benchmark instance and write routes as JSON."""
+    """Solve a public benchmark instance and write routes as JSON.
+
+    A bad format, a missing or malformed file or bad search settings print one error
+    line and exit with code 2.
+    """
     try:
-        bench = read_instance(instance, fmt)
         params = SolveParams(time_limit_s=time_limit, seed=seed, workers=workers)
+        bench = read_instance(instance, fmt)
         with console.status(f"Solving {bench.name} for {time_limit:g} s ..."):
             started = time.perf_counter()
             solution = solve_problem(bench.problem, params)
@@ -93,8 +103,12 @@ def solve(
         raise _fail(error) from error
     report = check(bench.problem, solution)
     result = solution_json(bench, solution, solve_s)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result) + "\n", encoding="utf-8")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result) + "\n", encoding="utf-8")
+    except OSError as error:
+        failure = InvalidInputError(str(out), f"must be a writable file ({error.strerror})")
+        raise _fail(failure) from error
     verdict = "feasible" if report.ok else f"{len(report.violations)} violations"
     console.print(
         f"{bench.name}: {result['vehicles']} vehicles, distance {result['distance']:.2f}, "

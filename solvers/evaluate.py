@@ -60,14 +60,18 @@ def service_start(stop: Stop, arrival_s: float) -> tuple[float, float]:
     return arrival_s, arrival_s - stop.windows[-1].end_s
 
 
-def initial_load(problem: RoutingProblem, vehicle: Vehicle) -> list[float]:
-    """Load on board when the route starts: the demand of the vehicle's on-board tasks."""
+def initial_load(
+    problem: RoutingProblem, vehicle: Vehicle, visits: Sequence[Visit] = ()
+) -> list[float]:
+    """Load on board when the route starts: the vehicle's on-board tasks and the tasks
+    on ``visits`` that have no pickup stop (loaded at the start)."""
     load = [0.0] * len(vehicle.capacity)
     lock = problem.lock_of(vehicle.id)
-    if lock is not None:
-        for tid in lock.on_board:
-            for k, d in enumerate(problem.task(tid).demand):
-                load[k] += d
+    loaded = set(lock.on_board) if lock is not None else set()
+    loaded |= {tid for tid, _ in visits if not problem.task(tid).pickups}
+    for tid in sorted(loaded):
+        for k, d in enumerate(problem.task(tid).demand):
+            load[k] += d
     return load
 
 
@@ -95,9 +99,19 @@ def evaluate_route(
                 f"leaves at {t:g} s, before the shift starts at {vehicle.shift.start_s:g} s",
             )
         )
-    load = initial_load(problem, vehicle)
+    load = initial_load(problem, vehicle, visits)
+    for k, value in enumerate(load):
+        if value > vehicle.capacity[k] + EPS:
+            breaches.append(
+                Breach(
+                    "capacity",
+                    f"at departure: load[{k}] {value:g} > capacity {vehicle.capacity[k]:g}",
+                )
+            )
     lock = problem.lock_of(vehicle.id)
     first_pickup_s: dict[str, float] = dict(lock.picked_up_at_s) if lock is not None else {}
+    # Tasks loaded at the start ride from the departure.
+    first_pickup_s.update({tid: t for tid, _ in visits if not problem.task(tid).pickups})
     location = vehicle.start
     distance = 0.0
     lateness_cost = 0.0

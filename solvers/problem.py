@@ -4,8 +4,10 @@ Locations are integer indices into the problem's travel matrices (one pair of ma
 per travel profile); tasks, vehicles and stops carry string ids.  Units: seconds since
 the plan's epoch (``*_s``), metres (``*_m``), money in the caller's currency units.
 
-A task is one order: one or more pickup stops and exactly one delivery stop, all served
-by one vehicle or none, every pickup before the delivery.  Every constructor raises
+A task is one order: pickup stops and exactly one delivery stop, all served by one
+vehicle or none, every pickup before the delivery.  A task with no pickup stop is loaded
+at the vehicle's start before it leaves (a van loaded at the warehouse, a VRP customer
+served from the depot).  Every constructor raises
 :class:`solvers.errors.InvalidInputError` naming the task, vehicle or field and the rule.
 """
 
@@ -122,15 +124,17 @@ class Task:
 
     Attributes:
         id: task id.
-        pickups: one or more pickup stops (a micro-warehouse order has one).
+        pickups: the pickup stops (a micro-warehouse order has one, a multi-store order
+            one per store); none means loaded at the vehicle's start before it leaves.
         delivery: the delivery stop.
         demand: load picked up over all pickups and dropped at the delivery, one value
             per capacity dimension (>= 0); split evenly over the pickups unless
             ``pickup_demands`` gives each pickup's share.
         pickup_demands: optional per-pickup demand vectors summing to ``demand``.
         skills: skills the vehicle must have.
-        max_ride_s: longest time from the start of the first pickup's service to the
-            start of the delivery's service, seconds; None = no limit.
+        max_ride_s: longest time from the start of the first pickup's service (or the
+            vehicle's departure, for a task loaded at the start) to the start of the
+            delivery's service, seconds; None = no limit.
         drop_penalty: cost of leaving the task unassigned; None = required (the solver
             still reports it unassigned, with a reason, when no vehicle can take it).
         priority: higher is more important (ties the penalty scale for dispatch).

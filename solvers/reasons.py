@@ -25,8 +25,11 @@ _PRIORITY = (
     UnassignedReason.MAX_DURATION,
     UnassignedReason.MAX_DISTANCE,
 )
-# Insertion attempts per task, at most: keeps diagnosis fast on big instances.
-_MAX_ATTEMPTS = 20_000
+# Insertion attempts per task, at most, and over all tasks of one solve: keeps the
+# diagnosis of many unassigned tasks on a big instance to seconds (each attempt is a
+# Python route evaluation).
+MAX_ATTEMPTS = 20_000
+TOTAL_ATTEMPTS = 200_000
 
 
 def _first_breach(breaches: Sequence[Breach]) -> Breach:
@@ -64,8 +67,12 @@ def diagnose(
     task: Task,
     routes: Mapping[str, list[Visit]],
     starts: Mapping[str, float],
+    max_attempts: int = MAX_ATTEMPTS,
 ) -> UnassignedTask:
-    """The reason ``task`` is not served, given the routes as planned (vehicle id -> visits)."""
+    """The reason ``task`` is not served, given the routes as planned (vehicle id -> visits).
+
+    At most ``max_attempts`` insertions into the planned routes are tried.
+    """
     if not problem.vehicles:
         return UnassignedTask(task.id, UnassignedReason.NO_VEHICLE, "the problem has no vehicle")
     skilled = [v for v in problem.vehicles if task.skills <= v.skills]
@@ -102,7 +109,7 @@ def diagnose(
         before = _cost(v, problem, route, start) if route else 0.0
         for candidate in _insertions(route, own):
             attempts += 1
-            if attempts > _MAX_ATTEMPTS:
+            if attempts > max_attempts:
                 break
             ev = evaluate_route(problem, v, candidate, start)
             if ev.feasible:

@@ -1,6 +1,7 @@
 """``solve(problem, params) -> RoutingSolution``: search with OR-Tools, then explain.
 
-The search (in :mod:`solvers.ortools`) returns visit sequences and departures; every
+The search (in :mod:`solvers.ortools`) returns visit sequences and departures; routes
+with multi-pickup tasks then get a stop-level pass (:mod:`solvers.improve`); every
 time, load, distance and cost in the solution is then recomputed in exact float
 arithmetic by :mod:`solvers.evaluate`, and each unassigned task gets its reason from
 :mod:`solvers.reasons`.
@@ -11,10 +12,11 @@ from __future__ import annotations
 import time
 
 from solvers.evaluate import Visit, evaluate_route, route_cost
+from solvers.improve import improve_route
 from solvers.ortools.search import run_search
 from solvers.params import SolveParams
 from solvers.problem import RoutingProblem
-from solvers.reasons import diagnose
+from solvers.reasons import MAX_ATTEMPTS, TOTAL_ATTEMPTS, diagnose
 from solvers.solution import CostBreakdown, Route, RoutingSolution, SolveStats
 
 
@@ -37,14 +39,23 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
     routes_visits: dict[str, list[Visit]] = {}
     starts: dict[str, float] = {}
     objective, best_worker, status = 0, 0, "no_solution"
+    # Routes with multi-pickup tasks get a stop-level pass after the search (see
+    # solvers.improve), so the search leaves it part of the time limit.
+    multi_pickup = any(len(t.pickups) > 1 for t in problem.tasks)
     if problem.vehicles:
-        best, _ = run_search(problem, params)
+        best, _ = run_search(problem, params, 0.85 if multi_pickup else 0.95)
         if best.found:
             status, objective, best_worker = "solved", best.objective, best.worker
             for vehicle, (found, departure) in zip(problem.vehicles, best.routes, strict=True):
                 if found:
                     routes_visits[vehicle.id] = list(found)
                     starts[vehicle.id] = departure / params.distance_scale
+    deadline = started + params.time_limit_s
+    for vehicle_id, sequence in routes_visits.items():
+        if any(len(problem.task(t).pickups) > 1 for t, _ in sequence):
+            routes_visits[vehicle_id] = improve_route(
+                problem, problem.vehicle(vehicle_id), sequence, starts[vehicle_id], deadline
+            )
     routes: list[Route] = []
     fixed = distance = time_cost = lateness = 0.0
     for vehicle in problem.vehicles:
@@ -63,11 +74,9 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
             lateness + ev.lateness_cost,
         )
     served = {tid for visits in routes_visits.values() for tid, _ in visits}
-    unassigned = tuple(
-        diagnose(problem, task, routes_visits, starts)
-        for task in problem.tasks
-        if task.id not in served
-    )
+    missing = [task for task in problem.tasks if task.id not in served]
+    attempts = max(200, min(MAX_ATTEMPTS, TOTAL_ATTEMPTS // max(1, len(missing))))
+    unassigned = tuple(diagnose(problem, task, routes_visits, starts, attempts) for task in missing)
     drop = sum(problem.task(u.task_id).drop_penalty or 0.0 for u in unassigned)
     if not routes:
         status = "no_solution"

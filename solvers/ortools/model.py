@@ -1,12 +1,17 @@
 """Build an OR-Tools routing model from a RoutingProblem, in the samples' fixed order.
 
 Nodes: one start and one end node per vehicle (an open route's end node is free to
-reach), then one node per task stop still to serve (on-board tasks keep only their
-delivery).  Integer indices exist only here and in :mod:`solvers.ortools.search`.
+reach), then the task nodes: one per stop still to serve, except that the pickups of a
+task with several pickups still to do become one *pickup tour* node per candidate
+order (:mod:`solvers.ortools.tours`), paired with the delivery.  On-board tasks keep
+only their delivery.  Integer indices exist only here and in
+:mod:`solvers.ortools.search`.  Travel and demand go to OR-Tools as native matrices
+and vectors, not Python callbacks, so the search spends its time searching.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,10 +27,31 @@ from solvers.ortools.scaling import (
     scaled_time,
     scaled_up,
 )
-from solvers.problem import RoutingProblem
+from solvers.ortools.tours import PickupTour, pickup_tours
+from solvers.problem import RoutingProblem, Task
 
 TIME = "time"
 DISTANCE = "distance"
+Visit = tuple[str, int]  # (task id, stop index)
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """What one routing node stands for.
+
+    Attributes:
+        visits: the task stops it serves, in order (empty for start and end nodes).
+        first: location where the node is entered (-1: an open route's end).
+        last: location where it is left.
+        tour: for a pickup tour, its order, timing and windows; None otherwise.
+        profile: the travel profile a pickup tour was built for (None otherwise).
+    """
+
+    visits: tuple[Visit, ...]
+    first: int
+    last: int
+    tour: PickupTour | None = None
+    profile: str | None = None
 
 
 @dataclass
@@ -36,46 +62,79 @@ class BuiltModel:
     routing: Any
     time_dim: Any
     scale: int
-    node_visit: dict[int, tuple[str, int]]  # node -> (task id, stop index)
-    task_nodes: dict[str, list[int]] = field(default_factory=dict)
-    callbacks: list[Any] = field(default_factory=list)  # keep Python callbacks alive
+    nodes: list[NodeSpec]
+    task_nodes: dict[str, list[int]] = field(default_factory=dict)  # single-stop nodes
+    task_tours: dict[str, list[int]] = field(default_factory=dict)  # tour alternatives
+    stop_node: dict[Visit, int] = field(default_factory=dict)
+
+
+def _task_nodes(problem: RoutingProblem, task: Task, scale: int) -> list[NodeSpec]:
+    """The nodes of one task: locked or single pickups alone, the rest as tours."""
+    locked = {i for lock in problem.locks for tid, i in lock.fixed_prefix if tid == task.id}
+    on_board = any(task.id in lock.on_board for lock in problem.locks)
+    pickups = [] if on_board else list(range(len(task.pickups)))
+    free = [i for i in pickups if i not in locked]
+    specs = [
+        NodeSpec(((task.id, i),), task.pickups[i].location, task.pickups[i].location)
+        for i in pickups
+        if i in locked or len(free) == 1
+    ]
+    if len(free) > 1:
+        for profile in sorted({v.profile for v in problem.vehicles}):
+            mats = problem.matrices[profile]
+            for tour in pickup_tours(task, free, mats.duration_s, mats.distance_m, scale):
+                first = task.pickups[tour.order[0]].location
+                last = task.pickups[tour.order[-1]].location
+                visits = tuple((task.id, i) for i in tour.order)
+                specs.append(NodeSpec(visits, first, last, tour, profile))
+    k = len(task.pickups)
+    specs.append(NodeSpec(((task.id, k),), task.delivery.location, task.delivery.location))
+    return specs
 
 
 def build_model(problem: RoutingProblem, scale: int) -> BuiltModel:
     """Translate ``problem`` into a RoutingModel (nothing is solved here)."""
     vehicles = problem.vehicles
     n_v = len(vehicles)
-    on_board = {tid: lock.vehicle_id for lock in problem.locks for tid in lock.on_board}
-    # Node locations: starts, ends (-1 = open end), then stops.
-    locations: list[int] = [v.start for v in vehicles] + [
-        v.end if v.end is not None else -1 for v in vehicles
+    nodes = [NodeSpec((), v.start, v.start) for v in vehicles] + [
+        NodeSpec((), -1 if v.end is None else v.end, -1 if v.end is None else v.end)
+        for v in vehicles
     ]
-    service_s: list[float] = [0.0] * (2 * n_v)
-    node_visit: dict[int, tuple[str, int]] = {}
-    task_nodes: dict[str, list[int]] = {}
+    built_task_nodes: dict[str, list[int]] = {}
+    built_task_tours: dict[str, list[int]] = {}
+    stop_node: dict[Visit, int] = {}
     for task in problem.tasks:
-        first = len(task.pickups) if task.id in on_board else 0
-        for index in range(first, len(task.pickups) + 1):
-            stop = task.stops[index]
-            node = len(locations)
-            locations.append(stop.location)
-            service_s.append(stop.service_s)
-            node_visit[node] = (task.id, index)
-            task_nodes.setdefault(task.id, []).append(node)
-    n_nodes = len(locations)
+        built_task_nodes[task.id] = []
+        built_task_tours[task.id] = []
+        for spec in _task_nodes(problem, task, scale):
+            if spec.tour is None:
+                built_task_nodes[task.id].append(len(nodes))
+                stop_node[spec.visits[0]] = len(nodes)
+            else:
+                built_task_tours[task.id].append(len(nodes))
+            nodes.append(spec)
+    n_nodes = len(nodes)
     manager = pywrapcp.RoutingIndexManager(
         n_nodes, n_v, list(range(n_v)), list(range(n_v, 2 * n_v))
     )
     routing = pywrapcp.RoutingModel(manager)
-    built = BuiltModel(manager, routing, None, scale, node_visit, task_nodes)
-    loc = np.array(locations, dtype=np.int64)
-    open_end = loc < 0
-    service_int = scaled_up(service_s, scale)
+    built = BuiltModel(
+        manager, routing, None, scale, nodes, built_task_nodes, built_task_tours, stop_node
+    )
+    first = np.array([n.first for n in nodes], dtype=np.int64)
+    last = np.array([n.last for n in nodes], dtype=np.int64)
+    open_end = first < 0
+    service_int = np.zeros(n_nodes, dtype=np.int64)
+    for node, spec in enumerate(nodes):
+        if spec.tour is None and spec.visits:
+            task_id, index = spec.visits[0]
+            service_int[node] = scaled_up([problem.task(task_id).stops[index].service_s], scale)[0]
 
-    # Travel per profile as node x node integer matrices (open ends cost nothing).
+    # Travel per profile as node x node integer matrices: from where a node is left to
+    # where the next is entered (open ends cost nothing), plus what happens inside it.
     def node_matrix(values: np.ndarray, up: bool) -> np.ndarray:
         m = (scaled_up if up else scaled)(
-            values[np.ix_(np.maximum(loc, 0), np.maximum(loc, 0))], scale
+            values[np.ix_(np.maximum(last, 0), np.maximum(first, 0))], scale
         )
         m[:, open_end] = 0
         m[open_end, :] = 0
@@ -86,8 +145,15 @@ def build_model(problem: RoutingProblem, scale: int) -> BuiltModel:
     dist_int: dict[str, np.ndarray] = {}
     for profile in {v.profile for v in vehicles}:
         mats = problem.matrices[profile]
-        t = node_matrix(mats.duration_s, up=True) + service_int[:, None]
-        d = node_matrix(mats.distance_m, up=False)
+        inside_t = service_int.copy()
+        inside_d = np.zeros(n_nodes, dtype=np.int64)
+        for node, spec in enumerate(nodes):
+            if spec.tour is not None:
+                # A tour built for another profile never runs on these vehicles.
+                inside_t[node] = spec.tour.duration
+                inside_d[node] = spec.tour.distance
+        t = node_matrix(mats.duration_s, up=True) + inside_t[:, None]
+        d = node_matrix(mats.distance_m, up=False) + inside_d[:, None]
         dist_int[profile] = d
         time_cb[profile] = _register(built, t)
         dist_cb[profile] = _register(built, d)
@@ -120,9 +186,18 @@ def build_model(problem: RoutingProblem, scale: int) -> BuiltModel:
             time_dim.SetSpanUpperBoundForVehicle(
                 scaled_time(v.max_duration_s, scale, up=False), v_index
             )
-    for node, (task_id, index) in node_visit.items():
-        stop = problem.task(task_id).stops[index]
+    for node, spec in enumerate(nodes):
+        if not spec.visits:
+            continue
         cumul = time_dim.CumulVar(manager.NodeToIndex(node))
+        if spec.tour is not None:
+            windows = spec.tour.windows
+            cumul.SetRange(windows[0][0], windows[-1][1])
+            for (_, before_hi), (after_lo, _) in itertools.pairwise(windows):
+                cumul.RemoveInterval(before_hi + 1, after_lo - 1)
+            continue
+        task_id, index = spec.visits[0]
+        stop = problem.task(task_id).stops[index]
         lo = scaled_time(stop.windows[0].start_s, scale, up=True)
         hi = scaled_time(stop.windows[-1].end_s + stop.max_lateness_s, scale, up=False)
         cumul.SetRange(lo, max(lo, hi))
@@ -139,27 +214,7 @@ def build_model(problem: RoutingProblem, scale: int) -> BuiltModel:
                 coef,
             )
 
-    # Capacity, one dimension per component; on-board load fixed at the start.
-    for k in range(problem.dimensions):
-        demand = np.zeros(n_nodes)
-        for node, (task_id, index) in node_visit.items():
-            task = problem.task(task_id)
-            if index == len(task.pickups):
-                demand[node] = -task.demand[k]
-            else:
-                demand[node] = task.pickup_demand(index)[k]
-        demand_int = scaled(demand, 1000)
-        cb = routing.RegisterUnaryTransitCallback(
-            lambda i, d=demand_int: int(d[manager.IndexToNode(i)])
-        )
-        built.callbacks.append(cb)
-        caps = [int(np.floor(v.capacity[k] * 1000 + 1e-6)) for v in vehicles]
-        routing.AddDimensionWithVehicleCapacity(cb, 0, caps, False, f"capacity{k}")
-        dim = routing.GetDimensionOrDie(f"capacity{k}")
-        for v_index, v in enumerate(vehicles):
-            lock = problem.lock_of(v.id)
-            load = sum(problem.task(t).demand[k] for t in lock.on_board) if lock else 0.0
-            dim.CumulVar(routing.Start(v_index)).SetValue(int(scaled([load], 1000)[0]))
+    _add_capacity(problem, built)
 
     if any(v.max_distance_m is not None for v in vehicles):
         routing.AddDimensionWithVehicleTransitAndCapacity(
@@ -179,71 +234,173 @@ def build_model(problem: RoutingProblem, scale: int) -> BuiltModel:
     return built
 
 
+def _add_capacity(problem: RoutingProblem, built: BuiltModel) -> None:
+    """One capacity dimension per component.
+
+    Three formulations, the simplest that is exact for the problem:
+    - nothing is picked up on the way (every task loaded at the start or on board):
+      the classical VRP one, cumul = load delivered so far, which never exceeds the
+      load at departure;
+    - pickups on the way and nothing loaded at the start except on-board items: cumul
+      = load on board, fixed at the start to the on-board load;
+    - both: cumul = load on board, free at the start and zero at the end, so the start
+      load is exactly what the route delivers without picking it up.
+    A tour only picks up, so the load after it bounds every stop inside it.
+    """
+    routing, nodes = built.routing, built.nodes
+    vehicles = problem.vehicles
+    picks_up = any(
+        index < len(problem.task(task_id).pickups)
+        for spec in nodes
+        for task_id, index in spec.visits
+    )
+    loads_at_start = any(not task.pickups for task in problem.tasks)
+    for k in range(problem.dimensions):
+        demand = np.zeros(len(nodes))
+        for node, spec in enumerate(nodes):
+            for task_id, index in spec.visits:
+                task = problem.task(task_id)
+                if index == len(task.pickups):
+                    demand[node] += task.demand[k] if not picks_up else -task.demand[k]
+                else:
+                    demand[node] += task.pickup_demand(index)[k]
+        cb = routing.RegisterUnaryTransitVector(scaled(demand, 1000).tolist())
+        caps = [int(np.floor(v.capacity[k] * 1000 + 1e-6)) for v in vehicles]
+        routing.AddDimensionWithVehicleCapacity(cb, 0, caps, False, f"capacity{k}")
+        dim = routing.GetDimensionOrDie(f"capacity{k}")
+        for v_index, v in enumerate(vehicles):
+            start = dim.CumulVar(routing.Start(v_index))
+            if not picks_up:
+                start.SetValue(0)
+            elif loads_at_start:
+                dim.CumulVar(routing.End(v_index)).SetValue(0)
+            else:
+                lock = problem.lock_of(v.id)
+                load = sum(problem.task(t).demand[k] for t in lock.on_board) if lock else 0.0
+                start.SetValue(int(scaled([load], 1000)[0]))
+
+
 def _register(built: BuiltModel, matrix: np.ndarray) -> int:
-    """Register a node x node integer matrix as a transit callback."""
-    manager = built.manager
-    rows = matrix.tolist()
+    """Register a node x node integer matrix as a native transit matrix."""
+    return int(built.routing.RegisterTransitMatrix(matrix.tolist()))
 
-    def transit(i: int, j: int) -> int:
-        return rows[manager.IndexToNode(i)][manager.IndexToNode(j)]  # type: ignore[no-any-return]
 
-    built.callbacks.append(transit)
-    return int(built.routing.RegisterTransitCallback(transit))
+def _allowed_vehicles(problem: RoutingProblem, task: Task) -> list[int]:
+    """Vehicle positions that may serve ``task``: skills, then on-board, pin or prefix."""
+    allowed = [i for i, v in enumerate(problem.vehicles) if task.skills <= v.skills]
+    forced = next((lock.vehicle_id for lock in problem.locks if task.id in lock.on_board), None)
+    forced = forced or problem.pinned.get(task.id)
+    if forced is None:
+        forced = next(
+            (
+                lock.vehicle_id
+                for lock in problem.locks
+                if any(tid == task.id for tid, _ in lock.fixed_prefix)
+            ),
+            None,
+        )
+    if forced is not None:
+        allowed = [i for i in allowed if problem.vehicles[i].id == forced]
+    return allowed
 
 
 def _add_task_constraints(problem: RoutingProblem, built: BuiltModel) -> None:
-    routing, manager, time_dim = built.routing, built.manager, built.time_dim
+    routing, manager = built.routing, built.manager
     solver = routing.solver()
-    on_board = {tid: lock.vehicle_id for lock in problem.locks for tid in lock.on_board}
-    prefix_of = {visit: lock.vehicle_id for lock in problem.locks for visit in lock.fixed_prefix}
-    vehicle_index = {v.id: i for i, v in enumerate(problem.vehicles)}
+    n_vehicles = len(problem.vehicles)
+    on_board = {tid for lock in problem.locks for tid in lock.on_board}
+    prefix_visits = {visit for lock in problem.locks for visit in lock.fixed_prefix}
+    in_prefix = {tid for tid, _ in prefix_visits}
     for task in problem.tasks:
-        nodes = built.task_nodes[task.id]
-        indices = [manager.NodeToIndex(n) for n in nodes]
-        delivery = indices[-1]
-        pickups = indices[:-1]
-        allowed = [i for i, v in enumerate(problem.vehicles) if task.skills <= v.skills]
-        in_prefix = any(tid == task.id for tid, _ in prefix_of)
-        forced = on_board.get(task.id) or problem.pinned.get(task.id)
-        if forced is None and in_prefix:
-            forced = next(vid for (tid, _), vid in prefix_of.items() if tid == task.id)
-        if forced is not None:
-            allowed = [i for i in allowed if i == vehicle_index[forced]]
-        for index in indices:
-            if not allowed:
-                routing.ActiveVar(index).SetValue(0)
-            elif len(allowed) < len(problem.vehicles):
-                routing.VehicleVar(index).SetValues([-1, *allowed])  # -1: unperformed
+        singles = [manager.NodeToIndex(n) for n in built.task_nodes[task.id]]
+        tours = [manager.NodeToIndex(n) for n in built.task_tours[task.id]]
+        delivery = singles[-1]
+        allowed = _allowed_vehicles(problem, task)
         # Locked work is kept whatever it costs: on-board items and the started prefix.
-        required = task.required or task.id in on_board or in_prefix
+        required = task.required or task.id in on_board or task.id in in_prefix
         penalty = REQUIRED_PENALTY if required else scaled_cost(task.drop_penalty or 0.0)
-        # One disjunction per node, the penalty shared out; one pickup-and-delivery pair
-        # per pickup, all with the one delivery.  The pairs make the stops all-or-nothing,
-        # on one vehicle, pickups first, and keep OR-Tools' insertion heuristics and
-        # pair moves working (explicit ActiveVar constraints defeat them).
-        share = -(-penalty // len(indices))
-        routing.AddDisjunction([delivery], share)
-        for p in pickups:
-            routing.AddDisjunction([p], share)
-            routing.AddPickupAndDelivery(p, delivery)
+        # One disjunction per single node and one over the tour alternatives (at most
+        # one of them is served), the penalty shared out among them.
+        groups = [[i] for i in singles] + ([tours] if tours else [])
+        share = -(-penalty // len(groups))
+        disjunctions = [routing.AddDisjunction(group, share, 1) for group in groups]
+        # Several free pickups and no order that fits their windows: nothing can serve it.
+        no_tour = _needs_tour(problem, task, built) and not tours
+        for index in [*singles, *tours]:
+            vehicles = allowed
+            node = built.nodes[manager.IndexToNode(index)]
+            if node.profile is not None:
+                vehicles = [i for i in allowed if problem.vehicles[i].profile == node.profile]
+            if not vehicles or no_tour:
+                routing.ActiveVar(index).SetValue(0)
+            elif len(vehicles) < n_vehicles:
+                routing.VehicleVar(index).SetValues([-1, *vehicles])  # -1: unperformed
+        # Pickups still to do precede the delivery on its vehicle: the one free pickup
+        # or the tour forms a pair with it; pickups in a locked prefix come first anyway.
+        free_singles = [
+            i
+            for i, n in zip(singles[:-1], built.task_nodes[task.id][:-1], strict=True)
+            if built.nodes[n].visits[0] not in prefix_visits
+        ]
+        if tours:
+            routing.AddPickupAndDeliverySets(disjunctions[-1], disjunctions[len(singles) - 1])
+        elif free_singles:
+            routing.AddPickupAndDelivery(free_singles[0], delivery)
         if task.max_ride_s is not None:
-            limit = scaled_time(task.max_ride_s, built.scale, up=False)
-            for p in pickups:
-                solver.Add(time_dim.CumulVar(delivery) - time_dim.CumulVar(p) <= limit)
-            if task.id in on_board:
-                lock = problem.lock_of(on_board[task.id])
-                began = lock.picked_up_at_s.get(task.id) if lock else None
-                if began is not None:
-                    time_dim.CumulVar(delivery).SetMax(
-                        scaled_time(began + task.max_ride_s, built.scale, up=False)
-                    )
+            _limit_ride_time(problem, built, task, [*singles[:-1], *tours], delivery)
+            if not task.pickups and task.id not in on_board:
+                _limit_ride_from_departure(built, task.max_ride_s, delivery, allowed)
     for lock in problem.locks:
-        v_index = vehicle_index[lock.vehicle_id]
+        v_index = next(i for i, v in enumerate(problem.vehicles) if v.id == lock.vehicle_id)
         previous = routing.Start(v_index)
-        for task_id, index in lock.fixed_prefix:
-            node = next(
-                n for n in built.task_nodes[task_id] if built.node_visit[n] == (task_id, index)
-            )
-            current = manager.NodeToIndex(node)
+        for visit in lock.fixed_prefix:
+            current = manager.NodeToIndex(built.stop_node[visit])
             solver.Add(routing.NextVar(previous) == current)
             previous = current
+
+
+def _needs_tour(problem: RoutingProblem, task: Task, built: BuiltModel) -> bool:
+    """Whether the task has several free pickups (so only a tour can serve them)."""
+    singles = built.task_nodes[task.id][:-1]
+    free = len(task.pickups) - len(singles)
+    on_board = any(task.id in lock.on_board for lock in problem.locks)
+    return not on_board and free > 1
+
+
+def _limit_ride_from_departure(
+    built: BuiltModel, max_ride_s: float, delivery: int, vehicles: list[int]
+) -> None:
+    """A task loaded at the start rides from its vehicle's departure to its delivery."""
+    routing, time_dim = built.routing, built.time_dim
+    solver = routing.solver()
+    limit = scaled_time(max_ride_s, built.scale, up=False)
+    for v in vehicles:
+        # Binding only on the vehicle that serves it.
+        elsewhere = solver.IsDifferentCstVar(routing.VehicleVar(delivery), v)
+        solver.Add(
+            time_dim.CumulVar(delivery) - time_dim.CumulVar(routing.Start(v))
+            <= limit + elsewhere * MAX_HORIZON
+        )
+
+
+def _limit_ride_time(
+    problem: RoutingProblem, built: BuiltModel, task: Task, firsts: list[int], delivery: int
+) -> None:
+    """Delivery within ``max_ride_s`` of the start of service at every pickup (node)."""
+    assert task.max_ride_s is not None
+    routing, time_dim = built.routing, built.time_dim
+    solver = routing.solver()
+    limit = scaled_time(task.max_ride_s, built.scale, up=False)
+    for first in firsts:
+        if len(firsts) == 1:
+            solver.Add(time_dim.CumulVar(delivery) - time_dim.CumulVar(first) <= limit)
+        else:
+            # An unserved alternative's start time is free: it must not bind.
+            slack = routing.ActiveVar(first) * -MAX_HORIZON + MAX_HORIZON
+            solver.Add(time_dim.CumulVar(delivery) - time_dim.CumulVar(first) <= limit + slack)
+    lock = next((lock for lock in problem.locks if task.id in lock.on_board), None)
+    began = lock.picked_up_at_s.get(task.id) if lock else None
+    if began is not None:
+        time_dim.CumulVar(delivery).SetMax(
+            scaled_time(began + task.max_ride_s, built.scale, up=False)
+        )

@@ -28,7 +28,7 @@ _META = routing_enums_pb2.LocalSearchMetaheuristic
 # after 10 s, so they are not in the rotation.
 CONFIGS = (
     (_FIRST.PARALLEL_CHEAPEST_INSERTION, _META.GUIDED_LOCAL_SEARCH),
-    (_FIRST.LOCAL_CHEAPEST_INSERTION, _META.GUIDED_LOCAL_SEARCH),
+    (_FIRST.PATH_CHEAPEST_ARC, _META.GUIDED_LOCAL_SEARCH),
 )
 
 
@@ -66,17 +66,22 @@ def run_worker(
         visits: list[Visit] = []
         index = solution.Value(routing.NextVar(index))
         while not routing.IsEnd(index):
-            visits.append(built.node_visit[manager.IndexToNode(index)])
+            visits.extend(built.nodes[manager.IndexToNode(index)].visits)
             index = solution.Value(routing.NextVar(index))
         routes.append((tuple(visits), int(departure)))
     return WorkerResult(worker, True, int(solution.ObjectiveValue()), tuple(routes))
 
 
-def run_search(problem: RoutingProblem, params: SolveParams) -> tuple[WorkerResult, float]:
-    """Run ``params.workers`` searches (processes if more than one): the best, wall seconds."""
+def run_search(
+    problem: RoutingProblem, params: SolveParams, share: float = 0.95
+) -> tuple[WorkerResult, float]:
+    """Run ``params.workers`` searches (processes if more than one): the best, wall seconds.
+
+    The searches get ``share`` of ``params.time_limit_s`` (less a little for building
+    models and reading results back); the caller uses the rest.
+    """
     started = time.perf_counter()
-    # Leave a little of the budget for building models and reading results back.
-    budget = max(0.05, params.time_limit_s * 0.95 - 0.05)
+    budget = max(0.05, params.time_limit_s * share - 0.05)
     if params.workers == 1:
         results = [run_worker(problem, params, 0, budget)]
     else:

@@ -1,0 +1,795 @@
+"""Quality report: solve a benchmark family and compare with its best-known solutions.
+
+Run with ``./run quality --family solomon`` (``python -m benchmarks.quality``); it is a
+report command, not part of ``./run test``.  For every instance it prints vehicles
+(ours / BKS), the distance of the ``dispatch solve`` contract (recomputed in the family's
+own arithmetic by :func:`scenarios.instances.solution_json`), the BKS distance, the gap
+``(ours - bks) / bks * 100``, unassigned tasks, the independent checker's verdict and the
+solve time; then the means.
+
+Which BKS a gap uses (conventions in ``../shared/data/bench/README.md``):
+
+* ``solomon``: the ``real_valued`` rows of ``bks_distance_only.csv`` (distance-only); the
+  BKS vehicle column comes from the hierarchical ``bks.csv``.
+* ``li_lim``, ``gehring_homberger``: the hierarchical ``bks.csv`` (vehicles first, then
+  distance).  A solution with more vehicles than the BKS can show a negative gap: under
+  the hierarchical rule it is still worse.
+* ``mpdptw``, ``cordeau``, ``uchoa``: ``bks.csv`` (distance-only).
+
+An instance with unassigned tasks or checker violations is flagged and left out of the
+"feasible" mean, but shown.  The listing, BKS reading, row and mean functions do not
+solve anything and are tested on their own (``tests/benchmarks/test_quality_report.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from rich import box
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from scenarios.instances import BenchInstance, read_instance, solution_json
+from solvers import RoutingSolution, SolveParams, check, solve
+from solvers.errors import EngineError, InvalidInputError
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "bench"
+
+BksKind = Literal["distance-only", "hierarchical"]
+DISTANCE_ONLY: BksKind = "distance-only"
+HIERARCHICAL: BksKind = "hierarchical"
+
+
+class QualityError(InvalidInputError):
+    """A report that cannot run: missing data folder, unknown family, size or instance."""
+
+
+@dataclass(frozen=True)
+class Family:
+    """Where a benchmark family lives and how its instances and BKS are read.
+
+    Attributes:
+        name: the ``--family`` name.
+        folder: folder under the data root.
+        fmt: the :func:`scenarios.instances.read_instance` format.
+        pattern: glob of the instance files inside the (size) folder.
+        sizes: size subfolders (empty: none).
+        default_size: the size used when ``--size`` is not given.
+        bks_kind: which kind of BKS the gap uses.
+    """
+
+    name: str
+    folder: str
+    fmt: str
+    pattern: str
+    bks_kind: BksKind
+    sizes: tuple[int, ...] = ()
+    default_size: int | None = None
+
+
+FAMILIES: dict[str, Family] = {
+    f.name: f
+    for f in (
+        Family("solomon", "solomon", "solomon", "*.txt", DISTANCE_ONLY),
+        Family(
+            "gehring_homberger",
+            "gehring_homberger",
+            "solomon",
+            "*.txt",
+            HIERARCHICAL,
+            sizes=(200, 400, 1000),
+            default_size=200,
+        ),
+        Family(
+            "li_lim",
+            "li_lim",
+            "lilim",
+            "*.txt",
+            HIERARCHICAL,
+            sizes=(100, 200, 400),
+            default_size=100,
+        ),
+        Family("mpdptw", "mpdptw", "mpdptw", "*.txt", DISTANCE_ONLY),
+        Family("cordeau", "cordeau_mdvrp", "cordeau", "*.txt", DISTANCE_ONLY),
+        Family("uchoa", "uchoa_x", "vrplib", "*.vrp", DISTANCE_ONLY),
+    )
+}
+
+# Targets of the quality issue: mean distance gap (%) at 10 s per instance on the shared
+# set, every solution feasible.  Keyed by (family, size).
+TARGETS_PCT: dict[tuple[str, int | None], float] = {
+    ("solomon", None): 1.5,
+    ("li_lim", 100): 1.5,
+    ("mpdptw", None): 3.0,
+}
+TARGET_TIME_LIMIT_S = 10.0
+
+
+@dataclass(frozen=True)
+class InstanceFile:
+    """One instance file of a family: its name (file stem), path and reader format."""
+
+    name: str
+    path: Path
+    fmt: str
+
+
+@dataclass(frozen=True)
+class Bks:
+    """The best-known solution a gap is measured against.
+
+    Attributes:
+        instance: instance name.
+        distance: the reference distance of the gap.
+        kind: ``"distance-only"`` or ``"hierarchical"`` (vehicles first, then distance).
+        vehicles: BKS vehicles to show (Solomon: the hierarchical table's count); None
+            where the table leaves it empty.
+        source: the ``source`` column(s) of the table(s) used.
+    """
+
+    instance: str
+    distance: float
+    kind: BksKind
+    vehicles: int | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class BksRow:
+    """One row of a ``bks*.csv`` file."""
+
+    instance: str
+    vehicles: int | None
+    distance: float
+    source: str
+    convention: str
+
+
+@dataclass(frozen=True)
+class Row:
+    """One instance of the report.
+
+    ``gap_pct`` is None without a BKS; ``feasible`` means every task served and no
+    checker violation; ``violation_kinds`` counts the checker's violations by kind.
+    """
+
+    instance: str
+    vehicles: int
+    distance: float
+    unassigned: int
+    violations: int
+    solve_s: float
+    bks_vehicles: int | None
+    bks_distance: float | None
+    bks_kind: BksKind | None
+    gap_pct: float | None
+    violation_kinds: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def all_served(self) -> bool:
+        """No unassigned task."""
+        return self.unassigned == 0
+
+    @property
+    def checker_ok(self) -> bool:
+        """The checker found no violation."""
+        return self.violations == 0
+
+    @property
+    def feasible(self) -> bool:
+        """Every task served and the checker found no violation."""
+        return self.all_served and self.checker_ok
+
+    @property
+    def verdict(self) -> str:
+        """The checker's verdict: ``ok`` or ``n violation(s)``."""
+        if self.checker_ok:
+            return "ok"
+        return f"{self.violations} violation{'s' if self.violations != 1 else ''}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready fields plus ``checker``, ``all_served`` and ``feasible``."""
+        out = asdict(self)
+        out.update(checker=self.verdict, all_served=self.all_served, feasible=self.feasible)
+        return out
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Means and counts over the rows.
+
+    Attributes:
+        instances: rows.
+        with_bks: rows with a BKS (and so a gap).
+        feasible: rows with every task served and no checker violation.
+        all_served: rows with no unassigned task.
+        checker_ok: rows without checker violations.
+        mean_vehicles / mean_distance: over all rows.
+        mean_gap_pct: over every row with a gap.
+        mean_gap_feasible_pct: over feasible rows with a gap.
+        vehicles_above_bks: rows using more vehicles than the BKS.
+        total_solve_s: summed solve time.
+    """
+
+    instances: int
+    with_bks: int
+    feasible: int
+    all_served: int
+    checker_ok: int
+    mean_vehicles: float | None
+    mean_distance: float | None
+    mean_gap_pct: float | None
+    mean_gap_feasible_pct: float | None
+    vehicles_above_bks: int
+    total_solve_s: float
+
+
+# --- instances and BKS -------------------------------------------------------------------
+
+
+def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that orders embedded numbers by value (X-n101 before X-n1001)."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part.lower())
+        for part in re.split(r"(\d+)", name)
+        if part
+    )
+
+
+def family_spec(family: str) -> Family:
+    """The :class:`Family` called ``family``.
+
+    Raises:
+        QualityError: unknown family.
+    """
+    try:
+        return FAMILIES[family]
+    except KeyError:
+        raise QualityError(
+            "family", f"must be one of {', '.join(FAMILIES)}, got {family!r}"
+        ) from None
+
+
+def family_dir(family: str, data_root: Path, size: int | None = None) -> Path:
+    """The folder holding the family's BKS files (the size folder's parent)."""
+    spec = family_spec(family)
+    _size_of(spec, size)
+    root = Path(data_root)
+    if not root.is_dir():
+        raise QualityError(str(root), "the benchmark data folder must exist (set it with --data)")
+    folder = root / spec.folder
+    if not folder.is_dir():
+        raise QualityError(str(folder), f"the {family} folder must exist under {root}")
+    return folder
+
+
+def _size_of(spec: Family, size: int | None) -> int | None:
+    if not spec.sizes:
+        if size is not None:
+            raise QualityError("size", f"family {spec.name} has no sizes, got {size}")
+        return None
+    chosen = spec.default_size if size is None else size
+    if chosen not in spec.sizes:
+        raise QualityError(
+            "size",
+            f"family {spec.name} needs one of {', '.join(map(str, spec.sizes))}, got {chosen}",
+        )
+    return chosen
+
+
+def list_instances(family: str, data_root: Path, size: int | None = None) -> list[InstanceFile]:
+    """The family's instance files in natural name order.
+
+    Raises:
+        QualityError: unknown family or size, missing folder, or no instance files.
+    """
+    spec = family_spec(family)
+    folder = family_dir(family, data_root, size)
+    chosen = _size_of(spec, size)
+    where = folder / str(chosen) if chosen is not None else folder
+    if not where.is_dir():
+        raise QualityError(str(where), f"the {family} size {chosen} folder must exist")
+    files = sorted(
+        (p for p in where.glob(spec.pattern) if p.is_file()), key=lambda p: natural_key(p.stem)
+    )
+    if not files:
+        raise QualityError(str(where), f"must hold {spec.pattern} instance files")
+    return [InstanceFile(p.stem, p, spec.fmt) for p in files]
+
+
+def select_instances(
+    files: Sequence[InstanceFile], names: Iterable[str] = (), limit: int | None = None
+) -> list[InstanceFile]:
+    """``files`` restricted to ``names`` (any case; all when empty), then the first ``limit``.
+
+    Raises:
+        QualityError: a name not in ``files``, or ``limit`` < 1.
+    """
+    wanted = [n.strip() for n in names if n.strip()]
+    chosen = list(files)
+    if wanted:
+        by_name = {f.name.lower(): f for f in files}
+        missing = [n for n in wanted if n.lower() not in by_name]
+        if missing:
+            raise QualityError(
+                "instances",
+                f"not in this family: {', '.join(missing)} "
+                f"(it has {', '.join(f.name for f in files[:8])}"
+                f"{', ...' if len(files) > 8 else ''})",
+            )
+        keep = {n.lower() for n in wanted}
+        chosen = [f for f in files if f.name.lower() in keep]
+    if limit is not None:
+        if limit < 1:
+            raise QualityError("limit", f"must be >= 1, got {limit}")
+        chosen = chosen[:limit]
+    return chosen
+
+
+def read_bks_csv(path: Path, *, convention: str | None = None) -> dict[str, BksRow]:
+    """Rows of a ``bks*.csv`` file by instance (CRLF endings and quoted fields are fine).
+
+    Columns ``instance,vehicles,distance,source`` and an optional ``convention``; with
+    ``convention`` given, only the rows with that convention are kept.  Rows with an empty
+    distance are skipped; an empty ``vehicles`` is None.
+
+    Raises:
+        QualityError: missing file, missing columns, a non-numeric value, or an instance
+            listed twice for the same convention.
+    """
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            header = [c.strip() for c in reader.fieldnames or ()]
+            rows = list(reader)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QualityError(str(path), f"must be a readable CSV file ({exc})") from None
+    needed = {"instance", "vehicles", "distance"}
+    if not needed <= set(header):
+        raise QualityError(str(path), f"must have the columns {', '.join(sorted(needed))}")
+    out: dict[str, BksRow] = {}
+    for line, raw in enumerate(rows, start=2):
+        rec = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+        name = rec.get("instance", "")
+        conv = rec.get("convention", "")
+        if not name or (convention is not None and conv != convention):
+            continue
+        if not rec.get("distance"):
+            continue
+        try:
+            distance = float(rec["distance"])
+            vehicles = int(rec["vehicles"]) if rec.get("vehicles") else None
+        except ValueError:
+            raise QualityError(
+                f"{path}:{line}", f"distance and vehicles must be numbers, got {raw}"
+            ) from None
+        if not math.isfinite(distance) or distance <= 0:
+            raise QualityError(f"{path}:{line}", f"distance must be > 0, got {distance}")
+        if name in out:
+            raise QualityError(f"{path}:{line}", f"instance {name} is listed twice")
+        out[name] = BksRow(name, vehicles, distance, rec.get("source", ""), conv)
+    return out
+
+
+def read_bks(family: str, data_root: Path, size: int | None = None) -> dict[str, Bks]:
+    """The BKS each gap of ``family`` is measured against, by instance name.
+
+    Solomon: the ``real_valued`` distance-only row with the hierarchical table's vehicles
+    (falling back to the hierarchical row where no distance-only row exists).  The other
+    families: their ``bks.csv`` (distance-only or hierarchical, see the module docstring).
+    """
+    spec = family_spec(family)
+    folder = family_dir(family, data_root, size)
+    table = read_bks_csv(folder / "bks.csv")
+    if spec.name != "solomon":
+        return {
+            name: Bks(name, r.distance, spec.bks_kind, r.vehicles, r.source)
+            for name, r in table.items()
+        }
+    distance_only = read_bks_csv(folder / "bks_distance_only.csv", convention="real_valued")
+    out: dict[str, Bks] = {}
+    for name in sorted({*table, *distance_only}, key=natural_key):
+        hier = table.get(name)
+        best = distance_only.get(name)
+        vehicles = hier.vehicles if hier is not None else None
+        if best is not None:
+            out[name] = Bks(name, best.distance, DISTANCE_ONLY, vehicles, best.source)
+        elif hier is not None:
+            out[name] = Bks(name, hier.distance, HIERARCHICAL, vehicles, hier.source)
+    return out
+
+
+# --- rows and means ----------------------------------------------------------------------
+
+
+def gap_pct(distance: float, bks_distance: float) -> float:
+    """``(distance - bks) / bks * 100``."""
+    return (distance - bks_distance) / bks_distance * 100.0
+
+
+def make_row(
+    instance: str,
+    *,
+    vehicles: int,
+    distance: float,
+    unassigned: int,
+    violation_kinds: Mapping[str, int],
+    solve_s: float,
+    bks: Bks | None,
+) -> Row:
+    """A report row from the contract's numbers, the checker's violations and the BKS."""
+    return Row(
+        instance=instance,
+        vehicles=vehicles,
+        distance=distance,
+        unassigned=unassigned,
+        violations=sum(violation_kinds.values()),
+        solve_s=solve_s,
+        bks_vehicles=bks.vehicles if bks else None,
+        bks_distance=bks.distance if bks else None,
+        bks_kind=bks.kind if bks else None,
+        gap_pct=gap_pct(distance, bks.distance) if bks else None,
+        violation_kinds=dict(violation_kinds),
+    )
+
+
+def evaluate(
+    bench: BenchInstance, solution: RoutingSolution, solve_s: float, bks: Bks | None
+) -> Row:
+    """The row of a solved instance: contract distance and vehicles, checker verdict, gap."""
+    contract = solution_json(bench, solution, solve_s)
+    report = check(bench.problem, solution)
+    kinds = Counter(v.kind for v in report.violations)
+    return make_row(
+        bench.name,
+        vehicles=int(contract["vehicles"]),
+        distance=float(contract["distance"]),
+        unassigned=len(solution.unassigned),
+        violation_kinds=dict(sorted(kinds.items())),
+        solve_s=solve_s,
+        bks=bks,
+    )
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def summarise(rows: Sequence[Row]) -> Summary:
+    """Means and counts over ``rows`` (see :class:`Summary`)."""
+    gaps = [r.gap_pct for r in rows if r.gap_pct is not None]
+    feasible_gaps = [r.gap_pct for r in rows if r.gap_pct is not None and r.feasible]
+    return Summary(
+        instances=len(rows),
+        with_bks=len(gaps),
+        feasible=sum(r.feasible for r in rows),
+        all_served=sum(r.all_served for r in rows),
+        checker_ok=sum(r.checker_ok for r in rows),
+        mean_vehicles=_mean([float(r.vehicles) for r in rows]),
+        mean_distance=_mean([r.distance for r in rows]),
+        mean_gap_pct=_mean(gaps),
+        mean_gap_feasible_pct=_mean(feasible_gaps),
+        vehicles_above_bks=sum(
+            r.bks_vehicles is not None and r.vehicles > r.bks_vehicles for r in rows
+        ),
+        total_solve_s=sum(r.solve_s for r in rows),
+    )
+
+
+def target_pct(family: str, size: int | None) -> float | None:
+    """The issue's target mean gap for this family and size, if it has one."""
+    spec = family_spec(family)
+    return TARGETS_PCT.get((spec.name, _size_of(spec, size)))
+
+
+def target_met(summary: Summary, target: float) -> bool:
+    """Every solution feasible and the mean gap (over all instances) at most ``target``."""
+    return (
+        summary.instances > 0
+        and summary.feasible == summary.instances
+        and summary.with_bks == summary.instances
+        and summary.mean_gap_pct is not None
+        and summary.mean_gap_pct <= target
+    )
+
+
+# --- output ------------------------------------------------------------------------------
+
+
+def _fmt(value: float | None, spec: str = ".2f", none: str = "-") -> str:
+    return none if value is None else format(value, spec)
+
+
+def _kind_label(kind: BksKind | None) -> str:
+    if kind is None:
+        return "-"
+    return {DISTANCE_ONLY: "dist-only", HIERARCHICAL: "hierarch."}[kind]
+
+
+def report_table(rows: Sequence[Row], title: str) -> Table:
+    """The per-instance rich table, with a last row of means.
+
+    Infeasible rows (unassigned tasks or checker violations) are red.  The BKS kind gets
+    a column only when it differs between rows (otherwise the title names it).
+    """
+    kinds = {r.bks_kind for r in rows}
+    mixed = len(kinds) > 1
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("instance", style="cyan", no_wrap=True)
+    table.add_column("vehicles ours/BKS", justify="right", no_wrap=True)
+    table.add_column("distance", justify="right", no_wrap=True)
+    table.add_column("BKS distance", justify="right", no_wrap=True)
+    if mixed:
+        table.add_column("BKS kind", no_wrap=True)
+    table.add_column("gap %", justify="right", no_wrap=True)
+    table.add_column("unassigned", justify="right", no_wrap=True)
+    table.add_column("checker", no_wrap=True)
+    table.add_column("solve s", justify="right", no_wrap=True)
+    for i, r in enumerate(rows):
+        bks_vehicles = "-" if r.bks_vehicles is None else str(r.bks_vehicles)
+        cells = [
+            r.instance,
+            f"{r.vehicles} / {bks_vehicles}",
+            f"{r.distance:.2f}",
+            _fmt(r.bks_distance),
+            *([_kind_label(r.bks_kind)] if mixed else []),
+            _fmt(r.gap_pct, "+.2f"),
+            str(r.unassigned),
+            r.verdict,
+            f"{r.solve_s:.1f}",
+        ]
+        table.add_row(*cells, style=None if r.feasible else "red", end_section=i == len(rows) - 1)
+    summary = summarise(rows)
+    bks_values = [r.bks_distance for r in rows if r.bks_distance is not None]
+    bks_vehicles_values = [float(r.bks_vehicles) for r in rows if r.bks_vehicles is not None]
+    table.add_row(
+        "mean",
+        f"{_fmt(summary.mean_vehicles, '.1f')} / {_fmt(_mean(bks_vehicles_values), '.1f')}",
+        _fmt(summary.mean_distance),
+        _fmt(_mean(bks_values)),
+        *([""] if mixed else []),
+        _fmt(summary.mean_gap_pct, "+.2f"),
+        str(sum(r.unassigned for r in rows)),
+        f"{summary.checker_ok}/{summary.instances} ok",
+        _fmt(_mean([r.solve_s for r in rows]), ".1f"),
+        style="bold",
+    )
+    return table
+
+
+def summary_table(summary: Summary, target: float | None, note: str = "") -> Table:
+    """The means and counts as a two-column table."""
+    table = Table(title="Means", title_justify="left", show_header=False)
+    table.add_column("what", style="cyan")
+    table.add_column("value", justify="right")
+    n = summary.instances
+    table.add_row("instances", str(n))
+    table.add_row("mean vehicles", _fmt(summary.mean_vehicles))
+    table.add_row("mean distance", _fmt(summary.mean_distance))
+    table.add_row(
+        f"mean gap % (all {summary.with_bks} with a BKS)", _fmt(summary.mean_gap_pct, "+.2f")
+    )
+    table.add_row("mean gap % (feasible only)", _fmt(summary.mean_gap_feasible_pct, "+.2f"))
+    table.add_row("feasible (all served, checker ok)", f"{summary.feasible} / {n}")
+    table.add_row("all tasks served", f"{summary.all_served} / {n}")
+    table.add_row("checker ok", f"{summary.checker_ok} / {n}")
+    table.add_row("more vehicles than the BKS", f"{summary.vehicles_above_bks} / {n}")
+    table.add_row("total solve s", f"{summary.total_solve_s:.1f}")
+    if target is not None:
+        verdict = "met" if target_met(summary, target) else "NOT met"
+        table.add_row(f"target: mean gap <= {target:g} %, all feasible", f"{verdict}{note}".strip())
+    return table
+
+
+def result_dict(rows: Sequence[Row], summary: Summary, meta: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``--out`` writes as JSON: the run's settings, every row and the means."""
+    return {**meta, "rows": [r.as_dict() for r in rows], "summary": asdict(summary)}
+
+
+CSV_COLUMNS = (
+    "instance",
+    "vehicles",
+    "bks_vehicles",
+    "distance",
+    "bks_distance",
+    "bks_kind",
+    "gap_pct",
+    "unassigned",
+    "violations",
+    "checker",
+    "all_served",
+    "feasible",
+    "solve_s",
+)
+
+
+def write_outputs(out: Path, result: Mapping[str, Any]) -> list[Path]:
+    """Write ``result`` as JSON to ``out``; for ``*.csv``, the rows as CSV there and JSON beside.
+
+    Returns the files written.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    json_path = out.with_suffix(".json") if out.suffix.lower() == ".csv" else out
+    json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    written = [json_path]
+    if out.suffix.lower() == ".csv":
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+            writer.writeheader()
+            for row in result["rows"]:
+                writer.writerow(row)
+        written.append(out)
+    return written
+
+
+# --- the command -------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="./run quality",
+        description=(
+            "Solve a benchmark family at a per-instance time limit and compare with its "
+            "best-known solutions (gap to the distance-only BKS where the family has one, "
+            "else to the hierarchical BKS distance) and the checker's verdict."
+        ),
+    )
+    parser.add_argument("--family", required=True, choices=list(FAMILIES))
+    parser.add_argument(
+        "--size",
+        type=int,
+        help="size folder: li_lim 100/200/400 (default 100), "
+        "gehring_homberger 200/400/1000 (default 200)",
+    )
+    parser.add_argument(
+        "--time-limit", type=float, default=10.0, help="seconds per instance (default 10)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="search seed (default 0)")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="parallel searches per instance (default 2)"
+    )
+    parser.add_argument(
+        "--instances",
+        action="append",
+        default=[],
+        metavar="NAMES",
+        help="only these instances (repeatable, or a comma list)",
+    )
+    parser.add_argument("--limit", type=int, help="only the first N instances")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="write every row and the means as JSON; a name ending in .csv writes the "
+        "rows as CSV there and the JSON beside it (.json)",
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        help=f"benchmark data root (default {DEFAULT_DATA})",
+    )
+    return parser
+
+
+def solve_row(file: InstanceFile, bks: Bks | None, params: SolveParams) -> Row:
+    """Read, solve, check and compare one instance file.
+
+    Raises:
+        QualityError: the file cannot be read (unknown format, malformed file).
+    """
+    try:
+        bench = read_instance(file.path, file.fmt)
+    except EngineError as error:
+        raise QualityError(str(file.path), f"cannot be read as {file.fmt!r}: {error}") from None
+    started = time.perf_counter()
+    solution = solve(bench.problem, params)
+    return evaluate(bench, solution, time.perf_counter() - started, bks)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``./run quality``: run a family, print the tables, optionally write ``--out``.
+
+    Returns the exit code: 0 done, 1 interrupted, 2 bad arguments or data.
+    """
+    args = _parser().parse_args(argv)
+    out_console = Console()
+    if not out_console.is_terminal:  # piped or redirected: do not squeeze to 80 columns
+        out_console = Console(width=160)
+    err_console = Console(stderr=True)
+    try:
+        params = SolveParams(time_limit_s=args.time_limit, seed=args.seed, workers=args.workers)
+        spec = family_spec(args.family)
+        size = _size_of(spec, args.size)
+        names = [n for item in args.instances for n in item.split(",")]
+        all_files = list_instances(spec.name, args.data, size)
+        files = select_instances(all_files, names, args.limit)
+        bks = read_bks(spec.name, args.data, size)
+    except EngineError as error:
+        err_console.print(f"[bold red]error:[/bold red] {error}", soft_wrap=True)
+        return 2
+    label = spec.name if size is None else f"{spec.name} {size}"
+    rows: list[Row] = []
+    interrupted = False
+    progress = Progress(
+        TextColumn("[bold]{task.description:<14}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    )
+    try:
+        with progress:
+            task = progress.add_task("solving", total=len(files))
+            for file in files:
+                progress.update(task, description=file.name)
+                row = solve_row(file, bks.get(file.name), params)
+                rows.append(row)
+                progress.console.print(
+                    f"{row.instance}: {row.vehicles} veh, {row.distance:.2f}, "
+                    f"gap {_fmt(row.gap_pct, '+.2f')} %, checker {row.verdict}"
+                    f"{'' if row.all_served else f', {row.unassigned} unassigned'}"
+                )
+                progress.advance(task)
+    except EngineError as error:
+        err_console.print(f"[bold red]error:[/bold red] {error}", soft_wrap=True)
+        return 2
+    except KeyboardInterrupt:
+        interrupted = True
+        err_console.print("[yellow]interrupted: the tables cover the finished instances[/yellow]")
+    summary = summarise(rows)
+    subset = len(rows) < len(all_files)
+    note = ""
+    if subset:
+        note += " (subset)"
+    if args.time_limit != TARGET_TIME_LIMIT_S:
+        note += f" (at {args.time_limit:g} s, target is for {TARGET_TIME_LIMIT_S:g} s)"
+    kinds = sorted({r.bks_kind for r in rows if r.bks_kind is not None})
+    title = (
+        f"{label}: {len(rows)} instances at {args.time_limit:g} s, seed {args.seed}, "
+        f"{args.workers} workers; gap vs {' and '.join(kinds) or 'no'} BKS"
+    )
+    out_console.print(report_table(rows, title))
+    out_console.print(summary_table(summary, target_pct(spec.name, size), note))
+    if args.out is not None:
+        meta = {
+            "family": spec.name,
+            "size": size,
+            "format": spec.fmt,
+            "data": str(args.data),
+            "time_limit_s": args.time_limit,
+            "seed": args.seed,
+            "workers": args.workers,
+            "bks_kinds": kinds,
+            "target_pct": target_pct(spec.name, size),
+            "interrupted": interrupted,
+        }
+        for path in write_outputs(args.out, result_dict(rows, summary, meta)):
+            out_console.print(f"written: [bold]{path}[/bold]")
+    return 1 if interrupted else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

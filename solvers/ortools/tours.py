@@ -1,0 +1,187 @@
+"""Pickup tours: several pickups of one task served back to back, as one routing node.
+
+OR-Tools 9.15 supports a node in at most one pickup-and-delivery pair: sharing one
+delivery among several pairs lets pickups drift onto other vehicles and, on larger
+instances, corrupts memory (seen as segfaults and ``std::bad_alloc`` on MPDPTW).  Its
+insertion heuristics also insert one pair at a time, so explicit same-vehicle
+constraints across pairs leave multi-pickup tasks unserved.  So a task with several
+pickups still to do becomes one *tour* node per candidate pickup order: entered at its
+first shop, left at its last, with the travel and service inside the tour on its
+outgoing arcs.  The tour and the delivery form one ordinary pair, which every OR-Tools
+heuristic and pair move handles.
+
+The cost of that choice: a basket's shops are visited consecutively (which is how a
+courier works a multi-store order anyway), in one of the few orders offered here.
+A tour is summarised the way time-window segments are concatenated in the VRP
+literature (Vidal et al., 2013): a duration D (service, travel and the least waiting
+its windows force) and a window [E, L] for the start of service at its first shop;
+started at any time in [E, L] the tour takes exactly D, and arriving before E means
+waiting at the first shop.  Pickups with several windows give one tour per choice of
+windows.  Travel is rounded up as in the routing model, so a schedule OR-Tools accepts
+is feasible in the exact arithmetic of :mod:`solvers.evaluate` too.
+
+Everything here is in the adapter's integer units (see :mod:`solvers.ortools.scaling`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from solvers.ortools.scaling import MAX_HORIZON, scaled_time, scaled_up
+from solvers.problem import Stop, Task
+
+IntMatrix = npt.NDArray[np.int64]
+Interval = tuple[int, int]
+
+# Orders offered per task and travel profile; the search picks among them.
+MAX_ORDERS = 3
+# Up to this many pickups every order is tried; beyond it, heuristic orders only.
+EXHAUSTIVE_UP_TO = 5
+
+
+@dataclass(frozen=True)
+class PickupTour:
+    """One way to serve some pickups of a task back to back.
+
+    Attributes:
+        order: the task's pickup indices in visiting order.
+        duration: integer time from the start of service at the first pickup to the
+            end of service at the last one (services, travel and forced waiting).
+        distance: integer distance travelled inside the tour.
+        windows: the integer interval [E, L] for the start of service at the first
+            pickup that keeps every pickup inside its chosen window (one interval).
+    """
+
+    order: tuple[int, ...]
+    duration: int
+    distance: int
+    windows: tuple[Interval, ...]
+
+
+def _stop_windows(stop: Stop, scale: int) -> list[Interval]:
+    # Hard windows only: lateness allowances are not used inside a tour.
+    out = []
+    for w in stop.windows:
+        lo = scaled_time(w.start_s, scale, up=True)
+        hi = scaled_time(w.end_s, scale, up=False)
+        if lo <= hi:
+            out.append((max(lo, -MAX_HORIZON), min(hi, MAX_HORIZON)))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Segment:
+    """Vidal et al.'s summary of a feasible stop sequence (no time warp)."""
+
+    duration: int
+    earliest: int
+    latest: int
+
+
+def _concatenate(first: _Segment, travel: int, second: _Segment) -> _Segment | None:
+    """``first`` then ``second`` with ``travel`` between them; None if windows clash."""
+    delta = first.duration + travel
+    wait = max(second.earliest - delta - first.latest, 0)
+    if first.earliest + delta > second.latest:
+        return None  # even starting as early as possible, the second starts too late
+    return _Segment(
+        first.duration + second.duration + travel + wait,
+        max(second.earliest - delta, first.earliest) - wait,
+        min(second.latest - delta, first.latest),
+    )
+
+
+# At most this many window choices per order are examined (stops with split hours).
+MAX_WINDOW_CHOICES = 16
+
+
+def evaluate_order(
+    task: Task,
+    order: tuple[int, ...],
+    duration: IntMatrix,
+    distance: IntMatrix,
+    *,
+    row: dict[int, int],
+    scale: int,
+) -> list[PickupTour]:
+    """The tours serving ``order`` (pickup indices), one per feasible choice of windows.
+
+    ``duration`` and ``distance`` are integer matrices of the vehicle profile between
+    the task's pickup locations; ``row`` maps a pickup index to its row in them.
+    """
+    service = {i: int(scaled_up([task.pickups[i].service_s], scale)[0]) for i in order}
+    travel = [int(duration[row[a], row[b]]) for a, b in itertools.pairwise(order)]
+    travelled = sum(int(distance[row[a], row[b]]) for a, b in itertools.pairwise(order))
+    choices = itertools.islice(
+        itertools.product(*(_stop_windows(task.pickups[i], scale) for i in order)),
+        MAX_WINDOW_CHOICES,
+    )
+    tours = []
+    for windows in choices:
+        segment: _Segment | None = _Segment(service[order[0]], *windows[0])
+        for position in range(1, len(order)):
+            if segment is None:
+                break
+            stop = _Segment(service[order[position]], *windows[position])
+            segment = _concatenate(segment, travel[position - 1], stop)
+        if segment is not None and segment.earliest <= segment.latest:
+            tours.append(
+                PickupTour(
+                    order, segment.duration, travelled, ((segment.earliest, segment.latest),)
+                )
+            )
+    return tours
+
+
+def _candidate_orders(
+    task: Task, indices: list[int], duration: IntMatrix, loc: dict[int, int]
+) -> list[tuple[int, ...]]:
+    """Every order for a few pickups; otherwise nearest-neighbour orders and window sorts."""
+    if len(indices) <= EXHAUSTIVE_UP_TO:
+        return list(itertools.permutations(indices))
+    candidates: set[tuple[int, ...]] = set()
+    for first in indices:
+        order = [first]
+        left = set(indices) - {first}
+        while left:
+            here = loc[order[-1]]
+            nearest = min(left, key=lambda i: (int(duration[here, loc[i]]), i))
+            order.append(nearest)
+            left.remove(nearest)
+        candidates.add(tuple(order))
+        candidates.add(tuple(reversed(order)))
+    by_open = sorted(indices, key=lambda i: (task.pickups[i].earliest_s, i))
+    by_close = sorted(indices, key=lambda i: (task.pickups[i].windows[-1].end_s, i))
+    candidates.update({tuple(by_open), tuple(by_close)})
+    return sorted(candidates)
+
+
+def pickup_tours(
+    task: Task,
+    indices: list[int],
+    duration_s: npt.NDArray[np.float64],
+    distance_m: npt.NDArray[np.float64],
+    scale: int,
+) -> list[PickupTour]:
+    """Up to :data:`MAX_ORDERS` feasible tours over ``indices``, shortest first.
+
+    ``duration_s`` and ``distance_m`` are the profile's float matrices; travel time is
+    rounded up exactly as in the routing model.  An empty list means no order of these
+    pickups can be served back to back within their windows.
+    """
+    locations = sorted({task.pickups[i].location for i in indices})
+    sub = np.ix_(locations, locations)
+    row = {i: locations.index(task.pickups[i].location) for i in indices}
+    dur_small = scaled_up(duration_s[sub], scale)
+    dist_small = np.rint(distance_m[sub] * scale).astype(np.int64)
+    tours = [
+        tour
+        for order in _candidate_orders(task, indices, dur_small, row)
+        for tour in evaluate_order(task, order, dur_small, dist_small, row=row, scale=scale)
+    ]
+    tours.sort(key=lambda t: (t.distance, t.duration, t.order, t.windows))
+    return tours[:MAX_ORDERS]
