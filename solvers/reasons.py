@@ -40,13 +40,13 @@ def _first_breach(breaches: Sequence[Breach]) -> Breach:
     return breaches[0]
 
 
-def _own_visits(problem: RoutingProblem, task: Task) -> list[Visit]:
+def own_visits(problem: RoutingProblem, task: Task) -> list[Visit]:
     on_board = any(task.id in lock.on_board for lock in problem.locks)
     first = len(task.pickups) if on_board else 0
     return [(task.id, i) for i in range(first, len(task.pickups) + 1)]
 
 
-def _insertions(route: list[Visit], own: list[Visit]) -> list[list[Visit]]:
+def stop_insertions(route: list[Visit], own: list[Visit]) -> list[list[Visit]]:
     """Pickups as one block at position i, the delivery at any later position."""
     *pickups, delivery = own
     out: list[list[Visit]] = []
@@ -89,7 +89,7 @@ def diagnose(
                 UnassignedReason.PINNED,
                 f"pinned to {forced!r}, which lacks the skills it needs",
             )
-    own = _own_visits(problem, task)
+    own = own_visits(problem, task)
     alone_blocks: list[Breach] = []
     fits_alone = False
     for v in skilled:
@@ -107,7 +107,7 @@ def diagnose(
         route = list(routes.get(v.id, []))
         start = starts.get(v.id, v.shift.start_s)
         before = _cost(v, problem, route, start) if route else 0.0
-        for candidate in _insertions(route, own):
+        for candidate in stop_insertions(route, own):
             attempts += 1
             if attempts > max_attempts:
                 break

@@ -13,11 +13,46 @@ import time
 
 from solvers.evaluate import Visit, evaluate_route, route_cost
 from solvers.improve import improve_route
-from solvers.ortools.search import run_search
+from solvers.ortools.search import WorkerResult, run_search
 from solvers.params import SolveParams
 from solvers.problem import RoutingProblem
 from solvers.reasons import MAX_ATTEMPTS, TOTAL_ATTEMPTS, diagnose
+from solvers.repair import repair_routes
 from solvers.solution import CostBreakdown, Route, RoutingSolution, SolveStats
+
+
+def _decode(
+    problem: RoutingProblem, result: WorkerResult, scale: int
+) -> tuple[dict[str, list[Visit]], dict[str, float]]:
+    """Visits and departure (seconds) per vehicle id, from a worker's integer result."""
+    visits: dict[str, list[Visit]] = {}
+    departures: dict[str, float] = {}
+    for vehicle, (found, departure) in zip(problem.vehicles, result.routes, strict=True):
+        if found:
+            visits[vehicle.id] = list(found)
+            departures[vehicle.id] = departure / scale
+    return visits, departures
+
+
+def _plan_key(
+    problem: RoutingProblem, routes: dict[str, list[Visit]], starts: dict[str, float]
+) -> tuple[int, float]:
+    """(required tasks left out or broken routes, total cost): lower is better."""
+    served = {tid for visits in routes.values() for tid, _ in visits}
+    broken = 0
+    total = 0.0
+    for vehicle_id, visits in routes.items():
+        vehicle = problem.vehicle(vehicle_id)
+        ev = evaluate_route(problem, vehicle, visits, starts[vehicle_id])
+        broken += not ev.feasible
+        total += sum(route_cost(vehicle, ev)) + ev.lateness_cost
+    for task in problem.tasks:
+        if task.id not in served:
+            if task.drop_penalty is None:
+                broken += 1
+            else:
+                total += task.drop_penalty
+    return broken, total
 
 
 def solve(problem: RoutingProblem, params: SolveParams | None = None) -> RoutingSolution:
@@ -36,21 +71,27 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
         return RoutingSolution(
             (), (), CostBreakdown(), SolveStats("empty", 0.0, 0, params.seed, 0, 0)
         )
-    routes_visits: dict[str, list[Visit]] = {}
-    starts: dict[str, float] = {}
-    objective, best_worker, status = 0, 0, "no_solution"
     # Routes with multi-pickup tasks get a stop-level pass after the search (see
     # solvers.improve), so the search leaves it part of the time limit.
     multi_pickup = any(len(t.pickups) > 1 for t in problem.tasks)
-    if problem.vehicles:
-        best, _ = run_search(problem, params, 0.85 if multi_pickup else 0.95)
-        if best.found:
-            status, objective, best_worker = "solved", best.objective, best.worker
-            for vehicle, (found, departure) in zip(problem.vehicles, best.routes, strict=True):
-                if found:
-                    routes_visits[vehicle.id] = list(found)
-                    starts[vehicle.id] = departure / params.distance_scale
     deadline = started + params.time_limit_s
+    routes_visits: dict[str, list[Visit]] = {}
+    starts: dict[str, float] = {v.id: v.shift.start_s for v in problem.vehicles}
+    objective, best_worker, status = 0, 0, "no_solution"
+    if problem.vehicles:
+        results, _ = run_search(problem, params, 0.85 if multi_pickup else 0.95)
+        best_key: tuple[int, float, int] | None = None
+        for result in results:
+            if not result.found:
+                continue
+            found, departures = _decode(problem, result, params.distance_scale)
+            if result.interleave:
+                found = repair_routes(problem, found, {**starts, **departures}, deadline)
+            key = (*_plan_key(problem, found, {**starts, **departures}), result.worker)
+            if best_key is None or key < best_key:
+                best_key, routes_visits = key, found
+                starts.update(departures)
+                status, objective, best_worker = "solved", result.objective, result.worker
     for vehicle_id, sequence in routes_visits.items():
         if any(len(problem.task(t).pickups) > 1 for t, _ in sequence):
             routes_visits[vehicle_id] = improve_route(

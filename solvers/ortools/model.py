@@ -45,6 +45,9 @@ class NodeSpec:
         last: location where it is left.
         tour: for a pickup tour, its order, timing and windows; None otherwise.
         profile: the travel profile a pickup tour was built for (None otherwise).
+        part: for a copy of an interleaved task's delivery, the pickup whose load it
+            drops (None otherwise).
+        share: the delivery's service time is divided among this many copies.
     """
 
     visits: tuple[Visit, ...]
@@ -52,6 +55,8 @@ class NodeSpec:
     last: int
     tour: PickupTour | None = None
     profile: str | None = None
+    part: int | None = None
+    share: int = 1
 
 
 @dataclass
@@ -66,17 +71,41 @@ class BuiltModel:
     task_nodes: dict[str, list[int]] = field(default_factory=dict)  # single-stop nodes
     task_tours: dict[str, list[int]] = field(default_factory=dict)  # tour alternatives
     stop_node: dict[Visit, int] = field(default_factory=dict)
+    task_pairs: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # interleaved
 
 
-def _task_nodes(problem: RoutingProblem, task: Task, scale: int) -> list[NodeSpec]:
-    """The nodes of one task: locked or single pickups alone, the rest as tours."""
+def _interleaved(problem: RoutingProblem, task: Task) -> bool:
+    """Whether an interleaving model gives ``task`` one node per pickup and per copy."""
+    return len(task.pickups) > 1 and not any(
+        task.id in lock.on_board or any(tid == task.id for tid, _ in lock.fixed_prefix)
+        for lock in problem.locks
+    )
+
+
+def _task_nodes(
+    problem: RoutingProblem, task: Task, scale: int, interleave: bool
+) -> list[NodeSpec]:
+    """The nodes of one task: locked or single pickups alone, the rest as tours.
+
+    With ``interleave``, a task with several free pickups instead gets one node per
+    pickup and one copy of its delivery per pickup (pickup i pairs with copy i); the
+    copies are merged into one delivery after the search (:mod:`solvers.repair`).
+    """
+    k = len(task.pickups)
+    delivery = task.delivery.location
+    if interleave and _interleaved(problem, task):
+        pickups = [
+            NodeSpec(((task.id, i),), s.location, s.location) for i, s in enumerate(task.pickups)
+        ]
+        copies = [NodeSpec(((task.id, k),), delivery, delivery, part=i, share=k) for i in range(k)]
+        return [*pickups, *copies]
     locked = {i for lock in problem.locks for tid, i in lock.fixed_prefix if tid == task.id}
     on_board = any(task.id in lock.on_board for lock in problem.locks)
-    pickups = [] if on_board else list(range(len(task.pickups)))
-    free = [i for i in pickups if i not in locked]
+    pickups_left = [] if on_board else list(range(k))
+    free = [i for i in pickups_left if i not in locked]
     specs = [
         NodeSpec(((task.id, i),), task.pickups[i].location, task.pickups[i].location)
-        for i in pickups
+        for i in pickups_left
         if i in locked or len(free) == 1
     ]
     if len(free) > 1:
@@ -87,13 +116,17 @@ def _task_nodes(problem: RoutingProblem, task: Task, scale: int) -> list[NodeSpe
                 last = task.pickups[tour.order[-1]].location
                 visits = tuple((task.id, i) for i in tour.order)
                 specs.append(NodeSpec(visits, first, last, tour, profile))
-    k = len(task.pickups)
-    specs.append(NodeSpec(((task.id, k),), task.delivery.location, task.delivery.location))
+    specs.append(NodeSpec(((task.id, k),), delivery, delivery))
     return specs
 
 
-def build_model(problem: RoutingProblem, scale: int) -> BuiltModel:
-    """Translate ``problem`` into a RoutingModel (nothing is solved here)."""
+def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False) -> BuiltModel:
+    """Translate ``problem`` into a RoutingModel (nothing is solved here).
+
+    ``interleave`` selects the model for multi-pickup tasks: pickup tours (False, every
+    solution is whole) or one node per stop (True, pickups of several tasks may
+    interleave; the solution needs :func:`solvers.repair.repair_routes`).
+    """
     vehicles = problem.vehicles
     n_v = len(vehicles)
     nodes = [NodeSpec((), v.start, v.start) for v in vehicles] + [
@@ -103,10 +136,16 @@ def build_model(problem: RoutingProblem, scale: int) -> BuiltModel:
     built_task_nodes: dict[str, list[int]] = {}
     built_task_tours: dict[str, list[int]] = {}
     stop_node: dict[Visit, int] = {}
+    task_pairs: dict[str, list[tuple[int, int]]] = {}
     for task in problem.tasks:
         built_task_nodes[task.id] = []
         built_task_tours[task.id] = []
-        for spec in _task_nodes(problem, task, scale):
+        first_node = len(nodes)
+        specs = _task_nodes(problem, task, scale, interleave)
+        if any(spec.part is not None for spec in specs):
+            k = len(task.pickups)
+            task_pairs[task.id] = [(first_node + i, first_node + k + i) for i in range(k)]
+        for spec in specs:
             if spec.tour is None:
                 built_task_nodes[task.id].append(len(nodes))
                 stop_node[spec.visits[0]] = len(nodes)
@@ -119,7 +158,15 @@ def build_model(problem: RoutingProblem, scale: int) -> BuiltModel:
     )
     routing = pywrapcp.RoutingModel(manager)
     built = BuiltModel(
-        manager, routing, None, scale, nodes, built_task_nodes, built_task_tours, stop_node
+        manager,
+        routing,
+        None,
+        scale,
+        nodes,
+        built_task_nodes,
+        built_task_tours,
+        stop_node,
+        task_pairs,
     )
     first = np.array([n.first for n in nodes], dtype=np.int64)
     last = np.array([n.last for n in nodes], dtype=np.int64)
@@ -128,7 +175,8 @@ def build_model(problem: RoutingProblem, scale: int) -> BuiltModel:
     for node, spec in enumerate(nodes):
         if spec.tour is None and spec.visits:
             task_id, index = spec.visits[0]
-            service_int[node] = scaled_up([problem.task(task_id).stops[index].service_s], scale)[0]
+            service = problem.task(task_id).stops[index].service_s / spec.share
+            service_int[node] = scaled_up([service], scale)[0]
 
     # Travel per profile as node x node integer matrices: from where a node is left to
     # where the next is entered (open ends cost nothing), plus what happens inside it.
@@ -261,7 +309,10 @@ def _add_capacity(problem: RoutingProblem, built: BuiltModel) -> None:
             for task_id, index in spec.visits:
                 task = problem.task(task_id)
                 if index == len(task.pickups):
-                    demand[node] += task.demand[k] if not picks_up else -task.demand[k]
+                    dropped = (
+                        task.demand[k] if spec.part is None else task.pickup_demand(spec.part)[k]
+                    )
+                    demand[node] += dropped if not picks_up else -dropped
                 else:
                     demand[node] += task.pickup_demand(index)[k]
         cb = routing.RegisterUnaryTransitVector(scaled(demand, 1000).tolist())
@@ -312,13 +363,16 @@ def _add_task_constraints(problem: RoutingProblem, built: BuiltModel) -> None:
     prefix_visits = {visit for lock in problem.locks for visit in lock.fixed_prefix}
     in_prefix = {tid for tid, _ in prefix_visits}
     for task in problem.tasks:
-        singles = [manager.NodeToIndex(n) for n in built.task_nodes[task.id]]
-        tours = [manager.NodeToIndex(n) for n in built.task_tours[task.id]]
-        delivery = singles[-1]
         allowed = _allowed_vehicles(problem, task)
         # Locked work is kept whatever it costs: on-board items and the started prefix.
         required = task.required or task.id in on_board or task.id in in_prefix
         penalty = REQUIRED_PENALTY if required else scaled_cost(task.drop_penalty or 0.0)
+        if task.id in built.task_pairs:
+            _add_interleaved_task(problem, built, task, allowed, penalty)
+            continue
+        singles = [manager.NodeToIndex(n) for n in built.task_nodes[task.id]]
+        tours = [manager.NodeToIndex(n) for n in built.task_tours[task.id]]
+        delivery = singles[-1]
         # One disjunction per single node and one over the tour alternatives (at most
         # one of them is served), the penalty shared out among them.
         groups = [[i] for i in singles] + ([tours] if tours else [])
@@ -365,6 +419,43 @@ def _needs_tour(problem: RoutingProblem, task: Task, built: BuiltModel) -> bool:
     free = len(task.pickups) - len(singles)
     on_board = any(task.id in lock.on_board for lock in problem.locks)
     return not on_board and free > 1
+
+
+# Cost of each extra vehicle an interleaved required task is spread over: far above any
+# route cost, below the penalty of dropping a required task.
+SPLIT_COST = REQUIRED_PENALTY >> 8
+
+
+def _add_interleaved_task(
+    problem: RoutingProblem, built: BuiltModel, task: Task, allowed: list[int], penalty: int
+) -> None:
+    """Pickup i pairs with delivery copy i; one vehicle for all of them is a soft goal.
+
+    Hard constraints across the pairs would defeat OR-Tools' pair-at-a-time insertion,
+    so splitting a task over vehicles costs :data:`SPLIT_COST` (or its drop penalty, for
+    an optional task) per extra vehicle, and the repair after the search removes and
+    re-inserts any task still split or partly served.
+    """
+    routing, manager, time_dim = built.routing, built.manager, built.time_dim
+    solver = routing.solver()
+    pairs = [(manager.NodeToIndex(p), manager.NodeToIndex(d)) for p, d in built.task_pairs[task.id]]
+    indices = [i for pair in pairs for i in pair]
+    share = -(-penalty // len(indices))
+    for index in indices:
+        routing.AddDisjunction([index], share)
+        if not allowed:
+            routing.ActiveVar(index).SetValue(0)
+        elif len(allowed) < len(problem.vehicles):
+            routing.VehicleVar(index).SetValues([-1, *allowed])
+    for pickup, delivery in pairs:
+        routing.AddPickupAndDelivery(pickup, delivery)
+    split = SPLIT_COST if task.required else max(1, penalty)
+    routing.AddSoftSameVehicleConstraint(indices, split)
+    if task.max_ride_s is not None:
+        limit = scaled_time(task.max_ride_s, built.scale, up=False)
+        for pickup, _ in pairs:
+            for _, delivery in pairs:
+                solver.Add(time_dim.CumulVar(delivery) - time_dim.CumulVar(pickup) <= limit)
 
 
 def _limit_ride_from_departure(

@@ -1,8 +1,9 @@
 """Run the OR-Tools search, in parallel worker processes, and read the routes back.
 
 Each worker builds its own model (OR-Tools objects cannot cross processes) and runs one
-search configuration; the best objective wins, ties going to the lower worker number,
-so the result does not depend on which process finishes first.
+search configuration; :func:`solvers.solve.solve` keeps the best after repairing and
+re-evaluating each, ties going to the lower worker number, so the result does not
+depend on which process finishes first.
 """
 
 from __future__ import annotations
@@ -22,14 +23,28 @@ Visit = tuple[str, int]
 
 _FIRST = routing_enums_pb2.FirstSolutionStrategy
 _META = routing_enums_pb2.LocalSearchMetaheuristic
-# Worker configurations: (first solution strategy, metaheuristic).  Cheapest insertion
-# suits pickup-and-delivery; the second worker diversifies the start.  Path-cheapest-arc
-# and savings starts were tried and left required Solomon R1/RC1 customers unserved
-# after 10 s, so they are not in the rotation.
+# Worker configurations: (first solution strategy, metaheuristic, interleave).  Cheapest
+# insertion suits pickup-and-delivery; path-cheapest-arc won on Solomon type-2
+# instances (long routes) in side-by-side runs, so VRP-like problems get one of each.
+# Problems with multi-pickup tasks run both models of those tasks: pickup tours (always
+# whole) and interleaved stops (better routes, repaired after the search).
 CONFIGS = (
-    (_FIRST.PARALLEL_CHEAPEST_INSERTION, _META.GUIDED_LOCAL_SEARCH),
-    (_FIRST.PATH_CHEAPEST_ARC, _META.GUIDED_LOCAL_SEARCH),
+    (_FIRST.PARALLEL_CHEAPEST_INSERTION, _META.GUIDED_LOCAL_SEARCH, False),
+    (_FIRST.PATH_CHEAPEST_ARC, _META.GUIDED_LOCAL_SEARCH, False),
 )
+MULTI_PICKUP_CONFIGS = (
+    (_FIRST.PARALLEL_CHEAPEST_INSERTION, _META.GUIDED_LOCAL_SEARCH, False),
+    (_FIRST.PARALLEL_CHEAPEST_INSERTION, _META.GUIDED_LOCAL_SEARCH, True),
+)
+
+
+def configuration(
+    problem: RoutingProblem, params: SolveParams, worker: int
+) -> tuple[int, int, bool]:
+    """(first solution strategy, metaheuristic, interleave) that ``worker`` runs."""
+    multi = any(len(t.pickups) > 1 for t in problem.tasks)
+    configs = MULTI_PICKUP_CONFIGS if multi else CONFIGS
+    return configs[(worker + params.seed) % len(configs)]
 
 
 @dataclass(frozen=True)
@@ -40,15 +55,16 @@ class WorkerResult:
     found: bool
     objective: int
     routes: tuple[tuple[tuple[Visit, ...], int], ...]
+    interleave: bool = False
 
 
 def run_worker(
     problem: RoutingProblem, params: SolveParams, worker: int, time_limit_s: float
 ) -> WorkerResult:
     """Build the model and run configuration ``worker`` (modulo the list) to its limit."""
-    built = build_model(problem, params.distance_scale)
+    first, meta, interleave = configuration(problem, params, worker)
+    built = build_model(problem, params.distance_scale, interleave=interleave)
     routing, manager = built.routing, built.manager
-    first, meta = CONFIGS[(worker + params.seed) % len(CONFIGS)]
     search = pywrapcp.DefaultRoutingSearchParameters()
     search.first_solution_strategy = first
     search.local_search_metaheuristic = meta
@@ -57,7 +73,7 @@ def run_worker(
         search.solution_limit = params.solution_limit
     solution = routing.SolveWithParameters(search)
     if solution is None:
-        return WorkerResult(worker, False, 0, ())
+        return WorkerResult(worker, False, 0, (), interleave)
     time_dim = routing.GetDimensionOrDie(TIME)
     routes = []
     for v in range(len(problem.vehicles)):
@@ -69,16 +85,17 @@ def run_worker(
             visits.extend(built.nodes[manager.IndexToNode(index)].visits)
             index = solution.Value(routing.NextVar(index))
         routes.append((tuple(visits), int(departure)))
-    return WorkerResult(worker, True, int(solution.ObjectiveValue()), tuple(routes))
+    return WorkerResult(worker, True, int(solution.ObjectiveValue()), tuple(routes), interleave)
 
 
 def run_search(
     problem: RoutingProblem, params: SolveParams, share: float = 0.95
-) -> tuple[WorkerResult, float]:
-    """Run ``params.workers`` searches (processes if more than one): the best, wall seconds.
+) -> tuple[list[WorkerResult], float]:
+    """Run ``params.workers`` searches (processes if more than one): every result, seconds.
 
     The searches get ``share`` of ``params.time_limit_s`` (less a little for building
-    models and reading results back); the caller uses the rest.
+    models and reading results back); the caller uses the rest.  Results come in worker
+    order; the caller picks the best (objectives of different models do not compare).
     """
     started = time.perf_counter()
     budget = max(0.05, params.time_limit_s * share - 0.05)
@@ -92,6 +109,4 @@ def run_search(
                 pool.submit(run_worker, problem, params, w, budget) for w in range(params.workers)
             ]
             results = [f.result() for f in futures]
-    found = [r for r in results if r.found]
-    best = min(found, key=lambda r: (r.objective, r.worker)) if found else results[0]
-    return best, time.perf_counter() - started
+    return results, time.perf_counter() - started

@@ -15,6 +15,7 @@ from scenarios.instances import read_instance
 from solvers import SolveParams, UnassignedReason, check, solve
 from solvers.ortools.tours import _concatenate, _Segment, pickup_tours
 from solvers.problem import Stop, Task, TimeWindow, Vehicle
+from solvers.repair import _merge_copies, repair_routes
 from tests.solvers.helpers import problem, solved, visits
 
 LINE = (0, 10, 20, 30, 40)
@@ -149,3 +150,33 @@ def test_mpdptw_instance_every_request_whole_and_checked(shared_data: Path) -> N
     assert not s.unassigned
     served = {st.task_id for r in s.routes for st in r.stops}
     assert served == {t.id for t in bench.problem.tasks}
+
+
+# --- the interleaving model and its repair ---------------------------------------------
+
+
+def test_merge_keeps_the_last_delivery_copy() -> None:
+    basket = Task("b", (Stop(1), Stop(2)), Stop(3), demand=(2.0,))
+    p = problem([van(end=None)], [basket], LINE)
+    assert _merge_copies(p, [("b", 0), ("b", 2), ("b", 1), ("b", 2)]) == [
+        ("b", 0),
+        ("b", 1),
+        ("b", 2),
+    ]
+
+
+def test_repair_puts_a_split_basket_back_together_on_one_vehicle() -> None:
+    basket = Task("b", (Stop(1), Stop(2)), Stop(3), demand=(2.0,))
+    p = problem([van(end=None), van("v2", end=None)], [basket], LINE)
+    split = {"v1": [("b", 0), ("b", 2)], "v2": [("b", 1), ("b", 2)]}
+    repaired = repair_routes(p, split, {"v1": 0.0, "v2": 0.0}, deadline=1e18)
+    assert list(repaired.values()) == [[("b", 0), ("b", 1), ("b", 2)]]
+
+
+def test_interleaving_worker_alone_serves_baskets_whole() -> None:
+    # seed 1 makes the single worker run the interleaving configuration.
+    a = Task("a", (Stop(1), Stop(2)), Stop(3), demand=(2.0,))
+    b = Task("b", (Stop(2), Stop(1)), Stop(4), demand=(2.0,))
+    s = solved(problem([van(end=None)], [a, b], LINE), SolveParams(0.5, seed=1, workers=1))
+    assert s.distance_m == pytest.approx(40.0)
+    assert visits(s, "v1")[-2:] == [("a", 2), ("b", 2)]

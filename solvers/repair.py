@@ -1,0 +1,108 @@
+"""Make routes from the interleaving model whole again, in exact arithmetic.
+
+The interleaving model (``build_model(..., interleave=True)``) gives each pickup of a
+multi-pickup task its own copy of the delivery and only discourages splitting the task
+over vehicles.  Here, per route, a task's delivery copies merge into one delivery at the
+last copy (removing a visit never makes later stops later when travel obeys the
+triangle inequality); then every task that is spread over vehicles or partly served,
+and every task of a route that the merge left infeasible, is taken out and inserted
+again whole where it fits best, or left unassigned for the diagnosis to explain.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+from solvers.evaluate import Visit, evaluate_route, route_cost
+from solvers.problem import RoutingProblem, Task
+from solvers.reasons import own_visits, stop_insertions
+
+
+def _merge_copies(problem: RoutingProblem, visits: list[Visit]) -> list[Visit]:
+    """Keep only the last delivery of each task on the route."""
+    seen: set[str] = set()
+    kept: list[Visit] = []
+    for task_id, index in reversed(visits):
+        if index == len(problem.task(task_id).pickups):
+            if task_id in seen:
+                continue
+            seen.add(task_id)
+        kept.append((task_id, index))
+    return kept[::-1]
+
+
+def _route_cost(
+    problem: RoutingProblem, vehicle_id: str, visits: list[Visit], start: float
+) -> float:
+    vehicle = problem.vehicle(vehicle_id)
+    ev = evaluate_route(problem, vehicle, visits, start)
+    if not ev.feasible:
+        return float("inf")
+    return sum(route_cost(vehicle, ev)) + ev.lateness_cost
+
+
+def _insert(
+    problem: RoutingProblem,
+    task: Task,
+    routes: dict[str, list[Visit]],
+    starts: Mapping[str, float],
+    deadline: float,
+) -> bool:
+    """Insert ``task`` whole at its cheapest feasible place; whether it was."""
+    own = own_visits(problem, task)
+    best: tuple[float, str, list[Visit]] | None = None
+    for vehicle in problem.vehicles:
+        if not task.skills <= vehicle.skills:
+            continue
+        pinned = problem.pinned.get(task.id)
+        if pinned is not None and pinned != vehicle.id:
+            continue
+        route = routes.get(vehicle.id, [])
+        start = starts.get(vehicle.id, vehicle.shift.start_s)
+        before = _route_cost(problem, vehicle.id, route, start) if route else 0.0
+        for candidate in stop_insertions(route, own):
+            if time.perf_counter() > deadline:
+                break
+            extra = _route_cost(problem, vehicle.id, candidate, start) - before
+            if extra < float("inf") and (best is None or extra < best[0]):
+                best = (extra, vehicle.id, candidate)
+    if best is None:
+        return False
+    if task.drop_penalty is not None and best[0] > task.drop_penalty:
+        return False
+    routes[best[1]] = best[2]
+    return True
+
+
+def repair_routes(
+    problem: RoutingProblem,
+    routes: Mapping[str, list[Visit]],
+    starts: Mapping[str, float],
+    deadline: float,
+) -> dict[str, list[Visit]]:
+    """Whole, feasible routes from interleaved ones (vehicle id -> visits).
+
+    ``starts`` are the vehicles' departures; insertion attempts stop at ``deadline``
+    (``time.perf_counter()`` seconds), leaving what is not inserted by then unserved.
+    """
+    merged = {vid: _merge_copies(problem, list(v)) for vid, v in routes.items()}
+    on: dict[str, set[str]] = {}
+    count: dict[str, int] = {}
+    for vid, visits in merged.items():
+        for task_id, _ in visits:
+            on.setdefault(task_id, set()).add(vid)
+            count[task_id] = count.get(task_id, 0) + 1
+    broken = {
+        tid
+        for tid, vehicles in on.items()
+        if len(vehicles) > 1 or count[tid] != len(own_visits(problem, problem.task(tid)))
+    }
+    for vid, visits in merged.items():
+        if _route_cost(problem, vid, visits, starts[vid]) == float("inf"):
+            broken |= {tid for tid, _ in visits if len(problem.task(tid).pickups) > 1}
+    repaired = {vid: [v for v in visits if v[0] not in broken] for vid, visits in merged.items()}
+    for task in problem.tasks:
+        if task.id in broken:
+            _insert(problem, task, repaired, starts, deadline)
+    return {vid: visits for vid, visits in repaired.items() if visits}
