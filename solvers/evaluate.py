@@ -8,6 +8,7 @@ and the unassigned-task diagnosis all use it, and none of them depends on OR-Too
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -87,7 +88,40 @@ def evaluate_route(
     allowance), capacity, skills, max ride time, shift end, max duration and distance.
     Structural rules across routes (each task once, all stops on one vehicle, pickups
     before the delivery) are the checker's.
+
+    Schedule: service starts as early as possible, except that a task whose ride would
+    exceed its ``max_ride_s`` has its first pickup held back by the excess (a courier
+    waits at the shop rather than with the food), as long as that helps; the solver's
+    model allows exactly this waiting.
     """
+    hold: dict[int, float] = {}
+    for _ in range(len(visits) + 1):
+        evaluation, excess = _drive(problem, vehicle, visits, start_s, hold)
+        changed = False
+        for position, (start, extra) in excess.items():
+            wanted = start + extra
+            if wanted > hold.get(position, -math.inf) + EPS:
+                hold[position] = wanted
+                changed = True
+        if not changed:
+            return evaluation
+    return evaluation
+
+
+def _drive(
+    problem: RoutingProblem,
+    vehicle: Vehicle,
+    visits: Sequence[Visit],
+    start_s: float | None,
+    hold: dict[int, float],
+) -> tuple[RouteEvaluation, dict[int, tuple[float, float]]]:
+    """One forward pass; service at position i starts no earlier than ``hold[i]``.
+
+    Also returns, per position of a first pickup whose task rides too long, (its start
+    of service, the excess in seconds).
+    """
+    excess: dict[int, tuple[float, float]] = {}
+    first_position: dict[str, int] = {}
     mats = problem.matrices[vehicle.profile]
     dist, dur = mats.distance_m, mats.duration_s
     t = vehicle.shift.start_s if start_s is None else start_s
@@ -122,7 +156,7 @@ def evaluate_route(
         is_delivery = index == len(task.pickups)
         arrival = t + float(dur[location, stop.location])
         distance += float(dist[location, stop.location])
-        start, late = service_start(stop, arrival)
+        start, late = service_start(stop, max(arrival, hold.get(len(stops), -math.inf)))
         if late > stop.max_lateness_s + EPS:
             breaches.append(
                 Breach(
@@ -151,8 +185,13 @@ def evaluate_route(
                         f"max {task.max_ride_s:g} s",
                     )
                 )
+                if task_id in first_position:
+                    over = start - began - task.max_ride_s
+                    excess[first_position[task_id]] = (began, over)
         else:
-            first_pickup_s.setdefault(task_id, start)
+            if task_id not in first_pickup_s:
+                first_pickup_s[task_id] = start
+                first_position[task_id] = len(stops)
             for k, d in enumerate(task.pickup_demand(index)):
                 load[k] += d
         for k, value in enumerate(load):
@@ -201,7 +240,7 @@ def evaluate_route(
         breaches.append(
             Breach("max_distance", f"route covers {distance:g} m, max {vehicle.max_distance_m:g} m")
         )
-    return RouteEvaluation(
+    evaluation = RouteEvaluation(
         stops=tuple(stops),
         start_s=begin,
         end_s=end,
@@ -209,6 +248,7 @@ def evaluate_route(
         lateness_cost=lateness_cost,
         breaches=tuple(breaches),
     )
+    return evaluation, excess
 
 
 def route_cost(vehicle: Vehicle, evaluation: RouteEvaluation) -> tuple[float, float, float]:

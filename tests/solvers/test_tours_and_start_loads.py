@@ -180,3 +180,23 @@ def test_interleaving_worker_alone_serves_baskets_whole() -> None:
     s = solved(problem([van(end=None)], [a, b], LINE), SolveParams(0.5, seed=1, workers=1))
     assert s.distance_m == pytest.approx(40.0)
     assert visits(s, "v1")[-2:] == [("a", 2), ("b", 2)]
+
+
+# --- waiting at the shop so that hot food rides no longer than allowed -----------------
+
+
+def test_pickup_is_held_back_so_the_ride_fits_a_later_delivery_window() -> None:
+    # Shop at 10 (reached at 10), customer at 20 who only takes it in [50, 60]; max ride
+    # 15 s: the courier must wait at the shop until 35, not with the food at the door.
+    hot = Task(
+        "hot",
+        (Stop(1, windows=(TimeWindow(0, 100),)),),
+        Stop(2, windows=(TimeWindow(50, 60),)),
+        demand=(1.0,),
+        max_ride_s=15.0,
+    )
+    s = solved(problem([van(end=None)], [hot], LINE))
+    (route,) = s.routes
+    pickup, delivery = route.stops
+    assert (pickup.arrival_s, pickup.start_s) == pytest.approx((10.0, 35.0))
+    assert delivery.start_s - pickup.start_s == pytest.approx(15.0)
