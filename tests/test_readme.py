@@ -20,5 +20,16 @@ def test_readme_has_examples() -> None:
 
 @pytest.mark.parametrize("index", range(len(_python_blocks())))
 def test_readme_example_runs(index: int, capsys: pytest.CaptureFixture[str]) -> None:
-    exec(compile(_python_blocks()[index], f"README.md example {index}", "exec"), {})
-    assert re.search(r"mw\d+ -> b\d+: \d+ m, \d+\.\d min", capsys.readouterr().out)
+    block = _python_blocks()[index]
+    exec(compile(block, f"README.md example {index}", "exec"), {})
+    out = capsys.readouterr().out
+    assert out
+    if "road_matrix" in block:
+        assert re.search(r"mw\d+ -> b\d+: \d+ m, \d+\.\d min", out)
+    if "solve(problem" in block:
+        # The basket: both shops, then the customer.
+        assert re.findall(r"^(\w+) order-1 at (\d)", out, flags=re.MULTILINE) == [
+            ("pickup", "1"),
+            ("pickup", "2"),
+            ("delivery", "3"),
+        ]
