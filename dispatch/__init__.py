@@ -1,1 +1,35 @@
-"""Package."""
+"""The domain (orders, members, leaders, couriers) and planning on top of ``solvers``.
+
+``Planner(world, settings).plan(orders, at_s=..., params=...) -> Plan``: a batch of
+orders of the five fulfilment flows (instant, multi-store, scheduled slot, next-day
+pickup point, home service) planned in a :class:`World`, joined into one :class:`Plan`
+with routes, pickup-point assignments and pick lists, leader commissions, unassigned
+orders with reasons, KPIs and a JSON export.
+"""
+
+from dispatch.domain import CommissionTier as CommissionTier
+from dispatch.domain import Courier as Courier
+from dispatch.domain import FulfilmentMode as FulfilmentMode
+from dispatch.domain import Leader as Leader
+from dispatch.domain import Member as Member
+from dispatch.domain import MemberTier as MemberTier
+from dispatch.domain import Order as Order
+from dispatch.domain import OrderLine as OrderLine
+from dispatch.domain import TemperatureClass as TemperatureClass
+from dispatch.domain import TimeWindow as TimeWindow
+from dispatch.plan import LeaderCommission as LeaderCommission
+from dispatch.plan import PickItem as PickItem
+from dispatch.plan import PickList as PickList
+from dispatch.plan import PickupAssignment as PickupAssignment
+from dispatch.plan import Plan as Plan
+from dispatch.plan import PlanKpis as PlanKpis
+from dispatch.plan import PlannedRoute as PlannedRoute
+from dispatch.plan import PlanStop as PlanStop
+from dispatch.plan import SolverRun as SolverRun
+from dispatch.plan import StopAction as StopAction
+from dispatch.plan import UnassignedOrder as UnassignedOrder
+from dispatch.plan import UnassignedOrderReason as UnassignedOrderReason
+from dispatch.planner import Planner as Planner
+from dispatch.settings import CourierCost as CourierCost
+from dispatch.settings import PlannerSettings as PlannerSettings
+from dispatch.world import World as World

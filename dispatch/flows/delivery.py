@@ -1,0 +1,150 @@
+"""Courier delivery of an order: a pickup at each of its stores, one delivery to its building.
+
+Shared by the instant, multi-store and scheduled flows, which differ only in the
+delivery window (:class:`DeliveryPromise`).  Each pickup opens when the store has
+prepared its part (order creation + the store's ``prep_duration_s``, or the
+micro-warehouse's ``pick_duration_s``); the order's lines from that store are its load
+there.  The whole order is served by one courier or not at all, within the tightest
+ride-time limit of its temperature classes.  A paid member's order weighs
+``paid_priority_factor`` times more in the drop penalty and lateness cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from dispatch.domain import Courier, FulfilmentMode, Order
+from dispatch.flows.routing import (
+    FlowOutcome,
+    PlanContext,
+    TaskOrigin,
+    build_problem,
+    infinite_window,
+    no_courier,
+    order_reason,
+    solve_flow,
+)
+from dispatch.loads import add, demand
+from dispatch.locations import LocationTable
+from dispatch.plan import UnassignedOrder
+from dispatch.settings import PlannerSettings
+from dispatch.world import World
+from geo.places import MicroWarehouse
+from solvers.problem import Stop, Task, TimeWindow
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryPromise:
+    """When an order is due at the door: windows for the start of the handover, and
+    how late it may be at most (lateness costs per second in between)."""
+
+    windows: tuple[TimeWindow, ...]
+    max_lateness_s: float
+
+
+PromiseRule = Callable[[Order, World, PlannerSettings], DeliveryPromise]
+
+
+def delivery_task(
+    order: Order,
+    promise: DeliveryPromise,
+    world: World,
+    table: LocationTable,
+    settings: PlannerSettings,
+) -> tuple[Task, TaskOrigin]:
+    """The routing task of one order and what its stops stand for."""
+    paid = world.member(order.member_id).is_paid
+    factor = settings.priority_factor(paid)
+    pickups: list[Stop] = []
+    shares = []
+    total = (0.0, 0.0, 0.0)
+    for store_id in order.store_ids:
+        source = world.source(store_id)
+        prep_s = (
+            source.pick_duration_s if isinstance(source, MicroWarehouse) else source.prep_duration_s
+        )
+        pickups.append(
+            Stop(
+                table.place(source),
+                service_s=settings.pickup_service_s,
+                windows=infinite_window(order.created_at_s + prep_s),
+            )
+        )
+        share = demand(
+            (line for line in order.lines if line.store_id == store_id),
+            settings.cold_box_volume_l,
+        )
+        shares.append(share)
+        total = add(total, share)
+    assert order.building_id is not None  # validated by Order for every courier flow
+    building = world.building(order.building_id)
+    delivery = Stop(
+        table.place(building),
+        service_s=order.service_duration_s,
+        windows=promise.windows,
+        max_lateness_s=promise.max_lateness_s,
+        lateness_cost_per_s=settings.lateness_cost_per_s * factor,
+    )
+    task = Task(
+        id=order.id,
+        pickups=tuple(pickups),
+        delivery=delivery,
+        demand=total,
+        pickup_demands=tuple(shares) if len(shares) > 1 else None,
+        max_ride_s=settings.max_ride_s(order.temperatures),
+        drop_penalty=settings.drop_penalty * factor,
+        priority=1 if paid else 0,
+    )
+    return task, TaskOrigin((order.id,), order.store_ids, building.id)
+
+
+def route_deliveries(
+    flow: FulfilmentMode,
+    orders: Sequence[Order],
+    couriers: Sequence[Courier],
+    promise_rule: PromiseRule,
+    ctx: PlanContext,
+) -> FlowOutcome:
+    """Route a delivery flow's orders with its couriers."""
+    world, settings = ctx.world, ctx.settings
+    if not orders:
+        return FlowOutcome()
+    if not couriers:
+        return FlowOutcome(
+            unassigned=tuple(
+                no_courier(
+                    flow,
+                    [o.id for o in orders],
+                    f"no courier on shift is left for {flow.value} orders at {ctx.at_s:g} s",
+                )
+            )
+        )
+    table = LocationTable()
+    for courier in couriers:
+        table.courier(courier)
+    tasks = [
+        delivery_task(order, promise_rule(order, world, settings), world, table, settings)
+        for order in orders
+    ]
+    flow_problem = build_problem(flow, couriers, tasks, table, ctx)
+    solved = solve_flow(flow_problem, ctx.params)
+    unassigned = [
+        UnassignedOrder(task_id, flow, order_reason(u.reason), u.detail)
+        for task_id, u in solved.unassigned.items()
+    ]
+    return FlowOutcome(
+        routes=solved.routes,
+        unassigned=tuple(unassigned),
+        served=solved.served_tasks,
+        on_time=solved.served_tasks - solved.late_tasks,
+        runs=(solved.run,),
+    )
+
+
+def single_micro_warehouse(order: Order, world: World) -> MicroWarehouse | None:
+    """The order's micro-warehouse, when all its lines come from one."""
+    if len(order.store_ids) != 1:
+        return None
+    source = world.source(order.store_ids[0])
+    return source if isinstance(source, MicroWarehouse) else None

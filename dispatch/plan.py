@@ -1,0 +1,365 @@
+"""A plan: routes per courier, pickup-point assignments and pick lists, leader commissions,
+unassigned orders with reasons, KPIs, and its JSON export.
+
+Everything carries ids (orders, couriers, places); no matrix index leaves the planner.
+Times are seconds on the plan's clock (since the plan's midnight), distances metres
+unless the name says otherwise, money yuan (:class:`decimal.Decimal` where exact).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from dispatch.domain import FulfilmentMode, TemperatureClass
+from solvers.problem import RoutingProblem
+from solvers.solution import RoutingSolution
+
+
+class StopAction(StrEnum):
+    """What a courier does at a stop."""
+
+    PICKUP = "pickup"  # collects an order at a store or micro-warehouse
+    DELIVER = "deliver"  # hands an order over at a building, or a trunk load at a pickup point
+    VISIT = "visit"  # a home-service visit
+
+
+class UnassignedOrderReason(StrEnum):
+    """Why an order is not served; each names something an operator can change.
+
+    The first group are the routing solver's reasons
+    (:class:`solvers.solution.UnassignedReason`, same values); the rest are the planner's.
+    """
+
+    CAPACITY = "capacity"
+    TIME_WINDOW = "time_window"
+    RIDE_TIME = "ride_time"
+    SKILL = "skill"
+    SHIFT = "shift"
+    MAX_DURATION = "max_duration"
+    MAX_DISTANCE = "max_distance"
+    PINNED = "pinned"
+    NOT_WORTH_PENALTY = "not_worth_penalty"
+    SEARCH_LIMIT = "search_limit"
+    NO_VEHICLE = "no_vehicle"
+    # The planner's own reasons.
+    NO_COURIER = "no_courier"  # no courier of the flow is on shift (or all are used)
+    AFTER_CUTOFF = "after_cutoff"  # a next-day order created after the cut-off
+    PICKUP_CAPACITY = "pickup_capacity"  # its pickup point(s) are full
+    NO_PICKUP_POINT_IN_WALKING_DISTANCE = "no_pickup_point_in_walking_distance"
+
+
+@dataclass(frozen=True, slots=True)
+class PlanStop:
+    """One stop of a courier's route.
+
+    Attributes:
+        order_ids: the orders handled (one, except a trunk stop at a pickup point,
+            which delivers every order assigned to the point).
+        action: pickup, deliver or visit.
+        place_id: the store, micro-warehouse, building or pickup point.
+        eta_s: arrival time.
+        start_s: start of service (after any wait).
+        departure_s: end of service.
+        lateness_s: how late service started past the promise (0 when on time).
+        load_kg, load_l, load_cold_boxes: on board after the stop.
+    """
+
+    order_ids: tuple[str, ...]
+    action: StopAction
+    place_id: str
+    eta_s: float
+    start_s: float
+    departure_s: float
+    lateness_s: float
+    load_kg: float
+    load_l: float
+    load_cold_boxes: float
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "order_ids": list(self.order_ids),
+            "action": self.action.value,
+            "place_id": self.place_id,
+            "eta_s": self.eta_s,
+            "start_s": self.start_s,
+            "departure_s": self.departure_s,
+            "lateness_s": self.lateness_s,
+            "load_kg": self.load_kg,
+            "load_l": self.load_l,
+            "load_cold_boxes": self.load_cold_boxes,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedRoute:
+    """A courier's route in one flow.
+
+    Attributes:
+        courier_id: the courier, van driver or technician.
+        flow: the fulfilment flow it serves.
+        start_s: departure from the courier's start position.
+        end_s: back at the start (routes that return) or the end of the last stop.
+        distance_m: distance travelled.
+        cost: the route's cost (fixed, distance, time and lateness), yuan.
+        stops: the stops in order.
+    """
+
+    courier_id: str
+    flow: FulfilmentMode
+    start_s: float
+    end_s: float
+    distance_m: float
+    cost: float
+    stops: tuple[PlanStop, ...]
+
+    @property
+    def duration_s(self) -> float:
+        """From departure to the end of the route."""
+        return self.end_s - self.start_s
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "courier_id": self.courier_id,
+            "flow": self.flow.value,
+            "start_s": self.start_s,
+            "end_s": self.end_s,
+            "distance_m": self.distance_m,
+            "cost": self.cost,
+            "stops": [s.to_json() for s in self.stops],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PickupAssignment:
+    """A next-day order at a pickup point.
+
+    Attributes:
+        order_id: the order.
+        pickup_point_id: where the member collects it.
+        walk_m: walking distance from the member's home building, if known.
+        chosen: whether it is the point the member chose.
+    """
+
+    order_id: str
+    pickup_point_id: str
+    walk_m: float | None
+    chosen: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "order_id": self.order_id,
+            "pickup_point_id": self.pickup_point_id,
+            "walk_m": self.walk_m,
+            "chosen": self.chosen,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PickItem:
+    """One SKU of a pick list: what the warehouse picks for a pickup point."""
+
+    store_id: str
+    sku: str
+    temperature: TemperatureClass
+    quantity: int
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "store_id": self.store_id,
+            "sku": self.sku,
+            "temperature": self.temperature.value,
+            "quantity": self.quantity,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PickList:
+    """The pick list (分拣单) of one pickup point.
+
+    Attributes:
+        pickup_point_id: the point.
+        order_ids: the orders delivered there, sorted.
+        items: SKU totals, sorted by store, SKU and temperature.
+        parcels: parcels the point holds (one per order and store).
+        totes: totes to pack, per temperature class ceil(volume / tote volume).
+        weight_kg, volume_l: totals.
+    """
+
+    pickup_point_id: str
+    order_ids: tuple[str, ...]
+    items: tuple[PickItem, ...]
+    parcels: int
+    totes: int
+    weight_kg: float
+    volume_l: float
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "pickup_point_id": self.pickup_point_id,
+            "order_ids": list(self.order_ids),
+            "items": [i.to_json() for i in self.items],
+            "parcels": self.parcels,
+            "totes": self.totes,
+            "weight_kg": self.weight_kg,
+            "volume_l": self.volume_l,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderCommission:
+    """What a leader earns on the GMV fulfilled at their point in this plan, exact."""
+
+    leader_id: str
+    pickup_point_id: str
+    fulfilled_gmv: Decimal
+    commission: Decimal
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (money as strings)."""
+        return {
+            "leader_id": self.leader_id,
+            "pickup_point_id": self.pickup_point_id,
+            "fulfilled_gmv": str(self.fulfilled_gmv),
+            "commission": str(self.commission),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class UnassignedOrder:
+    """An order the plan does not serve, with a reason code and a sentence for the operator."""
+
+    order_id: str
+    flow: FulfilmentMode
+    reason: UnassignedOrderReason
+    detail: str
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "order_id": self.order_id,
+            "flow": self.flow.value,
+            "reason": self.reason.value,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PlanKpis:
+    """Key figures of a plan.
+
+    Attributes:
+        orders_total: orders in the batch.
+        orders_served: orders in a route (next-day: assigned and on a trunk route).
+        orders_unassigned: the rest.
+        on_time_pct: share of served orders delivered (or visited) within their promise,
+            percent; None when nothing is served.
+        distance_km: distance of every route.
+        courier_hours: duration of every route, waiting included.
+        route_cost: cost of every route (fixed, distance, time, lateness), yuan.
+        cost_per_order: ``route_cost / orders_served``; None when nothing is served.
+        mean_walk_m: mean walking distance from home to the assigned pickup point over
+            served next-day orders with a known home; None when there is none.
+        pickup_utilisation: parcels over capacity per pickup point that receives orders.
+        served_by_flow, total_by_flow: orders served and in the batch, per flow.
+    """
+
+    orders_total: int
+    orders_served: int
+    orders_unassigned: int
+    on_time_pct: float | None
+    distance_km: float
+    courier_hours: float
+    route_cost: float
+    cost_per_order: float | None
+    mean_walk_m: float | None
+    pickup_utilisation: Mapping[str, float]
+    served_by_flow: Mapping[str, int]
+    total_by_flow: Mapping[str, int]
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "orders_total": self.orders_total,
+            "orders_served": self.orders_served,
+            "orders_unassigned": self.orders_unassigned,
+            "on_time_pct": self.on_time_pct,
+            "distance_km": self.distance_km,
+            "courier_hours": self.courier_hours,
+            "route_cost": self.route_cost,
+            "cost_per_order": self.cost_per_order,
+            "mean_walk_m": self.mean_walk_m,
+            "pickup_utilisation": dict(self.pickup_utilisation),
+            "served_by_flow": dict(self.served_by_flow),
+            "total_by_flow": dict(self.total_by_flow),
+        }
+
+
+@dataclass(frozen=True)
+class SolverRun:
+    """One routing solve behind the plan, kept so callers and tests can check it.
+
+    ``flow`` is the fulfilment flow; ``problem`` and ``solution`` go through
+    :func:`solvers.check` as they are.
+    """
+
+    flow: FulfilmentMode
+    problem: RoutingProblem
+    solution: RoutingSolution
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The result of :meth:`dispatch.planner.Planner.plan`.
+
+    Attributes:
+        at_s: when the plan was made (plan clock).
+        routes: courier routes, by flow then courier id.
+        pickup_assignments: served next-day orders and their pickup points, by order id.
+        pick_lists: one per pickup point receiving orders, by point id.
+        commissions: one per leader whose point receives orders, by leader id.
+        unassigned: orders not served, by order id.
+        kpis: key figures.
+        solver_runs: the routing problems and solutions behind the routes (not exported).
+    """
+
+    at_s: float
+    routes: tuple[PlannedRoute, ...]
+    pickup_assignments: tuple[PickupAssignment, ...]
+    pick_lists: tuple[PickList, ...]
+    commissions: tuple[LeaderCommission, ...]
+    unassigned: tuple[UnassignedOrder, ...]
+    kpis: PlanKpis
+    solver_runs: tuple[SolverRun, ...] = field(default=(), repr=False, compare=False)
+
+    def served_order_ids(self) -> frozenset[str]:
+        """Orders served: in a courier route's delivery or visit, or assigned to a pickup
+        point on a trunk route."""
+        out: set[str] = {a.order_id for a in self.pickup_assignments}
+        for route in self.routes:
+            if route.flow is FulfilmentMode.NEXT_DAY_PICKUP:
+                continue
+            for stop in route.stops:
+                if stop.action is not StopAction.PICKUP:
+                    out.update(stop.order_ids)
+        return frozenset(out)
+
+    def to_json(self) -> dict[str, Any]:
+        """The plan as JSON-ready dicts and lists (Decimals as strings)."""
+        return {
+            "at_s": self.at_s,
+            "routes": [r.to_json() for r in self.routes],
+            "pickup_assignments": [a.to_json() for a in self.pickup_assignments],
+            "pick_lists": [p.to_json() for p in self.pick_lists],
+            "commissions": [c.to_json() for c in self.commissions],
+            "unassigned": [u.to_json() for u in self.unassigned],
+            "kpis": self.kpis.to_json(),
+        }

@@ -1,0 +1,150 @@
+"""``Planner(world, settings).plan(orders, at_s=..., params=...) -> Plan``.
+
+The planner validates the batch against the world (bad input raises
+:class:`solvers.errors.InvalidInputError` naming the order and the rule), splits it by
+fulfilment flow, gives each flow its couriers (:mod:`dispatch.fleet`: one flow per
+courier per plan), solves each flow (:mod:`dispatch.flows`) and joins the results into
+one :class:`dispatch.plan.Plan`.  Orders that cannot be served are in
+``Plan.unassigned`` with a reason; every order of the batch is served exactly once or
+unassigned exactly once.
+
+``params`` apply to each solver run (up to one routing solve per flow, plus the
+pickup-point assignment), so a batch of all five flows may take up to five times
+``params.time_limit_s``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+from dispatch.domain import Courier, FulfilmentMode, Order
+from dispatch.fleet import DELIVERY_FLOWS, allocate_fleet
+from dispatch.flows.home_service import plan_home_service
+from dispatch.flows.instant import plan_instant
+from dispatch.flows.multi_store import plan_multi_store
+from dispatch.flows.next_day import plan_next_day
+from dispatch.flows.routing import FlowOutcome, PlanContext
+from dispatch.flows.scheduled import plan_scheduled
+from dispatch.kpis import plan_kpis
+from dispatch.plan import Plan
+from dispatch.settings import PlannerSettings
+from dispatch.validation import validate_orders
+from dispatch.world import World
+from solvers import SolveParams
+from solvers.errors import EngineError, InvalidInputError
+
+FlowPlanner = Callable[[Sequence[Order], Sequence[Courier], PlanContext], FlowOutcome]
+_DELIVERY: dict[FulfilmentMode, FlowPlanner] = {
+    FulfilmentMode.INSTANT: plan_instant,
+    FulfilmentMode.MULTI_STORE: plan_multi_store,
+    FulfilmentMode.SCHEDULED: plan_scheduled,
+}
+
+
+class Planner:
+    """Plans batches of orders in one world with one set of settings."""
+
+    def __init__(self, world: World, settings: PlannerSettings | None = None) -> None:
+        if not isinstance(world, World):
+            raise InvalidInputError("Planner.world", f"must be a World, got {world!r}")
+        self.world = world
+        self.settings = settings or PlannerSettings()
+
+    def plan(
+        self, orders: Sequence[Order], *, at_s: float, params: SolveParams | None = None
+    ) -> Plan:
+        """Plan a batch of orders at time ``at_s`` (plan clock, seconds since midnight).
+
+        Couriers leave no earlier than ``at_s``; ``params`` apply to each solver run.
+
+        Raises:
+            InvalidInputError: an order refers to something the world does not have
+                (see :func:`dispatch.validation.validate_orders`), ``at_s`` is not a
+                finite number >= 0.
+        """
+        if not (
+            isinstance(at_s, int | float)
+            and not isinstance(at_s, bool)
+            and math.isfinite(at_s)
+            and at_s >= 0
+        ):
+            raise InvalidInputError(
+                "Planner.plan: at_s", f"must be a finite number >= 0, got {at_s!r}"
+            )
+        params = params or SolveParams()
+        orders = tuple(orders)
+        world, settings = self.world, self.settings
+        validate_orders(orders, world, settings)
+        ctx = PlanContext(world, settings, at_s, params)
+        by_flow: dict[FulfilmentMode, list[Order]] = {f: [] for f in FulfilmentMode}
+        for order in orders:
+            by_flow[order.mode].append(order)
+        fleet = allocate_fleet(world.couriers, [f for f, o in by_flow.items() if o], at_s)
+        outcomes: dict[FulfilmentMode, FlowOutcome] = {}
+        pool = list(fleet.pool)
+        for flow in DELIVERY_FLOWS:
+            if not by_flow[flow]:
+                continue
+            couriers = [*fleet.of(flow), *pool]
+            outcome = _DELIVERY[flow](by_flow[flow], couriers, ctx)
+            outcomes[flow] = outcome
+            used = {r.courier_id for r in outcome.routes}
+            pool = [c for c in pool if c.id not in used]
+        if by_flow[FulfilmentMode.NEXT_DAY_PICKUP]:
+            outcomes[FulfilmentMode.NEXT_DAY_PICKUP] = plan_next_day(
+                by_flow[FulfilmentMode.NEXT_DAY_PICKUP],
+                fleet.of(FulfilmentMode.NEXT_DAY_PICKUP),
+                ctx,
+            )
+        if by_flow[FulfilmentMode.HOME_SERVICE]:
+            outcomes[FulfilmentMode.HOME_SERVICE] = plan_home_service(
+                by_flow[FulfilmentMode.HOME_SERVICE],
+                fleet.of(FulfilmentMode.HOME_SERVICE),
+                ctx,
+            )
+        plan = _join(orders, outcomes, at_s)
+        _require_coverage(orders, plan)
+        return plan
+
+
+def _join(
+    orders: Sequence[Order], outcomes: dict[FulfilmentMode, FlowOutcome], at_s: float
+) -> Plan:
+    flows = [f for f in FulfilmentMode if f in outcomes]
+    return Plan(
+        at_s=at_s,
+        routes=tuple(
+            r for f in flows for r in sorted(outcomes[f].routes, key=lambda r: r.courier_id)
+        ),
+        pickup_assignments=tuple(a for f in flows for a in outcomes[f].assignments),
+        pick_lists=tuple(
+            sorted(
+                (p for f in flows for p in outcomes[f].pick_lists), key=lambda p: p.pickup_point_id
+            )
+        ),
+        commissions=tuple(
+            sorted((c for f in flows for c in outcomes[f].commissions), key=lambda c: c.leader_id)
+        ),
+        unassigned=tuple(
+            sorted((u for f in flows for u in outcomes[f].unassigned), key=lambda u: u.order_id)
+        ),
+        kpis=plan_kpis(orders, outcomes),
+        solver_runs=tuple(run for f in flows for run in outcomes[f].runs),
+    )
+
+
+def _require_coverage(orders: Sequence[Order], plan: Plan) -> None:
+    """Every order served exactly once or unassigned exactly once (an internal invariant)."""
+    served = plan.served_order_ids()
+    unassigned = [u.order_id for u in plan.unassigned]
+    ids = {o.id for o in orders}
+    if (
+        len(unassigned) != len(set(unassigned))
+        or served & set(unassigned)
+        or served | set(unassigned) != ids
+    ):
+        raise EngineError(
+            "plan coverage broken: every order must be served once or unassigned once "
+            f"(served {sorted(served)}, unassigned {sorted(unassigned)}, orders {sorted(ids)})"
+        )

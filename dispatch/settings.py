@@ -1,0 +1,220 @@
+"""The planner's settings: promises, penalties, freshness limits, costs.  Frozen, validated.
+
+Money in yuan, times in seconds (points in time on the plan's clock: seconds since the
+plan's midnight), distances in metres, volumes in litres.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from dispatch.domain import TemperatureClass
+from geo.profiles import ProfileName
+from solvers.errors import InvalidInputError
+
+HOUR_S = 3600.0
+DAY_S = 86400.0
+
+
+@dataclass(frozen=True, slots=True)
+class CourierCost:
+    """What a courier of one travel profile costs.
+
+    Attributes:
+        fixed_cost: cost of using the courier at all in a plan, yuan.
+        cost_per_km: cost per kilometre travelled, yuan.
+        cost_per_hour: cost per hour of route (waiting included), yuan.
+    """
+
+    fixed_cost: float = 0.0
+    cost_per_km: float = 1.0
+    cost_per_hour: float = 30.0
+
+    def __post_init__(self) -> None:
+        for name in ("fixed_cost", "cost_per_km", "cost_per_hour"):
+            _require_non_negative(f"CourierCost.{name}", getattr(self, name))
+
+
+def _require_non_negative(name: str, value: object) -> None:
+    if not (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value >= 0
+    ):
+        raise InvalidInputError(name, f"must be a finite number >= 0, got {value!r}")
+
+
+def _require_positive(name: str, value: object) -> None:
+    _require_non_negative(name, value)
+    assert isinstance(value, int | float)
+    if value <= 0:
+        raise InvalidInputError(name, f"must be > 0, got {value!r}")
+
+
+DEFAULT_MAX_RIDE_S: Mapping[TemperatureClass, float | None] = MappingProxyType(
+    {
+        TemperatureClass.HOT: 30 * 60.0,
+        TemperatureClass.CHILLED: 45 * 60.0,
+        TemperatureClass.FROZEN: 45 * 60.0,
+        TemperatureClass.AMBIENT: None,
+    }
+)
+DEFAULT_COURIER_COSTS: Mapping[ProfileName, CourierCost] = MappingProxyType(
+    {
+        ProfileName.WALK: CourierCost(fixed_cost=5.0, cost_per_km=0.0, cost_per_hour=25.0),
+        ProfileName.E_BIKE: CourierCost(fixed_cost=5.0, cost_per_km=0.5, cost_per_hour=30.0),
+        ProfileName.TRICYCLE: CourierCost(fixed_cost=5.0, cost_per_km=0.8, cost_per_hour=30.0),
+        ProfileName.VAN: CourierCost(fixed_cost=80.0, cost_per_km=2.5, cost_per_hour=40.0),
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannerSettings:
+    """How the planner turns orders into routing and assignment problems.
+
+    Attributes:
+        instant_promise_s: delivery promise of an instant order from a store (an order
+            from a micro-warehouse uses the warehouse's ``promise_s``), from its
+            creation, unless the order carries its own ``promised`` window.
+        multi_store_promise_s: delivery promise of a multi-store order, from creation.
+        max_lateness_s: how late an instant or multi-store delivery may be at most (the
+            hard cap of the soft promise).
+        scheduled_max_lateness_s: the same for a scheduled slot (0: inside the slot).
+        home_service_max_lateness_s: the same for the start of a home-service visit.
+        lateness_cost_per_s: cost of each second of lateness, yuan.
+        drop_penalty: cost of leaving an order unserved, yuan.
+        paid_priority_factor: a paid member's order weighs this many times more in the
+            drop penalty, the lateness cost and the pickup-point assignment (>= 1).
+        max_ride_s_by_temperature: longest time from the first pickup to the delivery
+            for an order holding items of the class, seconds (None: no limit); an order
+            gets the tightest limit of its classes.
+        pickup_service_s: time to collect an order at a store or micro-warehouse.
+        trunk_unload_s: time a van spends unloading at a pickup point.
+        walk_limit_m: walking distance, on the walk network, within which a flexible
+            member's pickup point is chosen.
+        switch_penalty_m: walking metres a flexible member's move away from their
+            chosen pickup point counts as, in the assignment's objective.
+        next_day_cutoff_s: orders created after this time (plan clock) are not in the
+            next-day plan.
+        collection_from_s, collection_until_s: the part of the collection day (time of
+            day, seconds) when residents collect next-day orders; a pickup point not
+            open at any time within it is closed for the plan, and trunk deliveries must
+            reach a point by its first opening at or after ``collection_from_s``.
+        tote_volume_l: volume of one tote in a pick list, litres.
+        cold_box_volume_l: volume of one insulated box; an order needs, per chilled,
+            frozen or hot class it holds, ceil(volume of that class / this) boxes.
+        courier_costs: cost of a courier, per travel profile.
+    """
+
+    instant_promise_s: float = 30 * 60.0
+    multi_store_promise_s: float = 60 * 60.0
+    max_lateness_s: float = 15 * 60.0
+    scheduled_max_lateness_s: float = 0.0
+    home_service_max_lateness_s: float = 0.0
+    lateness_cost_per_s: float = 0.02
+    drop_penalty: float = 200.0
+    paid_priority_factor: float = 10.0
+    max_ride_s_by_temperature: Mapping[TemperatureClass, float | None] = field(
+        default_factory=lambda: dict(DEFAULT_MAX_RIDE_S)
+    )
+    pickup_service_s: float = 60.0
+    trunk_unload_s: float = 300.0
+    walk_limit_m: float = 500.0
+    switch_penalty_m: float = 200.0
+    next_day_cutoff_s: float = 22 * HOUR_S
+    collection_from_s: float = 7 * HOUR_S
+    collection_until_s: float = 22 * HOUR_S
+    tote_volume_l: float = 40.0
+    cold_box_volume_l: float = 30.0
+    courier_costs: Mapping[ProfileName, CourierCost] = field(
+        default_factory=lambda: dict(DEFAULT_COURIER_COSTS)
+    )
+
+    def __post_init__(self) -> None:
+        for name in (
+            "instant_promise_s",
+            "multi_store_promise_s",
+            "tote_volume_l",
+            "cold_box_volume_l",
+        ):
+            _require_positive(f"PlannerSettings.{name}", getattr(self, name))
+        for name in (
+            "max_lateness_s",
+            "scheduled_max_lateness_s",
+            "home_service_max_lateness_s",
+            "lateness_cost_per_s",
+            "drop_penalty",
+            "pickup_service_s",
+            "trunk_unload_s",
+            "walk_limit_m",
+            "switch_penalty_m",
+            "next_day_cutoff_s",
+            "collection_from_s",
+            "collection_until_s",
+        ):
+            _require_non_negative(f"PlannerSettings.{name}", getattr(self, name))
+        _require_non_negative("PlannerSettings.paid_priority_factor", self.paid_priority_factor)
+        if self.paid_priority_factor < 1:
+            raise InvalidInputError(
+                "PlannerSettings.paid_priority_factor",
+                f"must be >= 1, got {self.paid_priority_factor!r}",
+            )
+        if not self.collection_from_s < self.collection_until_s <= DAY_S:
+            raise InvalidInputError(
+                "PlannerSettings.collection_until_s",
+                "must be after collection_from_s and at most 86400 (a time of day)",
+            )
+        rides: dict[TemperatureClass, float | None] = dict.fromkeys(TemperatureClass)
+        for key, limit in dict(self.max_ride_s_by_temperature).items():
+            try:
+                temperature = TemperatureClass(key)
+            except ValueError:
+                known = ", ".join(t.value for t in TemperatureClass)
+                raise InvalidInputError(
+                    "PlannerSettings.max_ride_s_by_temperature",
+                    f"keys must be one of {known}, got {key!r}",
+                ) from None
+            if limit is not None:
+                _require_positive(f"PlannerSettings.max_ride_s_by_temperature[{key}]", limit)
+            rides[temperature] = limit
+        object.__setattr__(self, "max_ride_s_by_temperature", MappingProxyType(rides))
+        costs = dict(DEFAULT_COURIER_COSTS)
+        for profile_key, cost in dict(self.courier_costs).items():
+            try:
+                profile_name = ProfileName(profile_key)
+            except ValueError:
+                known = ", ".join(p.value for p in ProfileName)
+                raise InvalidInputError(
+                    "PlannerSettings.courier_costs",
+                    f"keys must be one of {known}, got {profile_key!r}",
+                ) from None
+            if not isinstance(cost, CourierCost):
+                raise InvalidInputError(
+                    f"PlannerSettings.courier_costs[{profile_key}]", "must be a CourierCost"
+                )
+            costs[profile_name] = cost
+        object.__setattr__(self, "courier_costs", MappingProxyType(costs))
+
+    def max_ride_s(self, temperatures: frozenset[TemperatureClass]) -> float | None:
+        """The tightest ride-time limit of these temperature classes (None: no limit)."""
+        limits = [
+            limit
+            for t in temperatures
+            if (limit := self.max_ride_s_by_temperature.get(t)) is not None
+        ]
+        return min(limits) if limits else None
+
+    def priority_factor(self, paid: bool) -> float:
+        """How much more a paid member's order weighs (1 for a regular member)."""
+        return self.paid_priority_factor if paid else 1.0
+
+    @property
+    def collection_day_start_s(self) -> float:
+        """Midnight that starts the collection day on the plan's clock (the day after
+        the cut-off)."""
+        return (math.floor(self.next_day_cutoff_s / DAY_S) + 1) * DAY_S
