@@ -4,9 +4,12 @@
 orders of the five fulfilment flows (instant, multi-store, scheduled slot, next-day
 pickup point, home service) planned in a :class:`World`, joined into one :class:`Plan`
 with routes, pickup-point assignments and pick lists, leader commissions, unassigned
-orders with reasons, KPIs and a JSON export.
+orders with reasons, KPIs and a JSON export; :func:`plan_geojson` exports it as GeoJSON
+and :func:`dispatch.mapping.plot_plan` draws it (matplotlib, imported on demand).
 """
 
+from dispatch.clock import format_clock as format_clock
+from dispatch.clock import parse_clock as parse_clock
 from dispatch.domain import CommissionTier as CommissionTier
 from dispatch.domain import Courier as Courier
 from dispatch.domain import FulfilmentMode as FulfilmentMode
@@ -17,6 +20,7 @@ from dispatch.domain import Order as Order
 from dispatch.domain import OrderLine as OrderLine
 from dispatch.domain import TemperatureClass as TemperatureClass
 from dispatch.domain import TimeWindow as TimeWindow
+from dispatch.geojson import plan_geojson as plan_geojson
 from dispatch.plan import LeaderCommission as LeaderCommission
 from dispatch.plan import PickItem as PickItem
 from dispatch.plan import PickList as PickList

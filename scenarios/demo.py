@@ -1,25 +1,53 @@
-"""The demo on a generated city: what the engine sees and computes, as a report.
+"""The demo on a generated city: what the engine sees and computes, and a full plan.
 
-No printing or file writing here: :func:`city_demo` returns sections of label/value
-rows and a map figure; ``cli.py`` renders and saves them.
+* :func:`city_demo` summarises a generated city (the geospatial core) as report
+  sections and a map;
+* :func:`demo_scenario` builds a scenario file on a generated city covering all five
+  fulfilment flows, deterministic by seed;
+* :func:`plan_demo` plans it and returns the plan, its map and timings.
+
+No printing or file writing here: ``cli.py`` renders and saves the results.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import shapely
 from matplotlib.figure import Figure
 
+from dispatch.domain import FulfilmentMode, MemberTier, TemperatureClass
+from dispatch.mapping import plot_plan
+from dispatch.plan import Plan
+from dispatch.planner import Planner
 from geo.areas import NearestIndex, buildings_covered, isochrone
 from geo.citygen import City, CitySpec, generate_city
 from geo.frame import haversine_m
 from geo.mapplot import plot_city
 from geo.matrix import road_matrix
-from geo.profiles import E_BIKE, PROFILES, WALK
+from geo.places import Building, Store
+from geo.profiles import E_BIKE, PROFILES, WALK, ProfileName
+from scenarios.scenario_file import (
+    CommissionTierSpec,
+    CourierSpec,
+    GeneratedNetwork,
+    LeaderSpec,
+    MemberSpec,
+    OrderLineSpec,
+    OrderSpec,
+    Scenario,
+    ScenarioFile,
+    SettingsSpec,
+    WindowSpec,
+    build_scenario,
+)
+from solvers import SolveParams
 
 Row = tuple[str, str]
 
@@ -34,11 +62,12 @@ class DemoSection:
 
 @dataclass(frozen=True)
 class CityDemoReport:
-    """What :func:`city_demo` found: report sections, the map and step timings in seconds."""
+    """What :func:`city_demo` found: report sections, the map (None when not drawn) and
+    step timings in seconds."""
 
     city: City
     sections: tuple[DemoSection, ...]
-    figure: Figure = field(repr=False)
+    figure: Figure | None = field(repr=False)
     timings_s: dict[str, float]
 
 
@@ -51,6 +80,8 @@ def city_demo(
     blocks: int = 14,
     walk_minutes: float = 5.0,
     ride_minutes: float = 5.0,
+    *,
+    with_map: bool = True,
 ) -> CityDemoReport:
     """Generate a city and run the geospatial core on it.
 
@@ -59,6 +90,7 @@ def city_demo(
         blocks: blocks per side of the square city.
         walk_minutes: walking time that counts as "covered" by a pickup point, minutes.
         ride_minutes: e-bike budget of the micro-warehouse isochrone, minutes.
+        with_map: whether to draw the map (``figure`` is None without it).
 
     Raises:
         InvalidInputError: a parameter breaks the city generator's rules.
@@ -169,18 +201,20 @@ def city_demo(
         (f"{mw[0].id}: {ride_minutes:g}-min e-bike isochrone", f"{area_km2:.2f} km²")
     )
 
-    t0 = time.perf_counter()
-    figure = plot_city(
-        net,
-        buildings=city.buildings,
-        stores=city.stores,
-        micro_warehouses=mw,
-        pickup_points=city.pickup_points,
-        depots=city.depots,
-        areas=[(f"{mw[0].id} {ride_minutes:g}-min e-bike", iso)],
-        title=f"Generated city, seed {seed}",
-    )
-    timings["map"] = time.perf_counter() - t0
+    figure = None
+    if with_map:
+        t0 = time.perf_counter()
+        figure = plot_city(
+            net,
+            buildings=city.buildings,
+            stores=city.stores,
+            micro_warehouses=mw,
+            pickup_points=city.pickup_points,
+            depots=city.depots,
+            areas=[(f"{mw[0].id} {ride_minutes:g}-min e-bike", iso)],
+            title=f"Generated city, seed {seed}",
+        )
+        timings["map"] = time.perf_counter() - t0
     sections = (
         DemoSection("City", tuple(city_rows)),
         DemoSection("Places", tuple(place_rows)),
@@ -197,3 +231,386 @@ def _area_km2(city: City, geom: shapely.Geometry) -> float:
         geom, lambda xy: np.column_stack(frame.forward(xy[:, 0], xy[:, 1]))
     )
     return float(shapely.area(projected)) / 1e6
+
+
+# --- the demo plan: a scenario covering all five flows ------------------------------------
+
+#: When the demo plans (plan clock).
+DEMO_AT = "10:00"
+_H = 3600.0
+# Micro-warehouse assortment: (sku, temperature, kg, litres, yuan).
+_WAREHOUSE_ITEMS: tuple[tuple[str, TemperatureClass, float, float, str], ...] = (
+    ("milk-1l", TemperatureClass.CHILLED, 1.05, 1.0, "12.90"),
+    ("yoghurt-4", TemperatureClass.CHILLED, 0.5, 0.6, "9.90"),
+    ("eggs-10", TemperatureClass.AMBIENT, 0.6, 1.5, "15.80"),
+    ("bok-choy-500g", TemperatureClass.AMBIENT, 0.5, 2.0, "4.50"),
+    ("tomatoes-1kg", TemperatureClass.AMBIENT, 1.0, 2.0, "8.80"),
+    ("ice-cream", TemperatureClass.FROZEN, 0.4, 0.8, "19.90"),
+    ("dumplings-1kg", TemperatureClass.FROZEN, 1.0, 1.5, "26.00"),
+    ("rice-5kg", TemperatureClass.AMBIENT, 5.0, 6.0, "39.90"),
+    ("soy-sauce", TemperatureClass.AMBIENT, 0.6, 0.6, "11.50"),
+)
+# Group-buy (next-day) assortment.
+_GROUP_BUY_ITEMS: tuple[tuple[str, TemperatureClass, float, float, str], ...] = (
+    ("rice-5kg", TemperatureClass.AMBIENT, 5.0, 6.0, "32.90"),
+    ("peanut-oil-5l", TemperatureClass.AMBIENT, 4.6, 5.2, "69.00"),
+    ("eggs-30", TemperatureClass.AMBIENT, 1.8, 4.0, "29.90"),
+    ("pork-ribs-1kg", TemperatureClass.FROZEN, 1.0, 1.4, "45.00"),
+    ("durian-box", TemperatureClass.CHILLED, 2.0, 3.0, "88.00"),
+    ("paper-towels-12", TemperatureClass.AMBIENT, 1.2, 9.0, "24.90"),
+)
+# What each kind of shop sells: (sku, temperature, kg, litres, yuan).
+_SHOP_ITEMS: dict[str, tuple[str, TemperatureClass, float, float, str]] = {
+    "fruit": ("mango-1kg", TemperatureClass.AMBIENT, 1.0, 2.0, "18.00"),
+    "bakery": ("croissant-4", TemperatureClass.AMBIENT, 0.3, 1.5, "22.00"),
+    "pharmacy": ("cold-remedy", TemperatureClass.AMBIENT, 0.1, 0.2, "32.50"),
+    "grocery": ("noodles-1kg", TemperatureClass.AMBIENT, 1.0, 1.5, "9.90"),
+    "butcher": ("pork-belly-500g", TemperatureClass.CHILLED, 0.5, 0.6, "24.00"),
+    "vegetable": ("spinach-500g", TemperatureClass.AMBIENT, 0.5, 2.0, "5.50"),
+    "flower": ("roses-11", TemperatureClass.AMBIENT, 0.6, 4.0, "99.00"),
+}
+# Home services: (service, skills, duration s, yuan).
+_SERVICES: tuple[tuple[str, tuple[str, ...], float, str], ...] = (
+    ("deep-cleaning-3h", ("cleaning",), 3 * _H, "198.00"),
+    ("tap-repair", ("plumbing",), 1 * _H, "80.00"),
+    ("socket-repair", ("electrical",), 1 * _H, "90.00"),
+    ("ac-cleaning", ("appliance_repair",), 1.5 * _H, "150.00"),
+)
+_TECHNICIAN_SKILLS: tuple[tuple[str, ...], ...] = (
+    ("cleaning",),
+    ("plumbing", "electrical"),
+    ("cleaning", "appliance_repair"),
+)
+_SLOTS_S = (11.0 * _H, 11.5 * _H, 12.0 * _H, 17.5 * _H, 18.0 * _H, 18.5 * _H)
+_VISIT_STARTS_S = (13.0 * _H, 14.0 * _H, 15.0 * _H, 16.0 * _H)
+
+
+class _DemoBuilder:
+    """Draws the demo's members and orders from one random stream per seed."""
+
+    def __init__(self, city: City, seed: int) -> None:
+        self.city = city
+        self.rng = np.random.default_rng([seed, 2024])
+        self.blon = np.array([b.lon for b in city.buildings])
+        self.blat = np.array([b.lat for b in city.buildings])
+        self.members: dict[str, MemberSpec] = {}
+        self.orders: list[OrderSpec] = []
+
+    def near(self, lon: float, lat: float, within: int) -> Building:
+        """A building drawn among the ``within`` buildings nearest to a point."""
+        d = haversine_m(lon, lat, self.blon, self.blat)
+        nearest = np.argsort(d, kind="stable")[: max(1, within)]
+        return self.city.buildings[int(self.rng.choice(nearest))]
+
+    def member(self, home_id: str) -> str:
+        """The member living in this building (created on first use)."""
+        found = next((m for m in self.members.values() if m.home_building_id == home_id), None)
+        if found is not None:
+            return found.id
+        member_id = f"m{len(self.members) + 1:03d}"
+        self.members[member_id] = MemberSpec(
+            id=member_id,
+            tier=MemberTier.PAID if self.rng.random() < 0.25 else MemberTier.REGULAR,
+            home_building_id=home_id,
+            flexible_pickup=bool(self.rng.random() < 0.7),
+        )
+        return member_id
+
+    def created(self, from_s: float, until_s: float) -> float:
+        """A creation time on the minute in [from_s, until_s)."""
+        return float(60 * self.rng.integers(int(from_s // 60), int(until_s // 60)))
+
+    def lines(
+        self,
+        source_id: str,
+        items: Sequence[tuple[str, TemperatureClass, float, float, str]],
+        count: int,
+    ) -> list[OrderLineSpec]:
+        picked = self.rng.choice(len(items), size=min(count, len(items)), replace=False)
+        return [
+            OrderLineSpec(
+                store_id=source_id,
+                sku=items[int(k)][0],
+                quantity=int(self.rng.integers(1, 3)),
+                weight_kg=items[int(k)][2],
+                volume_l=items[int(k)][3],
+                temperature=items[int(k)][1],
+                unit_price=Decimal(items[int(k)][4]),
+            )
+            for k in sorted(picked.tolist())
+        ]
+
+    def add(self, **fields: Any) -> None:
+        self.orders.append(OrderSpec(id=f"o{len(self.orders) + 1:03d}", **fields))
+
+
+def demo_scenario(seed: int = 7, blocks: int = 14) -> ScenarioFile:
+    """A scenario on a generated city covering all five flows, deterministic by seed.
+
+    The city is ``generate_city(seed=seed, blocks_x=blocks, blocks_y=blocks)``; the plan
+    time is 10:00.  Couriers: two e-bikes at every micro-warehouse (instant), e-bikes at
+    shops (multi-store), tricycles at the warehouses (scheduled slots), one e-bike of the
+    shared pool, a van at every depot driving the next morning's trunk routes, and three
+    technicians with skills.  Members (a quarter paid, most flexible about their pickup
+    point) live where they order.  Orders: five instant orders per micro-warehouse from
+    nearby homes, two-shop baskets, slots later today, next-day group-buy orders (some
+    at a chosen pickup point, the others near home) and home-service bookings.  Leaders
+    have tiered commissions; one pickup point is closed.
+
+    Raises:
+        InvalidInputError: ``blocks`` or ``seed`` break the city generator's rules.
+    """
+    city = generate_city(CitySpec(seed=seed, blocks_x=blocks, blocks_y=blocks))
+    b = _DemoBuilder(city, seed)
+    rng = b.rng
+    mws, stores, depots, points = (
+        city.micro_warehouses,
+        city.stores,
+        city.depots,
+        city.pickup_points,
+    )
+    day_shift = WindowSpec(start=8 * _H, end=20 * _H)
+    couriers: list[CourierSpec] = []
+    for mw in mws:
+        couriers.extend(
+            CourierSpec(
+                id=f"eb-{mw.id}-{k}",
+                profile=ProfileName.E_BIKE,
+                at=mw.id,
+                shift=day_shift,
+                cold_boxes=3,
+                skills=("instant",),
+            )
+            for k in (1, 2)
+        )
+    n_multi = max(2, blocks // 3)
+    couriers.extend(
+        CourierSpec(
+            id=f"eb-shop-{k + 1}",
+            profile=ProfileName.E_BIKE,
+            at=stores[(k * len(stores)) // n_multi].id,
+            shift=day_shift,
+            skills=("multi_store",),
+        )
+        for k in range(max(1, n_multi // 2))
+    )
+    couriers.extend(
+        CourierSpec(
+            id=f"tc-{k + 1}",
+            profile=ProfileName.TRICYCLE,
+            at=mws[k % len(mws)].id,
+            shift=WindowSpec(start=10 * _H, end=20 * _H),
+            capacity_kg=120.0,
+            capacity_l=300.0,
+            cold_boxes=6,
+            skills=("scheduled",),
+        )
+        for k in range(2)
+    )
+    couriers.append(
+        CourierSpec(id="eb-pool-1", profile=ProfileName.E_BIKE, at=mws[0].id, shift=day_shift)
+    )
+    couriers.extend(
+        CourierSpec(
+            id=f"van-{depot.id}",
+            profile=ProfileName.VAN,
+            at=depot.id,
+            shift=WindowSpec(start=28 * _H, end=34 * _H),  # 04:00-10:00 tomorrow
+            capacity_kg=800.0,
+            capacity_l=4000.0,
+            cold_boxes=60,
+            returns_to_start=True,
+        )
+        for depot in depots
+    )
+    couriers.extend(
+        CourierSpec(
+            id=f"tech-{k + 1}",
+            profile=ProfileName.E_BIKE,
+            at=depots[k % len(depots)].id,
+            shift=WindowSpec(start=8 * _H, end=19 * _H),
+            capacity_kg=15.0,
+            cold_boxes=0,
+            skills=skills,
+        )
+        for k, skills in enumerate(_TECHNICIAN_SKILLS)
+    )
+
+    per_area = max(8, len(city.buildings) // (4 * len(mws)))
+    for mw in mws:  # instant: from the warehouse to homes nearby, in the last 15 minutes
+        for _ in range(5):
+            home = b.near(mw.lon, mw.lat, per_area).id
+            b.add(
+                member_id=b.member(home),
+                created_at=b.created(9.75 * _H, 10 * _H),
+                mode=FulfilmentMode.INSTANT,
+                building_id=home,
+                lines=b.lines(mw.id, _WAREHOUSE_ITEMS, int(rng.integers(1, 4))),
+            )
+    slon = np.array([s.lon for s in stores])
+    slat = np.array([s.lat for s in stores])
+    for _ in range(n_multi):  # two-shop baskets: a shop and the nearest of another kind
+        first = stores[int(rng.integers(len(stores)))]
+        d = haversine_m(first.lon, first.lat, slon, slat)
+        other = min(
+            (i for i, s in enumerate(stores) if s.category != first.category),
+            key=lambda i: (float(d[i]), i),
+            default=None,
+        )
+        if other is None:
+            continue
+        second = stores[other]
+        home = b.near((first.lon + second.lon) / 2, (first.lat + second.lat) / 2, 30).id
+        b.add(
+            member_id=b.member(home),
+            created_at=b.created(9.5 * _H, 10 * _H),
+            mode=FulfilmentMode.MULTI_STORE,
+            building_id=home,
+            lines=[_shop_line(first, rng), _shop_line(second, rng)],
+        )
+    for k in range(max(3, blocks // 2)):  # slots later today, from a warehouse
+        mw = mws[k % len(mws)]
+        home = b.near(mw.lon, mw.lat, 2 * per_area).id
+        start = _SLOTS_S[int(rng.integers(len(_SLOTS_S)))]
+        b.add(
+            member_id=b.member(home),
+            created_at=b.created(8 * _H, 10 * _H),
+            mode=FulfilmentMode.SCHEDULED,
+            building_id=home,
+            promised=WindowSpec(start=start, end=start + 0.5 * _H),
+            lines=b.lines(mw.id, _WAREHOUSE_ITEMS, int(rng.integers(2, 5))),
+        )
+    # Next-day group buying: homes near pickup points; one point is closed.
+    closed = points[int(rng.integers(len(points)))].id
+    open_points = [p for p in points if p.id != closed]
+    plon = np.array([p.lon for p in open_points])
+    plat = np.array([p.lat for p in open_points])
+    for k in range(max(6, (3 * len(points)) // 4)):
+        point = open_points[int(rng.integers(len(open_points)))]
+        building = b.near(point.lon, point.lat, 6)
+        home = building.id
+        member_id = b.member(home)
+        d = haversine_m(building.lon, building.lat, plon, plat)
+        nearest = open_points[int(np.argmin(d))]
+        chosen = nearest.id if k % 3 != 0 else None
+        b.add(
+            member_id=member_id,
+            created_at=b.created(8 * _H, 10 * _H),
+            mode=FulfilmentMode.NEXT_DAY_PICKUP,
+            building_id=None if chosen is not None else home,
+            pickup_point_id=chosen,
+            lines=b.lines(mws[k % len(mws)].id, _GROUP_BUY_ITEMS, int(rng.integers(1, 3))),
+        )
+    for k in range(max(3, blocks // 4)):  # home services this afternoon
+        service, skills, duration_s, price = _SERVICES[k % len(_SERVICES)]
+        home = city.buildings[int(rng.integers(len(city.buildings)))].id
+        start = _VISIT_STARTS_S[int(rng.integers(len(_VISIT_STARTS_S)))]
+        b.add(
+            member_id=b.member(home),
+            created_at=b.created(8 * _H, 10 * _H),
+            mode=FulfilmentMode.HOME_SERVICE,
+            building_id=home,
+            promised=WindowSpec(start=start, end=start + 2 * _H),
+            required_skills=skills,
+            service_duration_s=duration_s,
+            lines=[
+                OrderLineSpec(
+                    store_id="homeco",
+                    sku=service,
+                    quantity=1,
+                    weight_kg=0.0,
+                    volume_l=0.0,
+                    unit_price=Decimal(price),
+                )
+            ],
+        )
+    tiers = (
+        CommissionTierSpec(threshold=Decimal("0"), rate=Decimal("0.08")),
+        CommissionTierSpec(threshold=Decimal("300"), rate=Decimal("0.10")),
+        CommissionTierSpec(threshold=Decimal("1000"), rate=Decimal("0.12")),
+    )
+    leaders = tuple(
+        LeaderSpec(
+            id=p.leader_id,
+            pickup_point_id=p.id,
+            tiers=tiers,
+            rating=round(float(rng.uniform(4.0, 5.0)), 1),
+        )
+        for p in points
+        if p.leader_id is not None
+    )
+    return ScenarioFile(
+        version=1,
+        name=f"demo-{seed}",
+        description=(
+            f"Generated {blocks}x{blocks}-block city (seed {seed}): instant, multi-store, "
+            "scheduled-slot, next-day pickup-point and home-service orders at 10:00."
+        ),
+        at=10 * _H,
+        network=GeneratedNetwork(kind="generated", seed=seed, blocks_x=blocks, blocks_y=blocks),
+        closed_pickup_point_ids=(closed,),
+        couriers=tuple(couriers),
+        members=tuple(b.members.values()),
+        leaders=leaders,
+        settings=SettingsSpec(next_day_cutoff=22 * _H),
+        orders=tuple(b.orders),
+    )
+
+
+def _shop_line(store: Store, rng: np.random.Generator) -> OrderLineSpec:
+    sku, temperature, kg, litres, price = _SHOP_ITEMS.get(
+        store.category, ("assorted", TemperatureClass.AMBIENT, 0.5, 1.0, "10.00")
+    )
+    return OrderLineSpec(
+        store_id=store.id,
+        sku=sku,
+        quantity=int(rng.integers(1, 3)),
+        weight_kg=kg,
+        volume_l=litres,
+        temperature=temperature,
+        unit_price=Decimal(price),
+    )
+
+
+@dataclass(frozen=True)
+class PlanDemoReport:
+    """What :func:`plan_demo` made: the scenario, the plan, its map and step timings (s)."""
+
+    spec: ScenarioFile
+    scenario: Scenario
+    plan: Plan
+    figure: Figure = field(repr=False)
+    timings_s: dict[str, float]
+
+
+def plan_demo(seed: int = 7, blocks: int = 14, params: SolveParams | None = None) -> PlanDemoReport:
+    """Generate the demo scenario, plan it at 10:00 and draw the plan.
+
+    ``params`` apply to each solver run of the planner (up to five routing solves and
+    the pickup-point assignment).
+
+    Raises:
+        InvalidInputError: ``blocks`` or ``seed`` break the city generator's rules.
+    """
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    spec = demo_scenario(seed=seed, blocks=blocks)
+    scenario = build_scenario(spec, source=f"demo scenario (seed {seed})")
+    timings["scenario"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    planner = Planner(scenario.world, scenario.settings)
+    assert scenario.at_s is not None
+    plan = planner.plan(scenario.orders, at_s=scenario.at_s, params=params)
+    timings["plan"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    figure = plot_plan(
+        plan,
+        scenario.world,
+        orders=scenario.orders,
+        title=(
+            f"Demo plan, seed {seed}, {DEMO_AT}: {plan.kpis.orders_served}/"
+            f"{plan.kpis.orders_total} orders served on {len(plan.routes)} routes"
+        ),
+    )
+    timings["map"] = time.perf_counter() - t0
+    return PlanDemoReport(spec, scenario, plan, figure, timings)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
+from scenarios.scenario_file import load_scenario
 from tests.conftest import REPO_ROOT
 
 
@@ -33,3 +35,13 @@ def test_readme_example_runs(index: int, capsys: pytest.CaptureFixture[str]) -> 
             ("pickup", "2"),
             ("delivery", "3"),
         ]
+
+
+def test_readme_scenario_example_loads(tmp_path: Path) -> None:
+    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"```json\n(.*?)```", text, flags=re.DOTALL)
+    path = tmp_path / "scenario.json"
+    path.write_text(block, encoding="utf-8")
+    scenario = load_scenario(path)
+    assert [o.id for o in scenario.orders] == ["o1"]
+    assert scenario.at_s == 10 * 3600

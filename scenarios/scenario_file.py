@@ -1,0 +1,939 @@
+"""Scenario files: a world and a batch of orders as JSON, validated with pydantic.
+
+This is an I/O module: it reads and writes files.  :func:`load_scenario` reads a file
+into a :class:`Scenario` (a :class:`dispatch.World`, the orders and the
+:class:`dispatch.PlannerSettings`) ready for :class:`dispatch.Planner`;
+:func:`save_scenario` writes a :class:`ScenarioFile`; :func:`scenario_json_schema`
+is the published JSON Schema (``dispatch schema``).
+
+The format (version 1), in brief::
+
+    {
+      "version": 1,
+      "name": "...",
+      "at": "10:00",                     # default plan time (optional)
+      "network": {"kind": "generated", "seed": 7, "blocks_x": 10, "blocks_y": 10}
+               | {"kind": "osm", "path": "streets.osm"}      # relative to the file
+               | {"kind": "straight_line", "detour_factor": 1.3},
+      "places": {"buildings": [...], "stores": [...], "micro_warehouses": [...],
+                 "pickup_points": [...], "depots": [...]},
+      "closed_pickup_point_ids": [...],
+      "couriers": [...], "members": [...], "leaders": [...] | null,
+      "settings": {...},                 # overrides of PlannerSettings
+      "orders": [...]
+    }
+
+Conventions of the file:
+
+* **Clock times** (fields without a unit suffix: ``at``, ``created_at``, ``shift`` and
+  ``promised`` ``start``/``end``, opening hours ``open``/``close``, the settings
+  ``next_day_cutoff``, ``collection_from``, ``collection_until``) are ``"HH:MM"`` or
+  ``"HH:MM:SS"`` strings on the plan's clock, hours past 23 meaning the next day
+  (``"28:00"`` is 04:00 tomorrow), or a number of seconds since the plan's midnight.
+  :func:`save_scenario` writes ``"HH:MM"`` strings (a number when the time has a
+  fraction of a second).
+* **Durations and amounts** carry their unit in the name: ``service_duration_s``,
+  ``prep_duration_s`` (seconds), ``weight_kg``, ``volume_l``, ``capacity_parcels``...
+* **Money** (``unit_price``, commission ``threshold`` and ``rate``) is a decimal string,
+  yuan: ``"9.90"``; numbers are refused (floats are not exact).
+* On a generated network the city's own places (and, when ``leaders`` is null, a
+  leader for every pickup point that names one) are part of the world; ``places``
+  adds to them.  On an OSM or straight-line network, ``places`` are all there is.
+* A courier starts either ``"at"`` a place id or at ``lon``/``lat``.
+
+Bad input: every field that breaks the schema, every object the domain refuses (an
+order of mode ``scheduled`` without ``promised``...) and every order that refers to
+something the world does not have (unknown store, building, member or pickup point, a
+chosen pickup point that is closed) is collected into one
+:class:`ScenarioFileError` listing each as ``path: rule``, e.g.
+``orders[3 'o4'].lines[0].quantity: must be greater than 0, got 0`` (list items with an
+id are named by position and id).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal, ParamSpec, TypeVar
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    Strict,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
+
+from dispatch.clock import CLOCK_PATTERN, format_clock, parse_clock
+from dispatch.domain import (
+    CommissionTier,
+    Courier,
+    FulfilmentMode,
+    Leader,
+    Member,
+    MemberTier,
+    Order,
+    OrderLine,
+    TemperatureClass,
+    TimeWindow,
+)
+from dispatch.settings import (
+    DEFAULT_COURIER_COSTS,
+    DEFAULT_MAX_RIDE_S,
+    CourierCost,
+    PlannerSettings,
+)
+from dispatch.validation import validate_orders
+from dispatch.world import World
+from geo.citygen import City, CitySpec, generate_city
+from geo.matrix import DEFAULT_DETOUR_FACTOR
+from geo.network import RoadNetwork
+from geo.osm import read_osm
+from geo.places import (
+    Building,
+    Depot,
+    MicroWarehouse,
+    OpeningInterval,
+    PickupPoint,
+    PickupPointKind,
+    Place,
+    Store,
+)
+from geo.profiles import ProfileName
+from solvers.errors import InvalidInputError
+
+SCHEMA_VERSION = 1
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+T = TypeVar("T")
+S = TypeVar("S")
+P = ParamSpec("P")
+
+
+class ScenarioFileError(InvalidInputError):
+    """A scenario broke one or more rules; ``problems`` holds each ``(path, rule)``."""
+
+    def __init__(self, source: str, problems: Sequence[tuple[str, str]]) -> None:
+        self.problems = tuple(problems)
+        n = len(self.problems)
+        listed = "; ".join(f"{path}: {rule}" for path, rule in self.problems)
+        super().__init__(source, f"{n} invalid field{'s' if n != 1 else ''}: {listed}")
+
+
+# --- field types ------------------------------------------------------------------------
+
+
+def _clock_in(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            return parse_clock(value)
+        except InvalidInputError as error:
+            raise ValueError(error.rule) from None
+    return value
+
+
+def _clock_out(value: float) -> str | float:
+    return format_clock(value) if float(value).is_integer() else value
+
+
+Clock = Annotated[
+    float,
+    BeforeValidator(_clock_in),
+    Strict(),
+    Field(ge=0),
+    PlainSerializer(_clock_out, when_used="json"),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": CLOCK_PATTERN},
+                {"type": "number", "minimum": 0},
+            ],
+            "description": 'clock time: "HH:MM" or "HH:MM:SS" (hours past 23 for the next '
+            "day) or seconds since the plan's midnight",
+        }
+    ),
+]
+
+_DECIMAL = re.compile(r"^\d+(\.\d+)?$")
+
+
+def _decimal_in(value: object) -> object:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, str) and _DECIMAL.match(value):
+        return Decimal(value)
+    raise ValueError(
+        f'must be a decimal string such as "9.90" (numbers are not exact), got {value!r}'
+    )
+
+
+DecimalText = Annotated[
+    Decimal,
+    BeforeValidator(_decimal_in),
+    PlainSerializer(str, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": _DECIMAL.pattern,
+            "description": 'exact decimal as a string, e.g. "9.90" (money in yuan)',
+        }
+    ),
+]
+Number = Annotated[float, Strict()]
+NonNegative = Annotated[float, Strict(), Field(ge=0)]
+Positive = Annotated[float, Strict(), Field(gt=0)]
+Lon = Annotated[float, Strict(), Field(ge=-180, le=180)]
+Lat = Annotated[float, Strict(), Field(ge=-90, le=90)]
+Id = Annotated[str, Strict(), Field(min_length=1)]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+# --- network ----------------------------------------------------------------------------
+
+
+class GeneratedNetwork(_Spec):
+    """A procedural city (:func:`geo.generate_city`); fields left out keep its defaults."""
+
+    kind: Literal["generated"]
+    seed: StrictInt = Field(ge=0)
+    blocks_x: StrictInt = Field(12, ge=1)
+    blocks_y: StrictInt = Field(12, ge=1)
+    block_m: NonNegative | None = None
+    centre_lon: Lon | None = None
+    centre_lat: Lat | None = None
+    jitter_m: NonNegative | None = None
+    removed_street_share: NonNegative | None = None
+    oneway_share: NonNegative | None = None
+    arterial_every: StrictInt | None = Field(None, ge=0)
+    service_lane_share: NonNegative | None = None
+    footway_share: NonNegative | None = None
+    diagonal_avenue: StrictBool | None = None
+    buildings_per_block: StrictInt | None = Field(None, ge=0)
+    households_min: StrictInt | None = Field(None, ge=0)
+    households_max: StrictInt | None = Field(None, ge=0)
+    n_stores: StrictInt | None = Field(None, ge=0)
+    n_micro_warehouses: StrictInt | None = Field(None, ge=0)
+    n_pickup_points: StrictInt | None = Field(None, ge=0)
+    n_depots: StrictInt | None = Field(None, ge=0)
+
+    def city_spec(self) -> CitySpec:
+        """The :class:`geo.CitySpec` (raises its InvalidInputError on a bad combination)."""
+        fields = self.model_dump(exclude={"kind"}, exclude_none=True)
+        return CitySpec(**fields)
+
+
+class OsmNetwork(_Spec):
+    """Streets from an OpenStreetMap XML file (path relative to the scenario file)."""
+
+    kind: Literal["osm"]
+    path: Id
+
+
+class StraightLineNetwork(_Spec):
+    """No streets: the straight line times a detour factor."""
+
+    kind: Literal["straight_line"]
+    detour_factor: Number = Field(1.3, ge=1)
+
+
+Network = Annotated[
+    GeneratedNetwork | OsmNetwork | StraightLineNetwork, Field(discriminator="kind")
+]
+
+
+# --- places -----------------------------------------------------------------------------
+
+
+class BuildingSpec(_Spec):
+    """A building (:class:`geo.places.Building`)."""
+
+    id: Id
+    lon: Lon
+    lat: Lat
+    households: StrictInt = Field(1, ge=0)
+
+
+class StoreSpec(_Spec):
+    """A shop (:class:`geo.places.Store`)."""
+
+    id: Id
+    lon: Lon
+    lat: Lat
+    category: str = "general"
+    prep_duration_s: NonNegative = 600.0
+
+
+class MicroWarehouseSpec(_Spec):
+    """A front warehouse (:class:`geo.places.MicroWarehouse`)."""
+
+    id: Id
+    lon: Lon
+    lat: Lat
+    promise_s: Positive = 1800.0
+    pick_duration_s: NonNegative = 180.0
+
+
+class OpeningSpec(_Spec):
+    """An opening interval of the day, ``[open, close)``."""
+
+    open: Clock
+    close: Clock
+
+
+class PickupPointSpec(_Spec):
+    """A pickup point (:class:`geo.places.PickupPoint`)."""
+
+    id: Id
+    lon: Lon
+    lat: Lat
+    kind: PickupPointKind = PickupPointKind.CONVENIENCE_STORE
+    capacity_parcels: StrictInt = Field(100, ge=0)
+    opening_hours: tuple[OpeningSpec, ...] = Field(
+        default=(OpeningSpec(open=0.0, close=86400.0),), min_length=1
+    )
+    leader_id: Id | None = None
+
+
+class DepotSpec(_Spec):
+    """A depot (:class:`geo.places.Depot`)."""
+
+    id: Id
+    lon: Lon
+    lat: Lat
+
+
+class PlacesSpec(_Spec):
+    """Places of the world (added to a generated city's own)."""
+
+    buildings: tuple[BuildingSpec, ...] = ()
+    stores: tuple[StoreSpec, ...] = ()
+    micro_warehouses: tuple[MicroWarehouseSpec, ...] = ()
+    pickup_points: tuple[PickupPointSpec, ...] = ()
+    depots: tuple[DepotSpec, ...] = ()
+
+
+# --- people -----------------------------------------------------------------------------
+
+
+class WindowSpec(_Spec):
+    """A window ``[start, end]`` of clock times."""
+
+    start: Clock
+    end: Clock
+
+
+class CourierSpec(_Spec):
+    """A courier, van driver or technician (:class:`dispatch.Courier`); starts ``at`` a
+    place id or at ``lon``/``lat``."""
+
+    id: Id
+    profile: ProfileName
+    at: Id | None = None
+    lon: Lon | None = None
+    lat: Lat | None = None
+    shift: WindowSpec
+    capacity_kg: Positive = 30.0
+    capacity_l: Positive = 80.0
+    cold_boxes: StrictInt = Field(2, ge=0)
+    skills: tuple[Id, ...] = ()
+    returns_to_start: StrictBool = False
+
+    @model_validator(mode="after")
+    def _one_start(self) -> CourierSpec:
+        has_position = self.lon is not None or self.lat is not None
+        if (self.at is None) == (not has_position) or (
+            has_position and (self.lon is None or self.lat is None)
+        ):
+            raise ValueError('give either "at" (a place id) or both "lon" and "lat"')
+        return self
+
+
+class MemberSpec(_Spec):
+    """A member (:class:`dispatch.Member`)."""
+
+    id: Id
+    tier: MemberTier = MemberTier.REGULAR
+    home_building_id: Id | None = None
+    flexible_pickup: StrictBool = True
+
+
+class CommissionTierSpec(_Spec):
+    """From ``threshold`` yuan of fulfilled GMV the leader earns ``rate`` of it."""
+
+    threshold: DecimalText
+    rate: DecimalText
+
+
+class LeaderSpec(_Spec):
+    """A community leader (:class:`dispatch.Leader`); ``tiers`` null: the default 10 %."""
+
+    id: Id
+    pickup_point_id: Id
+    tiers: tuple[CommissionTierSpec, ...] | None = None
+    rating: Number = Field(5.0, ge=0, le=5)
+
+
+# --- settings and orders ------------------------------------------------------------------
+
+
+class CourierCostSpec(_Spec):
+    """What a courier of one profile costs (:class:`dispatch.CourierCost`), yuan; fields
+    left out keep the profile's default cost."""
+
+    fixed_cost: NonNegative | None = None
+    cost_per_km: NonNegative | None = None
+    cost_per_hour: NonNegative | None = None
+
+    def over(self, default: CourierCost) -> CourierCost:
+        """This cost with the fields left out taken from ``default``."""
+        return CourierCost(
+            default.fixed_cost if self.fixed_cost is None else self.fixed_cost,
+            default.cost_per_km if self.cost_per_km is None else self.cost_per_km,
+            default.cost_per_hour if self.cost_per_hour is None else self.cost_per_hour,
+        )
+
+
+class SettingsSpec(_Spec):
+    """Overrides of :class:`dispatch.PlannerSettings` (fields left out keep the defaults;
+    ``max_ride_s_by_temperature`` and ``courier_costs`` override per key)."""
+
+    instant_promise_s: Positive | None = None
+    multi_store_promise_s: Positive | None = None
+    max_lateness_s: NonNegative | None = None
+    scheduled_max_lateness_s: NonNegative | None = None
+    home_service_max_lateness_s: NonNegative | None = None
+    lateness_cost_per_s: NonNegative | None = None
+    drop_penalty: NonNegative | None = None
+    paid_priority_factor: Number | None = Field(None, ge=1)
+    max_ride_s_by_temperature: dict[TemperatureClass, Positive | None] | None = None
+    pickup_service_s: NonNegative | None = None
+    trunk_unload_s: NonNegative | None = None
+    walk_limit_m: NonNegative | None = None
+    switch_penalty_m: NonNegative | None = None
+    next_day_cutoff: Clock | None = None
+    collection_from: Clock | None = None
+    collection_until: Clock | None = None
+    tote_volume_l: Positive | None = None
+    cold_box_volume_l: Positive | None = None
+    courier_costs: dict[ProfileName, CourierCostSpec] | None = None
+
+    def planner_settings(self) -> PlannerSettings:
+        """The settings (raises PlannerSettings' InvalidInputError on a bad combination)."""
+        fields: dict[str, Any] = {}
+        renamed = {
+            "next_day_cutoff": "next_day_cutoff_s",
+            "collection_from": "collection_from_s",
+            "collection_until": "collection_until_s",
+        }
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if value is None or name in ("max_ride_s_by_temperature", "courier_costs"):
+                continue
+            fields[renamed.get(name, name)] = value
+        if self.max_ride_s_by_temperature is not None:
+            fields["max_ride_s_by_temperature"] = {
+                **DEFAULT_MAX_RIDE_S,
+                **self.max_ride_s_by_temperature,
+            }
+        if self.courier_costs is not None:
+            fields["courier_costs"] = {
+                name: c.over(DEFAULT_COURIER_COSTS[name]) for name, c in self.courier_costs.items()
+            }
+        return PlannerSettings(**fields)
+
+
+class OrderLineSpec(_Spec):
+    """An order line (:class:`dispatch.OrderLine`); ``unit_price`` in yuan."""
+
+    store_id: Id
+    sku: Id
+    quantity: StrictInt = Field(gt=0)
+    weight_kg: NonNegative = 0.5
+    volume_l: NonNegative = 1.0
+    temperature: TemperatureClass = TemperatureClass.AMBIENT
+    unit_price: DecimalText = Decimal("0")
+
+
+class OrderSpec(_Spec):
+    """An order (:class:`dispatch.Order`)."""
+
+    id: Id
+    member_id: Id
+    created_at: Clock
+    mode: FulfilmentMode
+    building_id: Id | None = None
+    pickup_point_id: Id | None = None
+    promised: WindowSpec | None = None
+    required_skills: tuple[Id, ...] = ()
+    service_duration_s: NonNegative = 60.0
+    lines: tuple[OrderLineSpec, ...] = Field(min_length=1)
+
+
+class ScenarioFile(_Spec):
+    """A scenario file: a world and a batch of orders (see the module doc)."""
+
+    model_config = ConfigDict(
+        title="o2o-dispatch scenario",
+        json_schema_extra={"$schema": SCHEMA_DIALECT},
+    )
+
+    version: Literal[1]
+    name: str = "scenario"
+    description: str = ""
+    at: Clock | None = None
+    network: Network
+    places: PlacesSpec = PlacesSpec()
+    closed_pickup_point_ids: tuple[Id, ...] = ()
+    couriers: tuple[CourierSpec, ...] = ()
+    members: tuple[MemberSpec, ...] = ()
+    leaders: tuple[LeaderSpec, ...] | None = None
+    settings: SettingsSpec = SettingsSpec()
+    orders: tuple[OrderSpec, ...] = ()
+
+
+# --- the loaded scenario ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Scenario:
+    """A loaded scenario, ready to plan: ``Planner(s.world, s.settings).plan(s.orders, ...)``.
+
+    Attributes:
+        name: the scenario's name.
+        world: places, couriers, members, leaders and travel.
+        orders: the batch, in file order.
+        settings: the planner's settings (defaults with the file's overrides).
+        at_s: the file's default plan time (plan clock), if it gives one.
+        spec: the validated file.
+    """
+
+    name: str
+    world: World
+    orders: tuple[Order, ...]
+    settings: PlannerSettings
+    at_s: float | None
+    spec: ScenarioFile
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of scenario files."""
+    return ScenarioFile.model_json_schema()
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+def _label(key: int, item: object) -> str:
+    if isinstance(item, dict) and isinstance(item.get("id"), str):
+        return f"[{key} {item['id']!r}]"
+    return f"[{key}]"
+
+
+def _path(loc: Sequence[int | str], data: object) -> str:
+    """A pydantic location as ``orders[3 'o4'].lines[0].quantity``."""
+    out = ""
+    node = data
+    for key in loc:
+        if isinstance(key, int):
+            item = node[key] if isinstance(node, list | tuple) and 0 <= key < len(node) else None
+            out += _label(key, item)
+            node = item
+            continue
+        if isinstance(node, dict) and key not in node and node.get("kind") == key:
+            continue  # the tag pydantic adds for a discriminated union
+        if key == "[key]":  # the error is in a mapping's key, not its value
+            out += " (key)"
+            continue
+        out += f".{key}" if out else key
+        node = node.get(key) if isinstance(node, dict) else None
+    return out or "(file)"
+
+
+_MESSAGES = (
+    (re.compile(r"^Value error, "), ""),
+    (re.compile(r"^Input should be "), "must be "),
+    (re.compile(r"^Field required$"), "is required"),
+    (re.compile(r"^Extra inputs are not permitted$"), "is not a known field"),
+    (
+        re.compile(r"^\w+ should have (at least|at most) (.*) after validation, not \d+$"),
+        r"must have \1 \2",
+    ),
+    (re.compile(r"^String should "), "must "),
+)
+
+
+def _rule(error: Any) -> str:
+    ctx = error.get("ctx") or {}
+    if error["type"] == "union_tag_invalid":
+        return f"kind must be one of {ctx['expected_tags']}, got {ctx['tag']!r}"
+    if error["type"] == "union_tag_not_found":
+        return f"needs a {ctx['discriminator']}"
+    message = str(error["msg"])
+    for pattern, replacement in _MESSAGES:
+        message = pattern.sub(replacement, message)
+    value = error.get("input")
+    if error["type"] not in ("missing", "value_error") and not isinstance(value, dict | list):
+        message += f", got {value!r}"
+    return message
+
+
+def parse_scenario(data: object, *, source: str = "scenario") -> ScenarioFile:
+    """Validate decoded JSON against the scenario schema.
+
+    Raises:
+        ScenarioFileError: every schema violation, each with its path.
+    """
+    try:
+        return ScenarioFile.model_validate(data)
+    except ValidationError as error:
+        errors = error.errors()
+        # A list whose items failed also reads as too short: report the items only.
+        inner = {tuple(e["loc"][:k]) for e in errors for k in range(len(e["loc"]))}
+        problems = [
+            (_path(e["loc"], data), _rule(e))
+            for e in errors
+            if not (e["type"] == "too_short" and tuple(e["loc"]) in inner)
+        ]
+        raise ScenarioFileError(source, problems) from None
+
+
+def read_scenario_file(path: str | Path) -> ScenarioFile:
+    """Read and validate a scenario file (no world is built).
+
+    Raises:
+        InvalidInputError: the file is missing or unreadable, or not JSON.
+        ScenarioFileError: the JSON breaks the schema.
+    """
+    p = Path(path)
+    field = f"scenario {str(p)!r}"
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidInputError(field, "must be an existing file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidInputError(field, f"must be a readable UTF-8 file ({error})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidInputError(
+            field, f"must be JSON (line {error.lineno} column {error.colno}: {error.msg})"
+        ) from None
+    return parse_scenario(data, source=field)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read a scenario file and build its world, orders and settings.
+
+    An OSM network's path is relative to the file's directory.
+
+    Raises:
+        InvalidInputError: the file is missing, unreadable or not JSON.
+        ScenarioFileError: the file breaks the schema, or its objects or orders break
+            the domain's rules (every problem listed with its path).
+    """
+    p = Path(path)
+    return build_scenario(read_scenario_file(p), base_dir=p.parent, source=f"scenario {str(p)!r}")
+
+
+def save_scenario(spec: ScenarioFile, path: str | Path) -> None:
+    """Write a scenario file (UTF-8 JSON; fields at their default left out, clock times
+    as ``"HH:MM"``, money as strings).
+
+    Raises:
+        InvalidInputError: the file cannot be written.
+    """
+    p = Path(path)
+    text = spec.model_dump_json(indent=2, exclude_defaults=True)
+    try:
+        p.write_text(text + "\n", encoding="utf-8")
+    except OSError as error:
+        raise InvalidInputError(
+            f"scenario {str(p)!r}", f"must be a writable file ({error.strerror or error})"
+        ) from None
+
+
+# --- building the world -------------------------------------------------------------------
+
+
+class _Problems:
+    """Collects (path, rule) while building; a failed build gives None."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []
+
+    def attempt(
+        self, path: str, build: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T | None:
+        try:
+            return build(*args, **kwargs)
+        except InvalidInputError as error:
+            self.items.append((path, str(error)))
+            return None
+
+    def each(self, kind: str, specs: Sequence[S], build: Callable[[S], T]) -> list[T]:
+        """Build every item of a list, naming failures ``kind[i 'id']``."""
+        out: list[T] = []
+        for i, spec in enumerate(specs):
+            item = self.attempt(_item(kind, i, getattr(spec, "id", "")), build, spec)
+            if item is not None:
+                out.append(item)
+        return out
+
+    def add(self, path: str, rule: str) -> None:
+        self.items.append((path, rule))
+
+
+def _item(kind: str, index: int, item_id: str) -> str:
+    return f"{kind}[{index} {item_id!r}]"
+
+
+@dataclass(frozen=True)
+class _Places:
+    buildings: list[Building]
+    stores: list[Store]
+    micro_warehouses: list[MicroWarehouse]
+    pickup_points: list[PickupPoint]
+    depots: list[Depot]
+
+    def all(self) -> list[Place]:
+        return [
+            *self.buildings,
+            *self.stores,
+            *self.micro_warehouses,
+            *self.pickup_points,
+            *self.depots,
+        ]
+
+
+def _pickup_point(p: PickupPointSpec) -> PickupPoint:
+    return PickupPoint(
+        p.id,
+        p.lon,
+        p.lat,
+        kind=p.kind,
+        capacity_parcels=p.capacity_parcels,
+        opening_hours=tuple(
+            OpeningInterval(round(o.open), round(o.close)) for o in p.opening_hours
+        ),
+        leader_id=p.leader_id,
+    )
+
+
+def _places(spec: PlacesSpec, problems: _Problems) -> _Places:
+    return _Places(
+        buildings=problems.each(
+            "places.buildings",
+            spec.buildings,
+            lambda b: Building(b.id, b.lon, b.lat, households=b.households),
+        ),
+        stores=problems.each(
+            "places.stores",
+            spec.stores,
+            lambda s: Store(s.id, s.lon, s.lat, s.category, s.prep_duration_s),
+        ),
+        micro_warehouses=problems.each(
+            "places.micro_warehouses",
+            spec.micro_warehouses,
+            lambda w: MicroWarehouse(w.id, w.lon, w.lat, w.promise_s, w.pick_duration_s),
+        ),
+        pickup_points=problems.each("places.pickup_points", spec.pickup_points, _pickup_point),
+        depots=problems.each("places.depots", spec.depots, lambda d: Depot(d.id, d.lon, d.lat)),
+    )
+
+
+def _window(w: WindowSpec) -> TimeWindow:
+    return TimeWindow(w.start, w.end)
+
+
+def _courier(c: CourierSpec, places: dict[str, Place]) -> Courier:
+    if c.at is not None:
+        place = places.get(c.at)
+        if place is None:
+            raise InvalidInputError("at", f"unknown place {c.at!r}")
+        lon, lat = place.lon, place.lat
+    else:
+        assert c.lon is not None and c.lat is not None  # CourierSpec's rule
+        lon, lat = c.lon, c.lat
+    return Courier(
+        c.id,
+        c.profile,
+        lon,
+        lat,
+        _window(c.shift),
+        capacity_kg=c.capacity_kg,
+        capacity_l=c.capacity_l,
+        cold_boxes=c.cold_boxes,
+        skills=frozenset(c.skills),
+        returns_to_start=c.returns_to_start,
+    )
+
+
+def _leader(spec: LeaderSpec) -> Leader:
+    if spec.tiers is None:
+        return Leader(spec.id, spec.pickup_point_id, rating=spec.rating)
+    tiers = tuple(CommissionTier(t.threshold, t.rate) for t in spec.tiers)
+    return Leader(spec.id, spec.pickup_point_id, tiers, spec.rating)
+
+
+def _order(o: OrderSpec) -> Order:
+    lines = tuple(
+        OrderLine(
+            line.store_id,
+            line.sku,
+            line.quantity,
+            weight_kg=line.weight_kg,
+            volume_l=line.volume_l,
+            temperature=line.temperature,
+            unit_price=line.unit_price,
+        )
+        for line in o.lines
+    )
+    return Order(
+        o.id,
+        o.member_id,
+        o.created_at,
+        lines,
+        o.mode,
+        building_id=o.building_id,
+        pickup_point_id=o.pickup_point_id,
+        promised=_window(o.promised) if o.promised is not None else None,
+        required_skills=frozenset(o.required_skills),
+        service_duration_s=o.service_duration_s,
+    )
+
+
+def _network(
+    spec: ScenarioFile, base_dir: Path, problems: _Problems
+) -> tuple[City | None, RoadNetwork | None]:
+    net = spec.network
+    if isinstance(net, GeneratedNetwork):
+        city = problems.attempt("network", lambda: generate_city(net.city_spec()))
+        return city, city.network if city is not None else None
+    if isinstance(net, OsmNetwork):
+        path = Path(net.path)
+        if not path.is_absolute():
+            path = base_dir / path
+        return None, problems.attempt("network.path", lambda: read_osm(path))
+    return None, None
+
+
+def build_scenario(
+    spec: ScenarioFile, *, base_dir: str | Path | None = None, source: str = "scenario"
+) -> Scenario:
+    """Build the world, orders and settings of a validated scenario file.
+
+    Args:
+        spec: the file's contents.
+        base_dir: where relative paths (an OSM file) start; default the working directory.
+        source: how errors name the scenario.
+
+    Raises:
+        ScenarioFileError: objects or orders that break the domain's rules, each with
+            its path (see the module doc).
+    """
+    problems = _Problems()
+    city, network = _network(spec, Path(base_dir) if base_dir is not None else Path(), problems)
+    extra = _places(spec.places, problems)
+    places: dict[str, Place] = {}
+    if city is not None:
+        for place in (
+            *city.buildings,
+            *city.stores,
+            *city.micro_warehouses,
+            *city.pickup_points,
+            *city.depots,
+        ):
+            places.setdefault(place.id, place)
+    for place in extra.all():
+        places.setdefault(place.id, place)
+    couriers = problems.each("couriers", spec.couriers, lambda c: _courier(c, places))
+    members = problems.each(
+        "members",
+        spec.members,
+        lambda m: Member(m.id, m.tier, m.home_building_id, m.flexible_pickup),
+    )
+    leaders = problems.each("leaders", spec.leaders, _leader) if spec.leaders is not None else None
+    orders = problems.each("orders", spec.orders, _order)
+    settings = problems.attempt("settings", spec.settings.planner_settings)
+    if problems.items or settings is None:
+        raise ScenarioFileError(source, problems.items)
+    world = problems.attempt(
+        "world",
+        _world,
+        spec,
+        city=city,
+        network=network,
+        extra=extra,
+        couriers=couriers,
+        members=members,
+        leaders=leaders,
+    )
+    if world is None:
+        raise ScenarioFileError(source, problems.items)
+    seen: set[str] = set()
+    for i, order in enumerate(orders):
+        path = _item("orders", i, order.id)
+        if order.id in seen:
+            problems.add(f"{path}.id", "appears twice in the batch")
+        seen.add(order.id)
+        problems.attempt(path, validate_orders, [order], world, settings)
+    if problems.items:
+        raise ScenarioFileError(source, problems.items)
+    return Scenario(spec.name, world, tuple(orders), settings, spec.at, spec)
+
+
+def _world(
+    spec: ScenarioFile,
+    *,
+    city: City | None,
+    network: RoadNetwork | None,
+    extra: _Places,
+    couriers: list[Courier],
+    members: list[Member],
+    leaders: list[Leader] | None,
+) -> World:
+    closed = frozenset(spec.closed_pickup_point_ids)
+    if city is not None:
+        grown = replace(
+            city,
+            buildings=(*city.buildings, *extra.buildings),
+            stores=(*city.stores, *extra.stores),
+            micro_warehouses=(*city.micro_warehouses, *extra.micro_warehouses),
+            pickup_points=(*city.pickup_points, *extra.pickup_points),
+            depots=(*city.depots, *extra.depots),
+        )
+        return World.from_city(grown, couriers, members, leaders, closed_pickup_point_ids=closed)
+    if leaders is None:
+        leaders = [
+            Leader(p.leader_id, p.id) for p in extra.pickup_points if p.leader_id is not None
+        ]
+    detour = (
+        spec.network.detour_factor
+        if isinstance(spec.network, StraightLineNetwork)
+        else DEFAULT_DETOUR_FACTOR
+    )
+    return World(
+        buildings=tuple(extra.buildings),
+        stores=tuple(extra.stores),
+        micro_warehouses=tuple(extra.micro_warehouses),
+        pickup_points=tuple(extra.pickup_points),
+        depots=tuple(extra.depots),
+        couriers=tuple(couriers),
+        members=tuple(members),
+        leaders=tuple(leaders),
+        network=network,
+        detour_factor=detour,
+        closed_pickup_point_ids=closed,
+    )
