@@ -92,7 +92,8 @@ class PlannerSettings:
             drop penalty, the lateness cost and the pickup-point assignment (>= 1).
         max_ride_s_by_temperature: longest time from the first pickup to the delivery
             for an order holding items of the class, seconds (None: no limit); an order
-            gets the tightest limit of its classes.
+            gets the tightest limit of its classes.  Classes not given keep their
+            defaults.
         pickup_service_s: time to collect an order at a store or micro-warehouse.
         trunk_unload_s: time a van spends unloading at a pickup point.
         walk_limit_m: walking distance, on the walk network, within which a flexible
@@ -169,7 +170,8 @@ class PlannerSettings:
                 "PlannerSettings.collection_until_s",
                 "must be after collection_from_s and at most 86400 (a time of day)",
             )
-        rides: dict[TemperatureClass, float | None] = dict.fromkeys(TemperatureClass)
+        # A partial override keeps the defaults of the classes it does not name.
+        rides: dict[TemperatureClass, float | None] = dict(DEFAULT_MAX_RIDE_S)
         for key, limit in dict(self.max_ride_s_by_temperature).items():
             try:
                 temperature = TemperatureClass(key)

@@ -126,3 +126,10 @@ def test_settings_rules() -> None:
     assert settings.max_ride_s(frozenset({TemperatureClass.HOT, TemperatureClass.FROZEN})) == 1800
     assert settings.max_ride_s(frozenset({TemperatureClass.AMBIENT})) is None
     assert settings.collection_day_start_s == 86400.0
+
+
+def test_partial_ride_limit_override_keeps_the_other_defaults() -> None:
+    settings = PlannerSettings(max_ride_s_by_temperature={TemperatureClass.HOT: 1200.0})
+    assert settings.max_ride_s(frozenset({TemperatureClass.HOT})) == 1200.0
+    assert settings.max_ride_s(frozenset({TemperatureClass.CHILLED})) == 2700.0
+    assert settings.max_ride_s(frozenset({TemperatureClass.AMBIENT})) is None
