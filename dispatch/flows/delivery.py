@@ -22,12 +22,10 @@ from dispatch.flows.routing import (
     build_problem,
     infinite_window,
     no_courier,
-    order_reason,
     solve_flow,
 )
 from dispatch.loads import add, demand
 from dispatch.locations import LocationTable
-from dispatch.plan import UnassignedOrder
 from dispatch.settings import PlannerSettings
 from dispatch.world import World
 from geo.places import MicroWarehouse
@@ -129,17 +127,7 @@ def route_deliveries(
     ]
     flow_problem = build_problem(flow, couriers, tasks, table, ctx)
     solved = solve_flow(flow_problem, ctx.params)
-    unassigned = [
-        UnassignedOrder(task_id, flow, order_reason(u.reason), u.detail)
-        for task_id, u in solved.unassigned.items()
-    ]
-    return FlowOutcome(
-        routes=solved.routes,
-        unassigned=tuple(unassigned),
-        served=solved.served_tasks,
-        on_time=solved.served_tasks - solved.late_tasks,
-        runs=(solved.run,),
-    )
+    return solved.outcome(flow)
 
 
 def single_micro_warehouse(order: Order, world: World) -> MicroWarehouse | None:

@@ -17,12 +17,11 @@ from dispatch.flows.routing import (
     TaskOrigin,
     build_problem,
     no_courier,
-    order_reason,
     solve_flow,
 )
 from dispatch.loads import ZERO
 from dispatch.locations import LocationTable
-from dispatch.plan import StopAction, UnassignedOrder
+from dispatch.plan import StopAction
 from dispatch.settings import PlannerSettings
 from dispatch.world import World
 from solvers.problem import Stop, Task, TimeWindow
@@ -72,14 +71,4 @@ def plan_home_service(
         table.courier(technician)
     tasks = [visit_task(order, ctx.world, table, ctx.settings) for order in orders]
     solved = solve_flow(build_problem(flow, technicians, tasks, table, ctx), ctx.params)
-    unassigned = [
-        UnassignedOrder(task_id, flow, order_reason(u.reason), u.detail)
-        for task_id, u in solved.unassigned.items()
-    ]
-    return FlowOutcome(
-        routes=solved.routes,
-        unassigned=tuple(unassigned),
-        served=solved.served_tasks,
-        on_time=solved.served_tasks - solved.late_tasks,
-        runs=(solved.run,),
-    )
+    return solved.outcome(flow)

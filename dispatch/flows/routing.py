@@ -167,6 +167,19 @@ class SolvedFlow:
     late_tasks: frozenset[str]
     run: SolverRun
 
+    def outcome(self, flow: FulfilmentMode) -> FlowOutcome:
+        """The flow's contribution to the plan: routes, unassigned orders with reasons."""
+        return FlowOutcome(
+            routes=self.routes,
+            unassigned=tuple(
+                UnassignedOrder(task_id, flow, order_reason(u.reason), u.detail)
+                for task_id, u in self.unassigned.items()
+            ),
+            served=self.served_tasks,
+            on_time=self.served_tasks - self.late_tasks,
+            runs=(self.run,),
+        )
+
 
 def _route_cost(problem: RoutingProblem, route: Route) -> float:
     vehicle = problem.vehicle(route.vehicle_id)
