@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from solvers.evaluate import Breach, Visit, evaluate_route, route_cost
+from solvers.ortools.tours import pickup_tours
 from solvers.problem import RoutingProblem, Task, Vehicle
 from solvers.solution import UnassignedReason, UnassignedTask
 
@@ -44,6 +45,24 @@ def own_visits(problem: RoutingProblem, task: Task) -> list[Visit]:
     on_board = any(task.id in lock.on_board for lock in problem.locks)
     first = len(task.pickups) if on_board else 0
     return [(task.id, i) for i in range(first, len(task.pickups) + 1)]
+
+
+def candidate_visits(problem: RoutingProblem, task: Task) -> list[list[Visit]]:
+    """The task's own visits in the orders worth trying: as given, then the pickup orders
+    that fit its shops' windows back to back (:func:`solvers.ortools.tours.pickup_tours`,
+    pure arithmetic, no OR-Tools), per travel profile, without repeats."""
+    own = own_visits(problem, task)
+    out = [own]
+    *pickups, delivery = own
+    if len(pickups) > 1:
+        indices = [index for _, index in pickups]
+        for profile in sorted({v.profile for v in problem.vehicles}):
+            mats = problem.matrices[profile]
+            for tour in pickup_tours(task, indices, mats.duration_s, mats.distance_m, 1000):
+                ordered = [*((task.id, i) for i in tour.order), delivery]
+                if ordered not in out:
+                    out.append(ordered)
+    return out
 
 
 def stop_insertions(route: list[Visit], own: list[Visit]) -> list[list[Visit]]:
@@ -89,16 +108,18 @@ def diagnose(
                 UnassignedReason.PINNED,
                 f"pinned to {forced!r}, which lacks the skills it needs",
             )
-    own = own_visits(problem, task)
+    # Alone on a route, the order of its shops is all that matters: try the good ones.
+    sequences = candidate_visits(problem, task)
     alone_blocks: list[Breach] = []
-    fits_alone = False
-    for v in skilled:
-        ev = evaluate_route(problem, v, own)
-        if ev.feasible:
-            fits_alone = True
-        else:
-            alone_blocks.append(_first_breach(ev.breaches))
-    if not fits_alone:
+    fits: list[list[Visit]] = []
+    for own in sequences:
+        for v in skilled:
+            ev = evaluate_route(problem, v, own)
+            if not ev.feasible:
+                alone_blocks.append(_first_breach(ev.breaches))
+            elif own not in fits:
+                fits.append(own)
+    if not fits:
         return _verdict(task, alone_blocks, "no vehicle can serve it even alone")
     route_blocks: list[Breach] = []
     best_extra: float | None = None
@@ -107,7 +128,7 @@ def diagnose(
         route = list(routes.get(v.id, []))
         start = starts.get(v.id, v.shift.start_s)
         before = _cost(v, problem, route, start) if route else 0.0
-        for candidate in stop_insertions(route, own):
+        for candidate in (c for own in fits for c in stop_insertions(route, own)):
             attempts += 1
             if attempts > max_attempts:
                 break

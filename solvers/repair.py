@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 from solvers.evaluate import Visit, evaluate_route, route_cost
 from solvers.problem import RoutingProblem, Task
-from solvers.reasons import own_visits, stop_insertions
+from solvers.reasons import candidate_visits, own_visits, stop_insertions
 
 
 def _merge_copies(problem: RoutingProblem, visits: list[Visit]) -> list[Visit]:
@@ -50,7 +50,7 @@ def _insert(
     deadline: float,
 ) -> bool:
     """Insert ``task`` whole at its cheapest feasible place; whether it was."""
-    own = own_visits(problem, task)
+    sequences = candidate_visits(problem, task)
     best: tuple[float, str, list[Visit]] | None = None
     for vehicle in problem.vehicles:
         if not task.skills <= vehicle.skills:
@@ -61,7 +61,7 @@ def _insert(
         route = routes.get(vehicle.id, [])
         start = starts.get(vehicle.id, vehicle.shift.start_s)
         before = _route_cost(problem, vehicle.id, route, start) if route else 0.0
-        for candidate in stop_insertions(route, own):
+        for candidate in (c for own in sequences for c in stop_insertions(route, own)):
             if time.perf_counter() > deadline:
                 break
             extra = _route_cost(problem, vehicle.id, candidate, start) - before
