@@ -6,6 +6,11 @@ pickup point, home service) planned in a :class:`World`, joined into one :class:
 with routes, pickup-point assignments and pick lists, leader commissions, unassigned
 orders with reasons, KPIs and a JSON export; :func:`plan_geojson` exports it as GeoJSON
 and :func:`dispatch.mapping.plot_plan` draws it (matplotlib, imported on demand).
+
+:class:`Engine` is the facade the order service calls in-process: quotes
+(:class:`Quote`, fees after member benefits), idempotent order submission, members and
+leaders, commission statements and stored, replayable batch plans, on an embedded store
+(:mod:`dispatch.store`: SQLite by default, PostgreSQL by URL).
 """
 
 from dispatch.clock import format_clock as format_clock
@@ -20,7 +25,12 @@ from dispatch.domain import Order as Order
 from dispatch.domain import OrderLine as OrderLine
 from dispatch.domain import TemperatureClass as TemperatureClass
 from dispatch.domain import TimeWindow as TimeWindow
+from dispatch.engine import CommissionStatement as CommissionStatement
+from dispatch.engine import Engine as Engine
+from dispatch.engine import PlanRecord as PlanRecord
+from dispatch.engine import Submitted as Submitted
 from dispatch.geojson import plan_geojson as plan_geojson
+from dispatch.payloads import PayloadError as PayloadError
 from dispatch.plan import LeaderCommission as LeaderCommission
 from dispatch.plan import PickItem as PickItem
 from dispatch.plan import PickList as PickList
@@ -34,6 +44,10 @@ from dispatch.plan import StopAction as StopAction
 from dispatch.plan import UnassignedOrder as UnassignedOrder
 from dispatch.plan import UnassignedOrderReason as UnassignedOrderReason
 from dispatch.planner import Planner as Planner
+from dispatch.quotes import FulfilmentOption as FulfilmentOption
+from dispatch.quotes import HomeService as HomeService
+from dispatch.quotes import Quote as Quote
+from dispatch.quotes import QuoteSettings as QuoteSettings
 from dispatch.settings import CourierCost as CourierCost
 from dispatch.settings import PlannerSettings as PlannerSettings
 from dispatch.world import World as World

@@ -56,7 +56,6 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
@@ -81,11 +80,18 @@ from dispatch.domain import (
     FulfilmentMode,
     Leader,
     Member,
-    MemberTier,
     Order,
     OrderLine,
     TemperatureClass,
     TimeWindow,
+)
+from dispatch.payloads import (
+    Id,
+    LeaderPayload,
+    LinePayload,
+    MemberPayload,
+    NonNegative,
+    TierPayload,
 )
 from dispatch.settings import (
     DEFAULT_COURIER_COSTS,
@@ -163,37 +169,10 @@ Clock = Annotated[
     ),
 ]
 
-_DECIMAL = re.compile(r"^\d+(\.\d+)?$")
-
-
-def _decimal_in(value: object) -> object:
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, str) and _DECIMAL.match(value):
-        return Decimal(value)
-    raise ValueError(
-        f'must be a decimal string such as "9.90" (numbers are not exact), got {value!r}'
-    )
-
-
-DecimalText = Annotated[
-    Decimal,
-    BeforeValidator(_decimal_in),
-    PlainSerializer(str, return_type=str, when_used="json"),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": _DECIMAL.pattern,
-            "description": 'exact decimal as a string, e.g. "9.90" (money in yuan)',
-        }
-    ),
-]
 Number = Annotated[float, Strict()]
-NonNegative = Annotated[float, Strict(), Field(ge=0)]
 Positive = Annotated[float, Strict(), Field(gt=0)]
 Lon = Annotated[float, Strict(), Field(ge=-180, le=180)]
 Lat = Annotated[float, Strict(), Field(ge=-90, le=90)]
-Id = Annotated[str, Strict(), Field(min_length=1)]
 
 
 class _Spec(BaseModel):
@@ -360,29 +339,10 @@ class CourierSpec(_Spec):
         return self
 
 
-class MemberSpec(_Spec):
-    """A member (:class:`dispatch.Member`)."""
-
-    id: Id
-    tier: MemberTier = MemberTier.REGULAR
-    home_building_id: Id | None = None
-    flexible_pickup: StrictBool = True
-
-
-class CommissionTierSpec(_Spec):
-    """From ``threshold`` yuan of fulfilled GMV the leader earns ``rate`` of it."""
-
-    threshold: DecimalText
-    rate: DecimalText
-
-
-class LeaderSpec(_Spec):
-    """A community leader (:class:`dispatch.Leader`); ``tiers`` null: the default 10 %."""
-
-    id: Id
-    pickup_point_id: Id
-    tiers: tuple[CommissionTierSpec, ...] | None = None
-    rating: Number = Field(5.0, ge=0, le=5)
+# Members and leaders are the same in a scenario file and in an order-service payload.
+MemberSpec = MemberPayload
+CommissionTierSpec = TierPayload
+LeaderSpec = LeaderPayload
 
 
 # --- settings and orders ------------------------------------------------------------------
@@ -454,16 +414,8 @@ class SettingsSpec(_Spec):
         return PlannerSettings(**fields)
 
 
-class OrderLineSpec(_Spec):
-    """An order line (:class:`dispatch.OrderLine`); ``unit_price`` in yuan."""
-
-    store_id: Id
-    sku: Id
-    quantity: StrictInt = Field(gt=0)
-    weight_kg: NonNegative = 0.5
-    volume_l: NonNegative = 1.0
-    temperature: TemperatureClass = TemperatureClass.AMBIENT
-    unit_price: DecimalText = Decimal("0")
+# An order line is the same in a scenario file and in an order-service payload.
+OrderLineSpec = LinePayload
 
 
 class OrderSpec(_Spec):

@@ -137,10 +137,53 @@ def evaluate_order(
     return tours
 
 
-def _candidate_orders(
-    task: Task, indices: list[int], duration: IntMatrix, loc: dict[int, int]
+# Beyond EXHAUSTIVE_UP_TO pickups, a depth-first search over orders, pruned by the
+# windows, visits at most this many partial orders and keeps this many complete ones.
+SEARCH_STEPS = 20_000
+SEARCH_KEEP = 24
+
+
+def _window_feasible_orders(
+    task: Task, indices: list[int], duration: IntMatrix, loc: dict[int, int], scale: int
 ) -> list[tuple[int, ...]]:
-    """Every order for a few pickups; otherwise nearest-neighbour orders and window sorts."""
+    """Orders whose windows can all be met (waiting allowed), nearest shop tried first.
+
+    Heuristic orders miss tight window patterns; without this a task that fits was
+    reported as unservable even alone.
+    """
+    windows = {i: _stop_windows(task.pickups[i], scale) for i in indices}
+    service = {i: int(scaled_up([task.pickups[i].service_s], scale)[0]) for i in indices}
+    stack: list[tuple[tuple[int, ...], _Segment]] = [
+        ((i,), _Segment(service[i], lo, hi)) for i in indices for lo, hi in windows[i]
+    ]
+    found: list[tuple[int, ...]] = []
+    steps = 0
+    while stack and steps < SEARCH_STEPS and len(found) < SEARCH_KEEP:
+        order, segment = stack.pop()
+        steps += 1
+        if len(order) == len(indices):
+            found.append(order)
+            continue
+        last = loc[order[-1]]
+        # Farthest pushed first, so the nearest is expanded first.
+        rest = sorted(
+            (j for j in indices if j not in order), key=lambda j: -int(duration[last, loc[j]])
+        )
+        for j in rest:
+            for lo, hi in windows[j]:
+                joined = _concatenate(
+                    segment, int(duration[last, loc[j]]), _Segment(service[j], lo, hi)
+                )
+                if joined is not None and joined.earliest <= joined.latest:
+                    stack.append(((*order, j), joined))
+    return found
+
+
+def _candidate_orders(
+    task: Task, indices: list[int], duration: IntMatrix, loc: dict[int, int], scale: int
+) -> list[tuple[int, ...]]:
+    """Every order for a few pickups; otherwise nearest-neighbour orders, window sorts and
+    orders found by a window-pruned search."""
     if len(indices) <= EXHAUSTIVE_UP_TO:
         return list(itertools.permutations(indices))
     candidates: set[tuple[int, ...]] = set()
@@ -157,6 +200,7 @@ def _candidate_orders(
     by_open = sorted(indices, key=lambda i: (task.pickups[i].earliest_s, i))
     by_close = sorted(indices, key=lambda i: (task.pickups[i].windows[-1].end_s, i))
     candidates.update({tuple(by_open), tuple(by_close)})
+    candidates.update(_window_feasible_orders(task, indices, duration, loc, scale))
     return sorted(candidates)
 
 
@@ -180,7 +224,7 @@ def pickup_tours(
     dist_small = np.rint(distance_m[sub] * scale).astype(np.int64)
     tours = [
         tour
-        for order in _candidate_orders(task, indices, dur_small, row)
+        for order in _candidate_orders(task, indices, dur_small, row, scale)
         for tour in evaluate_order(task, order, dur_small, dist_small, row=row, scale=scale)
     ]
     tours.sort(key=lambda t: (t.distance, t.duration, t.order, t.windows))

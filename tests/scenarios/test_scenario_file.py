@@ -116,7 +116,7 @@ def test_the_json_schema_describes_and_validates_the_demo_scenario(spec: Scenari
     assert set(defs["FulfilmentMode"]["enum"]) == {f.value for f in FulfilmentMode}
     network = schema["properties"]["network"]
     assert set(network["discriminator"]["mapping"]) == {"generated", "osm", "straight_line"}
-    price = defs["OrderLineSpec"]["properties"]["unit_price"]
+    price = defs["LinePayload"]["properties"]["unit_price"]
     assert price["type"] == "string"
     assert re.match(price["pattern"], "9.90") and not re.match(price["pattern"], "9,90")
     # jsonschema is not installed: the schema comes from the models, which validate.

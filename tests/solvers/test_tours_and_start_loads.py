@@ -13,7 +13,7 @@ import pytest
 
 from scenarios.instances import read_instance
 from solvers import SolveParams, UnassignedReason, check, solve
-from solvers.ortools.tours import _concatenate, _Segment, pickup_tours
+from solvers.ortools.tours import _concatenate, _Segment, _window_feasible_orders, pickup_tours
 from solvers.problem import Stop, Task, TimeWindow, Vehicle
 from solvers.repair import _merge_copies, repair_routes
 from tests.solvers.helpers import problem, solved, visits
@@ -200,3 +200,22 @@ def test_pickup_is_held_back_so_the_ride_fits_a_later_delivery_window() -> None:
     pickup, delivery = route.stops
     assert (pickup.arrival_s, pickup.start_s) == pytest.approx((10.0, 35.0))
     assert delivery.start_s - pickup.start_s == pytest.approx(15.0)
+
+
+def test_window_pruned_search_finds_the_only_order_of_six_shops() -> None:
+    # Shops at x = 10..60; windows [t, t + 2] allow only the zig-zag 60, 10, 50, 20, 40, 30
+    # (travel = distance): service starts at 100, 150, 190, 220, 240, 250.
+    x = np.arange(0.0, 80.0, 10.0)
+    d = np.abs(np.subtract.outer(x, x))
+    starts = {6: 100, 1: 150, 5: 190, 2: 220, 4: 240, 3: 250}
+    shops = tuple(
+        Stop(loc, windows=(TimeWindow(starts[loc], starts[loc] + 2),)) for loc in range(1, 7)
+    )
+    basket = Task("b", shops, Stop(7))
+    indices = list(range(6))
+    row = {i: i + 1 for i in indices}
+    found = _window_feasible_orders(basket, indices, d.astype(np.int64), row, 1)
+    assert found == [(5, 0, 4, 1, 3, 2)]
+    tours = pickup_tours(basket, indices, d, d, 1)
+    assert [t.order for t in tours] == [(5, 0, 4, 1, 3, 2)]
+    assert tours[0].windows == ((100, 102),)  # every shop has 2 s of slack

@@ -1,0 +1,561 @@
+"""``dispatch.Engine``: the library facade the order service calls in-process.
+
+::
+
+    engine = Engine.open("sqlite:///orders.db", world)     # or "sqlite://" in memory
+    quote = engine.quote("b00042", [OrderLine("mw01", "milk-1l", 2)], "m1", at_s=36000)
+    engine.submit({"id": "o1", "member_id": "m1", ...})     # idempotent by order id
+    record = engine.plan_batch(at_s=36000, modes=[FulfilmentMode.INSTANT])
+
+The engine holds one :class:`World` (places, couriers, travel) and its settings, and
+keeps orders, members, leaders and plans in a :class:`dispatch.store.SqlStore`
+(SQLite by default, PostgreSQL by URL).  Members and leaders of the world are copied
+into the store when it opens without them; from then on the store is the truth.
+
+Bad input raises :class:`solvers.errors.InvalidInputError` (a
+:class:`dispatch.payloads.PayloadError` listing every bad field for payloads); nothing
+is written then.  Infeasibility is a result, as in :class:`dispatch.Planner`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from types import TracebackType
+from typing import Any
+
+from dispatch.domain import FulfilmentMode, Leader, Member, Order, OrderLine
+from dispatch.payloads import (
+    PayloadError,
+    canonical_json,
+    content_hash,
+    leader_payload,
+    member_payload,
+    order_payload,
+    parse_leader,
+    parse_lines,
+    parse_member,
+    parse_order,
+)
+from dispatch.plan import Plan
+from dispatch.planner import Planner
+from dispatch.quotes import Quote, Quoter, QuoteSettings, Usage
+from dispatch.settings import CourierCost, PlannerSettings
+from dispatch.store.sql import PENDING, PLANNED, SqlStore, StoredOrder, StoredPlan
+from dispatch.world import World
+from geo.places import Building, MicroWarehouse, PickupPoint, Store
+from solvers import SolveParams
+from solvers.errors import InvalidInputError
+
+SHANGHAI = timezone(timedelta(hours=8), "CST")  # China Standard Time, no daylight saving
+
+
+def shanghai_clock_s() -> float:
+    """Seconds since midnight, China Standard Time (the engine's default clock)."""
+    now = datetime.now(SHANGHAI)
+    return now.hour * 3600.0 + now.minute * 60.0 + now.second + now.microsecond / 1e6
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """The answer to :meth:`Engine.submit`: ``stored`` is False when the same order was
+    already stored (an idempotent repeat)."""
+
+    order_id: str
+    stored: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CommissionStatement:
+    """A leader's commission for a period ``[period_start, period_end)`` of business days.
+
+    Attributes:
+        leader_id, pickup_point_id: the leader and the point they run.
+        period_start, period_end: first day in, first day out.
+        orders: next-day orders fulfilled at the point in the period.
+        fulfilled_gmv: their goods value, yuan.
+        rate: the commission rate of the tier the GMV reaches.
+        commission: ``fulfilled_gmv * rate`` to the cent (:meth:`Leader.commission`).
+    """
+
+    leader_id: str
+    pickup_point_id: str
+    period_start: date
+    period_end: date
+    orders: int
+    fulfilled_gmv: Decimal
+    rate: Decimal
+    commission: Decimal
+
+
+@dataclass(frozen=True)
+class PlanRecord:
+    """A plan made by :meth:`Engine.plan_batch` and the id it is stored under."""
+
+    plan_id: int
+    plan: Plan
+
+
+def _settings_json(settings: PlannerSettings) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(settings):
+        value = getattr(settings, f.name)
+        if f.name == "max_ride_s_by_temperature":
+            value = {str(k): v for k, v in value.items()}
+        elif f.name == "courier_costs":
+            value = {str(k): dataclasses.asdict(v) for k, v in value.items()}
+        out[f.name] = value
+    return out
+
+
+def _settings_from_json(data: Mapping[str, Any]) -> PlannerSettings:
+    fields = dict(data)
+    fields["courier_costs"] = {
+        k: CourierCost(**v) for k, v in dict(fields.get("courier_costs", {})).items()
+    }
+    return PlannerSettings(**fields)
+
+
+def _params_json(params: SolveParams) -> dict[str, Any]:
+    return {f.name: getattr(params, f.name) for f in dataclasses.fields(params)}
+
+
+class Engine:
+    """The order service's entry point: quotes, orders, members, leaders and plans.
+
+    Build with :meth:`open`.  Thread-safe: one engine may serve many threads.
+    """
+
+    def __init__(
+        self,
+        store: SqlStore,
+        world: World,
+        settings: PlannerSettings,
+        quote_settings: QuoteSettings,
+        clock: Callable[[], float],
+    ) -> None:
+        self.store = store
+        self.world = world
+        self.settings = settings
+        self.quoter = Quoter(world, settings, quote_settings)
+        self._clock = clock
+        self._usage = Usage()
+
+    @classmethod
+    def open(
+        cls,
+        url: str,
+        world: World,
+        *,
+        settings: PlannerSettings | None = None,
+        quote_settings: QuoteSettings | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> Engine:
+        """Open the store at ``url`` (migrating it) for ``world``.
+
+        Args:
+            url: ``sqlite:///orders.db`` (a file), ``sqlite://`` (in memory),
+                ``postgresql+psycopg://user@host:port/db``.
+            world: the places, couriers and travel model (e.g. ``load_scenario(p).world``
+                or :meth:`World.from_city`).  Its members and leaders are added to the
+                store when missing there.
+            settings: the planner's settings (default :class:`PlannerSettings`).
+            quote_settings: fee rules and offered options (default :class:`QuoteSettings`).
+            clock: seconds since the plan's midnight now (default: China Standard Time).
+
+        Raises:
+            InvalidInputError: a bad URL, or a world without buildings.
+            EngineError: the database cannot be reached or migrated.
+        """
+        if not isinstance(world, World):
+            raise InvalidInputError("Engine.open: world", f"must be a World, got {world!r}")
+        store = SqlStore.open(url)
+        engine = cls(
+            store,
+            world,
+            settings or PlannerSettings(),
+            quote_settings or QuoteSettings(),
+            clock or shanghai_clock_s,
+        )
+        engine._seed(world.members, world.leaders)
+        engine._load_usage()
+        return engine
+
+    def close(self) -> None:
+        """Close the store's connections."""
+        self.store.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _seed(self, members: Iterable[Member], leaders: Iterable[Leader]) -> None:
+        known = {m.id for m in self.store.members()}
+        for member in members:
+            if member.id not in known:
+                with contextlib.suppress(InvalidInputError):  # created meanwhile elsewhere
+                    self.store.put_member(member, create=True)
+        known = {leader.id for leader in self.store.leaders()}
+        for leader in leaders:
+            if leader.id not in known:
+                with contextlib.suppress(InvalidInputError):
+                    self.store.put_leader(leader, create=True)
+
+    def _load_usage(self) -> None:
+        for stored in self.store.orders(status=PENDING) + self.store.orders(status=PLANNED):
+            self._count(stored.order, stored.pickup_point_id)
+
+    def _count(self, order: Order, point_id: str | None) -> None:
+        if order.mode is FulfilmentMode.SCHEDULED and order.promised is not None:
+            self._usage.add_slot(order.lines[0].store_id, order.promised.start_s)
+        elif order.mode is FulfilmentMode.NEXT_DAY_PICKUP and point_id is not None:
+            self._usage.add_parcels(point_id, order.parcels)
+        elif order.mode is FulfilmentMode.HOME_SERVICE and order.promised is not None:
+            self._usage.add_visit(order.promised.start_s)
+
+    # --- quotes -------------------------------------------------------------------------
+
+    def quote(
+        self,
+        destination: str,
+        basket: Sequence[OrderLine | Mapping[str, Any]],
+        member: str,
+        *,
+        at_s: float | None = None,
+    ) -> Quote:
+        """The fulfilment options for ``basket`` to building ``destination`` now.
+
+        Args:
+            destination: the destination building id.
+            basket: order lines (:class:`OrderLine` or line payload dicts).
+            member: the member id; their benefits are applied to every fee.
+            at_s: the time of the quote (plan clock); default the engine's clock.
+
+        Raises:
+            PayloadError: a malformed basket line (naming ``basket[i].field``).
+            InvalidInputError: unknown member, building, store or micro-warehouse.
+        """
+        lines = _lines(basket)
+        found = self.store.member(member) if isinstance(member, str) else None
+        if found is None:
+            raise InvalidInputError("member", f"unknown member {member!r}")
+        now = self._clock() if at_s is None else at_s
+        return self.quoter.quote(destination, lines, found, at_s=now, usage=self._usage)
+
+    # --- orders -------------------------------------------------------------------------
+
+    def submit(self, order: Order | Mapping[str, Any]) -> Submitted:
+        """Store an order; the same id with the same content again is a no-op.
+
+        The order and its lines are committed in one transaction before this returns.
+
+        Raises:
+            PayloadError: a malformed payload, every bad field named; or references the
+                world or store does not have (unknown member, building, store or pickup
+                point, a pickup point closed on the collection day).
+            InvalidInputError: the id was already submitted with different content.
+        """
+        parsed = parse_order(order)
+        self._check_references(parsed)
+        payload = order_payload(parsed)
+        stored = self.store.insert_order(parsed, canonical_json(payload), content_hash(payload))
+        if stored:
+            self._count(parsed, parsed.pickup_point_id)
+        return Submitted(parsed.id, stored)
+
+    def _check_references(self, order: Order) -> None:
+        problems: list[tuple[str, str]] = []
+        world = self.world
+        if self.store.member(order.member_id) is None:
+            problems.append(("member_id", f"unknown member {order.member_id!r}"))
+        if order.building_id is not None and not world.has_place(order.building_id, Building):
+            problems.append(("building_id", f"unknown building {order.building_id!r}"))
+        if order.mode is not FulfilmentMode.HOME_SERVICE:
+            for k, line in enumerate(order.lines):
+                if not world.has_place(line.store_id, (Store, MicroWarehouse)):
+                    problems.append(
+                        (
+                            f"lines[{k}].store_id",
+                            f"unknown store or micro-warehouse {line.store_id!r}",
+                        )
+                    )
+        chosen = order.pickup_point_id
+        if chosen is not None:
+            if not world.has_place(chosen, PickupPoint):
+                problems.append(("pickup_point_id", f"unknown pickup point {chosen!r}"))
+            elif world.pickup_point_closed(
+                world.pickup_point(chosen),
+                self.settings.collection_from_s,
+                self.settings.collection_until_s,
+            ):
+                problems.append(
+                    ("pickup_point_id", f"pickup point {chosen!r} is closed on the collection day")
+                )
+        if problems:
+            raise PayloadError(f"order {order.id!r}", problems)
+
+    def order(self, order_id: str) -> StoredOrder:
+        """The stored order, its status and plan.
+
+        Raises:
+            InvalidInputError: unknown order.
+        """
+        stored = self.store.order(order_id)
+        if stored is None:
+            raise InvalidInputError("order_id", f"unknown order {order_id!r}")
+        return stored
+
+    def mark_fulfilled(self, order_id: str, on: date) -> None:
+        """Record that an order was handed over (or collected) on business day ``on``.
+
+        Raises:
+            InvalidInputError: unknown order, or ``on`` not a date.
+        """
+        if not isinstance(on, date):
+            raise InvalidInputError("on", f"must be a date, got {on!r}")
+        self.store.mark_fulfilled(order_id, on)
+
+    # --- members and leaders ------------------------------------------------------------
+
+    def create_member(self, member: Member | Mapping[str, Any]) -> Member:
+        """Create a member.
+
+        Raises:
+            PayloadError: a malformed payload; an unknown home building.
+            InvalidInputError: the member exists.
+        """
+        parsed = parse_member(member)
+        self._check_member(parsed)
+        self.store.put_member(parsed, create=True)
+        return parsed
+
+    def update_member(self, member: Member | Mapping[str, Any]) -> Member:
+        """Replace a member (tier, home, pickup flexibility).
+
+        Raises:
+            PayloadError: a malformed payload; an unknown home building.
+            InvalidInputError: unknown member.
+        """
+        parsed = parse_member(member)
+        self._check_member(parsed)
+        self.store.put_member(parsed, create=False)
+        return parsed
+
+    def _check_member(self, member: Member) -> None:
+        home = member.home_building_id
+        if home is not None and not self.world.has_place(home, Building):
+            raise PayloadError(
+                f"member {member.id!r}", [("home_building_id", f"unknown building {home!r}")]
+            )
+
+    def member(self, member_id: str) -> Member:
+        """The member with this id.
+
+        Raises:
+            InvalidInputError: unknown member.
+        """
+        found = self.store.member(member_id)
+        if found is None:
+            raise InvalidInputError("member_id", f"unknown member {member_id!r}")
+        return found
+
+    def create_leader(self, leader: Leader | Mapping[str, Any]) -> Leader:
+        """Create a leader running a pickup point of the world.
+
+        Raises:
+            PayloadError: a malformed payload; an unknown pickup point.
+            InvalidInputError: the leader exists, or the point has another leader.
+        """
+        parsed = parse_leader(leader)
+        self._check_leader(parsed)
+        self.store.put_leader(parsed, create=True)
+        return parsed
+
+    def update_leader(self, leader: Leader | Mapping[str, Any]) -> Leader:
+        """Replace a leader (pickup point, commission tiers, rating).
+
+        Raises:
+            PayloadError: a malformed payload; an unknown pickup point.
+            InvalidInputError: unknown leader, or the point has another leader.
+        """
+        parsed = parse_leader(leader)
+        self._check_leader(parsed)
+        self.store.put_leader(parsed, create=False)
+        return parsed
+
+    def _check_leader(self, leader: Leader) -> None:
+        if not self.world.has_place(leader.pickup_point_id, PickupPoint):
+            raise PayloadError(
+                f"leader {leader.id!r}",
+                [("pickup_point_id", f"unknown pickup point {leader.pickup_point_id!r}")],
+            )
+
+    def leader(self, leader_id: str) -> Leader:
+        """The leader with this id.
+
+        Raises:
+            InvalidInputError: unknown leader.
+        """
+        found = self.store.leader(leader_id)
+        if found is None:
+            raise InvalidInputError("leader_id", f"unknown leader {leader_id!r}")
+        return found
+
+    def commission_statement(self, leader_id: str, start: date, end: date) -> CommissionStatement:
+        """A leader's commission on the next-day orders fulfilled at their point on the
+        business days ``[start, end)`` (the whole GMV at the rate of the tier it reaches).
+
+        Raises:
+            InvalidInputError: unknown leader, or ``end`` not after ``start``.
+        """
+        leader = self.leader(leader_id)
+        if not (isinstance(start, date) and isinstance(end, date) and start < end):
+            raise InvalidInputError("period", f"end must be a date after start, got {start}..{end}")
+        amounts = self.store.fulfilled_at_point(leader.pickup_point_id, start, end)
+        gmv = sum(amounts, Decimal("0"))
+        rate = next(t.rate for t in reversed(leader.tiers) if gmv >= t.threshold)
+        return CommissionStatement(
+            leader.id,
+            leader.pickup_point_id,
+            start,
+            end,
+            len(amounts),
+            gmv,
+            rate,
+            leader.commission(gmv),
+        )
+
+    # --- planning -----------------------------------------------------------------------
+
+    def plan_batch(
+        self,
+        *,
+        at_s: float,
+        modes: Sequence[FulfilmentMode] | None = None,
+        order_ids: Sequence[str] | None = None,
+        params: SolveParams | None = None,
+        label: str = "batch",
+    ) -> PlanRecord:
+        """Plan the pending orders (a wave: e.g. ``modes=[INSTANT, MULTI_STORE]``; the
+        next-day cut-off: ``modes=[NEXT_DAY_PICKUP]``) and store the plan with its inputs.
+
+        Served orders become ``planned`` (next-day orders keep their assigned pickup
+        point); unassigned ones stay ``pending`` for the next batch.
+
+        Args:
+            at_s: the plan time (plan clock).
+            modes: the flows to plan; None: every flow.
+            order_ids: plan exactly these pending orders instead (``modes`` still filters).
+            params: solver parameters for each solver run.
+            label: a name kept with the plan ("wave 10:05", "cut-off").
+
+        Raises:
+            InvalidInputError: an unknown or not-pending order id, a bad ``at_s``.
+        """
+        params = params or SolveParams(time_limit_s=2.0, workers=1)
+        pending = self.store.orders(status=PENDING, modes=modes)
+        if order_ids is not None:
+            by_id = {s.order.id: s for s in pending}
+            missing = [oid for oid in order_ids if oid not in by_id]
+            if missing:
+                raise InvalidInputError(
+                    "order_ids", f"not pending orders (of these modes): {missing}"
+                )
+            pending = [by_id[oid] for oid in order_ids]
+        orders = [s.order for s in pending]
+        member_ids = sorted({o.member_id for o in orders})
+        members = [self.member(mid) for mid in member_ids]
+        leaders = self.store.leaders()
+        inputs = {
+            "at_s": float(at_s),
+            "orders": [order_payload(o) for o in orders],
+            "members": [member_payload(m) for m in members],
+            "leaders": [leader_payload(leader) for leader in leaders],
+            "settings": _settings_json(self.settings),
+            "params": _params_json(params),
+        }
+        plan = self._plan(
+            orders=orders,
+            members=members,
+            leaders=leaders,
+            at_s=at_s,
+            settings=self.settings,
+            params=params,
+        )
+        assignments = {a.order_id: a.pickup_point_id for a in plan.pickup_assignments}
+        plan_id = self.store.record_plan(
+            label=label,
+            at_s=at_s,
+            inputs=inputs,
+            plan=plan.to_json(),
+            served=sorted(plan.served_order_ids()),
+            assignments=assignments,
+        )
+        for order in orders:  # parcels move to the point the plan assigned
+            assigned = assignments.get(order.id)
+            if assigned is not None and assigned != order.pickup_point_id:
+                self._usage.add_parcels(assigned, order.parcels)
+                if order.pickup_point_id is not None:
+                    self._usage.add_parcels(order.pickup_point_id, -order.parcels)
+        return PlanRecord(plan_id, plan)
+
+    def _plan(
+        self,
+        *,
+        orders: Sequence[Order],
+        members: Sequence[Member],
+        leaders: Sequence[Leader],
+        at_s: float,
+        settings: PlannerSettings,
+        params: SolveParams,
+    ) -> Plan:
+        if not (isinstance(at_s, int | float) and math.isfinite(at_s) and at_s >= 0):
+            raise InvalidInputError("at_s", f"must be a finite number >= 0, got {at_s!r}")
+        world = dataclasses.replace(self.world, members=tuple(members), leaders=tuple(leaders))
+        return Planner(world, settings).plan(orders, at_s=at_s, params=params)
+
+    def stored_plan(self, plan_id: int) -> StoredPlan:
+        """A stored plan with its inputs.
+
+        Raises:
+            InvalidInputError: unknown plan id.
+        """
+        stored = self.store.plan(plan_id)
+        if stored is None:
+            raise InvalidInputError("plan_id", f"unknown plan {plan_id!r}")
+        return stored
+
+    def replay(self, plan_id: int, params: SolveParams | None = None) -> Plan:
+        """Plan a stored plan's inputs again (same orders, members, leaders, settings and,
+        unless given, solver parameters) in this engine's world; nothing is stored.
+
+        Raises:
+            InvalidInputError: unknown plan id.
+        """
+        inputs = self.stored_plan(plan_id).inputs
+        return self._plan(
+            orders=[parse_order(o) for o in inputs["orders"]],
+            members=[parse_member(m) for m in inputs["members"]],
+            leaders=[parse_leader(x) for x in inputs["leaders"]],
+            at_s=float(inputs["at_s"]),
+            settings=_settings_from_json(inputs["settings"]),
+            params=params or SolveParams(**inputs["params"]),
+        )
+
+
+def _lines(basket: Sequence[OrderLine | Mapping[str, Any]]) -> list[OrderLine]:
+    if isinstance(basket, str | bytes) or not isinstance(basket, Sequence):
+        raise InvalidInputError("basket", f"must be a list of order lines, got {basket!r}")
+    return parse_lines(basket, source="basket")

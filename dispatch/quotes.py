@@ -1,0 +1,522 @@
+"""Fulfilment options and fees at checkout: :class:`Quoter`.
+
+A quote answers "how can this basket reach this building now, when, and for how much"
+in well under a millisecond, so everything spatial is computed once when the
+:class:`Quoter` is built (per building: the pickup points in walking distance and the
+straight-line position in a metric frame).  Times are estimates: straight-line distance
+times the world's detour factor at the travel profile's speed (the planner, later,
+routes on the road network).  Availability of scheduled slots, pickup points and
+home-service slots comes from a :class:`Usage` the caller keeps (the engine counts its
+stored orders).
+
+Fees are :class:`QuoteSettings` (yuan, exact): a base fee per mode, then the member's
+benefits: a paid member gets free delivery and a discount on home-service call-outs;
+anyone gets free delivery from a basket value.  No I/O here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import threading
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import MappingProxyType
+
+import numpy as np
+
+from dispatch.domain import FulfilmentMode, Member, OrderLine, TimeWindow, to_cents
+from dispatch.settings import PlannerSettings
+from dispatch.world import World
+from geo.areas import NearestIndex
+from geo.frame import LocalFrame
+from geo.places import MicroWarehouse, Store
+from geo.profiles import E_BIKE, WALK
+from solvers.errors import InvalidInputError
+
+HOUR_S = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class HomeService:
+    """A bookable home service: its SKU, visit duration and the skills it needs."""
+
+    sku: str
+    duration_s: float
+    skills: frozenset[str] = frozenset()
+
+
+DEFAULT_HOME_SERVICES: Mapping[str, HomeService] = MappingProxyType(
+    {
+        s.sku: s
+        for s in (
+            HomeService("deep-cleaning-3h", 3 * HOUR_S, frozenset({"cleaning"})),
+            HomeService("tap-repair", 1 * HOUR_S, frozenset({"plumbing"})),
+            HomeService("socket-repair", 1 * HOUR_S, frozenset({"electrical"})),
+            HomeService("ac-cleaning", 1.5 * HOUR_S, frozenset({"appliance_repair"})),
+        )
+    }
+)
+
+
+def _money(name: str, value: object) -> Decimal:
+    if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
+        raise InvalidInputError(f"QuoteSettings.{name}", f"must be a Decimal >= 0, got {value!r}")
+    return value
+
+
+def _seconds(name: str, value: object, *, positive: bool = False) -> None:
+    if not (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and (value > 0 if positive else value >= 0)
+    ):
+        rule = "> 0" if positive else ">= 0"
+        raise InvalidInputError(f"QuoteSettings.{name}", f"must be a finite number {rule}")
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteSettings:
+    """Fee rules and what a quote offers.  Money in yuan (Decimal), times in seconds on
+    the plan's clock, distances in metres.
+
+    Attributes:
+        instant_fee, multi_store_fee, scheduled_fee: delivery fees before benefits.
+        pickup_fee: fee of next-day collection at a pickup point.
+        home_service_fee: call-out fee of a home-service visit before benefits.
+        free_delivery_from: basket value from which delivery is free for everyone
+            (None: never).
+        paid_free_delivery: whether paid members deliver free (the paid tier's benefit).
+        paid_home_service_discount: share of the call-out fee a paid member saves, [0, 1].
+        instant_radius_m: farthest straight-line distance from the source an instant
+            order is offered.
+        slot_length_s: length of a scheduled delivery slot.
+        slot_lead_s: the first slot starts at least this long after now.
+        slots_until_s: no slot starts at or after this time (plan clock).
+        slots_offered: at most this many slots are listed.
+        slot_capacity: orders a source takes per slot.
+        home_service_slot_s, home_service_from_s, home_service_until_s: home-service
+            visit slots, from and until (times of day, today and tomorrow).
+        home_service_lead_s: the first visit slot starts at least this long after now.
+        home_services: the bookable services by SKU.
+        pickup_points_offered: at most this many pickup points are listed, nearest first.
+    """
+
+    instant_fee: Decimal = Decimal("5.00")
+    multi_store_fee: Decimal = Decimal("8.00")
+    scheduled_fee: Decimal = Decimal("3.00")
+    pickup_fee: Decimal = Decimal("0.00")
+    home_service_fee: Decimal = Decimal("20.00")
+    free_delivery_from: Decimal | None = Decimal("99.00")
+    paid_free_delivery: bool = True
+    paid_home_service_discount: Decimal = Decimal("0.5")
+    instant_radius_m: float = 3000.0
+    slot_length_s: float = 1800.0
+    slot_lead_s: float = 3600.0
+    slots_until_s: float = 21 * HOUR_S
+    slots_offered: int = 8
+    slot_capacity: int = 20
+    home_service_slot_s: float = 2 * HOUR_S
+    home_service_from_s: float = 9 * HOUR_S
+    home_service_until_s: float = 19 * HOUR_S
+    home_service_lead_s: float = 2 * HOUR_S
+    home_services: Mapping[str, HomeService] = field(
+        default_factory=lambda: dict(DEFAULT_HOME_SERVICES)
+    )
+    pickup_points_offered: int = 5
+
+    def __post_init__(self) -> None:
+        for name in (
+            "instant_fee",
+            "multi_store_fee",
+            "scheduled_fee",
+            "pickup_fee",
+            "home_service_fee",
+            "paid_home_service_discount",
+        ):
+            _money(name, getattr(self, name))
+        if self.free_delivery_from is not None:
+            _money("free_delivery_from", self.free_delivery_from)
+        if self.paid_home_service_discount > 1:
+            raise InvalidInputError("QuoteSettings.paid_home_service_discount", "must be in [0, 1]")
+        for name in ("slot_lead_s", "slots_until_s", "home_service_lead_s", "instant_radius_m"):
+            _seconds(name, getattr(self, name))
+        for name in ("slot_length_s", "home_service_slot_s"):
+            _seconds(name, getattr(self, name), positive=True)
+        for name in ("slots_offered", "slot_capacity", "pickup_points_offered"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise InvalidInputError(f"QuoteSettings.{name}", "must be an integer >= 0")
+        if not 0 <= self.home_service_from_s < self.home_service_until_s <= 24 * HOUR_S:
+            raise InvalidInputError(
+                "QuoteSettings.home_service_until_s",
+                "must be after home_service_from_s and at most 86400 (a time of day)",
+            )
+        object.__setattr__(self, "home_services", MappingProxyType(dict(self.home_services)))
+
+
+@dataclass(frozen=True, slots=True)
+class FulfilmentOption:
+    """One way to fulfil the basket.
+
+    Attributes:
+        mode: the fulfilment flow an order of this option has.
+        fee: what the member pays for fulfilment, after benefits, yuan.
+        base_fee: the fee before benefits, yuan.
+        benefit: which benefit lowered the fee, if any.
+        available: whether it can be chosen now (a full slot or point is listed as
+            unavailable).
+        eta_s: estimated delivery time (instant and multi-store).
+        window: the slot (scheduled delivery, home-service visit).
+        remaining: orders (parcels, at a pickup point) the slot or point still takes.
+        pickup_point_id: the pickup point (next-day collection).
+        walk_m: estimated walking distance from the destination to the pickup point.
+        next_pickup_s: when the order can first be collected (plan clock).
+        source_ids: the stores or micro-warehouses the basket comes from.
+    """
+
+    mode: FulfilmentMode
+    fee: Decimal
+    base_fee: Decimal
+    benefit: str | None = None
+    available: bool = True
+    eta_s: float | None = None
+    window: TimeWindow | None = None
+    remaining: int | None = None
+    pickup_point_id: str | None = None
+    walk_m: float | None = None
+    next_pickup_s: float | None = None
+    source_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """The options for one basket to one destination for one member at ``at_s``."""
+
+    destination_id: str
+    member_id: str
+    at_s: float
+    basket_value: Decimal
+    options: tuple[FulfilmentOption, ...]
+
+    def of(self, mode: FulfilmentMode) -> tuple[FulfilmentOption, ...]:
+        """The options of one mode."""
+        return tuple(o for o in self.options if o.mode is mode)
+
+
+class Usage:
+    """How full scheduled slots, pickup points and home-service slots are; thread-safe.
+
+    Keys: ``(source_id, slot_start_s)`` for scheduled slots, the pickup point id (in
+    parcels) and the visit slot start for home services.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.slots: Counter[tuple[str, float]] = Counter()
+        self.parcels: Counter[str] = Counter()
+        self.visits: Counter[float] = Counter()
+
+    def add_slot(self, source_id: str, start_s: float, n: int = 1) -> None:
+        """Count ``n`` orders in a scheduled slot."""
+        with self._lock:
+            self.slots[(source_id, float(start_s))] += n
+
+    def add_parcels(self, point_id: str, n: int) -> None:
+        """Count ``n`` parcels at a pickup point."""
+        with self._lock:
+            self.parcels[point_id] += n
+
+    def add_visit(self, start_s: float, n: int = 1) -> None:
+        """Count ``n`` visits in a home-service slot."""
+        with self._lock:
+            self.visits[float(start_s)] += n
+
+
+def _ready_s(source: Store | MicroWarehouse) -> float:
+    """Time from order to ready for the courier at a source."""
+    if isinstance(source, MicroWarehouse):
+        return source.pick_duration_s
+    return source.prep_duration_s
+
+
+class Quoter:
+    """Quotes in one world; spatial lookups precomputed at construction.
+
+    Raises:
+        InvalidInputError: the world has no buildings.
+    """
+
+    def __init__(
+        self,
+        world: World,
+        settings: PlannerSettings | None = None,
+        quote_settings: QuoteSettings | None = None,
+    ) -> None:
+        self.world = world
+        self.settings = settings or PlannerSettings()
+        self.quote_settings = quote_settings or QuoteSettings()
+        if not world.buildings:
+            raise InvalidInputError("World.buildings", "a quoting world needs buildings")
+        b_lon = np.array([b.lon for b in world.buildings])
+        b_lat = np.array([b.lat for b in world.buildings])
+        self._frame = LocalFrame.around(b_lon, b_lat)
+        bx, by = self._frame.forward(b_lon, b_lat)
+        self._building_xy = {
+            b.id: (float(x), float(y)) for b, x, y in zip(world.buildings, bx, by, strict=True)
+        }
+        sources: list[Store | MicroWarehouse] = [*world.stores, *world.micro_warehouses]
+        self._sources = {s.id: s for s in sources}
+        if sources:
+            sx, sy = self._frame.forward([s.lon for s in sources], [s.lat for s in sources])
+            self._source_xy = {
+                s.id: (float(x), float(y)) for s, x, y in zip(sources, sx, sy, strict=True)
+            }
+        else:
+            self._source_xy = {}
+        self._detour = world.detour_factor
+        self._ebike_mps = E_BIKE.speed_kph / 3.6
+        self._walk_mps = WALK.speed_kph / 3.6
+        # Pickup points open on the collection day, and per building those in walking reach.
+        s = self.settings
+        open_points = [
+            p
+            for p in world.pickup_points
+            if not world.pickup_point_closed(p, s.collection_from_s, s.collection_until_s)
+        ]
+        self._points = tuple(open_points)
+        self._next_pickup_s = tuple(
+            s.collection_day_start_s + p.next_opening_s(s.collection_from_s) for p in open_points
+        )
+        self._near: dict[str, tuple[tuple[int, float], ...]] = {}
+        if open_points:
+            index = NearestIndex.from_lonlat(
+                [p.lon for p in open_points],
+                [p.lat for p in open_points],
+                [p.id for p in open_points],
+                frame=self._frame,
+            )
+            radius = s.walk_limit_m / self._detour
+            q, pos, dist = index.within(b_lon, b_lat, radius)
+            near: dict[int, list[tuple[int, float]]] = {}
+            for qi, pi, d in zip(q.tolist(), pos.tolist(), dist.tolist(), strict=True):
+                near.setdefault(qi, []).append((pi, d * self._detour))
+            for qi, items in near.items():
+                self._near[world.buildings[qi].id] = tuple(items)
+        # Technicians by skill set, for home-service capacity.
+        self._technicians = tuple(c.skills for c in world.couriers if c.skills)
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _ride_s(self, a: tuple[float, float], b: tuple[float, float]) -> float:
+        return math.hypot(a[0] - b[0], a[1] - b[1]) * self._detour / self._ebike_mps
+
+    def _delivery_fee(
+        self, base: Decimal, member: Member, value: Decimal
+    ) -> tuple[Decimal, str | None]:
+        q = self.quote_settings
+        if member.is_paid and q.paid_free_delivery and base > 0:
+            return Decimal("0.00"), "paid member: free delivery"
+        if q.free_delivery_from is not None and value >= q.free_delivery_from and base > 0:
+            return Decimal("0.00"), f"free delivery from {q.free_delivery_from} yuan"
+        return to_cents(base), None
+
+    def is_home_service(self, line: OrderLine) -> bool:
+        """Whether the line books a home service (its SKU is a known service)."""
+        return line.sku in self.quote_settings.home_services
+
+    # --- the quote ------------------------------------------------------------------------
+
+    def quote(
+        self,
+        destination_id: str,
+        basket: Sequence[OrderLine],
+        member: Member,
+        *,
+        at_s: float,
+        usage: Usage | None = None,
+    ) -> Quote:
+        """The fulfilment options of ``basket`` to building ``destination_id``.
+
+        Raises:
+            InvalidInputError: unknown destination building, an empty basket, a line
+                from an unknown store or micro-warehouse (naming ``basket[i].store_id``),
+                a basket mixing home services with goods, ``at_s`` not a number >= 0.
+        """
+        if not (isinstance(at_s, int | float) and math.isfinite(at_s) and at_s >= 0):
+            raise InvalidInputError("at_s", f"must be a finite number >= 0, got {at_s!r}")
+        dest = self._building_xy.get(destination_id)
+        if dest is None:
+            raise InvalidInputError("destination", f"unknown building {destination_id!r}")
+        if not basket:
+            raise InvalidInputError("basket", "must have at least one line")
+        usage = usage or Usage()
+        value = sum((line.amount for line in basket), Decimal("0"))
+        services = [self.is_home_service(line) for line in basket]
+        if any(services):
+            if not all(services):
+                raise InvalidInputError("basket", "must not mix home services with goods")
+            options = self._home_service(basket, member, at_s, usage)
+        else:
+            for k, line in enumerate(basket):
+                if line.store_id not in self._sources:
+                    raise InvalidInputError(
+                        f"basket[{k}].store_id",
+                        f"unknown store or micro-warehouse {line.store_id!r}",
+                    )
+            sources = tuple(dict.fromkeys(line.store_id for line in basket))
+            options = [
+                *self._delivery(
+                    sources=sources, dest=dest, member=member, value=value, at_s=at_s, usage=usage
+                ),
+                *self._pickup(destination_id, sources, member, at_s, usage),
+            ]
+        return Quote(destination_id, member.id, float(at_s), value, tuple(options))
+
+    def _delivery(
+        self,
+        *,
+        sources: tuple[str, ...],
+        dest: tuple[float, float],
+        member: Member,
+        value: Decimal,
+        at_s: float,
+        usage: Usage,
+    ) -> list[FulfilmentOption]:
+        q, s = self.quote_settings, self.settings
+        out: list[FulfilmentOption] = []
+        if len(sources) == 1:
+            source = self._sources[sources[0]]
+            xy = self._source_xy[source.id]
+            ready_s = _ready_s(source)
+            distance_m = math.hypot(xy[0] - dest[0], xy[1] - dest[1])
+            if distance_m <= q.instant_radius_m:
+                fee, benefit = self._delivery_fee(q.instant_fee, member, value)
+                eta = at_s + ready_s + s.pickup_service_s + self._ride_s(xy, dest)
+                out.append(
+                    FulfilmentOption(
+                        FulfilmentMode.INSTANT,
+                        fee,
+                        to_cents(q.instant_fee),
+                        benefit,
+                        eta_s=eta,
+                        source_ids=sources,
+                    )
+                )
+            fee, benefit = self._delivery_fee(q.scheduled_fee, member, value)
+            first = math.ceil((at_s + q.slot_lead_s) / q.slot_length_s) * q.slot_length_s
+            for k in range(q.slots_offered):
+                start = first + k * q.slot_length_s
+                if start >= q.slots_until_s:
+                    break
+                left = q.slot_capacity - usage.slots.get((source.id, start), 0)
+                out.append(
+                    FulfilmentOption(
+                        FulfilmentMode.SCHEDULED,
+                        fee,
+                        to_cents(q.scheduled_fee),
+                        benefit,
+                        available=left > 0,
+                        window=TimeWindow(start, start + q.slot_length_s),
+                        remaining=max(left, 0),
+                        source_ids=sources,
+                    )
+                )
+            return out
+        # Several shops: one courier visits each (farthest first), then the door.
+        ordered = sorted(
+            sources,
+            key=lambda sid: (
+                -math.hypot(self._source_xy[sid][0] - dest[0], self._source_xy[sid][1] - dest[1])
+            ),
+        )
+        ready = max(_ready_s(self._sources[sid]) for sid in sources)
+        travel = sum(
+            self._ride_s(self._source_xy[a], self._source_xy[b])
+            for a, b in itertools.pairwise(ordered)
+        ) + self._ride_s(self._source_xy[ordered[-1]], dest)
+        fee, benefit = self._delivery_fee(q.multi_store_fee, member, value)
+        out.append(
+            FulfilmentOption(
+                FulfilmentMode.MULTI_STORE,
+                fee,
+                to_cents(q.multi_store_fee),
+                benefit,
+                eta_s=at_s + ready + len(sources) * s.pickup_service_s + travel,
+                source_ids=sources,
+            )
+        )
+        return out
+
+    def _pickup(
+        self,
+        destination_id: str,
+        sources: tuple[str, ...],
+        member: Member,
+        at_s: float,
+        usage: Usage,
+    ) -> list[FulfilmentOption]:
+        q = self.quote_settings
+        if at_s > self.settings.next_day_cutoff_s:
+            return []
+        parcels = len(sources)
+        fee = to_cents(q.pickup_fee)
+        out: list[FulfilmentOption] = []
+        for pos, walk_m in self._near.get(destination_id, ())[: q.pickup_points_offered]:
+            point = self._points[pos]
+            left = point.capacity_parcels - usage.parcels.get(point.id, 0)
+            out.append(
+                FulfilmentOption(
+                    FulfilmentMode.NEXT_DAY_PICKUP,
+                    fee,
+                    fee,
+                    None,
+                    available=left >= parcels,
+                    remaining=max(left, 0),
+                    pickup_point_id=point.id,
+                    walk_m=walk_m,
+                    next_pickup_s=self._next_pickup_s[pos],
+                    source_ids=sources,
+                )
+            )
+        del member  # pickup fees carry no member benefit
+        return out
+
+    def _home_service(
+        self, basket: Sequence[OrderLine], member: Member, at_s: float, usage: Usage
+    ) -> list[FulfilmentOption]:
+        q = self.quote_settings
+        services = [q.home_services[line.sku] for line in basket]
+        skills = frozenset().union(*(svc.skills for svc in services))
+        technicians = sum(1 for t in self._technicians if skills <= t)
+        base = to_cents(q.home_service_fee)
+        if member.is_paid and q.paid_home_service_discount > 0:
+            fee = to_cents(base * (1 - q.paid_home_service_discount))
+            benefit: str | None = "paid member: home-service discount"
+        else:
+            fee, benefit = base, None
+        out: list[FulfilmentOption] = []
+        day = math.floor(at_s / (24 * HOUR_S)) * 24 * HOUR_S
+        earliest = at_s + q.home_service_lead_s
+        for offset in (day, day + 24 * HOUR_S):
+            start = offset + q.home_service_from_s
+            while start + q.home_service_slot_s <= offset + q.home_service_until_s:
+                if start >= earliest:
+                    left = technicians - usage.visits.get(start, 0)
+                    out.append(
+                        FulfilmentOption(
+                            FulfilmentMode.HOME_SERVICE,
+                            fee,
+                            base,
+                            benefit,
+                            available=left > 0,
+                            window=TimeWindow(start, start + q.home_service_slot_s),
+                            remaining=max(left, 0),
+                            source_ids=tuple(dict.fromkeys(line.store_id for line in basket)),
+                        )
+                    )
+                start += q.home_service_slot_s
+        return out
