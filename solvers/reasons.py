@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from solvers.evaluate import Breach, Visit, evaluate_route, route_cost
-from solvers.ortools.tours import pickup_tours
+from solvers.ortools.tours import pickup_orders
 from solvers.problem import RoutingProblem, Task, Vehicle
 from solvers.solution import UnassignedReason, UnassignedTask
 
@@ -48,9 +48,10 @@ def own_visits(problem: RoutingProblem, task: Task) -> list[Visit]:
 
 
 def candidate_visits(problem: RoutingProblem, task: Task) -> list[list[Visit]]:
-    """The task's own visits in the orders worth trying: as given, then the pickup orders
-    that fit its shops' windows back to back (:func:`solvers.ortools.tours.pickup_tours`,
-    pure arithmetic, no OR-Tools), per travel profile, without repeats."""
+    """The task's own visits in the orders worth trying: as given, then every candidate
+    pickup order that fits its shops' windows back to back
+    (:func:`solvers.ortools.tours.pickup_orders`, pure arithmetic, no OR-Tools), per
+    travel profile, without repeats."""
     own = own_visits(problem, task)
     out = [own]
     *pickups, delivery = own
@@ -58,8 +59,8 @@ def candidate_visits(problem: RoutingProblem, task: Task) -> list[list[Visit]]:
         indices = [index for _, index in pickups]
         for profile in sorted({v.profile for v in problem.vehicles}):
             mats = problem.matrices[profile]
-            for tour in pickup_tours(task, indices, mats.duration_s, mats.distance_m, 1000):
-                ordered = [*((task.id, i) for i in tour.order), delivery]
+            for order in pickup_orders(task, indices, mats.duration_s, 1000):
+                ordered = [*((task.id, i) for i in order), delivery]
                 if ordered not in out:
                     out.append(ordered)
     return out

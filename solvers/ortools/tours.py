@@ -146,7 +146,8 @@ SEARCH_KEEP = 24
 def _window_feasible_orders(
     task: Task, indices: list[int], duration: IntMatrix, loc: dict[int, int], scale: int
 ) -> list[tuple[int, ...]]:
-    """Orders whose windows can all be met (waiting allowed), nearest shop tried first.
+    """Orders whose windows can all be met (waiting allowed), nearest shop tried first;
+    when ``loc`` has the delivery's row under key -1, the delivery must be able to follow.
 
     Heuristic orders miss tight window patterns; without this a task that fits was
     reported as unservable even alone.
@@ -162,7 +163,13 @@ def _window_feasible_orders(
         order, segment = stack.pop()
         steps += 1
         if len(order) == len(indices):
-            found.append(order)
+            # Complete: keep it only if the delivery can still follow in one of its windows.
+            if -1 not in loc or any(
+                _concatenate(segment, int(duration[loc[order[-1]], loc[-1]]), _Segment(0, lo, hi))
+                is not None
+                for lo, hi in _stop_windows(task.delivery, scale)
+            ):
+                found.append(order)
             continue
         last = loc[order[-1]]
         # Farthest pushed first, so the nearest is expanded first.
@@ -211,15 +218,18 @@ def pickup_tours(
     distance_m: npt.NDArray[np.float64],
     scale: int,
 ) -> list[PickupTour]:
-    """Up to :data:`MAX_ORDERS` feasible tours over ``indices``, shortest first.
+    """Up to :data:`MAX_ORDERS` feasible tours over ``indices``, shortest first, plus the
+    one that can be finished soonest.
 
     ``duration_s`` and ``distance_m`` are the profile's float matrices; travel time is
     rounded up exactly as in the routing model.  An empty list means no order of these
     pickups can be served back to back within their windows.
     """
-    locations = sorted({task.pickups[i].location for i in indices})
+    # The delivery's row (key -1) lets the order search check the delivery can follow.
+    locations = sorted({task.pickups[i].location for i in indices} | {task.delivery.location})
     sub = np.ix_(locations, locations)
     row = {i: locations.index(task.pickups[i].location) for i in indices}
+    row[-1] = locations.index(task.delivery.location)
     dur_small = scaled_up(duration_s[sub], scale)
     dist_small = np.rint(distance_m[sub] * scale).astype(np.int64)
     tours = [
@@ -228,4 +238,26 @@ def pickup_tours(
         for tour in evaluate_order(task, order, dur_small, dist_small, row=row, scale=scale)
     ]
     tours.sort(key=lambda t: (t.distance, t.duration, t.order, t.windows))
-    return tours[:MAX_ORDERS]
+    kept = tours[:MAX_ORDERS]
+    # Also the tour that can be done soonest: the shortest may not fit a tight horizon.
+    soonest = min(tours, key=lambda t: (t.windows[0][0] + t.duration, t.distance), default=None)
+    if soonest is not None and soonest not in kept:
+        kept.append(soonest)
+    return kept
+
+
+def pickup_orders(
+    task: Task, indices: list[int], duration_s: npt.NDArray[np.float64], scale: int
+) -> list[tuple[int, ...]]:
+    """Every candidate order of the pickups ``indices`` whose windows can be met back to
+    back (the orders :func:`pickup_tours` chooses from), for diagnosis and repair."""
+    locations = sorted({task.pickups[i].location for i in indices} | {task.delivery.location})
+    row = {i: locations.index(task.pickups[i].location) for i in indices}
+    row[-1] = locations.index(task.delivery.location)
+    duration = scaled_up(duration_s[np.ix_(locations, locations)], scale)
+    distance = np.zeros_like(duration)
+    return [
+        order
+        for order in _candidate_orders(task, indices, duration, row, scale)
+        if evaluate_order(task, order, duration, distance, row=row, scale=scale)
+    ]
