@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -15,15 +15,41 @@ import typer
 from matplotlib.figure import Figure
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from dispatch import Plan, Planner
 from dispatch.clock import format_clock, parse_clock
 from dispatch.geojson import plan_geojson
 from dispatch.mapping import plot_plan
+from scenarios.compare import (
+    ReplaySeries,
+    comparison_figures,
+    comparison_rows,
+    series_of_day,
+    series_of_grubhub,
+)
 from scenarios.demo import city_demo, plan_demo
+from scenarios.generate import city_day_scenario
+from scenarios.grubhub import read_grubhub
+from scenarios.grubhub_replay import (
+    GrubhubReplay,
+    check_grubhub_replay,
+    policy_from_json,
+    replay_grubhub,
+)
 from scenarios.instances import FORMATS, read_instance, solution_json
 from scenarios.plan_report import FLOW_HEADERS, flow_rows, kpi_rows, unassigned_rows
+from scenarios.replay import (
+    DayReplay,
+    replay_policy_from_json,
+    replay_scenario,
+)
 from scenarios.scenario_file import load_scenario, save_scenario, scenario_json_schema
 from solvers import SolveParams, check
 from solvers import solve as solve_problem
@@ -295,6 +321,276 @@ def solve(
     )
     for item in solution.unassigned[:10]:
         console.print(f"  unassigned {item.task_id}: {item.reason} ({item.detail})")
+
+
+# --- replay: a scenario's day, or a Grubhub MDRP instance under its own rules ----------
+# Imports kept here so that this block is one addition at the end of the file; they
+# belong with the others at the top when the file is next reorganised.
+
+
+def _read_json_file(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        failure = InvalidInputError(str(path), f"must be a readable file ({error.strerror})")
+        raise _fail(failure) from error
+    except ValueError as error:
+        raise _fail(InvalidInputError(str(path), f"must be JSON ({error})")) from error
+
+
+def _print_grubhub(replay: GrubhubReplay) -> None:
+    m = replay.metrics
+    rows = [
+        ("orders", str(m.orders_total)),
+        ("delivered", str(m.delivered)),
+        ("not delivered", f"{m.not_delivered} ({m.not_delivered_pct:.2f}%)"),
+        (
+            "click-to-door mean / p90",
+            f"{m.click_to_door_mean_min:.2f} / {m.click_to_door_p90_min:.1f} min",
+        ),
+        ("overage beyond target", f"{m.overage_mean_min:.2f} min"),
+        ("late (beyond target)", str(m.late)),
+        ("ready-to-pickup", f"{m.ready_to_pickup_mean_min:.2f} min"),
+        ("cost per order", f"{m.cost_per_order:.2f}"),
+        ("courier utilisation", f"{m.courier_utilisation_pct:.1f}%"),
+        ("orders per trip", f"{m.orders_per_bundle:.2f}"),
+    ]
+    state = "" if replay.complete else " (interrupted: partial)"
+    _print_rows(f"Replay of {replay.instance}{state}", rows)
+
+
+def _print_day(day: DayReplay) -> None:
+    k = day.kpis
+
+    def num(value: object, fmt: str) -> str:
+        return "-" if value is None else format(value, fmt)
+
+    rows = [
+        ("orders", str(k["orders_total"])),
+        ("delivered", str(k["delivered"])),
+        ("collected at pickup points", str(k["collected"])),
+        ("unassigned", str(k["unassigned"])),
+        ("late", str(k["late"])),
+        ("on time", f"{num(k['on_time_pct'], '.1f')}%"),
+        (
+            "click-to-door mean / p90",
+            f"{num(k['click_to_door_mean_min'], '.1f')} / "
+            f"{num(k['click_to_door_p90_min'], '.1f')} min",
+        ),
+        ("courier utilisation", f"{num(k['courier_utilisation_pct'], '.1f')}%"),
+        ("waves", str(day.waves)),
+    ]
+    rows.extend((f"unassigned: {r}", str(n)) for r, n in k["unassigned_by_reason"].items())
+    state = "" if day.complete else " (interrupted: partial)"
+    _print_rows(f"Replay of {day.name}{state}", rows)
+
+
+def _replay_progress(label: str) -> Progress:
+    return Progress(
+        TextColumn(f"replaying {escape(label)}"),
+        BarColumn(),
+        TextColumn("{task.fields[clock]}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
+
+
+@app.command()
+def replay(
+    source: Annotated[
+        Path,
+        typer.Argument(help="A scenario file (JSON), or a Grubhub MDRP instance folder."),
+    ],
+    *,
+    out: Annotated[Path, typer.Option(help="Where to write the KPIs (JSON).", dir_okay=False)],
+    policy: Annotated[
+        Path | None,
+        typer.Option(
+            help="JSON file of policy fields (scenario: wave_s, time_limit_s, give_up_s, "
+            "drain_s, workers, seed; Grubhub: wave_min, max_bundle, horizon_min, ...)."
+        ),
+    ] = None,
+) -> None:
+    """Replay a day with rolling-horizon re-planning and write the KPIs.
+
+    A scenario file's orders arrive over the day and the live dispatcher re-plans every
+    wave (default 2 minutes); a Grubhub MDRP instance folder is replayed under that
+    family's rules and reports its metrics.  kpis.json has ``kpis`` with at least
+    orders_total, delivered, collected, unassigned and late.  Ctrl-C stops the replay and
+    still writes the partial KPIs (``"complete": false``), exiting with code 130.  A bad
+    file or policy prints one error line and exits with code 2.
+    """
+    policy_data = _read_json_file(policy) if policy is not None else {}
+    label = f"policy {str(policy)!r}"
+    if source.is_dir():
+        try:
+            chosen = policy_from_json(policy_data, source=label)
+            instance = read_grubhub(source)
+        except EngineError as error:
+            raise _fail(error) from error
+        with _replay_progress(instance.name) as progress:
+            task = progress.add_task("replay", total=1.0, clock="")
+
+            def advance(now_min: float, last_min: float) -> None:
+                clock = f"{int(now_min) // 60:02d}:{int(now_min) % 60:02d}"
+                done = min(1.0, now_min / max(last_min, 1.0))
+                progress.update(task, completed=done, clock=clock)
+
+            result = replay_grubhub(instance, chosen, progress=advance)
+        violations = check_grubhub_replay(instance, result)
+        data = result.to_json()
+        data["violations"] = list(violations)
+        _write(out, json.dumps(data, indent=1) + "\n")
+        _print_grubhub(result)
+        if violations:
+            err_console.print(f"{len(violations)} rule violations: {escape(violations[0])}")
+        complete = result.complete
+    else:
+        try:
+            day_policy = replay_policy_from_json(policy_data, source=label)
+            scenario = load_scenario(source)
+        except EngineError as error:
+            raise _fail(error) from error
+        with _replay_progress(scenario.name) as progress:
+            task = progress.add_task("replay", total=1.0, clock="")
+
+            def advance_day(elapsed_s: float, total_s: float) -> None:
+                done = min(1.0, elapsed_s / max(total_s, 1.0))
+                progress.update(task, completed=done, clock=f"+{elapsed_s / 60:.0f} min")
+
+            try:
+                day = replay_scenario(scenario, day_policy, progress=advance_day)
+            except EngineError as error:
+                raise _fail(error) from error
+        _write(out, json.dumps(day.to_json(), indent=1) + "\n")
+        _print_day(day)
+        complete = day.complete
+    console.print(f"KPIs written to [bold]{escape(str(out))}[/bold]")
+    if not complete:
+        raise typer.Exit(code=130)
+
+
+# --- generate: scenarios from the procedural city ------------------------------------
+
+generate_app = typer.Typer(help="Generate scenario files.", no_args_is_help=True)
+app.add_typer(generate_app, name="generate")
+
+
+@generate_app.command("city")
+def generate_city_command(
+    *,
+    out: Annotated[Path, typer.Option(help="Where to write the scenario (JSON).", dir_okay=False)],
+    seed: Annotated[int, typer.Option(help="City and order-stream seed.")] = 7,
+    blocks: Annotated[int, typer.Option(help="City size in blocks each way.")] = 10,
+    orders: Annotated[int, typer.Option(help="Orders over the day.")] = 300,
+    couriers: Annotated[int, typer.Option(help="E-bike couriers.")] = 20,
+    multi_store_share: Annotated[
+        float, typer.Option("--multi-store-share", help="Share of multi-store baskets.")
+    ] = 0.1,
+    next_day_share: Annotated[
+        float, typer.Option("--next-day-share", help="Share of next-day pickup orders.")
+    ] = 0.1,
+) -> None:
+    """A generated city and a day of orders with breakfast, lunch and evening peaks."""
+    try:
+        spec = city_day_scenario(
+            seed,
+            blocks=blocks,
+            orders=orders,
+            couriers=couriers,
+            multi_store_share=multi_store_share,
+            next_day_share=next_day_share,
+        )
+        save_scenario(spec, out)
+    except EngineError as error:
+        raise _fail(error) from error
+    console.print(
+        f"{len(spec.orders)} orders, {len(spec.couriers)} couriers -> "
+        f"[bold]{escape(str(out))}[/bold]"
+    )
+
+
+# --- compare: one scenario replayed under several policies ----------------------------
+
+
+def _bar_callback(progress: Progress) -> Callable[[float, float], None]:
+    """A replay progress callback advancing a fresh bar of ``progress``."""
+    task = progress.add_task("replay", total=1.0, clock="")
+
+    def tick(now: float, last: float) -> None:
+        progress.update(task, completed=min(1.0, now / max(last, 1.0)))
+
+    return tick
+
+
+@app.command()
+def compare(
+    source: Annotated[
+        Path, typer.Argument(help="A scenario file (JSON), or a Grubhub MDRP instance folder.")
+    ],
+    *,
+    policy: Annotated[list[Path], typer.Option(help="A policy JSON file; give two or more.")],
+    plots: Annotated[Path, typer.Option(help="Folder for the PNG plots.", file_okay=False)] = Path(
+        "compare-plots"
+    ),
+    out: Annotated[
+        Path | None, typer.Option(help="Also write every policy's KPIs (JSON).", dir_okay=False)
+    ] = None,
+) -> None:
+    """Replay one scenario under each policy; print a table and write plots.
+
+    Plots (PNG, in --plots): orders_over_time.png, click_to_door.png, utilisation.png.
+    """
+    if len(policy) < 2:
+        raise _fail(InvalidInputError("--policy", "give at least two policy files"))
+    series: list[ReplaySeries] = []
+    for path in policy:
+        data = _read_json_file(path)
+        label = path.stem
+        try:
+            if source.is_dir():
+                instance = read_grubhub(source)
+                with _replay_progress(f"{instance.name} ({label})") as progress:
+                    task = progress.add_task("replay", total=1.0, clock="")
+
+                    def tick(
+                        now: float, last: float, task: object = task, bar: Progress = progress
+                    ) -> None:
+                        bar.update(task, completed=min(1.0, now / max(last, 1.0)), clock="")  # type: ignore[arg-type]
+
+                    grubhub = replay_grubhub(
+                        instance, policy_from_json(data, source=str(path)), progress=tick
+                    )
+                series.append(series_of_grubhub(label, instance, grubhub))
+            else:
+                scenario = load_scenario(source)
+                with _replay_progress(f"{scenario.name} ({label})") as progress:
+                    task = progress.add_task("replay", total=1.0, clock="")
+
+                    def tick_day(
+                        now: float, last: float, task: object = task, bar: Progress = progress
+                    ) -> None:
+                        bar.update(task, completed=min(1.0, now / max(last, 1.0)), clock="")  # type: ignore[arg-type]
+
+                    day = replay_scenario(
+                        scenario, replay_policy_from_json(data, source=str(path)), progress=tick_day
+                    )
+                series.append(series_of_day(label, day))
+        except EngineError as error:
+            raise _fail(error) from error
+    table = Table(title=f"Policies compared on {escape(source.name)}")
+    table.add_column("KPI", style="cyan")
+    for s in series:
+        table.add_column(escape(s.label), justify="right")
+    for key, values in comparison_rows(series):
+        table.add_row(key, *values)
+    console.print(table)
+    for name, figure in comparison_figures(series).items():
+        _save_figure(figure, plots / f"{name}.png")
+    if out is not None:
+        _write(out, json.dumps({s.label: s.kpis for s in series}, indent=1) + "\n")
+    console.print(f"plots written to [bold]{escape(str(plots))}[/bold]")
 
 
 if __name__ == "__main__":  # pragma: no cover

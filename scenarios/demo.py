@@ -239,7 +239,7 @@ def _area_km2(city: City, geom: shapely.Geometry) -> float:
 DEMO_AT = "10:00"
 _H = 3600.0
 # Micro-warehouse assortment: (sku, temperature, kg, litres, yuan).
-_WAREHOUSE_ITEMS: tuple[tuple[str, TemperatureClass, float, float, str], ...] = (
+WAREHOUSE_ITEMS: tuple[tuple[str, TemperatureClass, float, float, str], ...] = (
     ("milk-1l", TemperatureClass.CHILLED, 1.05, 1.0, "12.90"),
     ("yoghurt-4", TemperatureClass.CHILLED, 0.5, 0.6, "9.90"),
     ("eggs-10", TemperatureClass.AMBIENT, 0.6, 1.5, "15.80"),
@@ -251,7 +251,7 @@ _WAREHOUSE_ITEMS: tuple[tuple[str, TemperatureClass, float, float, str], ...] = 
     ("soy-sauce", TemperatureClass.AMBIENT, 0.6, 0.6, "11.50"),
 )
 # Group-buy (next-day) assortment.
-_GROUP_BUY_ITEMS: tuple[tuple[str, TemperatureClass, float, float, str], ...] = (
+GROUP_BUY_ITEMS: tuple[tuple[str, TemperatureClass, float, float, str], ...] = (
     ("rice-5kg", TemperatureClass.AMBIENT, 5.0, 6.0, "32.90"),
     ("peanut-oil-5l", TemperatureClass.AMBIENT, 4.6, 5.2, "69.00"),
     ("eggs-30", TemperatureClass.AMBIENT, 1.8, 4.0, "29.90"),
@@ -285,7 +285,7 @@ _SLOTS_S = (11.0 * _H, 11.5 * _H, 12.0 * _H, 17.5 * _H, 18.0 * _H, 18.5 * _H)
 _VISIT_STARTS_S = (13.0 * _H, 14.0 * _H, 15.0 * _H, 16.0 * _H)
 
 
-class _DemoBuilder:
+class DemoBuilder:
     """Draws the demo's members and orders from one random stream per seed."""
 
     def __init__(self, city: City, seed: int) -> None:
@@ -361,7 +361,7 @@ def demo_scenario(seed: int = 7, blocks: int = 14) -> ScenarioFile:
         InvalidInputError: ``blocks`` or ``seed`` break the city generator's rules.
     """
     city = generate_city(CitySpec(seed=seed, blocks_x=blocks, blocks_y=blocks))
-    b = _DemoBuilder(city, seed)
+    b = DemoBuilder(city, seed)
     rng = b.rng
     mws, stores, depots, points = (
         city.micro_warehouses,
@@ -445,7 +445,7 @@ def demo_scenario(seed: int = 7, blocks: int = 14) -> ScenarioFile:
                 created_at=b.created(9.75 * _H, 10 * _H),
                 mode=FulfilmentMode.INSTANT,
                 building_id=home,
-                lines=b.lines(mw.id, _WAREHOUSE_ITEMS, int(rng.integers(1, 4))),
+                lines=b.lines(mw.id, WAREHOUSE_ITEMS, int(rng.integers(1, 4))),
             )
     slon = np.array([s.lon for s in stores])
     slat = np.array([s.lat for s in stores])
@@ -466,7 +466,7 @@ def demo_scenario(seed: int = 7, blocks: int = 14) -> ScenarioFile:
             created_at=b.created(9.5 * _H, 10 * _H),
             mode=FulfilmentMode.MULTI_STORE,
             building_id=home,
-            lines=[_shop_line(first, rng), _shop_line(second, rng)],
+            lines=[shop_line(first, rng), shop_line(second, rng)],
         )
     for k in range(max(3, blocks // 2)):  # slots later today, from a warehouse
         mw = mws[k % len(mws)]
@@ -478,7 +478,7 @@ def demo_scenario(seed: int = 7, blocks: int = 14) -> ScenarioFile:
             mode=FulfilmentMode.SCHEDULED,
             building_id=home,
             promised=WindowSpec(start=start, end=start + 0.5 * _H),
-            lines=b.lines(mw.id, _WAREHOUSE_ITEMS, int(rng.integers(2, 5))),
+            lines=b.lines(mw.id, WAREHOUSE_ITEMS, int(rng.integers(2, 5))),
         )
     # Next-day group buying: homes near pickup points; one point is closed.
     closed = points[int(rng.integers(len(points)))].id
@@ -499,7 +499,7 @@ def demo_scenario(seed: int = 7, blocks: int = 14) -> ScenarioFile:
             mode=FulfilmentMode.NEXT_DAY_PICKUP,
             building_id=None if chosen is not None else home,
             pickup_point_id=chosen,
-            lines=b.lines(mws[k % len(mws)].id, _GROUP_BUY_ITEMS, int(rng.integers(1, 3))),
+            lines=b.lines(mws[k % len(mws)].id, GROUP_BUY_ITEMS, int(rng.integers(1, 3))),
         )
     for k in range(max(3, blocks // 4)):  # home services this afternoon
         service, skills, duration_s, price = _SERVICES[k % len(_SERVICES)]
@@ -557,7 +557,7 @@ def demo_scenario(seed: int = 7, blocks: int = 14) -> ScenarioFile:
     )
 
 
-def _shop_line(store: Store, rng: np.random.Generator) -> OrderLineSpec:
+def shop_line(store: Store, rng: np.random.Generator) -> OrderLineSpec:
     sku, temperature, kg, litres, price = _SHOP_ITEMS.get(
         store.category, ("assorted", TemperatureClass.AMBIENT, 0.5, 1.0, "10.00")
     )

@@ -1,0 +1,474 @@
+"""Replay of a scenario's day: orders arrive, the live dispatcher re-plans every wave.
+
+``replay_day(world, orders, settings=..., policy=..., progress=None) -> DayReplay``
+(``replay_scenario(scenario, policy)`` for a loaded scenario file) is an event-driven
+simulation on the plan clock:
+
+* every ``policy.wave_s`` seconds from the first order's creation, the orders created
+  since the last wave join the open orders and :func:`dispatch.live.replan` re-plans
+  every open courier-delivery order (instant, multi-store, scheduled) with what the
+  couriers carry and the stop they ride to locked;
+* between two waves the couriers follow the last plan: every stop whose service has
+  ended by the next wave is done (a pickup puts the order on board, a delivery records
+  it with its time and lateness); the first stop not yet done, when the courier has
+  set off for it, is its committed next stop; a courier under way is re-planned from the
+  place of its last stop done and the time it left it, so its committed stop keeps its
+  time;
+* an order still unassigned ``policy.give_up_s`` after its creation is dropped with the
+  planner's last reason; after the last order the waves go on until every open order is
+  delivered or dropped (at most ``policy.drain_s``);
+* next-day pickup and home-service orders are planned once, as one batch of the
+  :class:`dispatch.Planner` at the time of the last of them: next-day orders assigned to
+  a pickup point count as collected, visits as delivered.
+
+Conservation is checked at the end of every replay: every order is exactly one of
+delivered, collected at a pickup point or unassigned with a reason
+(:func:`check_conservation`; a broken invariant raises :class:`EngineError`).
+
+Ctrl-C (``KeyboardInterrupt``) ends the replay early with ``complete=False``; the orders
+not finished are unassigned with reason ``interrupted``, so partial KPIs can be written.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from dispatch import Planner
+from dispatch.domain import FulfilmentMode, Order
+from dispatch.flows.delivery import DeliveryPromise
+from dispatch.live import (
+    PROMISE_RULES,
+    CommittedStop,
+    CourierState,
+    LiveState,
+    OnBoard,
+    delivery_promise,
+    replan,
+)
+from dispatch.plan import Plan, StopAction
+from dispatch.settings import PlannerSettings
+from dispatch.world import World
+from scenarios.scenario_file import Scenario
+from solvers import SolveParams
+from solvers.errors import EngineError, InvalidInputError
+
+REASON_INTERRUPTED = "interrupted"
+REASON_NOT_FINISHED = "not_finished"
+
+
+@dataclass(frozen=True)
+class ReplayPolicy:
+    """How a day is replayed.
+
+    Attributes:
+        wave_s: seconds between re-plans.
+        give_up_s: an order still unassigned this long after creation is dropped.
+        drain_s: after the last order, waves go on at most this long.
+        time_limit_s, workers, seed: search parameters of each wave's solves.
+        solution_limit: stop each solve after this many improving solutions, which makes
+            the replay repeatable whatever the machine's load (None: time limit only).
+    """
+
+    wave_s: float = 120.0
+    give_up_s: float = 3600.0
+    drain_s: float = 4 * 3600.0
+    time_limit_s: float = 1.0
+    workers: int = 1
+    seed: int = 0
+    solution_limit: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("wave_s", "give_up_s", "drain_s", "time_limit_s"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+                raise InvalidInputError(f"ReplayPolicy.{name}", f"must be > 0, got {value!r}")
+
+    @property
+    def params(self) -> SolveParams:
+        """The search parameters of each wave."""
+        return SolveParams(
+            time_limit_s=self.time_limit_s,
+            workers=self.workers,
+            seed=self.seed,
+            solution_limit=self.solution_limit,
+        )
+
+
+@dataclass(frozen=True)
+class OrderOutcome:
+    """What became of one order.
+
+    ``status`` is ``delivered``, ``collected`` (assigned to a pickup point) or
+    ``unassigned`` (then ``reason`` says why); times are plan-clock seconds.
+    """
+
+    order_id: str
+    mode: str
+    status: str
+    created_s: float
+    courier_id: str | None = None
+    delivered_s: float | None = None
+    late: bool = False
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class DayReplay:
+    """A replayed day: one outcome per order, KPIs, waves, and whether it ran to the end."""
+
+    name: str
+    policy: ReplayPolicy
+    outcomes: tuple[OrderOutcome, ...]
+    kpis: dict[str, Any]
+    waves: int
+    complete: bool = True
+    timeline: tuple[tuple[float, int, int], ...] = field(default=(), repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict: ``kpis`` first, then the policy and every order's outcome."""
+        return {
+            "scenario": self.name,
+            "complete": self.complete,
+            "waves": self.waves,
+            "kpis": self.kpis,
+            "policy": {
+                "wave_s": self.policy.wave_s,
+                "give_up_s": self.policy.give_up_s,
+                "drain_s": self.policy.drain_s,
+                "time_limit_s": self.policy.time_limit_s,
+                "workers": self.policy.workers,
+                "seed": self.policy.seed,
+                "solution_limit": self.policy.solution_limit,
+            },
+            "timeline": [
+                {"at_s": t, "open": n_open, "done": n_done} for t, n_open, n_done in self.timeline
+            ],
+            "orders": [o.__dict__ for o in self.outcomes],
+        }
+
+
+@dataclass
+class _Fleet:
+    """The couriers' running state between waves."""
+
+    lonlat: dict[str, tuple[float, float]]
+    on_board: dict[str, dict[str, float]] = field(default_factory=dict)  # courier -> order -> s
+    next_stop: dict[str, CommittedStop] = field(default_factory=dict)
+    left_at_s: dict[str, float] = field(default_factory=dict)
+    busy_s: dict[str, float] = field(default_factory=dict)
+
+    def state(self, promises: dict[str, DeliveryPromise]) -> LiveState:
+        couriers = tuple(
+            CourierState(
+                cid,
+                lon,
+                lat,
+                tuple(OnBoard(o, s) for o, s in sorted(self.on_board.get(cid, {}).items())),
+                self.next_stop.get(cid),
+                self.left_at_s.get(cid) if cid in self.next_stop else None,
+            )
+            for cid, (lon, lat) in sorted(self.lonlat.items())
+        )
+        return LiveState(couriers, dict(promises))
+
+
+def check_conservation(orders: Sequence[Order], outcomes: Sequence[OrderOutcome]) -> None:
+    """Every order exactly once: delivered, collected or unassigned with a reason.
+
+    Raises:
+        EngineError: the invariant is broken (a bug, not bad input).
+    """
+    ids = [o.order_id for o in outcomes]
+    wanted = {o.id for o in orders}
+    problems = []
+    if len(ids) != len(set(ids)):
+        problems.append("an order has two outcomes")
+    if set(ids) != wanted:
+        problems.append(
+            f"missing {sorted(wanted - set(ids))[:5]}, unknown {sorted(set(ids) - wanted)[:5]}"
+        )
+    for o in outcomes:
+        if o.status not in ("delivered", "collected", "unassigned"):
+            problems.append(f"order {o.order_id!r}: status {o.status!r}")
+        if o.status == "unassigned" and not o.reason:
+            problems.append(f"order {o.order_id!r}: unassigned without a reason")
+    if problems:
+        raise EngineError("replay conservation broken: " + "; ".join(problems))
+
+
+def _advance(
+    plan: Plan,
+    *,
+    from_s: float,
+    until_s: float,
+    world_place: Callable[[str], tuple[float, float]],
+    fleet: _Fleet,
+    done: dict[str, OrderOutcome],
+    by_id: dict[str, Order],
+) -> None:
+    """Carry out ``plan`` up to ``until_s``: stops ended by then are done (again for those
+    done before ``from_s``, which changes nothing); busy time counts from ``from_s``."""
+    fleet.next_stop.clear()
+    for route in plan.routes:
+        cid = route.courier_id
+        fleet.left_at_s[cid] = route.start_s
+        seen_pickups: dict[str, int] = {}
+        for stop in route.stops:
+            (order_id,) = stop.order_ids
+            order = by_id[order_id]
+            if stop.departure_s > until_s:
+                if route.start_s <= until_s and order_id not in done:
+                    index = (
+                        order.store_ids.index(stop.place_id)
+                        if stop.action is StopAction.PICKUP
+                        else len(order.store_ids)
+                    )
+                    fleet.next_stop[cid] = CommittedStop(order_id, index)
+                break
+            fleet.lonlat[cid] = world_place(stop.place_id)
+            fleet.left_at_s[cid] = stop.departure_s
+            if stop.action is StopAction.PICKUP:
+                seen_pickups[order_id] = seen_pickups.get(order_id, 0) + 1
+                if seen_pickups[order_id] == len(order.store_ids):
+                    fleet.on_board.setdefault(cid, {})[order_id] = stop.start_s
+            else:
+                fleet.on_board.get(cid, {}).pop(order_id, None)
+                done[order_id] = OrderOutcome(
+                    order_id,
+                    order.mode.value,
+                    "delivered",
+                    order.created_at_s,
+                    courier_id=cid,
+                    delivered_s=stop.start_s,
+                    late=stop.lateness_s > 1e-6,
+                )
+        if route.stops:
+            start = max(route.start_s, from_s)
+            end = min(until_s, route.end_s)
+            if end > start:
+                fleet.busy_s[cid] = fleet.busy_s.get(cid, 0.0) + end - start
+
+
+def replay_scenario(
+    scenario: Scenario,
+    policy: ReplayPolicy | None = None,
+    *,
+    progress: Callable[[float, float], None] | None = None,
+) -> DayReplay:
+    """Replay a loaded scenario's orders as a day (see the module doc)."""
+    return replay_day(
+        scenario.world,
+        scenario.orders,
+        settings=scenario.settings,
+        policy=policy,
+        name=scenario.name,
+        progress=progress,
+    )
+
+
+def replay_day(
+    world: World,
+    orders: Sequence[Order],
+    *,
+    settings: PlannerSettings | None = None,
+    policy: ReplayPolicy | None = None,
+    name: str = "day",
+    progress: Callable[[float, float], None] | None = None,
+) -> DayReplay:
+    """Replay orders in a world as a day (see the module doc)."""
+    policy = policy or ReplayPolicy()
+    settings = settings or PlannerSettings()
+    orders = tuple(sorted(orders, key=lambda o: (o.created_at_s, o.id)))
+    by_id = {o.id: o for o in orders}
+    live = [o for o in orders if o.mode in PROMISE_RULES]
+    batch = [o for o in orders if o.mode not in PROMISE_RULES]
+
+    def place(place_id: str) -> tuple[float, float]:
+        p = world.place(place_id)
+        return (p.lon, p.lat)
+
+    fleet = _Fleet({c.id: (c.lon, c.lat) for c in world.couriers})
+    done: dict[str, OrderOutcome] = {}
+    dropped: dict[str, OrderOutcome] = {}
+    promises: dict[str, DeliveryPromise] = {}
+    last_reason: dict[str, str] = {}
+    unassigned_now: set[str] = set()
+    timeline: list[tuple[float, int, int]] = []
+    waves = 0
+    complete = True
+    first_s = live[0].created_at_s if live else 0.0
+    last_s = (live[-1].created_at_s if live else 0.0) + policy.drain_s
+    plan: Plan | None = None
+    now = first_s
+    previous = first_s
+    known = 0
+    try:
+        while live and now <= last_s:
+            if plan is not None:
+                _advance(
+                    plan,
+                    from_s=previous,
+                    until_s=now,
+                    world_place=place,
+                    fleet=fleet,
+                    done=done,
+                    by_id=by_id,
+                )
+            arrived = known
+            while known < len(live) and live[known].created_at_s <= now:
+                order = live[known]
+                promises[order.id] = delivery_promise(order, world, settings)
+                known += 1
+            changed = plan is None or known > arrived or bool(unassigned_now)
+            locked = {o for c in fleet.on_board.values() for o in c} | {
+                s.order_id for s in fleet.next_stop.values()
+            }
+            for order in live[:known]:
+                if (
+                    order.id not in done
+                    and order.id not in dropped
+                    and order.id not in locked
+                    and order.id in unassigned_now
+                    and now - order.created_at_s > policy.give_up_s
+                ):
+                    changed = True
+                    dropped[order.id] = OrderOutcome(
+                        order.id,
+                        order.mode.value,
+                        "unassigned",
+                        order.created_at_s,
+                        reason=last_reason.get(order.id, "no_courier"),
+                    )
+            open_orders = [o for o in live[:known] if o.id not in done and o.id not in dropped]
+            timeline.append((now, len(open_orders), len(done)))
+            if not open_orders and known == len(live):
+                break
+            if open_orders and changed:
+                waves += 1
+                plan = replan(
+                    world,
+                    fleet.state(promises),
+                    open_orders,
+                    at_s=now,
+                    settings=settings,
+                    params=policy.params,
+                )
+                unassigned_now = {u.order_id for u in plan.unassigned}
+                for u in plan.unassigned:
+                    last_reason[u.order_id] = u.reason.value
+            elif not open_orders:
+                plan = None
+            if progress is not None:
+                progress(now - first_s, last_s - first_s)
+            previous = now
+            now += policy.wave_s
+        if plan is not None and complete:
+            _advance(
+                plan,
+                from_s=previous,
+                until_s=math.inf,
+                world_place=place,
+                fleet=fleet,
+                done=done,
+                by_id=by_id,
+            )
+    except KeyboardInterrupt:
+        complete = False
+    outcomes: dict[str, OrderOutcome] = {**dropped, **done}
+    if complete and batch:
+        at_s = max(o.created_at_s for o in batch)
+        batch_plan = Planner(world, settings).plan(batch, at_s=at_s, params=policy.params)
+        served = batch_plan.served_order_ids()
+        for o in batch:
+            if o.id in served:
+                status = "collected" if o.mode is FulfilmentMode.NEXT_DAY_PICKUP else "delivered"
+                outcomes[o.id] = OrderOutcome(o.id, o.mode.value, status, o.created_at_s)
+        for u in batch_plan.unassigned:
+            outcomes[u.order_id] = OrderOutcome(
+                u.order_id,
+                by_id[u.order_id].mode.value,
+                "unassigned",
+                by_id[u.order_id].created_at_s,
+                reason=u.reason.value,
+            )
+    for o in orders:
+        if o.id not in outcomes:
+            reason = (
+                REASON_INTERRUPTED if not complete else last_reason.get(o.id, REASON_NOT_FINISHED)
+            )
+            outcomes[o.id] = OrderOutcome(
+                o.id, o.mode.value, "unassigned", o.created_at_s, reason=reason
+            )
+    result = tuple(outcomes[o.id] for o in orders)
+    check_conservation(orders, result)
+    kpis = day_kpis(result, world_courier_hours=_shift_hours(world), busy_s=fleet.busy_s)
+    return DayReplay(name, policy, result, kpis, waves, complete, tuple(timeline))
+
+
+def _shift_hours(world: World) -> float:
+    return sum(max(0.0, c.shift.end_s - c.shift.start_s) for c in world.couriers) / 3600.0
+
+
+def day_kpis(
+    outcomes: Sequence[OrderOutcome], *, world_courier_hours: float, busy_s: dict[str, float]
+) -> dict[str, Any]:
+    """The day's KPIs: counts, lateness, click-to-door and courier utilisation."""
+    delivered = [o for o in outcomes if o.status == "delivered" and o.delivered_s is not None]
+    ctd = np.array([(o.delivered_s or 0.0) - o.created_s for o in delivered]) / 60.0
+    reasons: dict[str, int] = {}
+    for o in outcomes:
+        if o.status == "unassigned":
+            reasons[o.reason or ""] = reasons.get(o.reason or "", 0) + 1
+    busy_h = sum(busy_s.values()) / 3600.0
+    n_delivered = sum(1 for o in outcomes if o.status == "delivered")
+    late = sum(1 for o in delivered if o.late)
+    return {
+        "orders_total": len(outcomes),
+        "delivered": n_delivered,
+        "collected": sum(1 for o in outcomes if o.status == "collected"),
+        "unassigned": sum(1 for o in outcomes if o.status == "unassigned"),
+        "late": late,
+        "on_time_pct": 100.0 * (len(delivered) - late) / len(delivered) if delivered else None,
+        "click_to_door_mean_min": float(ctd.mean()) if ctd.size else None,
+        "click_to_door_p90_min": float(np.percentile(ctd, 90)) if ctd.size else None,
+        "unassigned_by_reason": dict(sorted(reasons.items())),
+        "courier_utilisation_pct": (
+            100.0 * busy_h / world_courier_hours if world_courier_hours > 0 else None
+        ),
+    }
+
+
+def replay_policy_from_json(data: object, *, source: str = "policy") -> ReplayPolicy:
+    """A policy from a JSON object of :class:`ReplayPolicy` fields (others keep defaults).
+
+    Raises :class:`InvalidInputError` listing every unknown or ill-typed field.
+    """
+    if not isinstance(data, dict):
+        raise InvalidInputError(source, "must be a JSON object of policy fields")
+    defaults = ReplayPolicy()
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if not hasattr(defaults, key) or key == "params":
+            problems.append(f"{key}: unknown field")
+            continue
+        expected = int if key == "solution_limit" else type(getattr(defaults, key))
+        if key == "solution_limit" and value is None:
+            values[key] = None
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            problems.append(f"{key}: must be a number, got {value!r}")
+        elif expected is int and not float(value).is_integer():
+            problems.append(f"{key}: must be a whole number, got {value!r}")
+        else:
+            values[key] = expected(value)
+    if problems:
+        raise InvalidInputError(source, "; ".join(problems))
+    try:
+        return ReplayPolicy(**values)
+    except InvalidInputError as error:
+        raise InvalidInputError(source, str(error)) from error

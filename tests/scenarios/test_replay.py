@@ -1,0 +1,142 @@
+"""Day replay: waves of live re-planning, couriers following their routes, conservation."""
+
+from __future__ import annotations
+
+import pytest
+
+from dispatch import FulfilmentMode, Order, TimeWindow, World
+from scenarios.demo import demo_scenario
+from scenarios.replay import (
+    REASON_INTERRUPTED,
+    OrderOutcome,
+    ReplayPolicy,
+    check_conservation,
+    replay_day,
+    replay_policy_from_json,
+    replay_scenario,
+)
+from scenarios.scenario_file import build_scenario
+from solvers.errors import EngineError, InvalidInputError
+from tests.dispatch.helpers import H, courier, line
+from tests.dispatch.test_planner_instant import world
+
+T0 = 10 * H
+FAST = ReplayPolicy(wave_s=120.0, time_limit_s=0.2)
+
+
+def instant(oid: str, building_id: str, created_s: float) -> Order:
+    return Order(
+        oid,
+        "reg",
+        created_s,
+        (line("mw", "milk", weight_kg=0.5),),
+        FulfilmentMode.INSTANT,
+        building_id=building_id,
+    )
+
+
+def test_orders_arriving_over_time_are_all_delivered() -> None:
+    w: World = world(courier("c1", 0))
+    orders = [instant("i1", "b1", T0), instant("i2", "b2", T0 + 600), instant("i3", "b1", T0 + 660)]
+    day = replay_day(w, orders, policy=FAST)
+    assert day.complete
+    by_id = {o.order_id: o for o in day.outcomes}
+    assert [by_id[o].status for o in ("i1", "i2", "i3")] == ["delivered"] * 3
+    assert {o.courier_id for o in day.outcomes} == {"c1"}
+    # i1 alone: picked at 10:03 after picking 180 s, 60 s pickup, 200 s ride: 10:07:20.
+    assert by_id["i1"].delivered_s == pytest.approx(T0 + 440)
+    for o in day.outcomes:
+        assert o.delivered_s is not None and o.delivered_s >= o.created_s
+    kpis = day.kpis
+    assert (kpis["orders_total"], kpis["delivered"], kpis["collected"]) == (3, 3, 0)
+    assert (kpis["unassigned"], kpis["late"]) == (0, 0)
+    assert kpis["click_to_door_mean_min"] > 0
+    assert day.waves >= 2
+    assert day.timeline[0] == (T0, 1, 0)
+
+
+def test_no_courier_means_unassigned_with_reason() -> None:
+    w: World = world(courier("c1", 0, shift=TimeWindow(6 * H, 7 * H)))
+    orders = [instant("i1", "b1", T0)]
+    day = replay_day(
+        w, orders, policy=ReplayPolicy(wave_s=600.0, give_up_s=1200.0, time_limit_s=0.2)
+    )
+    (outcome,) = day.outcomes
+    assert outcome.status == "unassigned"
+    assert outcome.reason
+    assert day.kpis["unassigned_by_reason"] == {outcome.reason: 1}
+
+
+def test_interrupted_replay_is_partial_but_conserved() -> None:
+    w: World = world(courier("c1", 0))
+    orders = [instant("i1", "b1", T0), instant("i2", "b14", T0 + 3000)]
+
+    def stop(elapsed_s: float, total_s: float) -> None:
+        if elapsed_s >= 600:
+            raise KeyboardInterrupt
+
+    day = replay_day(w, orders, policy=FAST, progress=stop)
+    assert not day.complete
+    by_id = {o.order_id: o for o in day.outcomes}
+    assert by_id["i1"].status == "delivered"
+    assert (by_id["i2"].status, by_id["i2"].reason) == ("unassigned", REASON_INTERRUPTED)
+
+
+def test_conservation_check_catches_lost_and_double_orders() -> None:
+    orders = [instant("i1", "b1", T0), instant("i2", "b1", T0)]
+    ok = [
+        OrderOutcome("i1", "instant", "delivered", T0, "c1", T0 + 100),
+        OrderOutcome("i2", "instant", "unassigned", T0, reason="late"),
+    ]
+    check_conservation(orders, ok)
+    with pytest.raises(EngineError, match="missing"):
+        check_conservation(orders, ok[:1])
+    with pytest.raises(EngineError, match="two outcomes"):
+        check_conservation(orders, [*ok, ok[0]])
+    with pytest.raises(EngineError, match="without a reason"):
+        check_conservation(orders, [ok[0], OrderOutcome("i2", "instant", "unassigned", T0)])
+
+
+def test_policy_validation() -> None:
+    with pytest.raises(InvalidInputError, match="wave_s"):
+        ReplayPolicy(wave_s=0)
+
+
+def test_demo_day_replays_every_flow() -> None:
+    scenario = build_scenario(demo_scenario(seed=7, blocks=6))
+    day = replay_scenario(scenario, ReplayPolicy(wave_s=300.0, time_limit_s=0.2))
+    kpis = day.kpis
+    assert kpis["orders_total"] == len(scenario.orders)
+    assert kpis["delivered"] + kpis["collected"] + kpis["unassigned"] == kpis["orders_total"]
+    assert kpis["collected"] > 0
+    assert kpis["delivered"] > 0
+
+
+def test_long_ride_over_many_waves_keeps_its_time() -> None:
+    # 9 km at 5 m/s is 1800 s, many 2-minute waves: the courier under way is re-planned
+    # from where and when it set off, so the delivery happens (it used to slip forever).
+    w: World = world(courier("c1", 0))
+    orders = [instant("i1", "b9", T0)]
+    day = replay_day(w, orders, policy=FAST)
+    (outcome,) = day.outcomes
+    assert outcome.status == "delivered"
+    # Picking 180 s, pickup 60 s, 1800 s ride.
+    assert outcome.delivered_s == pytest.approx(T0 + 180 + 60 + 1800)
+
+
+def test_policy_from_json() -> None:
+    policy = replay_policy_from_json({"wave_s": 60, "solution_limit": 50, "workers": 1})
+    assert (policy.wave_s, policy.solution_limit, policy.params.solution_limit) == (60.0, 50, 50)
+    with pytest.raises(InvalidInputError) as caught:
+        replay_policy_from_json({"wave_s": "x", "speed": 1, "workers": 1.5})
+    message = str(caught.value)
+    assert "wave_s: must be a number" in message
+    assert "speed: unknown field" in message
+    assert "workers: must be a whole number" in message
+
+
+def test_repeatable_with_a_solution_limit() -> None:
+    w: World = world(courier("c1", 0), courier("c2", 1000))
+    orders = [instant(f"i{k}", f"b{1 + k % 2}", T0 + 60 * k) for k in range(6)]
+    policy = ReplayPolicy(wave_s=120.0, time_limit_s=5.0, solution_limit=20)
+    assert replay_day(w, orders, policy=policy) == replay_day(w, orders, policy=policy)
