@@ -519,7 +519,7 @@ def _bar_callback(progress: Progress) -> Callable[[float, float], None]:
     task = progress.add_task("replay", total=1.0, clock="")
 
     def tick(now: float, last: float) -> None:
-        progress.update(task, completed=min(1.0, now / max(last, 1.0)))
+        progress.update(task, completed=min(1.0, now / max(last, 1.0)), clock="")
 
     return tick
 
@@ -552,29 +552,19 @@ def compare(
             if source.is_dir():
                 instance = read_grubhub(source)
                 with _replay_progress(f"{instance.name} ({label})") as progress:
-                    task = progress.add_task("replay", total=1.0, clock="")
-
-                    def tick(
-                        now: float, last: float, task: object = task, bar: Progress = progress
-                    ) -> None:
-                        bar.update(task, completed=min(1.0, now / max(last, 1.0)), clock="")  # type: ignore[arg-type]
-
                     grubhub = replay_grubhub(
-                        instance, policy_from_json(data, source=str(path)), progress=tick
+                        instance,
+                        policy_from_json(data, source=str(path)),
+                        progress=_bar_callback(progress),
                     )
                 series.append(series_of_grubhub(label, instance, grubhub))
             else:
                 scenario = load_scenario(source)
                 with _replay_progress(f"{scenario.name} ({label})") as progress:
-                    task = progress.add_task("replay", total=1.0, clock="")
-
-                    def tick_day(
-                        now: float, last: float, task: object = task, bar: Progress = progress
-                    ) -> None:
-                        bar.update(task, completed=min(1.0, now / max(last, 1.0)), clock="")  # type: ignore[arg-type]
-
                     day = replay_scenario(
-                        scenario, replay_policy_from_json(data, source=str(path)), progress=tick_day
+                        scenario,
+                        replay_policy_from_json(data, source=str(path)),
+                        progress=_bar_callback(progress),
                     )
                 series.append(series_of_day(label, day))
         except EngineError as error:

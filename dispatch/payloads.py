@@ -171,7 +171,13 @@ _MESSAGES = (
 )
 
 
-def _rule(error: Any) -> str:
+def pydantic_rule(error: Any) -> str:
+    """One pydantic error as a rule in our words (shared with the scenario file)."""
+    ctx = error.get("ctx") or {}
+    if error["type"] == "union_tag_invalid":
+        return f"kind must be one of {ctx['expected_tags']}, got {ctx['tag']!r}"
+    if error["type"] == "union_tag_not_found":
+        return f"needs a {ctx['discriminator']}"
     message = str(error["msg"])
     for pattern, replacement in _MESSAGES:
         message = pattern.sub(replacement, message)
@@ -197,7 +203,7 @@ def _validate(model: type[M], data: object, source: str) -> M:
         errors = error.errors()
         inner = {tuple(e["loc"][:k]) for e in errors for k in range(len(e["loc"]))}
         problems = [
-            (_path(e["loc"]), _rule(e))
+            (_path(e["loc"]), pydantic_rule(e))
             for e in errors
             if not (e["type"] == "too_short" and tuple(e["loc"]) in inner)
         ]

@@ -43,6 +43,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from scenarios.grubhub import GrubhubCourier, GrubhubInstance, GrubhubOrder
+from scenarios.policy_json import numeric_policy_from_json
 from solvers.errors import InvalidInputError
 
 REASON_NO_COURIER = "no_courier"
@@ -646,25 +647,8 @@ def policy_from_json(data: object, *, source: str = "policy") -> GrubhubPolicy:
 
     Raises :class:`InvalidInputError` listing every unknown or ill-typed field.
     """
-    if not isinstance(data, dict):
-        raise InvalidInputError(source, "must be a JSON object of policy fields")
-    defaults = GrubhubPolicy()
-    problems: list[str] = []
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        if not hasattr(defaults, key):
-            problems.append(f"{key}: unknown field")
-            continue
-        expected = type(getattr(defaults, key))
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            problems.append(f"{key}: must be a number, got {value!r}")
-        elif expected is int and not float(value).is_integer():
-            problems.append(f"{key}: must be a whole number, got {value!r}")
-        else:
-            values[key] = expected(value)
-    if problems:
-        raise InvalidInputError(source, "; ".join(problems))
-    try:
-        return GrubhubPolicy(**values)
-    except InvalidInputError as error:
-        raise InvalidInputError(source, str(error)) from error
+    return numeric_policy_from_json(
+        GrubhubPolicy,
+        data,
+        source=source,
+    )

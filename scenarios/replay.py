@@ -53,6 +53,7 @@ from dispatch.live import (
 from dispatch.plan import Plan, StopAction
 from dispatch.settings import PlannerSettings
 from dispatch.world import World
+from scenarios.policy_json import numeric_policy_from_json
 from scenarios.scenario_file import Scenario
 from solvers import SolveParams
 from solvers.errors import EngineError, InvalidInputError
@@ -448,27 +449,10 @@ def replay_policy_from_json(data: object, *, source: str = "policy") -> ReplayPo
 
     Raises :class:`InvalidInputError` listing every unknown or ill-typed field.
     """
-    if not isinstance(data, dict):
-        raise InvalidInputError(source, "must be a JSON object of policy fields")
-    defaults = ReplayPolicy()
-    problems: list[str] = []
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        if not hasattr(defaults, key) or key == "params":
-            problems.append(f"{key}: unknown field")
-            continue
-        expected = int if key == "solution_limit" else type(getattr(defaults, key))
-        if key == "solution_limit" and value is None:
-            values[key] = None
-        elif isinstance(value, bool) or not isinstance(value, int | float):
-            problems.append(f"{key}: must be a number, got {value!r}")
-        elif expected is int and not float(value).is_integer():
-            problems.append(f"{key}: must be a whole number, got {value!r}")
-        else:
-            values[key] = expected(value)
-    if problems:
-        raise InvalidInputError(source, "; ".join(problems))
-    try:
-        return ReplayPolicy(**values)
-    except InvalidInputError as error:
-        raise InvalidInputError(source, str(error)) from error
+    return numeric_policy_from_json(
+        ReplayPolicy,
+        data,
+        source=source,
+        hidden=frozenset({"params"}),
+        optional_ints=frozenset({"solution_limit"}),
+    )

@@ -53,7 +53,6 @@ id are named by position and id).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -92,6 +91,7 @@ from dispatch.payloads import (
     MemberPayload,
     NonNegative,
     TierPayload,
+    pydantic_rule,
 )
 from dispatch.settings import (
     DEFAULT_COURIER_COSTS,
@@ -513,34 +513,6 @@ def _path(loc: Sequence[int | str], data: object) -> str:
     return out or "(file)"
 
 
-_MESSAGES = (
-    (re.compile(r"^Value error, "), ""),
-    (re.compile(r"^Input should be "), "must be "),
-    (re.compile(r"^Field required$"), "is required"),
-    (re.compile(r"^Extra inputs are not permitted$"), "is not a known field"),
-    (
-        re.compile(r"^\w+ should have (at least|at most) (.*) after validation, not \d+$"),
-        r"must have \1 \2",
-    ),
-    (re.compile(r"^String should "), "must "),
-)
-
-
-def _rule(error: Any) -> str:
-    ctx = error.get("ctx") or {}
-    if error["type"] == "union_tag_invalid":
-        return f"kind must be one of {ctx['expected_tags']}, got {ctx['tag']!r}"
-    if error["type"] == "union_tag_not_found":
-        return f"needs a {ctx['discriminator']}"
-    message = str(error["msg"])
-    for pattern, replacement in _MESSAGES:
-        message = pattern.sub(replacement, message)
-    value = error.get("input")
-    if error["type"] not in ("missing", "value_error") and not isinstance(value, dict | list):
-        message += f", got {value!r}"
-    return message
-
-
 def parse_scenario(data: object, *, source: str = "scenario") -> ScenarioFile:
     """Validate decoded JSON against the scenario schema.
 
@@ -554,7 +526,7 @@ def parse_scenario(data: object, *, source: str = "scenario") -> ScenarioFile:
         # A list whose items failed also reads as too short: report the items only.
         inner = {tuple(e["loc"][:k]) for e in errors for k in range(len(e["loc"]))}
         problems = [
-            (_path(e["loc"], data), _rule(e))
+            (_path(e["loc"], data), pydantic_rule(e))
             for e in errors
             if not (e["type"] == "too_short" and tuple(e["loc"]) in inner)
         ]

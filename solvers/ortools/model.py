@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from ortools.constraint_solver import pywrapcp
 
+from solvers.evaluate import Visit
 from solvers.ortools.scaling import (
     COST_SCALE,
     MAX_HORIZON,
@@ -32,7 +33,6 @@ from solvers.problem import RoutingProblem, Task
 
 TIME = "time"
 DISTANCE = "distance"
-Visit = tuple[str, int]  # (task id, stop index)
 
 
 @dataclass(frozen=True)

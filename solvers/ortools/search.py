@@ -15,11 +15,10 @@ from dataclasses import dataclass
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from solvers.evaluate import Visit
 from solvers.ortools.model import TIME, build_model
 from solvers.params import SolveParams
 from solvers.problem import RoutingProblem
-
-Visit = tuple[str, int]
 
 _FIRST = routing_enums_pb2.FirstSolutionStrategy
 _META = routing_enums_pb2.LocalSearchMetaheuristic

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -48,7 +47,6 @@ def test_dispatch_demo_plans_all_five_flows_and_writes_the_map(tmp_path: Path) -
     out = tmp_path / "maps" / "plan.png"
     plan_json = tmp_path / "plan.json"
     scenario = tmp_path / "demo-scenario.json"
-    started = time.perf_counter()
     result = CliRunner().invoke(
         app,
         [
@@ -68,7 +66,7 @@ def test_dispatch_demo_plans_all_five_flows_and_writes_the_map(tmp_path: Path) -
         ],
     )
     assert result.exit_code == 0, result.output
-    assert time.perf_counter() - started < 30.0
+    # The under-a-minute target is checked by benchmarks/test_bench_demo.py.
     assert "households within a 5-min walk" in result.output  # the city summary
     assert "Orders by flow" in result.output and "KPIs" in result.output
     for flow in FulfilmentMode:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from decimal import Decimal
 
 import pytest
@@ -137,9 +136,8 @@ def mixed_batch(city: geo.City) -> tuple[World, list[Order]]:
 def test_all_five_flows_in_one_batch(city: geo.City) -> None:
     world, orders = mixed_batch(city)
     planner = Planner(world)
-    started = time.perf_counter()
+    # Its speed is a benchmark's job (benchmarks/test_bench_demo.py), not a unit test's.
     plan = planner.plan(orders, at_s=10 * H, params=FAST)
-    assert time.perf_counter() - started < 10.0
     check_plan(plan, orders, planner)
     assert {run.flow for run in plan.solver_runs} == set(FulfilmentMode)
     # Everything is servable except the order placed after the 22:00 cut-off.
