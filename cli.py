@@ -35,9 +35,11 @@ from scenarios.compare import (
     series_of_grubhub,
 )
 from scenarios.demo import city_demo, plan_demo
-from scenarios.generate import city_day_scenario
-from scenarios.grubhub import read_grubhub
+from scenarios.generate import city_day_scenario, osm_day_scenario
+from scenarios.grubhub import GrubhubInstance, read_grubhub
+from scenarios.grubhub_import import grubhub_instance, grubhub_scenario
 from scenarios.grubhub_replay import (
+    GrubhubPolicy,
     GrubhubReplay,
     check_grubhub_replay,
     policy_from_json,
@@ -50,7 +52,15 @@ from scenarios.replay import (
     replay_policy_from_json,
     replay_scenario,
 )
-from scenarios.scenario_file import load_scenario, save_scenario, scenario_json_schema
+from scenarios.scenario_file import (
+    Scenario,
+    ScenarioFile,
+    build_scenario,
+    load_scenario,
+    read_scenario_file,
+    save_scenario,
+    scenario_json_schema,
+)
 from solvers import SolveParams, check
 from solvers import solve as solve_problem
 from solvers.errors import EngineError, InvalidInputError
@@ -396,11 +406,54 @@ def _replay_progress(label: str) -> Progress:
     )
 
 
+def _read_source(source: Path) -> GrubhubInstance | ScenarioFile:
+    """What a replay's SOURCE holds: a Grubhub MDRP instance (a folder, or a scenario file
+    with a ``grubhub`` section), or else a scenario file (validated, world not built)."""
+    if source.is_dir():
+        return read_grubhub(source)
+    spec = read_scenario_file(source)
+    return grubhub_instance(spec) if spec.grubhub is not None else spec
+
+
+def _build_scenario(source: Path, spec: ScenarioFile) -> Scenario:
+    """The world, orders and settings of the scenario file SOURCE, as load_scenario builds."""
+    return build_scenario(spec, base_dir=source.parent, source=f"scenario {str(source)!r}")
+
+
+def _replay_grubhub(instance: GrubhubInstance, policy_data: object, label: str, out: Path) -> bool:
+    """Replay an MDRP instance under its family's rules, write and print the KPIs; whether
+    the replay ran to the end."""
+    try:
+        chosen = policy_from_json(policy_data, source=label)
+    except EngineError as error:
+        raise _fail(error) from error
+    with _replay_progress(instance.name) as progress:
+        task = progress.add_task("replay", total=1.0, clock="")
+
+        def advance(now_min: float, last_min: float) -> None:
+            clock = f"{int(now_min) // 60:02d}:{int(now_min) % 60:02d}"
+            done = min(1.0, now_min / max(last_min, 1.0))
+            progress.update(task, completed=done, clock=clock)
+
+        result = replay_grubhub(instance, chosen, progress=advance)
+    violations = check_grubhub_replay(instance, result)
+    data = result.to_json()
+    data["violations"] = list(violations)
+    _write(out, json.dumps(data, indent=1) + "\n")
+    _print_grubhub(result)
+    if violations:
+        err_console.print(f"{len(violations)} rule violations: {escape(violations[0])}")
+    return result.complete
+
+
 @app.command()
 def replay(
     source: Annotated[
         Path,
-        typer.Argument(help="A scenario file (JSON), or a Grubhub MDRP instance folder."),
+        typer.Argument(
+            help="A scenario file (JSON), or a Grubhub MDRP instance folder (or its "
+            "scenario file from `dispatch import grubhub`)."
+        ),
     ],
     *,
     out: Annotated[Path, typer.Option(help="Where to write the KPIs (JSON).", dir_okay=False)],
@@ -415,41 +468,25 @@ def replay(
     """Replay a day with rolling-horizon re-planning and write the KPIs.
 
     A scenario file's orders arrive over the day and the live dispatcher re-plans every
-    wave (default 2 minutes); a Grubhub MDRP instance folder is replayed under that
-    family's rules and reports its metrics.  kpis.json has ``kpis`` with at least
+    wave (default 2 minutes); a Grubhub MDRP instance folder, or a scenario file with a
+    ``grubhub`` section (``dispatch import grubhub``), is replayed under that family's
+    rules and reports its metrics.  kpis.json has ``kpis`` with at least
     orders_total, delivered, collected, unassigned and late.  Ctrl-C stops the replay and
     still writes the partial KPIs (``"complete": false``), exiting with code 130.  A bad
     file or policy prints one error line and exits with code 2.
     """
     policy_data = _read_json_file(policy) if policy is not None else {}
     label = f"policy {str(policy)!r}"
-    if source.is_dir():
-        try:
-            chosen = policy_from_json(policy_data, source=label)
-            instance = read_grubhub(source)
-        except EngineError as error:
-            raise _fail(error) from error
-        with _replay_progress(instance.name) as progress:
-            task = progress.add_task("replay", total=1.0, clock="")
-
-            def advance(now_min: float, last_min: float) -> None:
-                clock = f"{int(now_min) // 60:02d}:{int(now_min) % 60:02d}"
-                done = min(1.0, now_min / max(last_min, 1.0))
-                progress.update(task, completed=done, clock=clock)
-
-            result = replay_grubhub(instance, chosen, progress=advance)
-        violations = check_grubhub_replay(instance, result)
-        data = result.to_json()
-        data["violations"] = list(violations)
-        _write(out, json.dumps(data, indent=1) + "\n")
-        _print_grubhub(result)
-        if violations:
-            err_console.print(f"{len(violations)} rule violations: {escape(violations[0])}")
-        complete = result.complete
+    try:
+        loaded = _read_source(source)
+    except EngineError as error:
+        raise _fail(error) from error
+    if isinstance(loaded, GrubhubInstance):
+        complete = _replay_grubhub(loaded, policy_data, label, out)
     else:
         try:
             day_policy = replay_policy_from_json(policy_data, source=label)
-            scenario = load_scenario(source)
+            scenario = _build_scenario(source, loaded)
         except EngineError as error:
             raise _fail(error) from error
         with _replay_progress(scenario.name) as progress:
@@ -471,7 +508,7 @@ def replay(
         raise typer.Exit(code=130)
 
 
-# --- generate: scenarios from the procedural city ------------------------------------
+# --- generate: scenarios from the procedural city or an OSM file ---------------------
 
 generate_app = typer.Typer(help="Generate scenario files.", no_args_is_help=True)
 app.add_typer(generate_app, name="generate")
@@ -511,6 +548,82 @@ def generate_city_command(
     )
 
 
+@generate_app.command("osm")
+def generate_osm_command(
+    osm_file: Annotated[
+        Path, typer.Argument(help="An OpenStreetMap XML file (.osm, .osm.gz, .osm.bz2).")
+    ],
+    *,
+    out: Annotated[Path, typer.Option(help="Where to write the scenario (JSON).", dir_okay=False)],
+    seed: Annotated[int, typer.Option(help="Order-stream seed.")] = 7,
+    orders: Annotated[int, typer.Option(help="Orders over the day.")] = 300,
+    couriers: Annotated[int, typer.Option(help="E-bike couriers.")] = 10,
+    multi_store_share: Annotated[
+        float, typer.Option("--multi-store-share", help="Share of multi-store baskets.")
+    ] = 0.1,
+    next_day_share: Annotated[
+        float, typer.Option("--next-day-share", help="Share of next-day pickup orders.")
+    ] = 0.1,
+    micro_warehouses: Annotated[
+        int, typer.Option("--micro-warehouses", help="Micro-warehouses to place by demand.")
+    ] = 2,
+) -> None:
+    """A day of orders on a real map: buildings are homes, shops stores and pickup points.
+
+    The scenario refers to the OSM file by its path relative to --out's folder.
+    """
+    try:
+        spec = osm_day_scenario(
+            osm_file,
+            seed,
+            orders=orders,
+            couriers=couriers,
+            multi_store_share=multi_store_share,
+            next_day_share=next_day_share,
+            micro_warehouses=micro_warehouses,
+            scenario_dir=out.parent,
+        )
+        save_scenario(spec, out)
+    except EngineError as error:
+        raise _fail(error) from error
+    places = spec.places
+    homes = sum(1 for b in places.buildings if b.households > 0)
+    console.print(
+        f"{homes} homes, {len(places.stores)} stores, {len(places.pickup_points)} pickup "
+        f"points, {len(places.micro_warehouses)} micro-warehouses; {len(spec.orders)} orders, "
+        f"{len(spec.couriers)} couriers -> [bold]{escape(str(out))}[/bold]"
+    )
+
+
+# --- import: benchmark instances as scenario files -------------------------------------
+
+import_app = typer.Typer(help="Import benchmark instances as scenario files.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+
+@import_app.command("grubhub")
+def import_grubhub_command(
+    folder: Annotated[Path, typer.Argument(help="A Grubhub MDRP instance folder.")],
+    *,
+    out: Annotated[Path, typer.Option(help="Where to write the scenario (JSON).", dir_okay=False)],
+) -> None:
+    """A Grubhub MDRP instance folder as a scenario file, losslessly.
+
+    The file's ``grubhub`` section holds the whole instance; ``dispatch replay`` and
+    ``dispatch compare`` replay it under the family's rules exactly as the folder.  A bad
+    folder prints one error line and exits with code 2.
+    """
+    try:
+        instance = read_grubhub(folder)
+        save_scenario(grubhub_scenario(instance), out)
+    except EngineError as error:
+        raise _fail(error) from error
+    console.print(
+        f"{len(instance.orders)} orders, {len(instance.couriers)} couriers, "
+        f"{len(instance.restaurants)} restaurants -> [bold]{escape(str(out))}[/bold]"
+    )
+
+
 # --- compare: one scenario replayed under several policies ----------------------------
 
 
@@ -524,10 +637,21 @@ def _bar_callback(progress: Progress) -> Callable[[float, float], None]:
     return tick
 
 
+def _grubhub_series(instance: GrubhubInstance, policy: GrubhubPolicy, label: str) -> ReplaySeries:
+    """An MDRP instance replayed under its family's rules with one policy, for a comparison."""
+    with _replay_progress(f"{instance.name} ({label})") as progress:
+        grubhub = replay_grubhub(instance, policy, progress=_bar_callback(progress))
+    return series_of_grubhub(label, instance, grubhub)
+
+
 @app.command()
 def compare(
     source: Annotated[
-        Path, typer.Argument(help="A scenario file (JSON), or a Grubhub MDRP instance folder.")
+        Path,
+        typer.Argument(
+            help="A scenario file (JSON), or a Grubhub MDRP instance folder (or its "
+            "scenario file from `dispatch import grubhub`)."
+        ),
     ],
     *,
     policy: Annotated[list[Path], typer.Option(help="A policy JSON file; give two or more.")],
@@ -540,26 +664,26 @@ def compare(
 ) -> None:
     """Replay one scenario under each policy; print a table and write plots.
 
-    Plots (PNG, in --plots): orders_over_time.png, click_to_door.png, utilisation.png.
+    A Grubhub MDRP instance folder, or a scenario file with a ``grubhub`` section
+    (``dispatch import grubhub``), is replayed under that family's rules.  Plots (PNG, in
+    --plots): orders_over_time.png, click_to_door.png, utilisation.png.
     """
     if len(policy) < 2:
         raise _fail(InvalidInputError("--policy", "give at least two policy files"))
+    try:
+        loaded = _read_source(source)
+    except EngineError as error:
+        raise _fail(error) from error
     series: list[ReplaySeries] = []
     for path in policy:
         data = _read_json_file(path)
         label = path.stem
         try:
-            if source.is_dir():
-                instance = read_grubhub(source)
-                with _replay_progress(f"{instance.name} ({label})") as progress:
-                    grubhub = replay_grubhub(
-                        instance,
-                        policy_from_json(data, source=str(path)),
-                        progress=_bar_callback(progress),
-                    )
-                series.append(series_of_grubhub(label, instance, grubhub))
+            if isinstance(loaded, GrubhubInstance):
+                chosen = policy_from_json(data, source=str(path))
+                series.append(_grubhub_series(loaded, chosen, label))
             else:
-                scenario = load_scenario(source)
+                scenario = _build_scenario(source, loaded)
                 with _replay_progress(f"{scenario.name} ({label})") as progress:
                     day = replay_scenario(
                         scenario,

@@ -24,3 +24,4 @@ from geo.matrix import straight_line_matrix as straight_line_matrix
 from geo.matrix_cache import MatrixCache as MatrixCache
 from geo.matrix_cache import road_matrix_cached as road_matrix_cached
 from geo.osm import read_osm as read_osm
+from geo.osm_places import read_osm_places as read_osm_places

@@ -62,6 +62,26 @@ def _first(value: object) -> str:
     return str(value)
 
 
+def check_osm_file(path: Path) -> str:
+    """The field name errors about this OSM file use, after checking the file is there.
+
+    Raises:
+        OsmReadError: the file is missing, not a regular file, unreadable or empty.
+    """
+    field = f"OSM file {str(path)!r}"
+    if not path.exists():
+        raise OsmReadError(field, "must exist")
+    if not path.is_file():
+        raise OsmReadError(field, "must be a regular file")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise OsmReadError(field, f"must be readable ({exc.strerror or exc})") from None
+    if size == 0:
+        raise OsmReadError(field, "must not be empty")
+    return field
+
+
 def read_osm(path: str | PathLike[str], *, name: str | None = None) -> RoadNetwork:
     """Read an OSM XML file (``.osm``, optionally ``.bz2``/``.gz`` compressed) into a network.
 
@@ -81,18 +101,7 @@ def read_osm(path: str | PathLike[str], *, name: str | None = None) -> RoadNetwo
             names the path and the rule; the underlying error is summarised in it.
     """
     p = Path(path)
-    field = f"OSM file {str(p)!r}"
-    if not p.exists():
-        raise OsmReadError(field, "must exist")
-    if not p.is_file():
-        raise OsmReadError(field, "must be a regular file")
-    try:
-        size = p.stat().st_size
-    except OSError as exc:
-        raise OsmReadError(field, f"must be readable ({exc.strerror or exc})") from None
-    if size == 0:
-        raise OsmReadError(field, "must not be empty")
-
+    field = check_osm_file(p)
     try:
         with _osmnx_reading_settings() as ox:
             graph = ox.graph_from_xml(p, simplify=False, retain_all=True, bidirectional=False)

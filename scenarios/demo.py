@@ -288,11 +288,11 @@ _VISIT_STARTS_S = (13.0 * _H, 14.0 * _H, 15.0 * _H, 16.0 * _H)
 class DemoBuilder:
     """Draws the demo's members and orders from one random stream per seed."""
 
-    def __init__(self, city: City, seed: int) -> None:
-        self.city = city
+    def __init__(self, buildings: Sequence[Building], seed: int) -> None:
+        self.buildings = tuple(buildings)
         self.rng = np.random.default_rng([seed, 2024])
-        self.blon = np.array([b.lon for b in city.buildings])
-        self.blat = np.array([b.lat for b in city.buildings])
+        self.blon = np.array([b.lon for b in self.buildings])
+        self.blat = np.array([b.lat for b in self.buildings])
         self.members: dict[str, MemberSpec] = {}
         self.orders: list[OrderSpec] = []
 
@@ -300,7 +300,7 @@ class DemoBuilder:
         """A building drawn among the ``within`` buildings nearest to a point."""
         d = haversine_m(lon, lat, self.blon, self.blat)
         nearest = np.argsort(d, kind="stable")[: max(1, within)]
-        return self.city.buildings[int(self.rng.choice(nearest))]
+        return self.buildings[int(self.rng.choice(nearest))]
 
     def member(self, home_id: str) -> str:
         """The member living in this building (created on first use)."""
@@ -361,7 +361,7 @@ def demo_scenario(seed: int = 7, blocks: int = 14) -> ScenarioFile:
         InvalidInputError: ``blocks`` or ``seed`` break the city generator's rules.
     """
     city = generate_city(CitySpec(seed=seed, blocks_x=blocks, blocks_y=blocks))
-    b = DemoBuilder(city, seed)
+    b = DemoBuilder(city.buildings, seed)
     rng = b.rng
     mws, stores, depots, points = (
         city.micro_warehouses,

@@ -20,7 +20,8 @@ The format (version 1), in brief::
       "closed_pickup_point_ids": [...],
       "couriers": [...], "members": [...], "leaders": [...] | null,
       "settings": {...},                 # overrides of PlannerSettings
-      "orders": [...]
+      "orders": [...],
+      "grubhub": {...}                   # optional: a Grubhub MDRP instance (below)
     }
 
 Conventions of the file:
@@ -40,11 +41,22 @@ Conventions of the file:
   leader for every pickup point that names one) are part of the world; ``places``
   adds to them.  On an OSM or straight-line network, ``places`` are all there is.
 * A courier starts either ``"at"`` a place id or at ``lon``/``lat``.
+* The optional ``grubhub`` section (:class:`GrubhubSpec`, written by ``dispatch import
+  grubhub``) holds a Grubhub meal delivery routing (MDRP) instance exactly:
+  ``{"name", "parameters": {"meters_per_minute", "pickup_service_min",
+  "dropoff_service_min", "target_click_to_door_min", "max_click_to_door_min",
+  "pay_per_order_usd", "guaranteed_pay_per_hour_usd"}, "restaurants": [{"id", "x_m",
+  "y_m"}], "orders": [{"id", "x_m", "y_m", "placement_min", "restaurant_id",
+  "ready_min"}], "couriers": [{"id", "x_m", "y_m", "on_min", "off_min"}]}``.  A scenario
+  with it is replayed under the MDRP family's rules (metre coordinates, Euclidean travel
+  at ``meters_per_minute``, rounded up to whole minutes; times in minutes from the start
+  of the day, pay as plain numbers), and its world section is not used for that replay.
 
 Bad input: every field that breaks the schema, every object the domain refuses (an
 order of mode ``scheduled`` without ``promised``...) and every order that refers to
 something the world does not have (unknown store, building, member or pickup point, a
-chosen pickup point that is closed) is collected into one
+chosen pickup point that is closed; in the ``grubhub`` section an id that appears twice or
+an order's unknown restaurant) is collected into one
 :class:`ScenarioFileError` listing each as ``path: rule``, e.g.
 ``orders[3 'o4'].lines[0].quantity: must be greater than 0, got 0`` (list items with an
 id are named by position and id).
@@ -63,6 +75,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     PlainSerializer,
     Strict,
     StrictBool,
@@ -71,6 +84,7 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from dispatch.clock import CLOCK_PATTERN, format_clock, parse_clock
 from dispatch.domain import (
@@ -433,6 +447,168 @@ class OrderSpec(_Spec):
     lines: tuple[OrderLineSpec, ...] = Field(min_length=1)
 
 
+# --- a Grubhub MDRP instance --------------------------------------------------------------
+
+
+class GrubhubParametersSpec(_Spec):
+    """The family's rules for the instance (:class:`scenarios.grubhub.GrubhubParameters`);
+    pay is the instance's own numbers (dollars), not a decimal string."""
+
+    meters_per_minute: Positive
+    pickup_service_min: NonNegative
+    dropoff_service_min: NonNegative
+    target_click_to_door_min: NonNegative
+    max_click_to_door_min: NonNegative
+    pay_per_order_usd: NonNegative
+    guaranteed_pay_per_hour_usd: NonNegative
+
+
+class GrubhubRestaurantSpec(_Spec):
+    """A restaurant at ``(x_m, y_m)`` (:class:`scenarios.grubhub.GrubhubRestaurant`)."""
+
+    id: Id
+    x_m: Number
+    y_m: Number
+
+
+class GrubhubOrderSpec(_Spec):
+    """An order delivered to ``(x_m, y_m)``, placed at ``placement_min`` at the restaurant
+    ``restaurant_id`` and ready at ``ready_min`` (:class:`scenarios.grubhub.GrubhubOrder`)."""
+
+    id: Id
+    x_m: Number
+    y_m: Number
+    placement_min: NonNegative
+    restaurant_id: Id
+    ready_min: NonNegative
+
+    @model_validator(mode="after")
+    def _ready_after_placement(self) -> GrubhubOrderSpec:
+        if self.ready_min < self.placement_min:
+            raise ValueError(
+                f"ready_min must be >= placement_min ({self.placement_min:g}), "
+                f"got {self.ready_min:g}"
+            )
+        return self
+
+
+class GrubhubCourierSpec(_Spec):
+    """A courier who appears at ``(x_m, y_m)`` at ``on_min`` and picks up until ``off_min``
+    (:class:`scenarios.grubhub.GrubhubCourier`)."""
+
+    id: Id
+    x_m: Number
+    y_m: Number
+    on_min: NonNegative
+    off_min: NonNegative
+
+    @model_validator(mode="after")
+    def _off_after_on(self) -> GrubhubCourierSpec:
+        if self.off_min <= self.on_min:
+            raise ValueError(f"off_min must be > on_min ({self.on_min:g}), got {self.off_min:g}")
+        return self
+
+
+def _field_of(item: object, name: str) -> object:
+    """A field of a list item given as decoded JSON or as a model."""
+    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+
+
+def _grubhub_references(data: object) -> list[InitErrorDetails]:
+    """Ids that appear twice and orders whose restaurant the section does not have, as
+    pydantic errors located in ``data`` (decoded JSON or models, not yet validated)."""
+    if not isinstance(data, dict):
+        return []
+    errors: list[InitErrorDetails] = []
+    ids: dict[str, set[str]] = {}
+    for kind in ("restaurants", "orders", "couriers"):
+        items = data.get(kind)
+        seen = ids.setdefault(kind, set())
+        for i, item in enumerate(items if isinstance(items, list | tuple) else ()):
+            item_id = _field_of(item, "id")
+            if not isinstance(item_id, str):
+                continue
+            if item_id in seen:
+                errors.append(
+                    {
+                        "type": PydanticCustomError("duplicate_id", "must be unique"),
+                        "loc": (kind, i, "id"),
+                        "input": item_id,
+                    }
+                )
+            seen.add(item_id)
+    orders = data.get("orders")
+    for i, item in enumerate(orders if isinstance(orders, list | tuple) else ()):
+        restaurant = _field_of(item, "restaurant_id")
+        if isinstance(restaurant, str) and restaurant not in ids["restaurants"]:
+            errors.append(
+                {
+                    "type": PydanticCustomError(
+                        "unknown_restaurant", "must be the id of one of the restaurants"
+                    ),
+                    "loc": ("orders", i, "restaurant_id"),
+                    "input": restaurant,
+                }
+            )
+    return errors
+
+
+def _section_order(error: InitErrorDetails) -> tuple[int, int]:
+    """Errors of the Grubhub section in the order of its fields and list items."""
+    fields = list(GrubhubSpec.model_fields)
+    loc = error["loc"]
+    first = loc[0] if loc else ""
+    rank = fields.index(first) if first in fields else len(fields)
+    index = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else -1
+    return rank, index
+
+
+class GrubhubSpec(_Spec):
+    """A Grubhub meal delivery routing problem (MDRP) instance, exactly as read by
+    :func:`scenarios.grubhub.read_grubhub` (see :mod:`scenarios.grubhub_import`).
+
+    A scenario with this section is replayed under the MDRP family's rules
+    (:func:`scenarios.grubhub_replay.replay_grubhub`): coordinates are metres on a plane,
+    travel is the straight line at ``parameters.meters_per_minute`` rounded up to whole
+    minutes, times are minutes from the start of the day.  The scenario's world (network,
+    places, couriers, orders) is not used for that replay.  Ids are unique within each
+    list and every order's ``restaurant_id`` names one of the ``restaurants``.
+    """
+
+    name: Id
+    parameters: GrubhubParametersSpec
+    restaurants: tuple[GrubhubRestaurantSpec, ...]
+    orders: tuple[GrubhubOrderSpec, ...]
+    couriers: tuple[GrubhubCourierSpec, ...]
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _references(
+        cls, data: object, handler: ModelWrapValidatorHandler[GrubhubSpec]
+    ) -> GrubhubSpec:
+        # Checked on the input, so that they are listed with the fields' own errors.
+        problems = _grubhub_references(data)
+        try:
+            spec = handler(data)
+        except ValidationError as error:
+            if not problems:
+                raise
+            # Re-raised as they were (type, message, place) with the references added.
+            fields: list[InitErrorDetails] = [
+                {
+                    "type": PydanticCustomError(e["type"], e["msg"]),
+                    "loc": e["loc"],
+                    "input": e["input"],
+                }
+                for e in error.errors()
+            ]
+            ordered = sorted([*fields, *problems], key=_section_order)
+            raise ValidationError.from_exception_data(cls.__name__, ordered) from None
+        if problems:
+            raise ValidationError.from_exception_data(cls.__name__, problems)
+        return spec
+
+
 class ScenarioFile(_Spec):
     """A scenario file: a world and a batch of orders (see the module doc)."""
 
@@ -453,6 +629,7 @@ class ScenarioFile(_Spec):
     leaders: tuple[LeaderSpec, ...] | None = None
     settings: SettingsSpec = SettingsSpec()
     orders: tuple[OrderSpec, ...] = ()
+    grubhub: GrubhubSpec | None = None
 
 
 # --- the loaded scenario ------------------------------------------------------------------
