@@ -41,6 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     day = replay_scenario(scenario, ReplayPolicy(wave_s=args.wave_s, time_limit_s=args.time_limit))
     replay_s = time.perf_counter() - started
+    peak = day.peak_wave()
+    walls = sorted(w.replan_wall_s for w in day.timeline if w.replan_wall_s > 0)
     result = {
         "orders": args.orders,
         "couriers": args.couriers,
@@ -49,6 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "generate_s": generate_s,
         "replay_s": replay_s,
         "waves": day.waves,
+        "peak_wave": peak.__dict__ if peak is not None else None,
+        "replan_wall_s_p50": walls[len(walls) // 2] if walls else None,
+        "replan_wall_s_max": walls[-1] if walls else None,
         "kpis": day.kpis,
         "within_budget": replay_s < args.budget_s,
     }

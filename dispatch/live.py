@@ -48,6 +48,7 @@ from dispatch.plan import Plan, UnassignedOrder, UnassignedOrderReason
 from dispatch.settings import PlannerSettings
 from dispatch.validation import validate_orders
 from dispatch.world import World
+from dispatch.zones import split_into_zones
 from solvers import SolveParams
 from solvers.errors import EngineError, InvalidInputError
 from solvers.problem import TimeWindow as SolverWindow
@@ -61,6 +62,12 @@ PROMISE_RULES: Mapping[FulfilmentMode, PromiseRule] = {
     FulfilmentMode.MULTI_STORE: multi_store_promise,
     FulfilmentMode.SCHEDULED: slot_promise,
 }
+
+
+# The least search time a zone's solve gets when a re-plan is split, seconds.
+MIN_ZONE_TIME_LIMIT_S = 0.05
+
+_Outcomes = dict[FulfilmentMode, FlowOutcome]
 
 
 @dataclass(frozen=True)
@@ -173,6 +180,7 @@ def replan(
     at_s: float,
     settings: PlannerSettings | None = None,
     params: SolveParams | None = None,
+    zones_from_couriers: int | None = None,
 ) -> Plan:
     """Re-plan the open delivery orders at ``at_s`` with the couriers' commitments locked.
 
@@ -180,6 +188,12 @@ def replan(
     rides to, those planned before but not started, and new ones.  Every order is served
     exactly once or unassigned with a reason; on-board and committed orders stay with
     their courier.
+
+    With ``zones_from_couriers`` set and at least that many couriers in a world of two or
+    more micro-warehouses, the re-plan is split by zone (:mod:`dispatch.zones`): each
+    zone's flows are solved with its couriers and a share of ``params.time_limit_s`` in
+    proportion to its orders (at least ``MIN_ZONE_TIME_LIMIT_S``), and the orders a zone
+    leaves out are tried once more with the couriers no zone used.
 
     Raises:
         InvalidInputError: an order of a flow other than courier delivery, an unknown
@@ -200,34 +214,70 @@ def replan(
     ]
     ctx = PlanContext(world, settings, at_s, params)
     # Couriers with commitments plan in the flow of their first locked order.
-    courier_flow: dict[str, FulfilmentMode] = {}
+    locked_by: dict[str, list[str]] = {}
     for cs in state.couriers:
         locked = [b.order_id for b in cs.on_board]
-        if cs.next_stop is not None:
+        if cs.next_stop is not None and cs.next_stop.order_id not in locked:
             locked.append(cs.next_stop.order_id)
-        first = locked[0] if locked else None
-        if first is not None:
-            courier_flow[cs.courier_id] = by_id[first].mode
+        if locked:
+            locked_by[cs.courier_id] = locked
+    courier_flow = {cid: by_id[locked[0]].mode for cid, locked in locked_by.items()}
     order_flow = {o.id: courier_flow[owner[o.id]] if o.id in owner else o.mode for o in orders}
-    outcomes: dict[FulfilmentMode, FlowOutcome] = {}
-    pool = [c for c in couriers if c.id not in courier_flow]
-    for flow in DELIVERY_FLOWS:
-        flow_orders = [o for o in orders if order_flow[o.id] is flow]
-        if not flow_orders:
-            continue
-        flow_couriers = [c for c in couriers if courier_flow.get(c.id) is flow] + pool
-        outcome = _plan_flow(
-            flow,
-            orders=flow_orders,
-            couriers=flow_couriers,
+
+    def plan_part(part_orders: Sequence[Order], part_couriers: Sequence[Courier]) -> _Outcomes:
+        share = len(part_orders) / len(orders)
+        part_params = dataclasses.replace(
+            params, time_limit_s=max(MIN_ZONE_TIME_LIMIT_S, params.time_limit_s * share)
+        )
+        return _plan_flows(
+            part_orders,
+            part_couriers,
+            courier_flow=courier_flow,
+            order_flow=order_flow,
+            states=states,
+            owner=owner,
+            state=state,
+            ctx=dataclasses.replace(ctx, params=part_params),
+        )
+
+    zones = (
+        split_into_zones(world, orders, couriers, locked_by)
+        if zones_from_couriers is not None and len(couriers) >= zones_from_couriers and orders
+        else ()
+    )
+    if len(zones) < 2:
+        outcomes = _plan_flows(
+            orders,
+            couriers,
+            courier_flow=courier_flow,
+            order_flow=order_flow,
             states=states,
             owner=owner,
             state=state,
             ctx=ctx,
         )
-        outcomes[flow] = outcome
-        used = {r.courier_id for r in outcome.routes}
-        pool = [c for c in pool if c.id not in used]
+    else:
+        by_courier = {c.id: c for c in couriers}
+        outcomes = {}
+        for zone in zones:
+            part = plan_part(
+                [by_id[o] for o in zone.order_ids], [by_courier[c] for c in zone.courier_ids]
+            )
+            outcomes = _merge(outcomes, part)
+        # Orders a zone could not serve get a second chance with the couriers no zone
+        # used, wherever they are.
+        left = {u.order_id for o in outcomes.values() for u in o.unassigned} - set(owner)
+        busy = {r.courier_id for o in outcomes.values() for r in o.routes} | set(locked_by)
+        idle = [c for c in couriers if c.id not in busy]
+        if left and idle:
+            spill = plan_part([o for o in orders if o.id in left], idle)
+            kept = {
+                flow: dataclasses.replace(
+                    o, unassigned=tuple(u for u in o.unassigned if u.order_id not in left)
+                )
+                for flow, o in outcomes.items()
+            }
+            outcomes = _merge(kept, spill)
     plan = Plan(
         at_s=at_s,
         routes=tuple(
@@ -250,6 +300,60 @@ def replan(
     if served & unassigned or served | unassigned != set(by_id):
         raise EngineError("replan coverage broken: every order must be served or unassigned once")
     return plan
+
+
+def _plan_flows(
+    orders: Sequence[Order],
+    couriers: Sequence[Courier],
+    *,
+    courier_flow: Mapping[str, FulfilmentMode],
+    order_flow: Mapping[str, FulfilmentMode],
+    states: Mapping[str, CourierState],
+    owner: Mapping[str, str],
+    state: LiveState,
+    ctx: PlanContext,
+) -> _Outcomes:
+    """Each delivery flow in the planner's order: a courier committed to a flow plans in
+    it; the others form a pool, and whoever a flow routes is gone for the next flows."""
+    outcomes: _Outcomes = {}
+    pool = [c for c in couriers if c.id not in courier_flow]
+    for flow in DELIVERY_FLOWS:
+        flow_orders = [o for o in orders if order_flow[o.id] is flow]
+        if not flow_orders:
+            continue
+        flow_couriers = [c for c in couriers if courier_flow.get(c.id) is flow] + pool
+        outcome = _plan_flow(
+            flow,
+            orders=flow_orders,
+            couriers=flow_couriers,
+            states=states,
+            owner=owner,
+            state=state,
+            ctx=ctx,
+        )
+        outcomes[flow] = outcome
+        used = {r.courier_id for r in outcome.routes}
+        pool = [c for c in pool if c.id not in used]
+    return outcomes
+
+
+def _merge(first: _Outcomes, second: _Outcomes) -> _Outcomes:
+    """The outcomes of two parts with disjoint orders and couriers, flow by flow."""
+    merged = dict(first)
+    for flow, outcome in second.items():
+        have = merged.get(flow)
+        merged[flow] = (
+            outcome
+            if have is None
+            else FlowOutcome(
+                routes=have.routes + outcome.routes,
+                unassigned=have.unassigned + outcome.unassigned,
+                served=have.served | outcome.served,
+                on_time=have.on_time | outcome.on_time,
+                runs=have.runs + outcome.runs,
+            )
+        )
+    return merged
 
 
 def _plan_flow(

@@ -15,8 +15,10 @@ simulation on the plan clock:
   place of its last stop done and the time it left it, so its committed stop keeps its
   time;
 * an order still unassigned ``policy.give_up_s`` after its creation is dropped with the
-  planner's last reason; after the last order the waves go on until every open order is
-  delivered or dropped (at most ``policy.drain_s``);
+  planner's last reason, and one still unassigned after its promise and lateness cap
+  have passed (no plan can serve it any more) is dropped then, with ``time_window``;
+  after the last order the waves go on until every open order is delivered or dropped
+  (at most ``policy.drain_s``);
 * next-day pickup and home-service orders are planned once, as one batch of the
   :class:`dispatch.Planner` at the time of the last of them: next-day orders assigned to
   a pickup point count as collected, visits as delivered.
@@ -32,6 +34,7 @@ not finished are unassigned with reason ``interrupted``, so partial KPIs can be 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,7 +53,7 @@ from dispatch.live import (
     delivery_promise,
     replan,
 )
-from dispatch.plan import Plan, StopAction
+from dispatch.plan import Plan, StopAction, UnassignedOrderReason
 from dispatch.settings import PlannerSettings
 from dispatch.world import World
 from scenarios.policy_json import numeric_policy_from_json
@@ -73,6 +76,9 @@ class ReplayPolicy:
         time_limit_s, workers, seed: search parameters of each wave's solves.
         solution_limit: stop each solve after this many improving solutions, which makes
             the replay repeatable whatever the machine's load (None: time limit only).
+        zones_from_couriers: with at least this many couriers (and two or more
+            micro-warehouses) each wave is split by micro-warehouse zone
+            (:mod:`dispatch.zones`); None never splits.
     """
 
     wave_s: float = 120.0
@@ -82,12 +88,19 @@ class ReplayPolicy:
     workers: int = 1
     seed: int = 0
     solution_limit: int | None = None
+    zones_from_couriers: int | None = 40
 
     def __post_init__(self) -> None:
         for name in ("wave_s", "give_up_s", "drain_s", "time_limit_s"):
             value = getattr(self, name)
             if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
                 raise InvalidInputError(f"ReplayPolicy.{name}", f"must be > 0, got {value!r}")
+        zones = self.zones_from_couriers
+        if zones is not None and (not isinstance(zones, int) or zones < 1):
+            raise InvalidInputError(
+                "ReplayPolicy.zones_from_couriers",
+                f"must be an integer >= 1 or null, got {zones!r}",
+            )
 
     @property
     def params(self) -> SolveParams:
@@ -119,6 +132,18 @@ class OrderOutcome:
 
 
 @dataclass(frozen=True)
+class WavePoint:
+    """One wave of a replay: when (plan clock), how many orders were open and done by
+    then, and the wall-clock seconds its re-plan took (0 when nothing changed; left out
+    of comparisons, so that repeated replays compare equal)."""
+
+    at_s: float
+    open_orders: int
+    done_orders: int
+    replan_wall_s: float = field(default=0.0, compare=False)
+
+
+@dataclass(frozen=True)
 class DayReplay:
     """A replayed day: one outcome per order, KPIs, waves, and whether it ran to the end."""
 
@@ -128,7 +153,11 @@ class DayReplay:
     kpis: dict[str, Any]
     waves: int
     complete: bool = True
-    timeline: tuple[tuple[float, int, int], ...] = field(default=(), repr=False)
+    timeline: tuple[WavePoint, ...] = field(default=(), repr=False)
+
+    def peak_wave(self) -> WavePoint | None:
+        """The wave with the most open orders (the first of equals), if any."""
+        return max(self.timeline, key=lambda w: w.open_orders, default=None)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict: ``kpis`` first, then the policy and every order's outcome."""
@@ -145,10 +174,9 @@ class DayReplay:
                 "workers": self.policy.workers,
                 "seed": self.policy.seed,
                 "solution_limit": self.policy.solution_limit,
+                "zones_from_couriers": self.policy.zones_from_couriers,
             },
-            "timeline": [
-                {"at_s": t, "open": n_open, "done": n_done} for t, n_open, n_done in self.timeline
-            ],
+            "timeline": [w.__dict__ for w in self.timeline],
             "orders": [o.__dict__ for o in self.outcomes],
         }
 
@@ -299,7 +327,7 @@ def replay_day(
     promises: dict[str, DeliveryPromise] = {}
     last_reason: dict[str, str] = {}
     unassigned_now: set[str] = set()
-    timeline: list[tuple[float, int, int]] = []
+    timeline: list[WavePoint] = []
     waves = 0
     complete = True
     first_s = live[0].created_at_s if live else 0.0
@@ -331,26 +359,31 @@ def replay_day(
             }
             for order in live[:known]:
                 if (
-                    order.id not in done
-                    and order.id not in dropped
-                    and order.id not in locked
-                    and order.id in unassigned_now
-                    and now - order.created_at_s > policy.give_up_s
+                    order.id in done
+                    or order.id in dropped
+                    or order.id in locked
+                    or order.id not in unassigned_now
                 ):
-                    changed = True
-                    dropped[order.id] = OrderOutcome(
-                        order.id,
-                        order.mode.value,
-                        "unassigned",
-                        order.created_at_s,
-                        reason=last_reason.get(order.id, "no_courier"),
-                    )
+                    continue
+                if now - order.created_at_s > policy.give_up_s:
+                    reason = last_reason.get(order.id, "no_courier")
+                elif now > _latest_handover_s(promises[order.id]):
+                    # Past the promise and its lateness cap: no plan can serve it any more.
+                    reason = UnassignedOrderReason.TIME_WINDOW.value
+                else:
+                    continue
+                changed = True
+                dropped[order.id] = OrderOutcome(
+                    order.id, order.mode.value, "unassigned", order.created_at_s, reason=reason
+                )
             open_orders = [o for o in live[:known] if o.id not in done and o.id not in dropped]
-            timeline.append((now, len(open_orders), len(done)))
             if not open_orders and known == len(live):
+                timeline.append(WavePoint(now, 0, len(done)))
                 break
+            wall_s = 0.0
             if open_orders and changed:
                 waves += 1
+                wave_started = time.perf_counter()
                 plan = replan(
                     world,
                     fleet.state(promises),
@@ -358,12 +391,15 @@ def replay_day(
                     at_s=now,
                     settings=settings,
                     params=policy.params,
+                    zones_from_couriers=policy.zones_from_couriers,
                 )
+                wall_s = time.perf_counter() - wave_started
                 unassigned_now = {u.order_id for u in plan.unassigned}
                 for u in plan.unassigned:
                     last_reason[u.order_id] = u.reason.value
             elif not open_orders:
                 plan = None
+            timeline.append(WavePoint(now, len(open_orders), len(done), wall_s))
             if progress is not None:
                 progress(now - first_s, last_s - first_s)
             previous = now
@@ -411,6 +447,11 @@ def replay_day(
     return DayReplay(name, policy, result, kpis, waves, complete, tuple(timeline))
 
 
+def _latest_handover_s(promise: DeliveryPromise) -> float:
+    """The last moment an order can still be handed over (plan clock, seconds)."""
+    return max(w.end_s for w in promise.windows) + promise.max_lateness_s
+
+
 def _shift_hours(world: World) -> float:
     return sum(max(0.0, c.shift.end_s - c.shift.start_s) for c in world.couriers) / 3600.0
 
@@ -454,5 +495,5 @@ def replay_policy_from_json(data: object, *, source: str = "policy") -> ReplayPo
         data,
         source=source,
         hidden=frozenset({"params"}),
-        optional_ints=frozenset({"solution_limit"}),
+        optional_ints=frozenset({"solution_limit", "zones_from_couriers"}),
     )

@@ -52,7 +52,9 @@ def test_orders_arriving_over_time_are_all_delivered() -> None:
     assert (kpis["unassigned"], kpis["late"]) == (0, 0)
     assert kpis["click_to_door_mean_min"] > 0
     assert day.waves >= 2
-    assert day.timeline[0] == (T0, 1, 0)
+    first = day.timeline[0]
+    assert (first.at_s, first.open_orders, first.done_orders) == (T0, 1, 0)
+    assert first.replan_wall_s > 0
 
 
 def test_no_courier_means_unassigned_with_reason() -> None:
@@ -65,6 +67,18 @@ def test_no_courier_means_unassigned_with_reason() -> None:
     assert outcome.status == "unassigned"
     assert outcome.reason
     assert day.kpis["unassigned_by_reason"] == {outcome.reason: 1}
+
+
+def test_an_order_past_its_latest_handover_is_dropped_then() -> None:
+    # b14 is 14 km away: 47 min at 5 m/s, past the 30 min promise and 15 min cap.  The
+    # order is dropped with time_window once 45 min have passed, not after give_up_s.
+    w: World = world(courier("c1", 0))
+    orders = [instant("far", "b14", T0)]
+    policy = ReplayPolicy(wave_s=300.0, give_up_s=4 * H, time_limit_s=0.2)
+    day = replay_day(w, orders, policy=policy)
+    (outcome,) = day.outcomes
+    assert (outcome.status, outcome.reason) == ("unassigned", "time_window")
+    assert day.timeline[-1].at_s <= T0 + 45 * 60 + 2 * 300
 
 
 def test_interrupted_replay_is_partial_but_conserved() -> None:
@@ -100,6 +114,11 @@ def test_conservation_check_catches_lost_and_double_orders() -> None:
 def test_policy_validation() -> None:
     with pytest.raises(InvalidInputError, match="wave_s"):
         ReplayPolicy(wave_s=0)
+    with pytest.raises(InvalidInputError, match="zones_from_couriers"):
+        ReplayPolicy(zones_from_couriers=0)
+    assert replay_policy_from_json({"zones_from_couriers": None}).zones_from_couriers is None
+    with pytest.raises(InvalidInputError, match="zones_from_couriers"):
+        replay_policy_from_json({"zones_from_couriers": 1.5})
 
 
 def test_demo_day_replays_every_flow() -> None:
