@@ -7,6 +7,10 @@ at ``at_s``:
 * an order a courier carries (:class:`OnBoard`) stays on that courier: its pickups are
   done (``VehicleLock.on_board``, with the pickup time for the ride-time limit) and only
   its delivery is planned;
+* a multi-store order a courier has collected from some of its stores
+  (:class:`PartlyPicked`) stays on that courier too: the collected stores are not
+  visited again, their goods are on board, and only its other stores and its delivery
+  are planned (``VehicleLock.pickups_done``, with the first pickup's time);
 * a courier's committed next stop (:class:`CommittedStop`, the stop it is riding to) is
   the first stop of its route (``VehicleLock.fixed_prefix``), so nobody is redirected;
 * every other open order (new, or planned before but not yet started) is planned afresh;
@@ -79,6 +83,22 @@ class OnBoard:
 
 
 @dataclass(frozen=True)
+class PartlyPicked:
+    """A multi-store order a courier has collected from some of its stores only.
+
+    ``stores_done`` are the stores already collected (ids among ``Order.store_ids``, at
+    least one, not all), the first of them at ``picked_up_at_s``.  Their goods are on
+    the courier's bike; the order's other stores and its delivery stay with this courier,
+    and the collected stores are not visited again.  Once every store is collected the
+    order is :class:`OnBoard` (with the same ``picked_up_at_s``).
+    """
+
+    order_id: str
+    stores_done: tuple[str, ...]
+    picked_up_at_s: float
+
+
+@dataclass(frozen=True)
 class CommittedStop:
     """The stop a courier is riding to: ``stop_index`` 0.. for the order's stores (in
     ``Order.store_ids`` order), ``len(store_ids)`` for the delivery."""
@@ -95,6 +115,9 @@ class CourierState:
     ``left_at_s`` when it left there; None means it is there, free, at the re-plan time.
     A courier riding to its committed next stop is re-planned from where and when it
     set off, so that the stop keeps its time instead of moving with every re-plan.
+    ``on_board`` are the orders it carries whole, ``partly_picked`` the multi-store
+    orders it has collected from some stores only; ``next_stop`` may be one of the
+    latter's stores still to collect, not one already collected.
     """
 
     courier_id: str
@@ -103,6 +126,16 @@ class CourierState:
     on_board: tuple[OnBoard, ...] = ()
     next_stop: CommittedStop | None = None
     left_at_s: float | None = None
+    partly_picked: tuple[PartlyPicked, ...] = ()
+
+    def locked_order_ids(self) -> list[str]:
+        """The orders this courier keeps: carried, partly picked, then the one it rides
+        to (each once, in that order)."""
+        locked = [b.order_id for b in self.on_board]
+        locked += [p.order_id for p in self.partly_picked if p.order_id not in locked]
+        if self.next_stop is not None and self.next_stop.order_id not in locked:
+            locked.append(self.next_stop.order_id)
+        return locked
 
 
 @dataclass(frozen=True)
@@ -151,16 +184,23 @@ def _validate(
         if cs.courier_id in seen:
             raise InvalidInputError(label, "appears twice")
         seen.add(cs.courier_id)
-        locked = [b.order_id for b in cs.on_board]
+        locked = cs.locked_order_ids()
+        collected = _validate_pickups(label, cs, by_id)
         if cs.next_stop is not None:
             target = by_id.get(cs.next_stop.order_id)
-            if target is not None and not 0 <= cs.next_stop.stop_index <= len(target.store_ids):
+            index = cs.next_stop.stop_index
+            if target is not None and not 0 <= index <= len(target.store_ids):
                 raise InvalidInputError(
                     f"{label}: next_stop",
-                    f"stop_index must be 0..{len(target.store_ids)}, got {cs.next_stop.stop_index}",
+                    f"stop_index must be 0..{len(target.store_ids)}, got {index}",
                 )
-            if cs.next_stop.order_id not in locked:
-                locked.append(cs.next_stop.order_id)
+            if target is not None and index < len(target.store_ids):
+                store = target.store_ids[index]
+                if store in collected.get(target.id, ()):
+                    raise InvalidInputError(
+                        f"{label}: next_stop",
+                        f"store {store!r} of order {target.id!r} is already collected",
+                    )
         for order_id in locked:
             if order_id not in by_id:
                 raise InvalidInputError(label, f"order {order_id!r} is not among the orders")
@@ -170,6 +210,52 @@ def _validate(
                 )
             owner[order_id] = cs.courier_id
     return by_id, owner
+
+
+def _validate_pickups(
+    label: str, cs: CourierState, by_id: Mapping[str, Order]
+) -> dict[str, tuple[str, ...]]:
+    """Check a courier's on-board and partly picked orders; the stores each has collected."""
+    collected: dict[str, tuple[str, ...]] = {}
+    for carried in cs.on_board:
+        order = by_id.get(carried.order_id)
+        if carried.order_id in collected:
+            raise InvalidInputError(f"{label}: on_board", f"lists order {carried.order_id!r} twice")
+        collected[carried.order_id] = order.store_ids if order is not None else ()
+    for part in cs.partly_picked:
+        owner = f"{label}: partly_picked {part.order_id!r}"
+        if part.order_id in collected:
+            what = "on board" if part.order_id in {b.order_id for b in cs.on_board} else "listed"
+            raise InvalidInputError(owner, f"the order is already {what}")
+        order = by_id.get(part.order_id)
+        if order is None:
+            raise InvalidInputError(label, f"order {part.order_id!r} is not among the orders")
+        stores = tuple(part.stores_done)
+        for store in stores:
+            if store not in order.store_ids:
+                raise InvalidInputError(
+                    f"{owner}: stores_done",
+                    f"{store!r} is not a store of the order (stores: {list(order.store_ids)})",
+                )
+        if len(set(stores)) != len(stores):
+            raise InvalidInputError(f"{owner}: stores_done", "must not repeat a store")
+        if not stores:
+            raise InvalidInputError(
+                f"{owner}: stores_done", "must name at least one collected store"
+            )
+        if len(stores) == len(order.store_ids):
+            raise InvalidInputError(
+                f"{owner}: stores_done",
+                "names every store of the order: it is on board (use OnBoard)",
+            )
+        if not (
+            isinstance(part.picked_up_at_s, int | float) and math.isfinite(part.picked_up_at_s)
+        ):
+            raise InvalidInputError(
+                f"{owner}: picked_up_at_s", f"must be a finite number, got {part.picked_up_at_s!r}"
+            )
+        collected[part.order_id] = stores
+    return collected
 
 
 def replan(
@@ -198,7 +284,9 @@ def replan(
     Raises:
         InvalidInputError: an order of a flow other than courier delivery, an unknown
             courier or order in the state, an order locked to two couriers, a committed
-            stop index out of range, or an order the world cannot serve.
+            stop index out of range or at a store already collected, a partly picked
+            order naming a store not its own, none or all of its stores, or an order the
+            world cannot serve.
     """
     if not (isinstance(at_s, int | float) and math.isfinite(at_s) and at_s >= 0):
         raise InvalidInputError("replan: at_s", f"must be a finite number >= 0, got {at_s!r}")
@@ -216,9 +304,7 @@ def replan(
     # Couriers with commitments plan in the flow of their first locked order.
     locked_by: dict[str, list[str]] = {}
     for cs in state.couriers:
-        locked = [b.order_id for b in cs.on_board]
-        if cs.next_stop is not None and cs.next_stop.order_id not in locked:
-            locked.append(cs.next_stop.order_id)
+        locked = cs.locked_order_ids()
         if locked:
             locked_by[cs.courier_id] = locked
     courier_flow = {cid: by_id[locked[0]].mode for cid, locked in locked_by.items()}
@@ -395,10 +481,11 @@ def _plan_flow(
             )
         tasks.append((task, origin))
     flow_problem = build_problem(flow, couriers, tasks, table, ctx)
+    by_id = {o.id: o for o in orders}
     locks = []
     for courier in couriers:
         cs = states.get(courier.id)
-        if cs is None or (not cs.on_board and cs.next_stop is None):
+        if cs is None or not cs.locked_order_ids():
             continue
         prefix = (
             ((cs.next_stop.order_id, cs.next_stop.stop_index),) if cs.next_stop is not None else ()
@@ -408,7 +495,17 @@ def _plan_flow(
                 courier.id,
                 fixed_prefix=prefix,
                 on_board=tuple(b.order_id for b in cs.on_board),
-                picked_up_at_s={b.order_id: b.picked_up_at_s for b in cs.on_board},
+                picked_up_at_s={
+                    **{b.order_id: b.picked_up_at_s for b in cs.on_board},
+                    **{p.order_id: p.picked_up_at_s for p in cs.partly_picked},
+                },
+                # Collected stores by their index in the order (the task's pickup index).
+                pickups_done={
+                    p.order_id: tuple(
+                        sorted(by_id[p.order_id].store_ids.index(s) for s in p.stores_done)
+                    )
+                    for p in cs.partly_picked
+                },
             )
         )
     vehicles = []

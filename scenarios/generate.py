@@ -147,17 +147,30 @@ def _check_day(
         )
 
 
+# Next-day orders one 800 kg van carries to the pickup points: about 3.5 kg of group-buy
+# goods an order, so 150 orders fill two thirds of it and leave room for an uneven route.
+NEXT_DAY_ORDERS_PER_VAN = 150
+
+
+def _next_day_count(b: DemoBuilder) -> int:
+    return sum(1 for o in b.orders if o.mode is FulfilmentMode.NEXT_DAY_PICKUP)
+
+
 def day_couriers(
     couriers: int,
     micro_warehouses: Sequence[MicroWarehouse],
     depots: Sequence[Depot],
     start_h: float,
     end_h: float,
+    *,
+    next_day_orders: int = 0,
 ) -> tuple[CourierSpec, ...]:
     """E-bikes ``eb001``... spread over the micro-warehouses, on shift from ``start_h``
-    to an hour after ``end_h``, and a van ``van-{depot}`` at every depot for tomorrow
-    04:00-10:00 (the trunk routes to the pickup points)."""
+    to an hour after ``end_h``, and vans at every depot for tomorrow 04:00-10:00 (the
+    trunk routes to the pickup points): ``van-{depot}``, then ``van-{depot}-2``... , one
+    per :data:`NEXT_DAY_ORDERS_PER_VAN` of the ``next_day_orders`` (at least one)."""
     shift = WindowSpec(start=start_h * _H, end=min(24.0, end_h + 1.0) * _H)
+    per_depot = max(1, math.ceil(next_day_orders / (NEXT_DAY_ORDERS_PER_VAN * max(1, len(depots)))))
     return tuple(
         CourierSpec(
             id=f"eb{k + 1:03d}",
@@ -169,7 +182,7 @@ def day_couriers(
         for k in range(couriers)
     ) + tuple(
         CourierSpec(
-            id=f"van-{depot.id}",
+            id=f"van-{depot.id}" if k == 0 else f"van-{depot.id}-{k + 1}",
             profile=ProfileName.VAN,
             at=depot.id,
             shift=WindowSpec(start=28 * _H, end=34 * _H),  # 04:00-10:00 tomorrow
@@ -179,6 +192,7 @@ def day_couriers(
             returns_to_start=True,
         )
         for depot in depots
+        for k in range(per_depot)
     )
 
 
@@ -311,7 +325,14 @@ def city_day_scenario(
         ),
         at=start_h * _H,
         network=GeneratedNetwork(kind="generated", seed=seed, blocks_x=blocks, blocks_y=blocks),
-        couriers=day_couriers(couriers, city.micro_warehouses, city.depots, start_h, end_h),
+        couriers=day_couriers(
+            couriers,
+            city.micro_warehouses,
+            city.depots,
+            start_h,
+            end_h,
+            next_day_orders=_next_day_count(b),
+        ),
         members=tuple(b.members.values()),
         settings=SettingsSpec(next_day_cutoff=22 * _H),
         orders=tuple(b.orders),
@@ -585,7 +606,9 @@ def osm_day_scenario(
             pickup_points=tuple(points),
             depots=tuple(DepotSpec(id=d.id, lon=d.lon, lat=d.lat) for d in depots),
         ),
-        couriers=day_couriers(couriers, mws, depots, start_h, end_h),
+        couriers=day_couriers(
+            couriers, mws, depots, start_h, end_h, next_day_orders=_next_day_count(b)
+        ),
         members=tuple(b.members.values()),
         settings=SettingsSpec(next_day_cutoff=22 * _H),
         orders=tuple(b.orders),

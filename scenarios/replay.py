@@ -9,8 +9,9 @@ simulation on the plan clock:
   every open courier-delivery order (instant, multi-store, scheduled) with what the
   couriers carry and the stop they ride to locked;
 * between two waves the couriers follow the last plan: every stop whose service has
-  ended by the next wave is done (a pickup puts the order on board, a delivery records
-  it with its time and lateness); the first stop not yet done, when the courier has
+  ended by the next wave is done (a pickup puts the order on board once all its stores
+  are collected, and partly picked up before that; a delivery records it with its time
+  and lateness); the first stop not yet done, when the courier has
   set off for it, is its committed next stop; a courier under way is re-planned from the
   place of its last stop done and the time it left it, so its committed stop keeps its
   time;
@@ -50,6 +51,7 @@ from dispatch.live import (
     CourierState,
     LiveState,
     OnBoard,
+    PartlyPicked,
     delivery_promise,
     replan,
 )
@@ -187,6 +189,8 @@ class _Fleet:
 
     lonlat: dict[str, tuple[float, float]]
     on_board: dict[str, dict[str, float]] = field(default_factory=dict)  # courier -> order -> s
+    # Multi-store orders collected from some stores: courier -> order -> store -> start s.
+    collected: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
     next_stop: dict[str, CommittedStop] = field(default_factory=dict)
     left_at_s: dict[str, float] = field(default_factory=dict)
     busy_s: dict[str, float] = field(default_factory=dict)
@@ -200,10 +204,40 @@ class _Fleet:
                 tuple(OnBoard(o, s) for o, s in sorted(self.on_board.get(cid, {}).items())),
                 self.next_stop.get(cid),
                 self.left_at_s.get(cid) if cid in self.next_stop else None,
+                tuple(
+                    PartlyPicked(o, tuple(stores), min(stores.values()))
+                    for o, stores in sorted(self.collected.get(cid, {}).items())
+                ),
             )
             for cid, (lon, lat) in sorted(self.lonlat.items())
         )
         return LiveState(couriers, dict(promises))
+
+    def locked(self) -> set[str]:
+        """Orders a courier carries, has partly picked up or rides to."""
+        return (
+            {o for c in self.on_board.values() for o in c}
+            | {o for c in self.collected.values() for o in c}
+            | {s.order_id for s in self.next_stop.values()}
+        )
+
+    def pick_up(self, courier_id: str, order: Order, store_id: str, start_s: float) -> None:
+        """The courier collected ``order`` at ``store_id`` (again, when a stop done before
+        is replayed: that changes nothing); with every store collected it is on board,
+        since its first pickup's start."""
+        carried = self.on_board.setdefault(courier_id, {})
+        if order.id in carried:
+            return
+        stores = self.collected.setdefault(courier_id, {}).setdefault(order.id, {})
+        stores.setdefault(store_id, start_s)
+        if set(stores) >= set(order.store_ids):
+            carried[order.id] = min(stores.values())
+            del self.collected[courier_id][order.id]
+
+    def deliver(self, courier_id: str, order_id: str) -> None:
+        """The courier handed ``order_id`` over."""
+        self.on_board.get(courier_id, {}).pop(order_id, None)
+        self.collected.get(courier_id, {}).pop(order_id, None)
 
 
 def check_conservation(orders: Sequence[Order], outcomes: Sequence[OrderOutcome]) -> None:
@@ -241,12 +275,14 @@ def _advance(
     by_id: dict[str, Order],
 ) -> None:
     """Carry out ``plan`` up to ``until_s``: stops ended by then are done (again for those
-    done before ``from_s``, which changes nothing); busy time counts from ``from_s``."""
+    done before ``from_s``, which changes nothing); busy time counts from ``from_s``.
+
+    A plan made after a courier collected some stores of an order routes only the
+    others, so what is collected is kept across plans (:meth:`_Fleet.pick_up`)."""
     fleet.next_stop.clear()
     for route in plan.routes:
         cid = route.courier_id
         fleet.left_at_s[cid] = route.start_s
-        seen_pickups: dict[str, int] = {}
         for stop in route.stops:
             (order_id,) = stop.order_ids
             order = by_id[order_id]
@@ -262,11 +298,9 @@ def _advance(
             fleet.lonlat[cid] = world_place(stop.place_id)
             fleet.left_at_s[cid] = stop.departure_s
             if stop.action is StopAction.PICKUP:
-                seen_pickups[order_id] = seen_pickups.get(order_id, 0) + 1
-                if seen_pickups[order_id] == len(order.store_ids):
-                    fleet.on_board.setdefault(cid, {})[order_id] = stop.start_s
+                fleet.pick_up(cid, order, stop.place_id, stop.start_s)
             else:
-                fleet.on_board.get(cid, {}).pop(order_id, None)
+                fleet.deliver(cid, order_id)
                 done[order_id] = OrderOutcome(
                     order_id,
                     order.mode.value,
@@ -354,9 +388,7 @@ def replay_day(
                 promises[order.id] = delivery_promise(order, world, settings)
                 known += 1
             changed = plan is None or known > arrived or bool(unassigned_now)
-            locked = {o for c in fleet.on_board.values() for o in c} | {
-                s.order_id for s in fleet.next_stop.values()
-            }
+            locked = fleet.locked()
             for order in live[:known]:
                 if (
                     order.id in done

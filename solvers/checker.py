@@ -49,10 +49,11 @@ def check(problem: RoutingProblem, solution: RoutingSolution) -> CheckReport:
     ``partial_task`` (some stops served, not all), ``split_task`` (stops on two vehicles),
     ``precedence`` (delivery before a pickup), ``coverage`` (neither served nor
     unassigned, or both), ``on_board`` (an on-board task's pickup revisited or its delivery
-    elsewhere), ``prefix`` (locked prefix not kept), ``pinned``, the route constraints
-    (``time_window``, ``capacity``, ``skill``, ``ride_time``, ``shift``, ``max_duration``,
-    ``max_distance``), ``reported`` (a time, load or distance differs from the
-    recomputation) and ``cost`` (the objective differs).
+    elsewhere), ``partly_picked`` (a partly picked task's done pickup revisited, or its
+    remaining stops incomplete or on another vehicle), ``prefix`` (locked prefix not
+    kept), ``pinned``, the route constraints (``time_window``, ``capacity``, ``skill``,
+    ``ride_time``, ``shift``, ``max_duration``, ``max_distance``), ``reported`` (a time,
+    load or distance differs from the recomputation) and ``cost`` (the objective differs).
     """
     out: list[Violation] = []
     vehicles = {v.id: v for v in problem.vehicles}
@@ -107,7 +108,12 @@ def check(problem: RoutingProblem, solution: RoutingSolution) -> CheckReport:
     for vid, n in seen_routes.items():
         if n > 1:
             out.append(Violation("duplicate_route", vid, f"{n} routes for one vehicle"))
+    # Carried tasks, recomputed from the locks: vehicle, and the stops left to serve.
     on_board = {tid: lock.vehicle_id for lock in problem.locks for tid in lock.on_board}
+    partly = {tid: lock.vehicle_id for lock in problem.locks for tid in lock.pickups_done}
+    done_pickups = {
+        tid: set(done) for lock in problem.locks for tid, done in lock.pickups_done.items()
+    }
     unassigned = Counter(u.task_id for u in solution.unassigned)
     for tid, n in unassigned.items():
         if tid not in tasks:
@@ -117,15 +123,24 @@ def check(problem: RoutingProblem, solution: RoutingSolution) -> CheckReport:
     drop = 0.0
     for task in problem.tasks:
         stops = visits_by_task.get(task.id, [])
-        expected = (
-            [len(task.pickups)] if task.id in on_board else list(range(len(task.pickups) + 1))
-        )
+        if task.id in on_board:
+            expected = [len(task.pickups)]
+        else:
+            done = done_pickups.get(task.id, set())
+            expected = [i for i in range(len(task.pickups) + 1) if i not in done]
+        carrier = on_board.get(task.id) or partly.get(task.id)
         if stops:
             counts = Counter(stops)
             if any(n > 1 for n in counts.values()):
                 out.append(Violation("duplicate_stop", task.id, "a stop is visited more than once"))
             if sorted(counts) != expected:
-                kind = "on_board" if task.id in on_board else "partial_task"
+                kind = (
+                    "on_board"
+                    if task.id in on_board
+                    else "partly_picked"
+                    if task.id in partly
+                    else "partial_task"
+                )
                 out.append(
                     Violation(kind, task.id, f"stops served {sorted(counts)}, expected {expected}")
                 )
@@ -135,10 +150,9 @@ def check(problem: RoutingProblem, solution: RoutingSolution) -> CheckReport:
                 )
             if task.id in unassigned:
                 out.append(Violation("coverage", task.id, "both served and listed as unassigned"))
-            if task.id in on_board and served_on[task.id] != {on_board[task.id]}:
-                out.append(
-                    Violation("on_board", task.id, f"must be delivered by {on_board[task.id]!r}")
-                )
+            if carrier is not None and served_on[task.id] != {carrier}:
+                kind = "on_board" if task.id in on_board else "partly_picked"
+                out.append(Violation(kind, task.id, f"must be served by {carrier!r}"))
             pin = problem.pinned.get(task.id)
             if pin is not None and served_on[task.id] != {pin}:
                 out.append(

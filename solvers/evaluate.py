@@ -64,14 +64,17 @@ def service_start(stop: Stop, arrival_s: float) -> tuple[float, float]:
 def initial_load(
     problem: RoutingProblem, vehicle: Vehicle, visits: Sequence[Visit] = ()
 ) -> list[float]:
-    """Load on board when the route starts: the vehicle's on-board tasks and the tasks
-    on ``visits`` that have no pickup stop (loaded at the start)."""
+    """Load on board when the route starts: the vehicle's on-board tasks, the done
+    pickups' shares of its partly picked tasks, and the tasks on ``visits`` that have no
+    pickup stop (loaded at the start)."""
     load = [0.0] * len(vehicle.capacity)
     lock = problem.lock_of(vehicle.id)
-    loaded = set(lock.on_board) if lock is not None else set()
-    loaded |= {tid for tid, _ in visits if not problem.task(tid).pickups}
+    loaded = {tid for tid, _ in visits if not problem.task(tid).pickups}
+    if lock is not None:
+        loaded |= {*lock.on_board, *lock.pickups_done}
     for tid in sorted(loaded):
-        for k, d in enumerate(problem.task(tid).demand):
+        carried = problem.carrier(tid) == vehicle.id
+        for k, d in enumerate(problem.done_load(tid) if carried else problem.task(tid).demand):
             load[k] += d
     return load
 

@@ -273,13 +273,28 @@ class VehicleLock:
             (stop index 0..len(pickups)-1 for pickups, len(pickups) for the delivery).
         on_board: tasks whose pickups are all done: only their delivery remains, it must
             be on this vehicle, and their load is on board at the start.
-        picked_up_at_s: for on-board tasks, when the first pickup started (for ride time).
+        picked_up_at_s: for on-board and partly picked tasks, when the first pickup
+            started (for ride time); required for partly picked tasks.
+        pickups_done: tasks partly picked up by this vehicle (task id -> the indices of
+            the pickups already done, some but not all of them): the done pickups'
+            shares of the demand are on board at the start; the remaining pickups (which
+            keep their indices) and the delivery must be served by this vehicle, and are
+            required like on-board tasks.  A task with every pickup done is on board.
     """
 
     vehicle_id: str
     fixed_prefix: tuple[tuple[str, int], ...] = ()
     on_board: tuple[str, ...] = ()
     picked_up_at_s: Mapping[str, float] = field(default_factory=dict)
+    pickups_done: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fixed_prefix", tuple(self.fixed_prefix))
+        object.__setattr__(self, "on_board", tuple(self.on_board))
+        object.__setattr__(self, "picked_up_at_s", dict(self.picked_up_at_s))
+        object.__setattr__(
+            self, "pickups_done", {tid: tuple(done) for tid, done in self.pickups_done.items()}
+        )
 
 
 @dataclass(frozen=True)
@@ -324,8 +339,10 @@ class RoutingProblem:
     Raises:
         InvalidInputError: duplicate ids, an unknown profile, a location index outside
             the matrices, a demand vector whose length differs from the capacity
-            vectors, a lock naming an unknown vehicle or task, or a pin to an unknown
-            vehicle.
+            vectors, a lock naming an unknown vehicle or task, a lock's partly picked
+            task that is not partly picked (see :class:`VehicleLock`), a prefix stop out
+            of range, already done or of a task another vehicle carries, or a pin to an
+            unknown vehicle.
     """
 
     vehicles: tuple[Vehicle, ...]
@@ -382,29 +399,7 @@ class RoutingProblem:
                         f"Task {t.id!r} {what}: location",
                         f"location {stop.location} is not in [0, {n})",
                     )
-        locked_vehicles: set[str] = set()
-        on_board: set[str] = set()
-        for lock in self.locks:
-            if lock.vehicle_id not in seen:
-                raise InvalidInputError(
-                    f"VehicleLock {lock.vehicle_id!r}", "names an unknown vehicle"
-                )
-            if lock.vehicle_id in locked_vehicles:
-                raise InvalidInputError(
-                    f"VehicleLock {lock.vehicle_id!r}", "a vehicle may have one lock"
-                )
-            locked_vehicles.add(lock.vehicle_id)
-            for tid in (*lock.on_board, *(t for t, _ in lock.fixed_prefix)):
-                if tid not in task_ids:
-                    raise InvalidInputError(
-                        f"VehicleLock {lock.vehicle_id!r}", f"names an unknown task {tid!r}"
-                    )
-            for tid in lock.on_board:
-                if tid in on_board:
-                    raise InvalidInputError(
-                        f"VehicleLock {lock.vehicle_id!r}", f"task {tid!r} is on board twice"
-                    )
-                on_board.add(tid)
+        self._validate_locks(seen, task_ids)
         for tid, vid in self.pinned.items():
             if tid not in task_ids:
                 raise InvalidInputError(f"RoutingProblem.pinned[{tid!r}]", "names an unknown task")
@@ -412,6 +407,81 @@ class RoutingProblem:
                 raise InvalidInputError(
                     f"RoutingProblem.pinned[{tid!r}]", f"names an unknown vehicle {vid!r}"
                 )
+
+    def _validate_locks(self, vehicle_ids: set[str], task_ids: set[str]) -> None:
+        locked_vehicles: set[str] = set()
+        on_board: dict[str, str] = {}
+        partly: dict[str, str] = {}
+        tasks = {t.id: t for t in self.tasks}
+        for lock in self.locks:
+            owner = f"VehicleLock {lock.vehicle_id!r}"
+            if lock.vehicle_id not in vehicle_ids:
+                raise InvalidInputError(owner, "names an unknown vehicle")
+            if lock.vehicle_id in locked_vehicles:
+                raise InvalidInputError(owner, "a vehicle may have one lock")
+            locked_vehicles.add(lock.vehicle_id)
+            for tid in (*lock.on_board, *(t for t, _ in lock.fixed_prefix), *lock.pickups_done):
+                if tid not in task_ids:
+                    raise InvalidInputError(owner, f"names an unknown task {tid!r}")
+            for tid in lock.on_board:
+                if tid in on_board:
+                    raise InvalidInputError(owner, f"task {tid!r} is on board twice")
+                on_board[tid] = lock.vehicle_id
+            for tid, done in lock.pickups_done.items():
+                field_name = f"{owner}: pickups_done[{tid!r}]"
+                k = len(tasks[tid].pickups)
+                for i in done:
+                    if not isinstance(i, int | np.integer) or isinstance(i, bool):
+                        raise InvalidInputError(field_name, f"must be pickup indices, got {i!r}")
+                    if not 0 <= i < k:
+                        raise InvalidInputError(field_name, f"pickup index {i} is not in [0, {k})")
+                if len(set(done)) != len(done):
+                    raise InvalidInputError(field_name, "must not repeat a pickup index")
+                if not done:
+                    raise InvalidInputError(
+                        field_name, "must list at least one pickup (none done: not picked up)"
+                    )
+                if len(done) == k:
+                    raise InvalidInputError(
+                        field_name, "lists every pickup: the task is on board (use on_board)"
+                    )
+                if tid in partly:
+                    raise InvalidInputError(
+                        field_name, f"task {tid!r} is also partly picked by {partly[tid]!r}"
+                    )
+                partly[tid] = lock.vehicle_id
+                began = lock.picked_up_at_s.get(tid)
+                if began is None:
+                    raise InvalidInputError(
+                        f"{owner}: picked_up_at_s",
+                        f"must give when partly picked task {tid!r} was first picked up",
+                    )
+                _finite(owner, f"picked_up_at_s[{tid!r}]", began, minimum=None)
+        for tid, vid in partly.items():
+            if tid in on_board:
+                raise InvalidInputError(
+                    f"VehicleLock {vid!r}: pickups_done[{tid!r}]",
+                    f"task {tid!r} is both partly picked and on board of {on_board[tid]!r}",
+                )
+        carriers = {**on_board, **partly}
+        for lock in self.locks:
+            owner = f"VehicleLock {lock.vehicle_id!r}: fixed_prefix"
+            for tid, index in lock.fixed_prefix:
+                task = tasks[tid]
+                if not isinstance(index, int | np.integer) or not 0 <= index <= len(task.pickups):
+                    raise InvalidInputError(
+                        owner,
+                        f"stop index of task {tid!r} must be 0..{len(task.pickups)}, got {index!r}",
+                    )
+                carrier = carriers.get(tid)
+                if carrier is not None and carrier != lock.vehicle_id:
+                    raise InvalidInputError(owner, f"task {tid!r} is carried by {carrier!r}")
+                if index < len(task.pickups) and (
+                    tid in on_board or index in lock.pickups_done.get(tid, ())
+                ):
+                    raise InvalidInputError(
+                        owner, f"pickup {index} of task {tid!r} is already done"
+                    )
 
     @property
     def dimensions(self) -> int:
@@ -431,6 +501,60 @@ class RoutingProblem:
     def lock_of(self, vehicle_id: str) -> VehicleLock | None:
         """The vehicle's lock, if it has one."""
         return next((lock for lock in self.locks if lock.vehicle_id == vehicle_id), None)
+
+    def carrier(self, task_id: str) -> str | None:
+        """The vehicle that has the task on board or partly picked up, if any."""
+        return self._carriers.get(task_id)
+
+    def pickups_done(self, task_id: str) -> tuple[int, ...]:
+        """Indices of the task's pickups already done: all of them for an on-board task,
+        those in ``VehicleLock.pickups_done`` for a partly picked one, else none."""
+        return self._pickups_done.get(task_id, ())
+
+    def stops_left(self, task_id: str) -> tuple[int, ...]:
+        """Stop indices still to serve: the pickups not done, then the delivery."""
+        task = self.task(task_id)
+        done = self.pickups_done(task_id)
+        return (*(i for i in range(len(task.pickups)) if i not in done), len(task.pickups))
+
+    def ride_began_s(self, task_id: str) -> float | None:
+        """When a carried task's first pickup started (its vehicle's lock), if given."""
+        carrier = self.carrier(task_id)
+        lock = self.lock_of(carrier) if carrier is not None else None
+        return lock.picked_up_at_s.get(task_id) if lock is not None else None
+
+    def done_load(self, task_id: str) -> tuple[float, ...]:
+        """Load of the task on board before the route starts (its done pickups' shares)."""
+        task = self.task(task_id)
+        if self.carrier(task_id) is not None and task_id not in self._partly_picked:
+            return task.demand  # on board: all of it
+        load = [0.0] * len(task.demand)
+        for i in self.pickups_done(task_id):
+            for k, d in enumerate(task.pickup_demand(i)):
+                load[k] += d
+        return tuple(load)
+
+    @cached_property
+    def _carriers(self) -> dict[str, str]:
+        return {
+            tid: lock.vehicle_id
+            for lock in self.locks
+            for tid in (*lock.on_board, *lock.pickups_done)
+        }
+
+    @cached_property
+    def _partly_picked(self) -> frozenset[str]:
+        return frozenset(tid for lock in self.locks for tid in lock.pickups_done)
+
+    @cached_property
+    def _pickups_done(self) -> dict[str, tuple[int, ...]]:
+        done: dict[str, tuple[int, ...]] = {}
+        for lock in self.locks:
+            for tid in lock.on_board:
+                done[tid] = tuple(range(len(self.task(tid).pickups)))
+            for tid, indices in lock.pickups_done.items():
+                done[tid] = tuple(sorted(indices))
+        return done
 
     @cached_property
     def _task_index(self) -> dict[str, Task]:

@@ -42,9 +42,8 @@ def _first_breach(breaches: Sequence[Breach]) -> Breach:
 
 
 def own_visits(problem: RoutingProblem, task: Task) -> list[Visit]:
-    on_board = any(task.id in lock.on_board for lock in problem.locks)
-    first = len(task.pickups) if on_board else 0
-    return [(task.id, i) for i in range(first, len(task.pickups) + 1)]
+    """The task's stops still to serve, as given: the pickups not done, then the delivery."""
+    return [(task.id, i) for i in problem.stops_left(task.id)]
 
 
 def candidate_visits(problem: RoutingProblem, task: Task) -> list[list[Visit]]:
@@ -99,15 +98,15 @@ def diagnose(
     if not skilled:
         need = ", ".join(sorted(task.skills))
         return UnassignedTask(task.id, UnassignedReason.SKILL, f"no vehicle has the skills {need}")
-    forced = next((lock.vehicle_id for lock in problem.locks if task.id in lock.on_board), None)
-    forced = forced or problem.pinned.get(task.id)
+    forced = problem.carrier(task.id) or problem.pinned.get(task.id)
     if forced is not None:
         skilled = [v for v in skilled if v.id == forced]
         if not skilled:
+            what = "carried by" if problem.carrier(task.id) else "pinned to"
             return UnassignedTask(
                 task.id,
                 UnassignedReason.PINNED,
-                f"pinned to {forced!r}, which lacks the skills it needs",
+                f"{what} {forced!r}, which lacks the skills it needs",
             )
     # Alone on a route, the order of its shops is all that matters: try the good ones.
     sequences = candidate_visits(problem, task)
@@ -141,7 +140,9 @@ def diagnose(
                 route_blocks.append(_first_breach(ev.breaches))
     if best_extra is None:
         return _verdict(task, route_blocks, "no planned route has room for it")
-    if task.drop_penalty is not None and best_extra > task.drop_penalty:
+    # A carried task is kept whatever it costs (the model makes it required).
+    carried = problem.carrier(task.id) is not None
+    if task.drop_penalty is not None and not carried and best_extra > task.drop_penalty:
         return UnassignedTask(
             task.id,
             UnassignedReason.NOT_WORTH_PENALTY,

@@ -52,11 +52,11 @@ def _insert(
     """Insert ``task`` whole at its cheapest feasible place; whether it was."""
     sequences = candidate_visits(problem, task)
     best: tuple[float, str, list[Visit]] | None = None
+    forced = problem.carrier(task.id) or problem.pinned.get(task.id)
     for vehicle in problem.vehicles:
         if not task.skills <= vehicle.skills:
             continue
-        pinned = problem.pinned.get(task.id)
-        if pinned is not None and pinned != vehicle.id:
+        if forced is not None and forced != vehicle.id:
             continue
         route = routes.get(vehicle.id, [])
         start = starts.get(vehicle.id, vehicle.shift.start_s)
@@ -69,7 +69,8 @@ def _insert(
                 best = (extra, vehicle.id, candidate)
     if best is None:
         return False
-    if task.drop_penalty is not None and best[0] > task.drop_penalty:
+    carried = problem.carrier(task.id) is not None  # kept whatever it costs
+    if task.drop_penalty is not None and not carried and best[0] > task.drop_penalty:
         return False
     routes[best[1]] = best[2]
     return True
@@ -98,9 +99,18 @@ def repair_routes(
         for tid, vehicles in on.items()
         if len(vehicles) > 1 or count[tid] != len(own_visits(problem, problem.task(tid)))
     }
+    # Locked tasks (carried, or in a locked prefix) are whole and where their locks put
+    # them (the model never interleaves them): taking them out could break the lock.
+    locked = {tid for lock in problem.locks for tid, _ in lock.fixed_prefix}
     for vid, visits in merged.items():
         if _route_cost(problem, vid, visits, starts[vid]) == float("inf"):
-            broken |= {tid for tid, _ in visits if len(problem.task(tid).pickups) > 1}
+            broken |= {
+                tid
+                for tid, _ in visits
+                if len(problem.task(tid).pickups) > 1
+                and tid not in locked
+                and problem.carrier(tid) is None
+            }
     repaired = {vid: [v for v in visits if v[0] not in broken] for vid, visits in merged.items()}
     for task in problem.tasks:
         if task.id in broken:

@@ -4,7 +4,8 @@ Nodes: one start and one end node per vehicle (an open route's end node is free 
 reach), then the task nodes: one per stop still to serve, except that the pickups of a
 task with several pickups still to do become one *pickup tour* node per candidate
 order (:mod:`solvers.ortools.tours`), paired with the delivery.  On-board tasks keep
-only their delivery.  Integer indices exist only here and in
+only their delivery, partly picked tasks their remaining pickups (with their original
+indices) and delivery.  Integer indices exist only here and in
 :mod:`solvers.ortools.search`.  Travel and demand go to OR-Tools as native matrices
 and vectors, not Python callbacks, so the search spends its time searching.
 """
@@ -75,10 +76,12 @@ class BuiltModel:
 
 
 def _interleaved(problem: RoutingProblem, task: Task) -> bool:
-    """Whether an interleaving model gives ``task`` one node per pickup and per copy."""
-    return len(task.pickups) > 1 and not any(
-        task.id in lock.on_board or any(tid == task.id for tid, _ in lock.fixed_prefix)
-        for lock in problem.locks
+    """Whether an interleaving model gives ``task`` one node per pickup and per copy:
+    never for a task a vehicle carries (on board or partly picked) or has in its prefix."""
+    return (
+        len(task.pickups) > 1
+        and problem.carrier(task.id) is None
+        and not any(tid == task.id for lock in problem.locks for tid, _ in lock.fixed_prefix)
     )
 
 
@@ -100,8 +103,7 @@ def _task_nodes(
         copies = [NodeSpec(((task.id, k),), delivery, delivery, part=i, share=k) for i in range(k)]
         return [*pickups, *copies]
     locked = {i for lock in problem.locks for tid, i in lock.fixed_prefix if tid == task.id}
-    on_board = any(task.id in lock.on_board for lock in problem.locks)
-    pickups_left = [] if on_board else list(range(k))
+    pickups_left = list(problem.stops_left(task.id)[:-1])
     free = [i for i in pickups_left if i not in locked]
     specs = [
         NodeSpec(((task.id, i),), task.pickups[i].location, task.pickups[i].location)
@@ -327,7 +329,8 @@ def _add_capacity(problem: RoutingProblem, built: BuiltModel) -> None:
                 dim.CumulVar(routing.End(v_index)).SetValue(0)
             else:
                 lock = problem.lock_of(v.id)
-                load = sum(problem.task(t).demand[k] for t in lock.on_board) if lock else 0.0
+                carried = sorted({*lock.on_board, *lock.pickups_done}) if lock else []
+                load = sum(problem.done_load(t)[k] for t in carried)
                 start.SetValue(int(scaled([load], 1000)[0]))
 
 
@@ -337,10 +340,10 @@ def _register(built: BuiltModel, matrix: np.ndarray) -> int:
 
 
 def _allowed_vehicles(problem: RoutingProblem, task: Task) -> list[int]:
-    """Vehicle positions that may serve ``task``: skills, then on-board, pin or prefix."""
+    """Vehicle positions that may serve ``task``: skills, then carrier (on board or
+    partly picked), pin or prefix."""
     allowed = [i for i, v in enumerate(problem.vehicles) if task.skills <= v.skills]
-    forced = next((lock.vehicle_id for lock in problem.locks if task.id in lock.on_board), None)
-    forced = forced or problem.pinned.get(task.id)
+    forced = problem.carrier(task.id) or problem.pinned.get(task.id)
     if forced is None:
         forced = next(
             (
@@ -359,13 +362,13 @@ def _add_task_constraints(problem: RoutingProblem, built: BuiltModel) -> None:
     routing, manager = built.routing, built.manager
     solver = routing.solver()
     n_vehicles = len(problem.vehicles)
-    on_board = {tid for lock in problem.locks for tid in lock.on_board}
+    carried = {task.id for task in problem.tasks if problem.carrier(task.id) is not None}
     prefix_visits = {visit for lock in problem.locks for visit in lock.fixed_prefix}
     in_prefix = {tid for tid, _ in prefix_visits}
     for task in problem.tasks:
         allowed = _allowed_vehicles(problem, task)
-        # Locked work is kept whatever it costs: on-board items and the started prefix.
-        required = task.required or task.id in on_board or task.id in in_prefix
+        # Locked work is kept whatever it costs: carried items and the started prefix.
+        required = task.required or task.id in carried or task.id in in_prefix
         penalty = REQUIRED_PENALTY if required else scaled_cost(task.drop_penalty or 0.0)
         if task.id in built.task_pairs:
             _add_interleaved_task(problem, built, task, allowed, penalty)
@@ -402,7 +405,7 @@ def _add_task_constraints(problem: RoutingProblem, built: BuiltModel) -> None:
             routing.AddPickupAndDelivery(free_singles[0], delivery)
         if task.max_ride_s is not None:
             _limit_ride_time(problem, built, task, [*singles[:-1], *tours], delivery)
-            if not task.pickups and task.id not in on_board:
+            if not task.pickups and task.id not in carried:
                 _limit_ride_from_departure(built, task.max_ride_s, delivery, allowed)
     for lock in problem.locks:
         v_index = next(i for i, v in enumerate(problem.vehicles) if v.id == lock.vehicle_id)
@@ -416,9 +419,8 @@ def _add_task_constraints(problem: RoutingProblem, built: BuiltModel) -> None:
 def _needs_tour(problem: RoutingProblem, task: Task, built: BuiltModel) -> bool:
     """Whether the task has several free pickups (so only a tour can serve them)."""
     singles = built.task_nodes[task.id][:-1]
-    free = len(task.pickups) - len(singles)
-    on_board = any(task.id in lock.on_board for lock in problem.locks)
-    return not on_board and free > 1
+    free = len(problem.stops_left(task.id)) - 1 - len(singles)
+    return free > 1
 
 
 # Cost of each extra vehicle an interleaved required task is spread over: far above any
@@ -489,9 +491,15 @@ def _limit_ride_time(
             # An unserved alternative's start time is free: it must not bind.
             slack = routing.ActiveVar(first) * -MAX_HORIZON + MAX_HORIZON
             solver.Add(time_dim.CumulVar(delivery) - time_dim.CumulVar(first) <= limit + slack)
-    lock = next((lock for lock in problem.locks if task.id in lock.on_board), None)
-    began = lock.picked_up_at_s.get(task.id) if lock else None
+    began = problem.ride_began_s(task.id)
     if began is not None:
-        time_dim.CumulVar(delivery).SetMax(
-            scaled_time(began + task.max_ride_s, built.scale, up=False)
-        )
+        # Riding since ``began`` (on board or partly picked).  When even the delivery's
+        # window cannot be met any more, the bound binds only if the delivery is served
+        # (an empty domain would fail the whole model, not just this task).
+        latest = scaled_time(began + task.max_ride_s, built.scale, up=False)
+        cumul = time_dim.CumulVar(delivery)
+        if latest >= cumul.Min():
+            cumul.SetMax(latest)
+        else:
+            slack = routing.ActiveVar(delivery) * -MAX_HORIZON + MAX_HORIZON
+            solver.Add(cumul <= latest + slack)

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import pytest
 
-from dispatch import FulfilmentMode, Order, Planner, StopAction, TimeWindow
+from dispatch import FulfilmentMode, Order, Planner, StopAction, TimeWindow, World
 from dispatch.flows.delivery import DeliveryPromise
-from dispatch.live import CommittedStop, CourierState, LiveState, OnBoard, replan
+from dispatch.live import CommittedStop, CourierState, LiveState, OnBoard, PartlyPicked, replan
 from dispatch.plan import Plan
 from solvers import TimeWindow as SolverWindow
 from solvers import check
 from solvers.errors import InvalidInputError
 from tests.dispatch.helpers import FAST, LON, check_plan, courier, line, north
 from tests.dispatch.test_planner_instant import T0, instant, world
+from tests.dispatch.test_planner_multi_store import MULTI
+from tests.dispatch.test_planner_multi_store import world as shops_world
 
 
 def route_of(plan_routes: object, courier_id: str) -> list[tuple[StopAction, str, str]]:
@@ -154,3 +156,157 @@ def test_courier_under_way_keeps_its_arrival() -> None:
     check_live(plan, orders, {"i1": "c1"})
     (route,) = plan.routes
     assert route.stops[0].start_s == pytest.approx(T0 + 240 + 400)
+
+
+# --- multi-store orders collected from some stores only ---------------------------------
+
+
+def basket() -> Order:
+    """Fruit (0 m, 2 kg) and bread (bakery, 500 m, 0.5 kg) for b1 (1500 m)."""
+    return Order(
+        "o1",
+        "m1",
+        T0,
+        (line("fruit", "apple", 4, weight_kg=0.5), line("bakery", "bread", 1, weight_kg=0.5)),
+        MULTI,
+        building_id="b1",
+    )
+
+
+def two_couriers() -> World:
+    # c2 waits at the bakery: without the lock it would take the whole basket.
+    w = shops_world()
+    return World(
+        buildings=w.buildings,
+        stores=w.stores,
+        couriers=(courier("c1", 0), courier("c2", 500)),
+        members=w.members,
+        detour_factor=1.0,
+    )
+
+
+def test_partly_picked_order_stays_with_its_courier_and_skips_collected_stores() -> None:
+    w = two_couriers()
+    orders = [basket()]
+    # c1 collected the fruit at 10:05 and is still at the fruit shop at 10:06.
+    state = LiveState(
+        couriers=(
+            CourierState(
+                "c1", LON, north(0), partly_picked=(PartlyPicked("o1", ("fruit",), T0 + 300),)
+            ),
+        )
+    )
+    plan = replan(w, state, orders, at_s=T0 + 360, params=FAST)
+    check_live(plan, orders, {})
+    assert route_of(plan.routes, "c1") == [
+        (StopAction.PICKUP, "o1", "bakery"),
+        (StopAction.DELIVER, "o1", "b1"),
+    ]
+    assert route_of(plan.routes, "c2") == []
+    # The fruit (2 kg) is on the bike when the bread (0.5 kg) is loaded.
+    (route,) = plan.routes
+    assert route.stops[0].load_kg == pytest.approx(2.5)
+    (run,) = plan.solver_runs
+    (lock,) = run.problem.locks
+    assert lock.pickups_done == {"o1": (0,)}
+    assert lock.picked_up_at_s == {"o1": T0 + 300}
+    assert lock.on_board == ()
+
+
+def test_partly_picked_order_with_its_next_store_committed() -> None:
+    w = two_couriers()
+    other = Order(
+        "o2",
+        "m1",
+        T0,
+        (line("deli", "ham", 1, weight_kg=0.2), line("fruit", "fig", 1, weight_kg=0.2)),
+        MULTI,
+        building_id="b1",
+    )
+    orders = [basket(), other]
+    # Bread collected first this time; c1 rides from the bakery (left 10:06) to the fruit.
+    state = LiveState(
+        couriers=(
+            CourierState(
+                "c1",
+                LON,
+                north(500),
+                next_stop=CommittedStop("o1", 0),
+                left_at_s=T0 + 360,
+                partly_picked=(PartlyPicked("o1", ("bakery",), T0 + 300),),
+            ),
+        )
+    )
+    plan = replan(w, state, orders, at_s=T0 + 400, params=FAST)
+    check_live(plan, orders, {})
+    c1 = route_of(plan.routes, "c1")
+    assert c1[0] == (StopAction.PICKUP, "o1", "fruit")
+    assert [(a, p) for a, o, p in c1 if o == "o1"] == [
+        (StopAction.PICKUP, "fruit"),
+        (StopAction.DELIVER, "b1"),
+    ]
+    # Riding 500 m from 10:06: at the fruit shop at 10:07:40.
+    assert plan.routes[0].stops[0].start_s == pytest.approx(T0 + 360 + 100)
+    assert all("o1" not in s.order_ids for r in plan.routes[1:] for s in r.stops)
+    assert plan.routes[0].courier_id == "c1"
+
+
+@pytest.mark.parametrize(
+    ("part", "next_stop", "match"),
+    [
+        (
+            PartlyPicked("o1", ("deli",), T0),
+            None,
+            r"stores_done: 'deli' is not a store of the order",
+        ),
+        (PartlyPicked("o1", (), T0), None, r"stores_done: must name at least one collected store"),
+        (
+            PartlyPicked("o1", ("fruit", "fruit"), T0),
+            None,
+            r"stores_done: must not repeat a store",
+        ),
+        (
+            PartlyPicked("o1", ("bakery", "fruit"), T0),
+            None,
+            r"names every store of the order: it is on board \(use OnBoard\)",
+        ),
+        (
+            PartlyPicked("o1", ("fruit",), float("nan")),
+            None,
+            r"picked_up_at_s: must be a finite number",
+        ),
+        (
+            PartlyPicked("o1", ("fruit",), T0),
+            CommittedStop("o1", 0),
+            r"next_stop: store 'fruit' of order 'o1' is already collected",
+        ),
+        (PartlyPicked("o9", ("fruit",), T0), None, r"order 'o9' is not among the orders"),
+    ],
+)
+def test_bad_partly_picked_state_is_refused(
+    part: PartlyPicked, next_stop: CommittedStop | None, match: str
+) -> None:
+    state = LiveState(
+        couriers=(CourierState("c1", LON, north(0), next_stop=next_stop, partly_picked=(part,)),)
+    )
+    with pytest.raises(InvalidInputError, match=match):
+        replan(two_couriers(), state, [basket()], at_s=T0 + 360)
+
+
+def test_partly_picked_order_locked_twice_is_refused() -> None:
+    part = (PartlyPicked("o1", ("fruit",), T0),)
+    both = LiveState(
+        couriers=(CourierState("c1", LON, north(0), (OnBoard("o1", T0),), partly_picked=part),)
+    )
+    with pytest.raises(
+        InvalidInputError, match=r"partly_picked 'o1': the order is already on board"
+    ):
+        replan(two_couriers(), both, [basket()], at_s=T0 + 360)
+    elsewhere = LiveState(
+        couriers=(
+            CourierState("c1", LON, north(0), partly_picked=part),
+            CourierState("c2", LON, north(500), next_stop=CommittedStop("o1", 1)),
+        )
+    )
+    with pytest.raises(InvalidInputError, match=r"order 'o1' is also with courier 'c1'"):
+        replan(two_couriers(), elsewhere, [basket()], at_s=T0 + 360)

@@ -46,3 +46,16 @@ def test_bad_arguments() -> None:
         city_day_scenario(1, multi_store_share=0.6, next_day_share=0.6)
     with pytest.raises(InvalidInputError, match="must be >= 1"):
         city_day_scenario(1, orders=0)
+
+
+def test_vans_scale_with_the_next_day_orders() -> None:
+    small = city_day_scenario(5, blocks=6, orders=40, couriers=4)
+    vans = [c for c in small.couriers if c.profile.value == "van"]
+    assert [c.id for c in vans] == [f"van-{c.at}" for c in vans]  # one per depot
+    big = city_day_scenario(5, blocks=6, orders=2000, couriers=4, next_day_share=0.3)
+    next_day = sum(1 for o in big.orders if o.mode.value == "next_day_pickup")
+    depots = {c.at for c in vans}
+    big_vans = [c for c in big.couriers if c.profile.value == "van"]
+    assert len(big_vans) == len(depots) * -(-next_day // (150 * len(depots)))
+    assert len(big_vans) > len(vans)
+    assert len({c.id for c in big_vans}) == len(big_vans)

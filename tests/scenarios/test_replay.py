@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+from typing import Any
+
 import pytest
 
-from dispatch import FulfilmentMode, Order, TimeWindow, World
+from dispatch import FulfilmentMode, Order, Plan, StopAction, TimeWindow, World
+from dispatch.live import LiveState, replan
 from scenarios.demo import demo_scenario
 from scenarios.replay import (
     REASON_INTERRUPTED,
@@ -16,9 +21,11 @@ from scenarios.replay import (
     replay_scenario,
 )
 from scenarios.scenario_file import build_scenario
+from solvers import check
 from solvers.errors import EngineError, InvalidInputError
 from tests.dispatch.helpers import H, courier, line
 from tests.dispatch.test_planner_instant import world
+from tests.dispatch.test_planner_multi_store import world as shops_world
 
 T0 = 10 * H
 FAST = ReplayPolicy(wave_s=120.0, time_limit_s=0.2)
@@ -159,3 +166,73 @@ def test_repeatable_with_a_solution_limit() -> None:
     orders = [instant(f"i{k}", f"b{1 + k % 2}", T0 + 60 * k) for k in range(6)]
     policy = ReplayPolicy(wave_s=120.0, time_limit_s=5.0, solution_limit=20)
     assert replay_day(w, orders, policy=policy) == replay_day(w, orders, policy=policy)
+
+
+def test_a_basket_partly_picked_at_a_wave_is_finished_by_its_courier(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # c1 waits at the fruit shop (0 m) for basket o1: fruit (ready 10:05), then the deli
+    # 6 km away (1200 s), then b1 (1.5 km).  o2 arrives at 10:10 while c1 rides to the
+    # deli, so the 10:10 wave re-plans with the fruit on the bike and the deli to go.
+    w = shops_world()
+    multi = FulfilmentMode.MULTI_STORE
+    o1 = Order(
+        "o1",
+        "m1",
+        T0,
+        (line("fruit", "apple", 2, weight_kg=0.5), line("deli", "ham", 1, weight_kg=0.3)),
+        multi,
+        building_id="b1",
+    )
+    o2 = Order(
+        "o2",
+        "m1",
+        T0 + 600,
+        (line("bakery", "bread", 1, weight_kg=0.5), line("fruit", "fig", 1, weight_kg=0.2)),
+        multi,
+        building_id="b1",
+    )
+    waves: list[tuple[float, LiveState, Plan]] = []
+
+    def spy(world: World, state: LiveState, orders: Sequence[Order], **kw: Any) -> Plan:
+        plan = replan(world, state, orders, **kw)
+        for run in plan.solver_runs:
+            report = check(run.problem, run.solution)
+            assert report.ok, report.violations
+        waves.append((kw["at_s"], state, plan))
+        return plan
+
+    monkeypatch.setattr("scenarios.replay.replan", spy)
+    day = replay_day(w, [o1, o2], policy=FAST)
+    assert day.complete
+    assert [(o.order_id, o.status, o.courier_id) for o in day.outcomes] == [
+        ("o1", "delivered", "c1"),
+        ("o2", "delivered", "c1"),
+    ]
+    # The 10:10 wave saw o1 partly picked (fruit, since 10:05) and routed only the rest.
+    (_, state, plan) = next(wave for wave in waves if wave[0] == T0 + 600)
+    (c1,) = state.couriers
+    assert [(p.order_id, p.stores_done, p.picked_up_at_s) for p in c1.partly_picked] == [
+        ("o1", ("fruit",), T0 + 300)
+    ]
+    assert c1.on_board == ()
+    (route,) = plan.routes
+    assert [(s.action, s.place_id) for s in route.stops if "o1" in s.order_ids] == [
+        (StopAction.PICKUP, "deli"),
+        (StopAction.DELIVER, "b1"),
+    ]
+    # Across the day (each plan followed until the next one), every store of an order
+    # is visited once and its door once, all by one courier.
+    done: dict[str, list[tuple[str, StopAction, str]]] = {}
+    for k, (_, _, followed) in enumerate(waves):
+        until = waves[k + 1][0] if k + 1 < len(waves) else math.inf
+        for r in followed.routes:
+            for s in r.stops:
+                if s.departure_s > until:
+                    break
+                done.setdefault(s.order_ids[0], []).append((r.courier_id, s.action, s.place_id))
+    for order in (o1, o2):
+        stops = done[order.id]
+        assert {c for c, _, _ in stops} == {"c1"}
+        assert sorted(p for _, a, p in stops if a is StopAction.PICKUP) == sorted(order.store_ids)
+        assert [p for _, a, p in stops if a is StopAction.DELIVER] == ["b1"]
