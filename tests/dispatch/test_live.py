@@ -12,6 +12,8 @@ from dispatch import FulfilmentMode, Order, Planner, StopAction, TimeWindow, Wor
 from dispatch.flows.delivery import DeliveryPromise
 from dispatch.live import CommittedStop, CourierState, LiveState, OnBoard, PartlyPicked, replan
 from dispatch.plan import Plan
+from dispatch.settings import DEFAULT_COURIER_COSTS, CourierCost, PlannerSettings
+from geo.profiles import ProfileName
 from solvers import TimeWindow as SolverWindow
 from solvers import check
 from solvers.errors import InvalidInputError
@@ -310,3 +312,21 @@ def test_partly_picked_order_locked_twice_is_refused() -> None:
     )
     with pytest.raises(InvalidInputError, match=r"order 'o1' is also with courier 'c1'"):
         replan(two_couriers(), elsewhere, [basket()], at_s=T0 + 360)
+
+
+def test_live_replan_leaves_the_fixed_cost_of_a_courier_out() -> None:
+    # One courier for b2 then b9 is 4 min later at b9 (24 at 0.1 a second); a second is
+    # worth it unless using one costs 100 (batch plans charge that, a re-plan during the
+    # shift not).
+    costs = dict(DEFAULT_COURIER_COSTS)
+    costs[ProfileName.E_BIKE] = CourierCost(fixed_cost=100.0, cost_per_km=0.5, cost_per_hour=30.0)
+    settings = PlannerSettings(courier_costs=costs, lateness_cost_per_s=0.1)
+    w = world(courier("c1", 0), courier("c2", 0))
+    orders = [instant("i1", "b2"), instant("i2", "b9")]
+    batch = Planner(w, settings).plan(orders, at_s=T0, params=FAST)
+    assert len(batch.routes) == 1
+    assert {v.fixed_cost for v in batch.solver_runs[0].problem.vehicles} == {100.0}
+    plan = replan(w, LiveState(), orders, at_s=T0, settings=settings, params=FAST)
+    check_live(plan, orders, {})
+    assert {v.fixed_cost for v in plan.solver_runs[0].problem.vehicles} == {0.0}
+    assert len(plan.routes) == 2
