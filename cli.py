@@ -195,6 +195,12 @@ def plan_command(
     try:
         params = SolveParams(time_limit_s=time_limit, seed=seed, workers=workers)
         loaded = load_scenario(scenario)
+        if loaded.spec.grubhub is not None:
+            raise InvalidInputError(
+                "grubhub",
+                "a Grubhub MDRP scenario is replayed under its family's rules: use "
+                "`dispatch replay` (its world is empty, there is nothing to plan)",
+            )
         at_s = parse_clock(at, field="--at") if at is not None else loaded.at_s
         if at_s is None:
             raise InvalidInputError("--at", 'is required: the scenario gives no "at" time')

@@ -130,3 +130,13 @@ def test_import_is_listed_in_the_help() -> None:
     assert code == 0 and "import" in output
     code, output = invoke("import", "--help")
     assert code == 0 and "grubhub" in output
+
+
+def test_plan_refuses_a_grubhub_scenario(tmp_path: Path) -> None:
+    scenario = imported(tmp_path, lunch(tmp_path))
+    out = tmp_path / "plan.json"
+    code, output = invoke("plan", str(scenario), "--out", str(out), "--at", "10:00")
+    assert code == 2
+    assert output.count("\n") == 1
+    assert "grubhub" in output and "dispatch replay" in output
+    assert not out.exists()
