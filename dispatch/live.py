@@ -22,8 +22,12 @@ at ``at_s``:
 Couriers are on shift and paid by the hour during the day, so a re-plan leaves out the
 fixed cost of using a courier (``CourierCost.fixed_cost``, which batch plans charge).
 
-Couriers that carry or ride to something plan in the flow of those orders; the others
-form a pool used by the flows in the planner's order (instant, multi-store, scheduled).
+The couriers who deliver are chosen by the planner's rule (:mod:`dispatch.fleet`): not
+off shift, not vans (next-day trunk routes) or technicians (home services), and a courier
+declaring flows works the first declared one with orders; a courier with commitments
+always delivers them.  Couriers that carry or ride to something plan in the flow of those
+orders, declared couriers in theirs; the others form a pool used by the flows in the
+planner's order (instant, multi-store, scheduled).
 Orders of the other flows (next-day pickup, home services) are refused: they are planned
 in batches by :class:`dispatch.Planner`.
 """
@@ -36,7 +40,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dispatch.domain import Courier, FulfilmentMode, Order
-from dispatch.fleet import DELIVERY_FLOWS
+from dispatch.fleet import DELIVERY_FLOWS, allocate_fleet
 from dispatch.flows.delivery import DeliveryPromise, PromiseRule, delivery_task
 from dispatch.flows.instant import instant_promise
 from dispatch.flows.multi_store import multi_store_promise
@@ -310,7 +314,16 @@ def replan(
         locked = cs.locked_order_ids()
         if locked:
             locked_by[cs.courier_id] = locked
-    courier_flow = {cid: by_id[locked[0]].mode for cid, locked in locked_by.items()}
+    # Who may deliver: the planner's rule (dispatch.fleet): on shift, not a van or a
+    # technician, and in the flows a courier declares; couriers with commitments always.
+    fleet = allocate_fleet(couriers, {o.mode for o in orders}, at_s)
+    declared = {c.id: flow for flow in DELIVERY_FLOWS for c in fleet.of(flow)}
+    delivering = {c.id for c in fleet.pool} | set(declared) | set(locked_by)
+    couriers = [c for c in couriers if c.id in delivering]
+    courier_flow = {
+        **declared,
+        **{cid: by_id[locked[0]].mode for cid, locked in locked_by.items()},
+    }
     order_flow = {o.id: courier_flow[owner[o.id]] if o.id in owner else o.mode for o in orders}
 
     def plan_part(part_orders: Sequence[Order], part_couriers: Sequence[Courier]) -> _Outcomes:

@@ -17,7 +17,7 @@ from geo.profiles import ProfileName
 from solvers import TimeWindow as SolverWindow
 from solvers import check
 from solvers.errors import InvalidInputError
-from tests.dispatch.helpers import FAST, LON, check_plan, courier, line, north
+from tests.dispatch.helpers import FAST, LON, H, check_plan, courier, line, north
 from tests.dispatch.test_planner_instant import T0, instant, world
 from tests.dispatch.test_planner_multi_store import MULTI
 from tests.dispatch.test_planner_multi_store import world as shops_world
@@ -330,3 +330,27 @@ def test_live_replan_leaves_the_fixed_cost_of_a_courier_out() -> None:
     check_live(plan, orders, {})
     assert {v.fixed_cost for v in plan.solver_runs[0].problem.vehicles} == {0.0}
     assert len(plan.routes) == 2
+
+
+def test_only_delivery_couriers_are_offered_the_orders() -> None:
+    # A van (trunk routes), a technician, a courier off shift and one declaring the
+    # scheduled flow are not offered instant orders; e1 is, and c9 (declaring scheduled
+    # too) because it carries one.
+    w = world(
+        courier("van", 0, profile="van"),
+        courier("tech", 0, skills=frozenset({"plumbing"})),
+        courier("gone", 0, shift=TimeWindow(6 * H, 9 * H)),
+        courier("slots", 0, skills=frozenset({"scheduled"})),
+        courier("e1", 0),
+        courier("c9", 500, skills=frozenset({"scheduled"})),
+    )
+    orders = [instant("i1", "b1"), instant("i2", "b2")]
+    state = LiveState(couriers=(CourierState("c9", LON, north(500), (OnBoard("i2", T0 - 60),)),))
+    plan = replan(w, state, orders, at_s=T0, params=FAST)
+    check_live(plan, orders, {"i2": "c9"})
+    (run,) = plan.solver_runs
+    assert sorted(v.id for v in run.problem.vehicles) == ["c9", "e1"]
+    assert route_of(plan.routes, "e1") == [
+        (StopAction.PICKUP, "i1", "mw"),
+        (StopAction.DELIVER, "i1", "b1"),
+    ]
