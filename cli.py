@@ -53,9 +53,7 @@ from scenarios.replay import (
     replay_scenario,
 )
 from scenarios.scenario_file import (
-    Scenario,
     ScenarioFile,
-    build_scenario,
     load_scenario,
     read_scenario_file,
     save_scenario,
@@ -421,11 +419,6 @@ def _read_source(source: Path) -> GrubhubInstance | ScenarioFile:
     return grubhub_instance(spec) if spec.grubhub is not None else spec
 
 
-def _build_scenario(source: Path, spec: ScenarioFile) -> Scenario:
-    """The world, orders and settings of the scenario file SOURCE, as load_scenario builds."""
-    return build_scenario(spec, base_dir=source.parent, source=f"scenario {str(source)!r}")
-
-
 def _replay_grubhub(instance: GrubhubInstance, policy_data: object, label: str, out: Path) -> bool:
     """Replay an MDRP instance under its family's rules, write and print the KPIs; whether
     the replay ran to the end."""
@@ -492,7 +485,7 @@ def replay(
     else:
         try:
             day_policy = replay_policy_from_json(policy_data, source=label)
-            scenario = _build_scenario(source, loaded)
+            scenario = load_scenario(source, loaded)
         except EngineError as error:
             raise _fail(error) from error
         with _replay_progress(scenario.name) as progress:
@@ -678,6 +671,8 @@ def compare(
         raise _fail(InvalidInputError("--policy", "give at least two policy files"))
     try:
         loaded = _read_source(source)
+        # Built once: a replay does not change the scenario.
+        scenario = None if isinstance(loaded, GrubhubInstance) else load_scenario(source, loaded)
     except EngineError as error:
         raise _fail(error) from error
     series: list[ReplaySeries] = []
@@ -689,7 +684,7 @@ def compare(
                 chosen = policy_from_json(data, source=str(path))
                 series.append(_grubhub_series(loaded, chosen, label))
             else:
-                scenario = _build_scenario(source, loaded)
+                assert scenario is not None
                 with _replay_progress(f"{scenario.name} ({label})") as progress:
                     day = replay_scenario(
                         scenario,

@@ -327,10 +327,15 @@ def replan(
     order_flow = {o.id: courier_flow[owner[o.id]] if o.id in owner else o.mode for o in orders}
 
     def plan_part(part_orders: Sequence[Order], part_couriers: Sequence[Courier]) -> _Outcomes:
-        share = len(part_orders) / len(orders)
-        part_params = dataclasses.replace(
-            params, time_limit_s=max(MIN_ZONE_TIME_LIMIT_S, params.time_limit_s * share)
-        )
+        """The flows of some of the orders with some couriers, with the orders' share of
+        the time limit (all of it for every order)."""
+        part_ctx = ctx
+        if len(part_orders) < len(orders):
+            share = len(part_orders) / len(orders)
+            part_params = dataclasses.replace(
+                params, time_limit_s=max(MIN_ZONE_TIME_LIMIT_S, params.time_limit_s * share)
+            )
+            part_ctx = dataclasses.replace(ctx, params=part_params)
         return _plan_flows(
             part_orders,
             part_couriers,
@@ -339,7 +344,7 @@ def replan(
             states=states,
             owner=owner,
             state=state,
-            ctx=dataclasses.replace(ctx, params=part_params),
+            ctx=part_ctx,
         )
 
     zones = (
@@ -348,16 +353,7 @@ def replan(
         else ()
     )
     if len(zones) < 2:
-        outcomes = _plan_flows(
-            orders,
-            couriers,
-            courier_flow=courier_flow,
-            order_flow=order_flow,
-            states=states,
-            owner=owner,
-            state=state,
-            ctx=ctx,
-        )
+        outcomes = plan_part(orders, couriers)
     else:
         by_courier = {c.id: c for c in couriers}
         outcomes = {}

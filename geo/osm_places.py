@@ -289,7 +289,14 @@ def _places(frame: Any, field: str, source: str) -> OsmPlaces:
         for (_, _, tags, _), g, area in zip(rows, projected, polygonal, strict=True)
         if area and _is_site(tags)
     ]
-    site_union = shapely.union_all(sites) if sites else None
+    # Whether each element's centre lies on a campus, hospital or commercial site: one
+    # vectorised test against the union, not one per building.
+    if sites:
+        site_union = shapely.union_all(sites)
+        shapely.prepare(site_union)
+        on_site = shapely.contains(site_union, centres)
+    else:
+        on_site = np.zeros(len(rows), dtype=bool)
 
     buildings: list[OsmBuilding] = []
     shops: list[OsmShop] = []
@@ -299,8 +306,8 @@ def _places(frame: Any, field: str, source: str) -> OsmPlaces:
         if building is not None:
             footprint = float(shapely.area(projected[k])) if polygonal[k] else None
             levels = parse_levels(tags.get("building:levels"))
-            other_use = any(_text(tags.get(key)) is not None for key in NON_HOME_TAGS) or (
-                site_union is not None and bool(shapely.contains(site_union, centres[k]))
+            other_use = bool(on_site[k]) or any(
+                _text(tags.get(key)) is not None for key in NON_HOME_TAGS
             )
             buildings.append(
                 OsmBuilding(

@@ -734,10 +734,12 @@ def read_scenario_file(path: str | Path) -> ScenarioFile:
     return parse_scenario(data, source=field)
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, spec: ScenarioFile | None = None) -> Scenario:
     """Read a scenario file and build its world, orders and settings.
 
-    An OSM network's path is relative to the file's directory.
+    An OSM network's path is relative to the file's directory.  ``spec`` is the file's
+    contents when they are already read (:func:`read_scenario_file`); it is then not
+    read again.
 
     Raises:
         InvalidInputError: the file is missing, unreadable or not JSON.
@@ -745,7 +747,8 @@ def load_scenario(path: str | Path) -> Scenario:
             the domain's rules (every problem listed with its path).
     """
     p = Path(path)
-    return build_scenario(read_scenario_file(p), base_dir=p.parent, source=f"scenario {str(p)!r}")
+    spec = spec if spec is not None else read_scenario_file(p)
+    return build_scenario(spec, base_dir=p.parent, source=f"scenario {str(p)!r}")
 
 
 def save_scenario(spec: ScenarioFile, path: str | Path) -> None:

@@ -506,6 +506,31 @@ class RoutingProblem:
         """The vehicle that has the task on board or partly picked up, if any."""
         return self._carriers.get(task_id)
 
+    def prefix_vehicle(self, task_id: str) -> str | None:
+        """The vehicle whose locked prefix holds a stop of the task, if any."""
+        return next(
+            (
+                lock.vehicle_id
+                for lock in self.locks
+                if any(tid == task_id for tid, _ in lock.fixed_prefix)
+            ),
+            None,
+        )
+
+    def forced_vehicle(self, task_id: str) -> str | None:
+        """The one vehicle that may serve the task, if it has one: its carrier, else the
+        vehicle it is pinned to, else the one whose locked prefix holds it."""
+        return self.carrier(task_id) or self.pinned.get(task_id) or self.prefix_vehicle(task_id)
+
+    def must_serve(self, task_id: str) -> bool:
+        """Whether the task is kept whatever it costs: required, or locked work (carried
+        on board or partly picked, or in a vehicle's locked prefix)."""
+        return (
+            self.task(task_id).required
+            or self.carrier(task_id) is not None
+            or self.prefix_vehicle(task_id) is not None
+        )
+
     def pickups_done(self, task_id: str) -> tuple[int, ...]:
         """Indices of the task's pickups already done: all of them for an on-board task,
         those in ``VehicleLock.pickups_done`` for a partly picked one, else none."""

@@ -98,11 +98,17 @@ def diagnose(
     if not skilled:
         need = ", ".join(sorted(task.skills))
         return UnassignedTask(task.id, UnassignedReason.SKILL, f"no vehicle has the skills {need}")
-    forced = problem.carrier(task.id) or problem.pinned.get(task.id)
+    forced = problem.forced_vehicle(task.id)
     if forced is not None:
         skilled = [v for v in skilled if v.id == forced]
         if not skilled:
-            what = "carried by" if problem.carrier(task.id) else "pinned to"
+            what = (
+                "carried by"
+                if problem.carrier(task.id)
+                else "pinned to"
+                if task.id in problem.pinned
+                else "locked to"
+            )
             return UnassignedTask(
                 task.id,
                 UnassignedReason.PINNED,
@@ -140,9 +146,7 @@ def diagnose(
                 route_blocks.append(_first_breach(ev.breaches))
     if best_extra is None:
         return _verdict(task, route_blocks, "no planned route has room for it")
-    # A carried task is kept whatever it costs (the model makes it required).
-    carried = problem.carrier(task.id) is not None
-    if task.drop_penalty is not None and not carried and best_extra > task.drop_penalty:
+    if not problem.must_serve(task.id) and best_extra > (task.drop_penalty or 0.0):
         return UnassignedTask(
             task.id,
             UnassignedReason.NOT_WORTH_PENALTY,

@@ -52,7 +52,7 @@ def _insert(
     """Insert ``task`` whole at its cheapest feasible place; whether it was."""
     sequences = candidate_visits(problem, task)
     best: tuple[float, str, list[Visit]] | None = None
-    forced = problem.carrier(task.id) or problem.pinned.get(task.id)
+    forced = problem.forced_vehicle(task.id)
     for vehicle in problem.vehicles:
         if not task.skills <= vehicle.skills:
             continue
@@ -69,8 +69,7 @@ def _insert(
                 best = (extra, vehicle.id, candidate)
     if best is None:
         return False
-    carried = problem.carrier(task.id) is not None  # kept whatever it costs
-    if task.drop_penalty is not None and not carried and best[0] > task.drop_penalty:
+    if not problem.must_serve(task.id) and best[0] > (task.drop_penalty or 0.0):
         return False
     routes[best[1]] = best[2]
     return True

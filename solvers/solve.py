@@ -37,8 +37,8 @@ def _decode(
 def _plan_key(
     problem: RoutingProblem, routes: dict[str, list[Visit]], starts: dict[str, float]
 ) -> tuple[int, float]:
-    """(required tasks left out or broken routes, total cost): lower is better.  A task a
-    vehicle carries (on board or partly picked) counts as required, as in the model."""
+    """(tasks that must be served left out, or broken routes; total cost): lower is
+    better.  Locked work counts as required, as in the model (``must_serve``)."""
     served = {tid for visits in routes.values() for tid, _ in visits}
     broken = 0
     total = 0.0
@@ -49,10 +49,10 @@ def _plan_key(
         total += sum(route_cost(vehicle, ev)) + ev.lateness_cost
     for task in problem.tasks:
         if task.id not in served:
-            if task.drop_penalty is None or problem.carrier(task.id) is not None:
+            if problem.must_serve(task.id):
                 broken += 1
             else:
-                total += task.drop_penalty
+                total += task.drop_penalty or 0.0
     return broken, total
 
 

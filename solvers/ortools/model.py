@@ -343,16 +343,7 @@ def _allowed_vehicles(problem: RoutingProblem, task: Task) -> list[int]:
     """Vehicle positions that may serve ``task``: skills, then carrier (on board or
     partly picked), pin or prefix."""
     allowed = [i for i, v in enumerate(problem.vehicles) if task.skills <= v.skills]
-    forced = problem.carrier(task.id) or problem.pinned.get(task.id)
-    if forced is None:
-        forced = next(
-            (
-                lock.vehicle_id
-                for lock in problem.locks
-                if any(tid == task.id for tid, _ in lock.fixed_prefix)
-            ),
-            None,
-        )
+    forced = problem.forced_vehicle(task.id)
     if forced is not None:
         allowed = [i for i in allowed if problem.vehicles[i].id == forced]
     return allowed
@@ -362,13 +353,10 @@ def _add_task_constraints(problem: RoutingProblem, built: BuiltModel) -> None:
     routing, manager = built.routing, built.manager
     solver = routing.solver()
     n_vehicles = len(problem.vehicles)
-    carried = {task.id for task in problem.tasks if problem.carrier(task.id) is not None}
     prefix_visits = {visit for lock in problem.locks for visit in lock.fixed_prefix}
-    in_prefix = {tid for tid, _ in prefix_visits}
     for task in problem.tasks:
         allowed = _allowed_vehicles(problem, task)
-        # Locked work is kept whatever it costs: carried items and the started prefix.
-        required = task.required or task.id in carried or task.id in in_prefix
+        required = problem.must_serve(task.id)
         penalty = REQUIRED_PENALTY if required else scaled_cost(task.drop_penalty or 0.0)
         if task.id in built.task_pairs:
             _add_interleaved_task(problem, built, task, allowed, penalty)
@@ -405,7 +393,7 @@ def _add_task_constraints(problem: RoutingProblem, built: BuiltModel) -> None:
             routing.AddPickupAndDelivery(free_singles[0], delivery)
         if task.max_ride_s is not None:
             _limit_ride_time(problem, built, task, [*singles[:-1], *tours], delivery)
-            if not task.pickups and task.id not in carried:
+            if not task.pickups and problem.carrier(task.id) is None:
                 _limit_ride_from_departure(built, task.max_ride_s, delivery, allowed)
     for lock in problem.locks:
         v_index = next(i for i, v in enumerate(problem.vehicles) if v.id == lock.vehicle_id)

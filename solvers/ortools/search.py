@@ -122,7 +122,7 @@ def run_worker(
     interrupted = routing.status() == _STATUS.ROUTING_FAIL_TIMEOUT or (
         time.perf_counter() - started >= 0.95 * time_limit_s
     )
-    performed = _performed(routing, solution)
+    performed = _performed(routing, solution) if interrupted else 0
     if interrupted and performed < routing.Size() - routing.vehicles():
         if solution is not None:
             solution = routing.solver().Assignment(solution)  # kept: the next solve reuses it

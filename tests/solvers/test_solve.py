@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from solvers import SolveParams, UnassignedReason, solve
+from solvers.ortools import search
 from solvers.problem import Stop, Task, TimeWindow, Vehicle, VehicleLock
 from tests.solvers.helpers import FAST, problem, solved, visits
 
@@ -196,3 +197,25 @@ def test_two_workers_pass_the_checker() -> None:
     assert s.stats.workers == 2
     assert not s.unassigned
     assert FAST.workers == 1
+
+
+def test_a_first_solution_cut_off_by_the_limit_falls_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Best insertion needs about 5 s for these 40 tasks; cut off at 0.3 s it returns every
+    # task unperformed, which the search used to return as the plan.  The fallback
+    # (local cheapest insertion) builds a first solution that serves them all.
+    monkeypatch.setattr(
+        search,
+        "CONFIGS",
+        ((search._FIRST.BEST_INSERTION, search._META.GUIDED_LOCAL_SEARCH, False),),
+    )
+    n = 40
+    positions = [0.0] + [float(10 * (i % 17) + i) for i in range(1, 2 * n + 1)]
+    tasks = [
+        Task(f"t{i}", (Stop(2 * i + 1),), Stop(2 * i + 2), demand=(1.0,), drop_penalty=1e6)
+        for i in range(n)
+    ]
+    p = problem([van(f"v{k}", cost_per_km=1.0) for k in range(6)], tasks, positions)
+    s = solved(p, SolveParams(time_limit_s=0.3, workers=1))
+    assert not s.unassigned
