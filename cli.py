@@ -62,6 +62,13 @@ from scenarios.scenario_file import (
 from solvers import SolveParams, check
 from solvers import solve as solve_problem
 from solvers.errors import EngineError, InvalidInputError
+from solvers.params import DEFAULT_TIME_LIMIT_S
+
+ITERATIONS_HELP = (
+    "Stop each routing search after this many local-search solutions instead of on the "
+    "clock: the same input, seed and iterations give the same result. The time limit "
+    "stays the cap."
+)
 
 app = typer.Typer(
     help="Delivery and pickup-point dispatch engine for community O2O commerce.",
@@ -180,9 +187,13 @@ def plan_command(
         Path | None, typer.Option("--map", help="Also write a map PNG.", dir_okay=False)
     ] = None,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", help="Search seconds per solver run.")
-    ] = 2.0,
+        float,
+        typer.Option(
+            "--time-limit", help="Wall-clock budget of the whole plan, seconds (every flow)."
+        ),
+    ] = DEFAULT_TIME_LIMIT_S,
     seed: Annotated[int, typer.Option(help="Search seed.")] = 0,
+    iterations: Annotated[int | None, typer.Option(help=ITERATIONS_HELP)] = None,
     workers: Annotated[int, typer.Option(help="Parallel searches (processes) per run.")] = 1,
 ) -> None:
     """Plan a scenario's batch of orders and write the plan (JSON, optional GeoJSON and map).
@@ -191,7 +202,9 @@ def plan_command(
     building, a closed pickup point...) prints one error line and exits with code 2.
     """
     try:
-        params = SolveParams(time_limit_s=time_limit, seed=seed, workers=workers)
+        params = SolveParams(
+            time_limit_s=time_limit, seed=seed, workers=workers, iterations=iterations
+        )
         loaded = load_scenario(scenario)
         if loaded.spec.grubhub is not None:
             raise InvalidInputError(
@@ -242,8 +255,11 @@ def demo(
         Path, typer.Option("--map", help="Where to write the plan's map PNG.", dir_okay=False)
     ] = Path("demo-plan.png"),
     time_limit: Annotated[
-        float, typer.Option("--time-limit", help="Search seconds per solver run.")
-    ] = 2.0,
+        float,
+        typer.Option(
+            "--time-limit", help="Wall-clock budget of the whole plan, seconds (every flow)."
+        ),
+    ] = DEFAULT_TIME_LIMIT_S,
     workers: Annotated[int, typer.Option(help="Parallel searches (processes) per run.")] = 1,
     out: Annotated[
         Path | None, typer.Option(help="Also write the plan JSON.", dir_okay=False)
@@ -258,8 +274,8 @@ def demo(
 ) -> None:
     """Generate a city and a batch of all five flows, plan it, print KPIs, write the map.
 
-    Needs no input files.  The solver runs up to six times (five flows and the
-    pickup-point assignment), each for at most --time-limit seconds.
+    Needs no input files.  Planning the batch (five flows and the pickup-point
+    assignment) takes at most --time-limit seconds in all.
     """
     try:
         params = SolveParams(time_limit_s=time_limit, workers=workers)
@@ -307,8 +323,11 @@ def solve(
         typer.Option("--format", help=f"Instance format: {', '.join(FORMATS)}."),
     ],
     out: Annotated[Path, typer.Option(help="Where to write the JSON result.", dir_okay=False)],
-    time_limit: Annotated[float, typer.Option("--time-limit", help="Search seconds.")] = 10.0,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Wall-clock budget of the solve, seconds.")
+    ] = DEFAULT_TIME_LIMIT_S,
     seed: Annotated[int, typer.Option(help="Search seed.")] = 0,
+    iterations: Annotated[int | None, typer.Option(help=ITERATIONS_HELP)] = None,
     workers: Annotated[int, typer.Option(help="Parallel searches (processes).")] = 2,
 ) -> None:
     """Solve a public benchmark instance and write routes as JSON.
@@ -317,7 +336,9 @@ def solve(
     line and exit with code 2.
     """
     try:
-        params = SolveParams(time_limit_s=time_limit, seed=seed, workers=workers)
+        params = SolveParams(
+            time_limit_s=time_limit, seed=seed, workers=workers, iterations=iterations
+        )
         bench = read_instance(instance, fmt)
         with console.status(f"Solving {bench.name} for {time_limit:g} s ..."):
             started = time.perf_counter()
@@ -460,8 +481,24 @@ def replay(
         Path | None,
         typer.Option(
             help="JSON file of policy fields (scenario: wave_s, time_limit_s, give_up_s, "
-            "drain_s, workers, seed; Grubhub: wave_min, max_bundle, horizon_min, ...)."
+            "drain_s, workers, seed, iterations; Grubhub: wave_min, max_bundle, "
+            "horizon_min, ...)."
         ),
+    ] = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(
+            "--time-limit",
+            help="Wall-clock budget of each wave's re-plan, seconds (scenario days; "
+            "overrides the policy file's time_limit_s).",
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Search seed (scenario days; overrides the policy's).")
+    ] = None,
+    iterations: Annotated[
+        int | None,
+        typer.Option(help=ITERATIONS_HELP + " Scenario days; overrides the policy's."),
     ] = None,
 ) -> None:
     """Replay a day with rolling-horizon re-planning and write the KPIs.
@@ -476,10 +513,26 @@ def replay(
     """
     policy_data = _read_json_file(policy) if policy is not None else {}
     label = f"policy {str(policy)!r}"
+    overrides = {
+        name: value
+        for name, value in (
+            ("time_limit_s", time_limit),
+            ("seed", seed),
+            ("iterations", iterations),
+        )
+        if value is not None
+    }
     try:
         loaded = _read_source(source)
+        if overrides and isinstance(loaded, GrubhubInstance):
+            raise InvalidInputError(
+                "--time-limit/--seed/--iterations",
+                "apply to scenario days; a Grubhub replay takes its settings from --policy",
+            )
     except EngineError as error:
         raise _fail(error) from error
+    if isinstance(policy_data, dict):
+        policy_data = {**policy_data, **overrides}
     if isinstance(loaded, GrubhubInstance):
         complete = _replay_grubhub(loaded, policy_data, label, out)
     else:

@@ -125,6 +125,15 @@ def _params_json(params: SolveParams) -> dict[str, Any]:
     return {f.name: getattr(params, f.name) for f in dataclasses.fields(params)}
 
 
+def _params_from_json(data: Mapping[str, Any]) -> SolveParams:
+    """Stored parameters; plans stored before the iterations rule kept the same count
+    as ``solution_limit``."""
+    fields = dict(data)
+    if "solution_limit" in fields:
+        fields["iterations"] = fields.pop("solution_limit")
+    return SolveParams(**fields)
+
+
 class Engine:
     """The order service's entry point: quotes, orders, members, leaders and plans.
 
@@ -458,13 +467,15 @@ class Engine:
             at_s: the plan time (plan clock).
             modes: the flows to plan; None: every flow.
             order_ids: plan exactly these pending orders instead (``modes`` still filters).
-            params: solver parameters for each solver run.
+            params: solver parameters; ``time_limit_s`` is the budget of the whole plan.
+                They are stored with the plan: with ``iterations`` set, :meth:`replay`
+                gives the same plan again.
             label: a name kept with the plan ("wave 10:05", "cut-off").
 
         Raises:
             InvalidInputError: an unknown or not-pending order id, a bad ``at_s``.
         """
-        params = params or SolveParams(time_limit_s=2.0, workers=1)
+        params = params or SolveParams(workers=1)
         pending = self.store.orders(status=PENDING, modes=modes)
         if order_ids is not None:
             by_id = {s.order.id: s for s in pending}
@@ -551,7 +562,7 @@ class Engine:
             leaders=[parse_leader(x) for x in inputs["leaders"]],
             at_s=float(inputs["at_s"]),
             settings=_settings_from_json(inputs["settings"]),
-            params=params or SolveParams(**inputs["params"]),
+            params=params or _params_from_json(inputs["params"]),
         )
 
 

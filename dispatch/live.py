@@ -61,6 +61,7 @@ from dispatch.validation import validate_orders
 from dispatch.world import World
 from dispatch.zones import split_into_zones
 from solvers import SolveParams
+from solvers.budget import Budget
 from solvers.errors import EngineError, InvalidInputError
 from solvers.problem import TimeWindow as SolverWindow
 from solvers.problem import VehicleLock
@@ -75,8 +76,9 @@ PROMISE_RULES: Mapping[FulfilmentMode, PromiseRule] = {
 }
 
 
-# The least search time a zone's solve gets when a re-plan is split, seconds.
-MIN_ZONE_TIME_LIMIT_S = 0.05
+# The weight of the second chance for orders the zones left out (see ``replan``), as a
+# share of the orders: the budget rule keeps this much of the re-plan's time for it.
+SPILL_SHARE = 0.1
 
 _Outcomes = dict[FulfilmentMode, FlowOutcome]
 
@@ -284,9 +286,13 @@ def replan(
 
     With ``zones_from_couriers`` set and at least that many couriers in a world of two or
     more micro-warehouses, the re-plan is split by zone (:mod:`dispatch.zones`): each
-    zone's flows are solved with its couriers and a share of ``params.time_limit_s`` in
-    proportion to its orders (at least ``MIN_ZONE_TIME_LIMIT_S``), and the orders a zone
-    leaves out are tried once more with the couriers no zone used.
+    zone's flows are solved with its couriers, and the orders a zone leaves out are tried
+    once more with the couriers no zone used.
+
+    ``params.time_limit_s`` is the budget of the whole re-plan, shared out by the budget
+    rule (:mod:`solvers.budget`): zones in turn get the time left in proportion to their
+    orders, keeping ``SPILL_SHARE`` of the orders' weight for the second chance; within
+    a zone, the flows in proportion to theirs.
 
     Raises:
         InvalidInputError: an order of a flow other than courier delivery, an unknown
@@ -299,6 +305,7 @@ def replan(
         raise InvalidInputError("replan: at_s", f"must be a finite number >= 0, got {at_s!r}")
     settings = settings or PlannerSettings()
     params = params or SolveParams()
+    budget = Budget.start(params.time_limit_s)
     orders = tuple(orders)
     by_id, owner = _validate(world, state, orders)
     validate_orders(orders, world, settings)
@@ -307,7 +314,7 @@ def replan(
         dataclasses.replace(c, lon=states[c.id].lon, lat=states[c.id].lat) if c.id in states else c
         for c in world.couriers
     ]
-    ctx = PlanContext(world, settings, at_s, params)
+    ctx = PlanContext(world, settings, at_s, params, budget)
     # Couriers with commitments plan in the flow of their first locked order.
     locked_by: dict[str, list[str]] = {}
     for cs in state.couriers:
@@ -326,16 +333,10 @@ def replan(
     }
     order_flow = {o.id: courier_flow[owner[o.id]] if o.id in owner else o.mode for o in orders}
 
-    def plan_part(part_orders: Sequence[Order], part_couriers: Sequence[Courier]) -> _Outcomes:
-        """The flows of some of the orders with some couriers, with the orders' share of
-        the time limit (all of it for every order)."""
-        part_ctx = ctx
-        if len(part_orders) < len(orders):
-            share = len(part_orders) / len(orders)
-            part_params = dataclasses.replace(
-                params, time_limit_s=max(MIN_ZONE_TIME_LIMIT_S, params.time_limit_s * share)
-            )
-            part_ctx = dataclasses.replace(ctx, params=part_params)
+    def plan_part(
+        part_orders: Sequence[Order], part_couriers: Sequence[Courier], part_ctx: PlanContext
+    ) -> _Outcomes:
+        """The flows of some of the orders with some couriers, in ``part_ctx``'s budget."""
         return _plan_flows(
             part_orders,
             part_couriers,
@@ -353,14 +354,19 @@ def replan(
         else ()
     )
     if len(zones) < 2:
-        outcomes = plan_part(orders, couriers)
+        outcomes = plan_part(orders, couriers, ctx)
     else:
         by_courier = {c.id: c for c in couriers}
         outcomes = {}
+        weight_left = len(orders) * (1.0 + SPILL_SHARE)
         for zone in zones:
+            weight = len(zone.order_ids)
             part = plan_part(
-                [by_id[o] for o in zone.order_ids], [by_courier[c] for c in zone.courier_ids]
+                [by_id[o] for o in zone.order_ids],
+                [by_courier[c] for c in zone.courier_ids],
+                ctx.part(weight, weight_left),
             )
+            weight_left -= weight
             outcomes = _merge(outcomes, part)
         # Orders a zone could not serve get a second chance with the couriers no zone
         # used, wherever they are.
@@ -368,7 +374,7 @@ def replan(
         busy = {r.courier_id for o in outcomes.values() for r in o.routes} | set(locked_by)
         idle = [c for c in couriers if c.id not in busy]
         if left and idle:
-            spill = plan_part([o for o in orders if o.id in left], idle)
+            spill = plan_part([o for o in orders if o.id in left], idle, ctx)
             kept = {
                 flow: dataclasses.replace(
                     o, unassigned=tuple(u for u in o.unassigned if u.order_id not in left)
@@ -415,11 +421,15 @@ def _plan_flows(
     it; the others form a pool, and whoever a flow routes is gone for the next flows."""
     outcomes: _Outcomes = {}
     pool = [c for c in couriers if c.id not in courier_flow]
+    orders_left = len(orders)
     for flow in DELIVERY_FLOWS:
         flow_orders = [o for o in orders if order_flow[o.id] is flow]
         if not flow_orders:
             continue
         flow_couriers = [c for c in couriers if courier_flow.get(c.id) is flow] + pool
+        # The budget rule: each flow gets the time left in proportion to its orders.
+        flow_ctx = ctx.part(len(flow_orders), orders_left)
+        orders_left -= len(flow_orders)
         outcome = _plan_flow(
             flow,
             orders=flow_orders,
@@ -427,7 +437,7 @@ def _plan_flows(
             states=states,
             owner=owner,
             state=state,
-            ctx=ctx,
+            ctx=flow_ctx,
         )
         outcomes[flow] = outcome
         used = {r.courier_id for r in outcome.routes}
@@ -538,7 +548,7 @@ def _plan_flow(
     problem = dataclasses.replace(
         flow_problem.problem, vehicles=tuple(vehicles), locks=tuple(locks)
     )
-    solved = solve_flow(FlowProblem(flow, problem, flow_problem.origins), ctx.params)
+    solved = solve_flow(FlowProblem(flow, problem, flow_problem.origins), ctx.solve_params())
     return FlowOutcome(
         routes=solved.routes,
         unassigned=tuple(

@@ -8,9 +8,12 @@ one :class:`dispatch.plan.Plan`.  Orders that cannot be served are in
 ``Plan.unassigned`` with a reason; every order of the batch is served exactly once or
 unassigned exactly once.
 
-``params`` apply to each solver run (up to one routing solve per flow, plus the
-pickup-point assignment), so a batch of all five flows may take up to five times
-``params.time_limit_s``.
+``params.time_limit_s`` is the wall-clock budget of the whole plan: validation, travel
+matrices, every flow's solve and the pickup-point assignment.  The flows are planned in
+turn and each gets the time left in proportion to its orders over the orders of the
+flows still to plan (:mod:`solvers.budget`), so time one flow does not use goes to the
+next.  ``params.iterations`` makes every routing search stop on a count, not the clock:
+the same batch, settings, seed and iterations give the same plan.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from dispatch.settings import PlannerSettings
 from dispatch.validation import validate_orders
 from dispatch.world import World
 from solvers import SolveParams
+from solvers.budget import Budget
 from solvers.errors import EngineError, InvalidInputError
 
 FlowPlanner = Callable[[Sequence[Order], Sequence[Courier], PlanContext], FlowOutcome]
@@ -56,7 +60,8 @@ class Planner:
     ) -> Plan:
         """Plan a batch of orders at time ``at_s`` (plan clock, seconds since midnight).
 
-        Couriers leave no earlier than ``at_s``; ``params`` apply to each solver run.
+        Couriers leave no earlier than ``at_s``; ``params.time_limit_s`` bounds the
+        whole call (see the module docstring).
 
         Raises:
             InvalidInputError: an order refers to something the world does not have
@@ -73,21 +78,33 @@ class Planner:
                 "Planner.plan: at_s", f"must be a finite number >= 0, got {at_s!r}"
             )
         params = params or SolveParams()
+        budget = Budget.start(params.time_limit_s)
         orders = tuple(orders)
         world, settings = self.world, self.settings
         validate_orders(orders, world, settings)
-        ctx = PlanContext(world, settings, at_s, params)
+        ctx = PlanContext(world, settings, at_s, params, budget)
         by_flow: dict[FulfilmentMode, list[Order]] = {f: [] for f in FulfilmentMode}
         for order in orders:
             by_flow[order.mode].append(order)
         fleet = allocate_fleet(world.couriers, [f for f, o in by_flow.items() if o], at_s)
         outcomes: dict[FulfilmentMode, FlowOutcome] = {}
         pool = list(fleet.pool)
+        # The budget rule: each flow in turn gets the time left in proportion to its
+        # orders over the orders still to plan.
+        orders_left = len(orders)
+
+        def flow_ctx(flow: FulfilmentMode) -> PlanContext:
+            nonlocal orders_left
+            weight = len(by_flow[flow])
+            part = ctx.part(weight, orders_left)
+            orders_left -= weight
+            return part
+
         for flow in DELIVERY_FLOWS:
             if not by_flow[flow]:
                 continue
             couriers = [*fleet.of(flow), *pool]
-            outcome = _DELIVERY[flow](by_flow[flow], couriers, ctx)
+            outcome = _DELIVERY[flow](by_flow[flow], couriers, flow_ctx(flow))
             outcomes[flow] = outcome
             used = {r.courier_id for r in outcome.routes}
             pool = [c for c in pool if c.id not in used]
@@ -95,13 +112,13 @@ class Planner:
             outcomes[FulfilmentMode.NEXT_DAY_PICKUP] = plan_next_day(
                 by_flow[FulfilmentMode.NEXT_DAY_PICKUP],
                 fleet.of(FulfilmentMode.NEXT_DAY_PICKUP),
-                ctx,
+                flow_ctx(FulfilmentMode.NEXT_DAY_PICKUP),
             )
         if by_flow[FulfilmentMode.HOME_SERVICE]:
             outcomes[FulfilmentMode.HOME_SERVICE] = plan_home_service(
                 by_flow[FulfilmentMode.HOME_SERVICE],
                 fleet.of(FulfilmentMode.HOME_SERVICE),
-                ctx,
+                flow_ctx(FulfilmentMode.HOME_SERVICE),
             )
         plan = _join(orders, outcomes, at_s)
         _require_coverage(orders, plan)

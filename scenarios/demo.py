@@ -586,8 +586,8 @@ class PlanDemoReport:
 def plan_demo(seed: int = 7, blocks: int = 14, params: SolveParams | None = None) -> PlanDemoReport:
     """Generate the demo scenario, plan it at 10:00 and draw the plan.
 
-    ``params`` apply to each solver run of the planner (up to five routing solves and
-    the pickup-point assignment).
+    ``params.time_limit_s`` is the budget of the whole plan (every flow and the
+    pickup-point assignment).
 
     Raises:
         InvalidInputError: ``blocks`` or ``seed`` break the city generator's rules.

@@ -62,6 +62,7 @@ from scenarios.policy_json import numeric_policy_from_json
 from scenarios.scenario_file import Scenario
 from solvers import SolveParams
 from solvers.errors import EngineError, InvalidInputError
+from solvers.params import DEFAULT_TIME_LIMIT_S
 
 REASON_INTERRUPTED = "interrupted"
 REASON_NOT_FINISHED = "not_finished"
@@ -75,9 +76,12 @@ class ReplayPolicy:
         wave_s: seconds between re-plans.
         give_up_s: an order still unassigned this long after creation is dropped.
         drain_s: after the last order, waves go on at most this long.
-        time_limit_s, workers, seed: search parameters of each wave's solves.
-        solution_limit: stop each solve after this many improving solutions, which makes
-            the replay repeatable whatever the machine's load (None: time limit only).
+        time_limit_s: the wall-clock budget of each wave's re-plan (every zone and flow
+            of it), seconds; the next-day batch at the cut-off gets the same.
+        workers, seed: search parameters of each wave's solves.
+        iterations: stop each routing search after this many local-search solutions,
+            which makes the replay repeatable whatever the machine's load (None: the
+            clock only); ``time_limit_s`` stays the cap.
         zones_from_couriers: with at least this many couriers (and two or more
             micro-warehouses) each wave is split by micro-warehouse zone
             (:mod:`dispatch.zones`); None never splits.
@@ -86,10 +90,10 @@ class ReplayPolicy:
     wave_s: float = 120.0
     give_up_s: float = 3600.0
     drain_s: float = 4 * 3600.0
-    time_limit_s: float = 1.0
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S
     workers: int = 1
     seed: int = 0
-    solution_limit: int | None = None
+    iterations: int | None = None
     zones_from_couriers: int | None = 40
 
     def __post_init__(self) -> None:
@@ -111,7 +115,7 @@ class ReplayPolicy:
             time_limit_s=self.time_limit_s,
             workers=self.workers,
             seed=self.seed,
-            solution_limit=self.solution_limit,
+            iterations=self.iterations,
         )
 
 
@@ -175,7 +179,7 @@ class DayReplay:
                 "time_limit_s": self.policy.time_limit_s,
                 "workers": self.policy.workers,
                 "seed": self.policy.seed,
-                "solution_limit": self.policy.solution_limit,
+                "iterations": self.policy.iterations,
                 "zones_from_couriers": self.policy.zones_from_couriers,
             },
             "timeline": [w.__dict__ for w in self.timeline],
@@ -527,5 +531,5 @@ def replay_policy_from_json(data: object, *, source: str = "policy") -> ReplayPo
         data,
         source=source,
         hidden=frozenset({"params"}),
-        optional_ints=frozenset({"solution_limit", "zones_from_couriers"}),
+        optional_ints=frozenset({"iterations", "zones_from_couriers"}),
     )

@@ -1,4 +1,4 @@
-"""Search parameters for :func:`solvers.solve`."""
+"""Search parameters for :func:`solvers.solve`, and the one default time budget."""
 
 from __future__ import annotations
 
@@ -7,53 +7,71 @@ from dataclasses import dataclass
 
 from solvers.errors import InvalidInputError
 
+DEFAULT_TIME_LIMIT_S = 2.0
+"""The wall-clock budget of a call (a solve, a plan, a re-plan) when none is given,
+seconds.  Every entry point (``dispatch plan``, ``dispatch solve``, ``Engine.plan_batch``,
+replays' waves) takes its default from here."""
+
 
 @dataclass(frozen=True, slots=True)
 class SolveParams:
     """How long and how to search.
 
     Attributes:
-        time_limit_s: wall-clock budget for the search, seconds (> 0).  The best
+        time_limit_s: wall-clock budget, seconds (> 0), of the whole call these
+            parameters are given to: one :func:`solvers.solve`, one
+            ``Planner.plan`` (every flow, the pickup-point assignment, building the
+            matrices), one live re-plan (every zone).  Inside, the budget is shared out
+            by one rule (:class:`solvers.budget.Budget`): each part in turn gets the
+            time left in proportion to its share of the work still to do.  The best
             solution found by then is returned.
         seed: selects which search configuration each worker runs (worker w runs
             configuration (w + seed) mod the number of configurations).  OR-Tools'
             routing search has no random seed of its own: the same problem, seed and
-            ``solution_limit`` give the same solution; with only a time limit the
-            result can vary with machine load, as in every time-limited local search.
+            ``iterations`` give the same solution.
         workers: parallel searches (processes) with different strategies; the best wins.
             OR-Tools routing search is single-threaded, so 2 uses both cores here.
-        solution_limit: stop after this many improving solutions (deterministic runs);
-            None = only the time limit.
+        iterations: a stop rule that is not the clock: each routing search stops after
+            this many solutions of its local search (one per accepted move), so the
+            same problem, seed and ``iterations`` give the same routes whatever the
+            machine's load; ``time_limit_s`` stays the cap.  None = only the clock.
         distance_scale: integer units per metre (or per benchmark distance unit) in the
             search; 1000 keeps three decimals of real-valued benchmark distances.
     """
 
-    time_limit_s: float = 5.0
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S
     seed: int = 0
     workers: int = 2
-    solution_limit: int | None = None
+    iterations: int | None = None
     distance_scale: int = 1000
 
     def __post_init__(self) -> None:
         if not (
             isinstance(self.time_limit_s, int | float)
+            and not isinstance(self.time_limit_s, bool)
             and math.isfinite(self.time_limit_s)
             and self.time_limit_s > 0
         ):
             raise InvalidInputError(
-                "SolveParams.time_limit_s", f"must be > 0, got {self.time_limit_s!r}"
+                "SolveParams.time_limit_s",
+                f"must be a finite number > 0, got {self.time_limit_s!r}",
             )
-        if not isinstance(self.seed, int) or self.seed < 0:
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
             raise InvalidInputError(
                 "SolveParams.seed", f"must be an integer >= 0, got {self.seed!r}"
             )
-        if not isinstance(self.workers, int) or self.workers < 1:
+        if not isinstance(self.workers, int) or isinstance(self.workers, bool) or self.workers < 1:
             raise InvalidInputError(
                 "SolveParams.workers", f"must be an integer >= 1, got {self.workers!r}"
             )
-        if self.solution_limit is not None and (
-            not isinstance(self.solution_limit, int) or self.solution_limit < 1
+        if self.iterations is not None and (
+            not isinstance(self.iterations, int)
+            or isinstance(self.iterations, bool)
+            or self.iterations < 1
         ):
-            raise InvalidInputError("SolveParams.solution_limit", "must be an integer >= 1 or None")
+            raise InvalidInputError(
+                "SolveParams.iterations",
+                f"must be an integer >= 1 or None, got {self.iterations!r}",
+            )
         if not isinstance(self.distance_scale, int) or self.distance_scale < 1:
             raise InvalidInputError("SolveParams.distance_scale", "must be an integer >= 1")

@@ -126,7 +126,7 @@ def route_deliveries(
         for order in orders
     ]
     flow_problem = build_problem(flow, couriers, tasks, table, ctx)
-    solved = solve_flow(flow_problem, ctx.params)
+    solved = solve_flow(flow_problem, ctx.solve_params())
     return solved.outcome(flow)
 
 

@@ -70,5 +70,5 @@ def plan_home_service(
     for technician in technicians:
         table.courier(technician)
     tasks = [visit_task(order, ctx.world, table, ctx.settings) for order in orders]
-    solved = solve_flow(build_problem(flow, technicians, tasks, table, ctx), ctx.params)
+    solved = solve_flow(build_problem(flow, technicians, tasks, table, ctx), ctx.solve_params())
     return solved.outcome(flow)

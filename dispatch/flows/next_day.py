@@ -236,8 +236,13 @@ def plan_next_day(
     options = _options(in_time, points, world, settings)
     requests = [_request(o, options[o.id], world, settings) for o in in_time]
     capacities = {p.id: p.capacity_parcels for p in world.pickup_points}
+    # The budget rule: the assignment and the trunk routes share the flow's budget
+    # equally; time the assignment does not use goes to the routes.
     result = assign_capacitated(
-        requests, capacities, time_limit_s=params.time_limit_s, seed=params.seed
+        requests,
+        capacities,
+        time_limit_s=ctx.part(1.0, 2.0).budget.remaining_s(),
+        seed=params.seed,
     )
     by_point: dict[str, list[Order]] = defaultdict(list)
     for order in in_time:
@@ -286,7 +291,7 @@ def plan_next_day(
             _trunk_task(world.pickup_point(pid), by_point[pid], world, table, settings)
             for pid in point_ids
         ]
-        solved = solve_flow(build_problem(FLOW, vans, tasks, table, ctx), params)
+        solved = solve_flow(build_problem(FLOW, vans, tasks, table, ctx), ctx.solve_params())
         runs, routes = (solved.run,), solved.routes
         for pid in point_ids:
             if pid in solved.served_tasks:

@@ -8,6 +8,7 @@ unassigned tasks back into plan objects; no matrix index leaves this module.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from dispatch.plan import (
 from dispatch.settings import PlannerSettings
 from dispatch.world import World
 from solvers import SolveParams, solve
+from solvers.budget import Budget
 from solvers.problem import RoutingProblem, Task, TimeWindow, Vehicle
 from solvers.solution import Route, UnassignedReason, UnassignedTask
 
@@ -43,13 +45,26 @@ class PlanContext:
         world: places, members, leaders and travel.
         settings: the planner's settings.
         at_s: when the plan is made; couriers leave no earlier.
-        params: search parameters of each solver run.
+        params: search parameters (seed, workers, iterations) of every solver run; their
+            ``time_limit_s`` is the whole call's, already in ``budget``.
+        budget: the wall-clock budget of the part of the call this context plans (the
+            whole plan, one flow, one zone); see :mod:`solvers.budget`.
     """
 
     world: World
     settings: PlannerSettings
     at_s: float
     params: SolveParams
+    budget: Budget
+
+    def part(self, weight: float, weight_left: float) -> PlanContext:
+        """This context for the next part of its work (:meth:`solvers.budget.Budget.part`)."""
+        return dataclasses.replace(self, budget=self.budget.part(weight, weight_left))
+
+    def solve_params(self) -> SolveParams:
+        """The parameters of a solver run that ends this context's part: all the time
+        left in its budget."""
+        return self.budget.params(self.params)
 
 
 @dataclass(frozen=True, slots=True)

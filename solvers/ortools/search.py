@@ -16,6 +16,7 @@ from typing import Any
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from solvers.budget import Budget
 from solvers.evaluate import Visit
 from solvers.ortools.model import TIME, build_model
 from solvers.params import SolveParams
@@ -34,15 +35,18 @@ GLS_LAMBDA = 0.2
 # metaheuristic from that solution.  A first-solution heuristic stopped by the time limit
 # returns every order unperformed (seen with parallel cheapest insertion, which needed
 # 0.67 s for 203 orders and 100 couriers, on a 0.2 s limit), so when phase one ends at
-# the limit this strategy builds the first solution instead: local cheapest insertion
+# its limit this strategy builds the first solution instead: local cheapest insertion
 # inserts each pair once, in about a third of the time.
 FALLBACK_FIRST = _FIRST.LOCAL_CHEAPEST_INSERTION
-# The fallback stops at its first solution or after this many times the limit.  It is
-# tried only when phase one used the whole limit and left orders out; a small problem
-# whose constraints the insertion filters do not see (a ride-time limit) also makes
-# phase one run to the limit, so the fallback is kept only if it serves more.
-FALLBACK_FACTOR = 2.0
-# Phase two runs only with at least this much of the limit left.
+# The worker's budget is shared by the budget rule (solvers.budget) among three parts of
+# equal weight: the first solution, the fallback (only when the first was cut off and
+# left orders out) and the improvement; a part that ends early leaves its time to the
+# next.  With thirds, whenever the first solution alone would fit in the whole budget
+# (T < B), the fallback (about T / 3) fits in its third.  A small problem whose
+# constraints the insertion filters do not see (a ride-time limit) also makes phase one
+# run to its limit, so the fallback is kept only if it serves more.
+PHASE_WEIGHT = 1.0
+# Phase two runs only with at least this much of the budget left.
 MIN_IMPROVE_S = 0.005
 CONFIGS = (
     (_FIRST.PARALLEL_CHEAPEST_INSERTION, _META.GUIDED_LOCAL_SEARCH, False),
@@ -81,7 +85,8 @@ def _search_parameters(
     meta: int | None = None,
     solution_limit: int | None = None,
 ) -> Any:
-    """OR-Tools search parameters: a time limit, optionally a strategy and a solution limit."""
+    """OR-Tools search parameters: a time limit, optionally a strategy and a solution limit
+    (OR-Tools counts one solution per accepted local-search move)."""
     search = pywrapcp.DefaultRoutingSearchParameters()
     if first is not None:
         search.first_solution_strategy = first
@@ -108,36 +113,42 @@ def _performed(routing: Any, solution: Any) -> int:
 
 
 def run_worker(
-    problem: RoutingProblem, params: SolveParams, worker: int, time_limit_s: float
+    problem: RoutingProblem, params: SolveParams, worker: int, budget: Budget
 ) -> WorkerResult:
-    """Build the model and run configuration ``worker`` (modulo the list) to its limit."""
+    """Build the model and run configuration ``worker`` (modulo the list) until the
+    budget's deadline (or ``params.iterations`` local-search solutions)."""
     first, meta, interleave = configuration(problem, params, worker)
     built = build_model(problem, params.distance_scale, interleave=interleave)
     routing, manager = built.routing, built.manager
+    phase_one = budget.part(PHASE_WEIGHT, 3 * PHASE_WEIGHT)
+    limit_s = phase_one.remaining_s()
     started = time.perf_counter()
-    first_phase = _search_parameters(time_limit_s, first=first, solution_limit=1)
-    solution = routing.SolveWithParameters(first_phase)
+    solution = routing.SolveWithParameters(
+        _search_parameters(limit_s, first=first, solution_limit=1)
+    )
     # Stopped by the limit inside the heuristic: a "solution" then leaves out whatever it
     # had not inserted yet.
     interrupted = routing.status() == _STATUS.ROUTING_FAIL_TIMEOUT or (
-        time.perf_counter() - started >= 0.95 * time_limit_s
+        time.perf_counter() - started >= 0.95 * limit_s
     )
     performed = _performed(routing, solution) if interrupted else 0
     if interrupted and performed < routing.Size() - routing.vehicles():
         if solution is not None:
             solution = routing.solver().Assignment(solution)  # kept: the next solve reuses it
         fallback = _search_parameters(
-            FALLBACK_FACTOR * time_limit_s, first=FALLBACK_FIRST, solution_limit=1
+            budget.part(PHASE_WEIGHT, 2 * PHASE_WEIGHT).remaining_s(),
+            first=FALLBACK_FIRST,
+            solution_limit=1,
         )
         other = routing.SolveWithParameters(fallback)
         if other is not None and _performed(routing, other) > performed:
             solution = other
-    left_s = time_limit_s - (time.perf_counter() - started)
-    if solution is not None and left_s >= MIN_IMPROVE_S and params.solution_limit != 1:
+    left_s = budget.remaining_s()
+    if solution is not None and left_s >= MIN_IMPROVE_S and params.iterations != 1:
         improve = _search_parameters(
             left_s,
             meta=meta,
-            solution_limit=None if params.solution_limit is None else params.solution_limit - 1,
+            solution_limit=None if params.iterations is None else params.iterations - 1,
         )
         # A copy: the solver may reuse the assignment it returned for the next search.
         first_solution = routing.solver().Assignment(solution)
@@ -159,25 +170,19 @@ def run_worker(
     return WorkerResult(worker, True, int(solution.ObjectiveValue()), tuple(routes), interleave)
 
 
-def run_search(
-    problem: RoutingProblem, params: SolveParams, share: float = 0.95
-) -> tuple[list[WorkerResult], float]:
-    """Run ``params.workers`` searches (processes if more than one): every result, seconds.
+def run_search(problem: RoutingProblem, params: SolveParams, budget: Budget) -> list[WorkerResult]:
+    """Run ``params.workers`` searches (processes if more than one) until ``budget``'s
+    deadline: every result, in worker order.
 
-    The searches get ``share`` of ``params.time_limit_s`` (less a little for building
-    models and reading results back); the caller uses the rest.  Results come in worker
-    order; the caller picks the best (objectives of different models do not compare).
+    The caller picks the best (objectives of different models do not compare).  Starting
+    the processes and building the models count against the budget.
     """
-    started = time.perf_counter()
-    budget = max(0.05, params.time_limit_s * share - 0.05)
     if params.workers == 1:
-        results = [run_worker(problem, params, 0, budget)]
-    else:
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        with ProcessPoolExecutor(max_workers=params.workers, mp_context=context) as pool:
-            futures = [
-                pool.submit(run_worker, problem, params, w, budget) for w in range(params.workers)
-            ]
-            results = [f.result() for f in futures]
-    return results, time.perf_counter() - started
+        return [run_worker(problem, params, 0, budget)]
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ProcessPoolExecutor(max_workers=params.workers, mp_context=context) as pool:
+        futures = [
+            pool.submit(run_worker, problem, params, w, budget) for w in range(params.workers)
+        ]
+        return [f.result() for f in futures]

@@ -114,7 +114,9 @@ def test_bad_time_limit_is_one_clear_line(tmp_path: Path) -> None:
         str(tmp_path / "o.json"),
     )
     assert code == 2
-    assert output.strip().splitlines() == ["error: SolveParams.time_limit_s: must be > 0, got 0.0"]
+    assert output.strip().splitlines() == [
+        "error: SolveParams.time_limit_s: must be a finite number > 0, got 0.0"
+    ]
 
 
 def test_unwritable_output_is_one_clear_line(tmp_path: Path) -> None:

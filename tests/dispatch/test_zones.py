@@ -112,13 +112,13 @@ def test_orders_a_zone_leaves_out_get_the_idle_couriers() -> None:
     assert [o for _, o, _ in route_of(plan.routes, "c2")] == ["a0", "a0"]
 
 
-def test_split_replan_is_deterministic_with_a_solution_limit() -> None:
+def test_split_replan_is_deterministic_with_a_iterations() -> None:
     couriers = [courier(f"c{k}", 1500 * k) for k in range(5)]
     w = world(*couriers)
     orders = [order(f"a{k}", "mwA", "bA") for k in range(4)] + [
         order(f"b{k}", "mwB", "bB") for k in range(3)
     ]
-    params = dataclasses.replace(FAST, time_limit_s=5.0, solution_limit=10)
+    params = dataclasses.replace(FAST, time_limit_s=5.0, iterations=10)
     first = replan(w, LiveState(), orders, at_s=T0, params=params, zones_from_couriers=1)
     again = replan(w, LiveState(), orders, at_s=T0, params=params, zones_from_couriers=1)
     check_live(first, orders, {})

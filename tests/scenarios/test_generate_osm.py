@@ -120,7 +120,7 @@ def test_saves_loads_and_replays(tiny_osm: Path) -> None:
         FulfilmentMode.SCHEDULED,
         FulfilmentMode.HOME_SERVICE,
     }
-    policy = ReplayPolicy(wave_s=600.0, time_limit_s=0.2, solution_limit=20)
+    policy = ReplayPolicy(wave_s=600.0, time_limit_s=0.2, iterations=20)
     day = replay_scenario(scenario, policy)
     assert day.complete
     check_conservation(scenario.orders, day.outcomes)
@@ -203,7 +203,7 @@ def test_beijing_day(beijing_osm: Path, tmp_path: Path) -> None:
     plan = Planner(world, scenario.settings).plan(
         instant,
         at_s=min(o.created_at_s for o in instant),
-        params=SolveParams(time_limit_s=0.5, workers=1, solution_limit=50),
+        params=SolveParams(time_limit_s=0.5, workers=1, iterations=50),
     )
     assert plan.kpis.orders_served >= 0.9 * len(instant)
 

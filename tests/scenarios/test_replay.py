@@ -151,8 +151,8 @@ def test_long_ride_over_many_waves_keeps_its_time() -> None:
 
 
 def test_policy_from_json() -> None:
-    policy = replay_policy_from_json({"wave_s": 60, "solution_limit": 50, "workers": 1})
-    assert (policy.wave_s, policy.solution_limit, policy.params.solution_limit) == (60.0, 50, 50)
+    policy = replay_policy_from_json({"wave_s": 60, "iterations": 50, "workers": 1})
+    assert (policy.wave_s, policy.iterations, policy.params.iterations) == (60.0, 50, 50)
     with pytest.raises(InvalidInputError) as caught:
         replay_policy_from_json({"wave_s": "x", "speed": 1, "workers": 1.5})
     message = str(caught.value)
@@ -161,10 +161,10 @@ def test_policy_from_json() -> None:
     assert "workers: must be a whole number" in message
 
 
-def test_repeatable_with_a_solution_limit() -> None:
+def test_repeatable_with_an_iteration_limit() -> None:
     w: World = world(courier("c1", 0), courier("c2", 1000))
     orders = [instant(f"i{k}", f"b{1 + k % 2}", T0 + 60 * k) for k in range(6)]
-    policy = ReplayPolicy(wave_s=120.0, time_limit_s=5.0, solution_limit=20)
+    policy = ReplayPolicy(wave_s=120.0, time_limit_s=5.0, iterations=20)
     assert replay_day(w, orders, policy=policy) == replay_day(w, orders, policy=policy)
 
 

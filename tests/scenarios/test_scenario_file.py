@@ -28,8 +28,8 @@ from solvers import SolveParams
 from solvers.errors import InvalidInputError
 from tests.scenarios.scenario_data import straight_line_scenario
 
-# solution_limit makes the routing searches stop on a count, not on the clock.
-DETERMINISTIC = SolveParams(time_limit_s=1.0, workers=1, solution_limit=20)
+# iterations makes the routing searches stop on a count, not on the clock.
+DETERMINISTIC = SolveParams(time_limit_s=1.0, workers=1, iterations=20)
 FAST = SolveParams(time_limit_s=0.3, workers=1)
 
 

@@ -181,10 +181,10 @@ def test_no_vehicle_and_no_task() -> None:
     assert empty.stats.status == "empty"
 
 
-def test_same_seed_and_solution_limit_give_the_same_plan() -> None:
+def test_same_seed_and_iterations_give_the_same_plan() -> None:
     tasks = [Task(f"t{i}", (DEPOT,), Stop(i % 3 + 1), demand=(2.0,)) for i in range(8)]
     p = problem([van(), van("v2")], tasks)
-    params = SolveParams(time_limit_s=5.0, workers=1, seed=3, solution_limit=50)
+    params = SolveParams(time_limit_s=5.0, workers=1, seed=3, iterations=50)
     first, second = solved(p, params), solved(p, params)
     assert [visits(first, r.vehicle_id) for r in first.routes] == [
         visits(second, r.vehicle_id) for r in second.routes
