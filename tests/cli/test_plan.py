@@ -142,3 +142,35 @@ def test_a_missing_scenario_or_bad_at_exits_2(tmp_path: Path) -> None:
     path = write(tmp_path, straight_line_scenario())
     code, output = run("plan", str(path), "--out", str(tmp_path / "p.json"), "--at", "7pm")
     assert code == 2 and output.startswith("error: --at: must be a clock time")
+
+
+def test_plan_with_iterations_is_byte_identical(tmp_path: Path, generated: Path) -> None:
+    outputs = []
+    for name in ("a.json", "b.json"):
+        out = tmp_path / name
+        code, output = run(
+            "plan",
+            str(generated),
+            "--at",
+            "10:00",
+            "--out",
+            str(out),
+            "--time-limit",
+            "30",
+            "--seed",
+            "2",
+            "--iterations",
+            "25",
+        )
+        assert code == 0, output
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+    assert json.loads(outputs[0])["routes"]
+
+
+def test_bad_iterations_is_one_clear_line(tmp_path: Path, generated: Path) -> None:
+    code, output = run(
+        "plan", str(generated), "--out", str(tmp_path / "p.json"), "--iterations", "0"
+    )
+    assert code == 2
+    assert "SolveParams.iterations: must be an integer >= 1" in output

@@ -134,3 +134,21 @@ def test_compare_scenario_policies(tmp_path: Path, scenario_file: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (plots / "orders_over_time.png").stat().st_size > 0
     assert "waves-10min" in result.output
+
+
+def test_time_limit_seed_and_iterations_override_the_policy(
+    tmp_path: Path, scenario_file: Path
+) -> None:
+    out = tmp_path / "kpis.json"
+    args = ["--time-limit", "5", "--seed", "3", "--iterations", "15"]
+    code, output = run(
+        str(scenario_file), "--policy", str(fast_policy(tmp_path)), "--out", str(out), *args
+    )
+    assert code == 0, output
+    policy = json.loads(out.read_text())["policy"]
+    assert (policy["wave_s"], policy["time_limit_s"], policy["seed"], policy["iterations"]) == (
+        300,
+        5.0,
+        3,
+        15,
+    )

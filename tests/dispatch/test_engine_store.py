@@ -6,6 +6,7 @@ in :mod:`tests.dispatch.engine_helpers`); they skip when the server binaries are
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 from collections import Counter
@@ -16,6 +17,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+import dispatch.engine as engine_module
 import dispatch.store.sql as store_sql
 from dispatch import Engine, FulfilmentMode, MemberTier
 from dispatch.store import SCHEMA_VERSION
@@ -113,6 +115,29 @@ def test_commission_statement_per_period_from_fulfilled_orders(engine: Engine) -
         engine.commission_statement("ld1", date(2026, 12, 1), date(2026, 12, 1))
     with pytest.raises(InvalidInputError, match="unknown order"):
         engine.mark_fulfilled("o404", date(2026, 11, 2))
+
+
+def test_a_plan_with_iterations_replays_byte_identical(engine: Engine) -> None:
+    for oid in ("i1", "i2", "i3"):
+        engine.submit(instant_payload(oid))
+    params = SolveParams(time_limit_s=20.0, workers=1, seed=3, iterations=20)
+    wave = engine.plan_batch(at_s=10 * H, modes=[FulfilmentMode.INSTANT], params=params)
+    stored = engine.stored_plan(wave.plan_id)
+    assert {k: stored.inputs["params"][k] for k in ("seed", "iterations", "time_limit_s")} == {
+        "seed": 3,
+        "iterations": 20,
+        "time_limit_s": 20.0,
+    }
+    # The store keeps JSON with its keys in its own order: compare canonical dumps.
+    replayed = engine.replay(wave.plan_id).to_json()
+    assert json.dumps(replayed, sort_keys=True) == json.dumps(stored.plan, sort_keys=True)
+
+
+def test_parameters_stored_before_the_iterations_rule_still_replay() -> None:
+    legacy = {"time_limit_s": 0.5, "seed": 1, "workers": 1, "solution_limit": 9}
+    assert engine_module._params_from_json(legacy) == SolveParams(
+        time_limit_s=0.5, seed=1, workers=1, iterations=9
+    )
 
 
 def test_plan_batch_is_stored_with_inputs_and_replays(engine: Engine) -> None:
