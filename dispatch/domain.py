@@ -37,7 +37,7 @@ class TemperatureClass(StrEnum):
 
 
 class FulfilmentMode(StrEnum):
-    """The five fulfilment flows (see DESIGN.md)."""
+    """The five fulfilment flows (see docs/architecture.md)."""
 
     INSTANT = "instant"
     MULTI_STORE = "multi_store"
