@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from solvers.problem import RoutingProblem, Stop, Task, Vehicle
-from solvers.solution import RouteStop, StopKind
+from solvers.solution import CostBreakdown, RouteStop, StopKind
 
 EPS = 1e-6
 
@@ -30,13 +30,17 @@ class Breach:
 
 @dataclass(frozen=True, slots=True)
 class RouteEvaluation:
-    """What driving a visit sequence means: stops with times and loads, totals, breaches."""
+    """What driving a visit sequence means: stops with times and loads, totals, breaches.
+
+    ``cost`` is the route's cost (fixed, distance, time, lateness; no drop penalty),
+    the one pricing of a route that the search, the repairs and the solution share.
+    """
 
     stops: tuple[RouteStop, ...]
     start_s: float
     end_s: float
     distance_m: float
-    lateness_cost: float
+    cost: CostBreakdown
     breaches: tuple[Breach, ...]
 
     @property
@@ -248,18 +252,21 @@ def _drive(
         start_s=begin,
         end_s=end,
         distance_m=distance,
-        lateness_cost=lateness_cost,
+        cost=_price(vehicle, distance, end - begin, lateness_cost) if stops else CostBreakdown(),
         breaches=tuple(breaches),
     )
     return evaluation, excess
 
 
-def route_cost(vehicle: Vehicle, evaluation: RouteEvaluation) -> tuple[float, float, float]:
-    """(fixed, distance, time) cost of a route; an empty route costs nothing."""
-    if not evaluation.stops:
-        return 0.0, 0.0, 0.0
-    return (
-        vehicle.fixed_cost,
-        vehicle.cost_per_km * evaluation.distance_m / 1000.0,
-        vehicle.cost_per_hour * evaluation.duration_s / 3600.0,
+def _price(
+    vehicle: Vehicle, distance_m: float, duration_s: float, lateness: float
+) -> CostBreakdown:
+    """A non-empty route's cost: the vehicle's fixed cost, ``cost_per_km`` per km of
+    ``distance_m``, ``cost_per_hour`` per hour of ``duration_s`` (waiting included), and
+    ``lateness`` (the stops' seconds late times their ``lateness_cost_per_s``)."""
+    return CostBreakdown(
+        fixed=vehicle.fixed_cost,
+        distance=vehicle.cost_per_km * distance_m / 1000.0,
+        time=vehicle.cost_per_hour * duration_s / 3600.0,
+        lateness=lateness,
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from solvers.evaluate import Visit, evaluate_route, route_cost
+from solvers.evaluate import Visit, evaluate_route
 from solvers.problem import RoutingProblem, Vehicle
 
 
@@ -22,7 +22,7 @@ def _cost(problem: RoutingProblem, vehicle: Vehicle, visits: list[Visit], start_
     ev = evaluate_route(problem, vehicle, visits, start_s)
     if not ev.feasible:
         return float("inf")
-    return sum(route_cost(vehicle, ev)) + ev.lateness_cost
+    return ev.cost.total
 
 
 def _precedence_ok(problem: RoutingProblem, visits: Sequence[Visit]) -> bool:

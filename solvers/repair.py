@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
-from solvers.evaluate import Visit, evaluate_route, route_cost
+from solvers.evaluate import Visit, evaluate_route
 from solvers.problem import RoutingProblem, Task
 from solvers.reasons import candidate_visits, own_visits, stop_insertions
 
@@ -39,7 +39,7 @@ def _route_cost(
     ev = evaluate_route(problem, vehicle, visits, start)
     if not ev.feasible:
         return float("inf")
-    return sum(route_cost(vehicle, ev)) + ev.lateness_cost
+    return ev.cost.total
 
 
 def _insert(
