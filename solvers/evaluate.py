@@ -2,8 +2,9 @@
 
 A forward pass from the vehicle's departure: arrive, wait for the next window that is
 still open (or start late, up to the stop's ``max_lateness_s``, past its last window),
-serve, leave.  It needs nothing but the problem, so the checker, the solution builder
-and the unassigned-task diagnosis all use it, and none of them depends on OR-Tools.
+serve, leave.  It needs nothing but the problem, so the solution builder, the route
+repairs and the unassigned-task diagnosis all use it without OR-Tools; the checker
+(:mod:`solvers.checker`) deliberately does not, so that it can catch a bug here.
 """
 
 from __future__ import annotations
