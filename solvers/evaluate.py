@@ -54,6 +54,12 @@ class RouteEvaluation:
         """Whether no constraint is broken."""
         return not self.breaches
 
+    @property
+    def feasible_cost(self) -> float:
+        """The route's total cost, or infinity when it breaks a constraint (what the
+        stop moves and insertions minimise)."""
+        return self.cost.total if self.feasible else math.inf
+
 
 def service_start(stop: Stop, arrival_s: float) -> tuple[float, float]:
     """(start of service, lateness) for an arrival: wait for the next open window.
