@@ -116,7 +116,9 @@ def replay_route(
     ride_began_s: dict[str, float] = {}
     if lock is not None:
         ride_began_s.update(
-            (tid, at_s) for tid, at_s in lock.picked_up_at_s.items() if problem.carrier(tid)
+            (tid, at_s)
+            for tid, at_s in lock.picked_up_at_s.items()
+            if problem.carrier(tid) == vehicle.id
         )
     clock_s = route.start_s
     here = vehicle.start

@@ -158,8 +158,11 @@ def _drive(
             )
     lock = problem.lock_of(vehicle.id)
     first_pickup_s: dict[str, float] = dict(lock.picked_up_at_s) if lock is not None else {}
-    # Tasks loaded at the start ride from the departure.
-    first_pickup_s.update({tid: t for tid, _ in visits if not problem.task(tid).pickups})
+    # Tasks loaded at the start ride from the departure, unless a lock says when they
+    # were loaded (on board since an earlier departure), as the model counts them.
+    for tid, _ in visits:
+        if not problem.task(tid).pickups:
+            first_pickup_s.setdefault(tid, t)
     location = vehicle.start
     distance = 0.0
     lateness_cost = 0.0

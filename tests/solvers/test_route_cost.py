@@ -1,12 +1,14 @@
-"""Each route carries its cost, and the solution's cost is the routes' plus the drops."""
+"""Each route carries its cost, and the solution's cost is the routes' plus the drops;
+the evaluator prices and times routes as the model and the checker do."""
 
 from __future__ import annotations
 
 import pytest
 
-from solvers import solve
-from solvers.problem import Stop, Task, TimeWindow, Vehicle
-from solvers.solution import CostBreakdown
+from solvers import check, solve
+from solvers.evaluate import evaluate_route
+from solvers.problem import Stop, Task, TimeWindow, Vehicle, VehicleLock
+from solvers.solution import CostBreakdown, UnassignedReason
 from tests.solvers.helpers import FAST, problem
 
 # x = 0, 10, 20, 30, 40 and a far corner at 1000; distance = duration = |dx|.
@@ -42,3 +44,20 @@ def test_cost_breakdowns_add_term_by_term() -> None:
         fixed=11.0, distance=22.0, time=33.0, lateness=44.0, drop_penalty=55.0
     )
     assert sum((a, b), CostBreakdown()).total == pytest.approx(165.0)
+
+
+def test_a_task_on_board_since_an_earlier_departure_rides_from_its_lock_time() -> None:
+    # Loaded 40 s before this re-plan, 30 s from its door, at most 50 s on board: it
+    # cannot be delivered in time.  The model, the diagnosis and the checker agree.
+    van = Vehicle("v", 0, 0, capacity=(10.0,), cost_per_km=1000.0)
+    parcel = Task("t", (), Stop(3), demand=(1.0,), max_ride_s=50.0)
+    lock = VehicleLock("v", on_board=("t",), picked_up_at_s={"t": -40.0})
+    p = problem([van], [parcel], (0, 10, 20, 30), [lock])
+    solution = solve(p, FAST)
+    assert [(u.task_id, u.reason) for u in solution.unassigned] == [
+        ("t", UnassignedReason.RIDE_TIME)
+    ]
+    assert check(p, solution).ok
+    assert not evaluate_route(p, van, [("t", 0)]).feasible
+    relaxed = problem([van], [parcel], (0, 10, 20, 30), [VehicleLock("v", on_board=("t",))])
+    assert evaluate_route(relaxed, van, [("t", 0)]).feasible
