@@ -1,8 +1,9 @@
-"""Errors raised by ``geo``: re-exported from the engine's single error root."""
+"""Errors raised by ``geo``: the engine's root errors (re-exported from :mod:`core.errors`,
+so ``geo`` needs nothing of ``solvers``) and the geographic ones."""
 
 from __future__ import annotations
 
-from solvers.errors import EngineError, InvalidInputError
+from core.errors import EngineError, InvalidInputError
 
 
 class UnreachablePointError(InvalidInputError):

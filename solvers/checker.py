@@ -1,7 +1,11 @@
 """The independent checker: recompute feasibility and cost of a solution from the problem.
 
-It uses no OR-Tools and nothing the solver computed except the routes' visit order and
-departure times: every time, load, distance and cost is recomputed and compared.
+It imports the problem, the solution and its own route replay
+(:mod:`solvers.checker_route`) and nothing else of the solver: not OR-Tools, and not
+:mod:`solvers.evaluate`, which builds the solutions it checks.  It takes from the
+solution only what a dispatcher would hand a courier (each route's visits, its departure
+and each stop's start of service) and recomputes every arrival, load, distance and cost
+with its own arithmetic, then compares the reported figures.
 """
 
 from __future__ import annotations
@@ -10,11 +14,9 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 
-from solvers.evaluate import RouteEvaluation, Visit, evaluate_route, route_cost
+from solvers.checker_route import VALUE_TOL, replay_route
 from solvers.problem import RoutingProblem
-from solvers.solution import CostBreakdown, Route, RoutingSolution
-
-_COST_REL_TOL = 1e-6
+from solvers.solution import CostBreakdown, RoutingSolution, UnassignedReason
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,20 +49,23 @@ def check(problem: RoutingProblem, solution: RoutingSolution) -> CheckReport:
 
     Kinds: ``unknown_vehicle``, ``duplicate_route``, ``unknown_task``, ``duplicate_stop``,
     ``partial_task`` (some stops served, not all), ``split_task`` (stops on two vehicles),
-    ``precedence`` (delivery before a pickup), ``coverage`` (neither served nor
-    unassigned, or both), ``on_board`` (an on-board task's pickup revisited or its delivery
-    elsewhere), ``partly_picked`` (a partly picked task's done pickup revisited, or its
-    remaining stops incomplete or on another vehicle), ``prefix`` (locked prefix not
-    kept), ``pinned``, the route constraints (``time_window``, ``capacity``, ``skill``,
+    ``precedence`` (a pickup after its delivery), ``coverage`` (neither served nor
+    unassigned, or both), ``on_board`` (an on-board task's pickup revisited or its
+    delivery elsewhere), ``partly_picked`` (a partly picked task's done pickup revisited,
+    or its remaining stops incomplete or on another vehicle), ``prefix`` (locked prefix
+    not kept), ``pinned``, ``must_serve`` (locked or required work left out as not worth
+    its penalty), the route constraints (``time_window``, ``capacity``, ``skill``,
     ``ride_time``, ``shift``, ``max_duration``, ``max_distance``), ``reported`` (a time,
-    load or distance differs from the recomputation) and ``cost`` (the objective differs).
+    load or distance differs from the recomputation), ``route_cost`` (a route's cost
+    differs) and ``cost`` (the solution's cost differs, term by term or in total).
+    Never raises for a bad solution: everything wrong is a violation.
     """
     out: list[Violation] = []
     vehicles = {v.id: v for v in problem.vehicles}
     tasks = {t.id: t for t in problem.tasks}
     served_on: dict[str, set[str]] = {}
     visits_by_task: dict[str, list[int]] = {}
-    fixed = distance = time = lateness = 0.0
+    routes_cost = CostBreakdown()
     seen_routes: Counter[str] = Counter()
     for route in solution.routes:
         seen_routes[route.vehicle_id] += 1
@@ -72,49 +77,41 @@ def check(problem: RoutingProblem, solution: RoutingSolution) -> CheckReport:
                 )
             )
             continue
-        visits: list[Visit] = []
-        for stop in route.stops:
-            task = tasks.get(stop.task_id)
-            if task is None or not 0 <= stop.stop_index <= len(task.pickups):
-                out.append(
-                    Violation(
-                        "unknown_task",
-                        stop.task_id,
-                        f"stop {stop.stop_index} is not in the problem",
-                    )
-                )
-                continue
-            visits.append((stop.task_id, stop.stop_index))
-            served_on.setdefault(stop.task_id, set()).add(route.vehicle_id)
-            visits_by_task.setdefault(stop.task_id, []).append(stop.stop_index)
-        ev = evaluate_route(problem, vehicle, visits, route.start_s)
-        out.extend(Violation(b.kind, route.vehicle_id, b.detail) for b in ev.breaches)
-        _compare_reported(route.vehicle_id, route, ev, out)
-        _check_locks(problem, route.vehicle_id, visits, out)
-        f, d, t = route_cost(vehicle, ev)
-        fixed, distance, time, lateness = (
-            fixed + f,
-            distance + d,
-            time + t,
-            lateness + ev.lateness_cost,
-        )
-        # Precedence within this route.
-        for task_id in {tid for tid, _ in visits}:
-            task = tasks[task_id]
+
+        def report(kind: str, detail: str, vid: str = route.vehicle_id) -> None:
+            out.append(Violation(kind, vid, detail))
+
+        replayed = replay_route(problem, vehicle, route, report)
+        visits = list(replayed.visits)
+        routes_cost += replayed.cost
+        for task_id, index in visits:
+            served_on.setdefault(task_id, set()).add(route.vehicle_id)
+            visits_by_task.setdefault(task_id, []).append(index)
+        _check_prefix(problem, route.vehicle_id, visits, out)
+        for task_id in dict.fromkeys(tid for tid, _ in visits):
+            delivery = len(tasks[task_id].pickups)
             order = [i for tid, i in visits if tid == task_id]
-            k = len(task.pickups)
-            if k in order and any(i != k and pos > order.index(k) for pos, i in enumerate(order)):
+            if delivery in order and any(i != delivery for i in order[order.index(delivery) :]):
                 out.append(Violation("precedence", task_id, "a pickup comes after the delivery"))
     for vid, n in seen_routes.items():
         if n > 1:
             out.append(Violation("duplicate_route", vid, f"{n} routes for one vehicle"))
+    for lock in problem.locks:
+        if lock.fixed_prefix and lock.vehicle_id not in seen_routes:
+            out.append(
+                Violation(
+                    "prefix", lock.vehicle_id, f"no route, but must start with {lock.fixed_prefix}"
+                )
+            )
     # Carried tasks, recomputed from the locks: vehicle, and the stops left to serve.
     on_board = {tid: lock.vehicle_id for lock in problem.locks for tid in lock.on_board}
     partly = {tid: lock.vehicle_id for lock in problem.locks for tid in lock.pickups_done}
     done_pickups = {
         tid: set(done) for lock in problem.locks for tid, done in lock.pickups_done.items()
     }
+    in_prefix = {tid for lock in problem.locks for tid, _ in lock.fixed_prefix}
     unassigned = Counter(u.task_id for u in solution.unassigned)
+    reasons = {u.task_id: u.reason for u in solution.unassigned}
     for tid, n in unassigned.items():
         if tid not in tasks:
             out.append(Violation("unknown_task", tid, "unassigned task not in the problem"))
@@ -166,58 +163,41 @@ def check(problem: RoutingProblem, solution: RoutingSolution) -> CheckReport:
             out.append(Violation("coverage", task.id, "neither served nor listed as unassigned"))
         else:
             drop += task.drop_penalty or 0.0
-    cost = CostBreakdown(
-        fixed=fixed, distance=distance, time=time, lateness=lateness, drop_penalty=drop
-    )
-    if not math.isclose(cost.total, solution.cost.total, rel_tol=_COST_REL_TOL, abs_tol=1e-6):
+            locked = task.drop_penalty is None or carrier is not None or task.id in in_prefix
+            if locked and reasons[task.id] is UnassignedReason.NOT_WORTH_PENALTY:
+                out.append(
+                    Violation(
+                        "must_serve",
+                        task.id,
+                        "required or locked work is left out as not worth its penalty",
+                    )
+                )
+    cost = routes_cost + CostBreakdown(drop_penalty=drop)
+    _compare_cost(solution.cost, cost, out)
+    return CheckReport(violations=tuple(out), cost=cost)
+
+
+def _compare_cost(reported: CostBreakdown, computed: CostBreakdown, out: list[Violation]) -> None:
+    for term in ("fixed", "distance", "time", "lateness", "drop_penalty"):
+        said, recomputed = getattr(reported, term), getattr(computed, term)
+        if not math.isclose(said, recomputed, rel_tol=VALUE_TOL, abs_tol=VALUE_TOL):
+            out.append(
+                Violation(
+                    "cost", "solution", f"reported {term} {said!r}, recomputed {recomputed!r}"
+                )
+            )
+    if not math.isclose(reported.total, computed.total, rel_tol=VALUE_TOL, abs_tol=VALUE_TOL):
         out.append(
             Violation(
                 "cost",
                 "solution",
-                f"reported total {solution.cost.total!r}, recomputed {cost.total!r}",
+                f"reported total {reported.total!r}, recomputed {computed.total!r}",
             )
         )
-    return CheckReport(violations=tuple(out), cost=cost)
 
 
-def _compare_reported(vid: str, route: Route, ev: RouteEvaluation, out: list[Violation]) -> None:
-    if len(route.stops) != len(ev.stops):
-        return
-    for reported, computed in zip(route.stops, ev.stops, strict=True):
-        for name in ("arrival_s", "start_s", "departure_s", "lateness_s"):
-            a, b = getattr(reported, name), getattr(computed, name)
-            if abs(a - b) > 1e-3:
-                out.append(
-                    Violation(
-                        "reported",
-                        vid,
-                        f"task {reported.task_id!r} stop {reported.stop_index}: "
-                        f"{name} {a!r}, recomputed {b!r}",
-                    )
-                )
-        if any(
-            abs(a - b) > 1e-6 for a, b in zip(reported.load, computed.load, strict=False)
-        ) or len(reported.load) != len(computed.load):
-            out.append(
-                Violation(
-                    "reported",
-                    vid,
-                    f"task {reported.task_id!r} stop {reported.stop_index}: "
-                    f"load {reported.load}, recomputed {computed.load}",
-                )
-            )
-    if abs(route.distance_m - ev.distance_m) > 1e-6 * max(1.0, ev.distance_m):
-        out.append(
-            Violation(
-                "reported", vid, f"distance {route.distance_m!r}, recomputed {ev.distance_m!r}"
-            )
-        )
-    if abs(route.end_s - ev.end_s) > 1e-3:
-        out.append(Violation("reported", vid, f"end {route.end_s!r}, recomputed {ev.end_s!r}"))
-
-
-def _check_locks(
-    problem: RoutingProblem, vid: str, visits: list[Visit], out: list[Violation]
+def _check_prefix(
+    problem: RoutingProblem, vid: str, visits: list[tuple[str, int]], out: list[Violation]
 ) -> None:
     lock = problem.lock_of(vid)
     if lock is None or not lock.fixed_prefix:

@@ -1,26 +1,11 @@
-"""The engine's one root error class and its input-validation subclass.
+"""Errors raised by ``solvers``: re-exported from the engine's single error root.
 
-Every package (``solvers``, ``geo``, ``dispatch``, ``scenarios``) raises these, so a
-caller can catch :class:`EngineError` for anything the engine refuses.  They live in
-``solvers`` because it is the lowest layer of the data flow and imports nothing of
-the others.
+The classes are defined in :mod:`core.errors`; ``except solvers.errors.InvalidInputError``
+catches the same class as ``except core.errors.InvalidInputError``.
 """
 
 from __future__ import annotations
 
+from core.errors import EngineError, InvalidInputError
 
-class EngineError(Exception):
-    """Root of every error the engine raises on purpose."""
-
-
-class InvalidInputError(EngineError, ValueError):
-    """Input broke a documented rule.
-
-    The message names the offending field (or id) and the rule, e.g.
-    ``"Building 'b7': households must be >= 0, got -3"``.
-    """
-
-    def __init__(self, field: str, rule: str) -> None:
-        self.field = field
-        self.rule = rule
-        super().__init__(f"{field}: {rule}")
+__all__ = ["EngineError", "InvalidInputError"]

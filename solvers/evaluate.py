@@ -2,8 +2,9 @@
 
 A forward pass from the vehicle's departure: arrive, wait for the next window that is
 still open (or start late, up to the stop's ``max_lateness_s``, past its last window),
-serve, leave.  It needs nothing but the problem, so the checker, the solution builder
-and the unassigned-task diagnosis all use it, and none of them depends on OR-Tools.
+serve, leave.  It needs nothing but the problem, so the solution builder, the route
+repairs and the unassigned-task diagnosis all use it without OR-Tools; the checker
+(:mod:`solvers.checker`) deliberately does not, so that it can catch a bug here.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from solvers.problem import RoutingProblem, Stop, Task, Vehicle
-from solvers.solution import RouteStop, StopKind
+from solvers.solution import CostBreakdown, RouteStop, StopKind
 
 EPS = 1e-6
 
@@ -30,13 +31,17 @@ class Breach:
 
 @dataclass(frozen=True, slots=True)
 class RouteEvaluation:
-    """What driving a visit sequence means: stops with times and loads, totals, breaches."""
+    """What driving a visit sequence means: stops with times and loads, totals, breaches.
+
+    ``cost`` is the route's cost (fixed, distance, time, lateness; no drop penalty),
+    the one pricing of a route that the search, the repairs and the solution share.
+    """
 
     stops: tuple[RouteStop, ...]
     start_s: float
     end_s: float
     distance_m: float
-    lateness_cost: float
+    cost: CostBreakdown
     breaches: tuple[Breach, ...]
 
     @property
@@ -48,6 +53,12 @@ class RouteEvaluation:
     def feasible(self) -> bool:
         """Whether no constraint is broken."""
         return not self.breaches
+
+    @property
+    def feasible_cost(self) -> float:
+        """The route's total cost, or infinity when it breaks a constraint (what the
+        stop moves and insertions minimise)."""
+        return self.cost.total if self.feasible else math.inf
 
 
 def service_start(stop: Stop, arrival_s: float) -> tuple[float, float]:
@@ -147,8 +158,11 @@ def _drive(
             )
     lock = problem.lock_of(vehicle.id)
     first_pickup_s: dict[str, float] = dict(lock.picked_up_at_s) if lock is not None else {}
-    # Tasks loaded at the start ride from the departure.
-    first_pickup_s.update({tid: t for tid, _ in visits if not problem.task(tid).pickups})
+    # Tasks loaded at the start ride from the departure, unless a lock says when they
+    # were loaded (on board since an earlier departure), as the model counts them.
+    for tid, _ in visits:
+        if not problem.task(tid).pickups:
+            first_pickup_s.setdefault(tid, t)
     location = vehicle.start
     distance = 0.0
     lateness_cost = 0.0
@@ -248,18 +262,21 @@ def _drive(
         start_s=begin,
         end_s=end,
         distance_m=distance,
-        lateness_cost=lateness_cost,
+        cost=_price(vehicle, distance, end - begin, lateness_cost) if stops else CostBreakdown(),
         breaches=tuple(breaches),
     )
     return evaluation, excess
 
 
-def route_cost(vehicle: Vehicle, evaluation: RouteEvaluation) -> tuple[float, float, float]:
-    """(fixed, distance, time) cost of a route; an empty route costs nothing."""
-    if not evaluation.stops:
-        return 0.0, 0.0, 0.0
-    return (
-        vehicle.fixed_cost,
-        vehicle.cost_per_km * evaluation.distance_m / 1000.0,
-        vehicle.cost_per_hour * evaluation.duration_s / 3600.0,
+def _price(
+    vehicle: Vehicle, distance_m: float, duration_s: float, lateness: float
+) -> CostBreakdown:
+    """A non-empty route's cost: the vehicle's fixed cost, ``cost_per_km`` per km of
+    ``distance_m``, ``cost_per_hour`` per hour of ``duration_s`` (waiting included), and
+    ``lateness`` (the stops' seconds late times their ``lateness_cost_per_s``)."""
+    return CostBreakdown(
+        fixed=vehicle.fixed_cost,
+        distance=vehicle.cost_per_km * distance_m / 1000.0,
+        time=vehicle.cost_per_hour * duration_s / 3600.0,
+        lateness=lateness,
     )

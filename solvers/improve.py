@@ -13,16 +13,8 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from solvers.evaluate import Visit, evaluate_route, route_cost
+from solvers.evaluate import Visit, evaluate_route
 from solvers.problem import RoutingProblem, Vehicle
-
-
-def _cost(problem: RoutingProblem, vehicle: Vehicle, visits: list[Visit], start_s: float) -> float:
-    """Route cost, or infinity when the route breaks a constraint."""
-    ev = evaluate_route(problem, vehicle, visits, start_s)
-    if not ev.feasible:
-        return float("inf")
-    return sum(route_cost(vehicle, ev)) + ev.lateness_cost
 
 
 def _precedence_ok(problem: RoutingProblem, visits: Sequence[Visit]) -> bool:
@@ -52,7 +44,7 @@ def improve_route(
     lock = problem.lock_of(vehicle.id)
     frozen = len(lock.fixed_prefix) if lock is not None else 0
     best = list(visits)
-    best_cost = _cost(problem, vehicle, best, start_s)
+    best_cost = evaluate_route(problem, vehicle, best, start_s).feasible_cost
     improved = True
     while improved and time.perf_counter() < deadline:
         improved = False
@@ -64,7 +56,7 @@ def improve_route(
                 candidate = [*rest[:j], best[i], *rest[j:]]
                 if not _precedence_ok(problem, candidate):
                     continue
-                cost = _cost(problem, vehicle, candidate, start_s)
+                cost = evaluate_route(problem, vehicle, candidate, start_s).feasible_cost
                 if cost < best_cost - 1e-9:
                     best, best_cost, improved = candidate, cost, True
                     break

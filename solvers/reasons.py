@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from solvers.evaluate import Breach, Visit, evaluate_route, route_cost
+from solvers.evaluate import Breach, Visit, evaluate_route
 from solvers.ortools.tours import pickup_orders
-from solvers.problem import RoutingProblem, Task, Vehicle
+from solvers.problem import RoutingProblem, Task
 from solvers.solution import UnassignedReason, UnassignedTask
 
 # When several constraints block, the most fundamental one is reported.
@@ -76,11 +76,6 @@ def stop_insertions(route: list[Visit], own: list[Visit]) -> list[list[Visit]]:
     return out
 
 
-def _cost(vehicle: Vehicle, problem: RoutingProblem, visits: list[Visit], start_s: float) -> float:
-    ev = evaluate_route(problem, vehicle, visits, start_s)
-    return sum(route_cost(vehicle, ev)) + ev.lateness_cost
-
-
 def diagnose(
     problem: RoutingProblem,
     task: Task,
@@ -133,14 +128,14 @@ def diagnose(
     for v in skilled:
         route = list(routes.get(v.id, []))
         start = starts.get(v.id, v.shift.start_s)
-        before = _cost(v, problem, route, start) if route else 0.0
+        before = evaluate_route(problem, v, route, start).cost.total if route else 0.0
         for candidate in (c for own in fits for c in stop_insertions(route, own)):
             attempts += 1
             if attempts > max_attempts:
                 break
             ev = evaluate_route(problem, v, candidate, start)
             if ev.feasible:
-                extra = sum(route_cost(v, ev)) + ev.lateness_cost - before
+                extra = ev.cost.total - before
                 best_extra = extra if best_extra is None else min(best_extra, extra)
             else:
                 route_blocks.append(_first_breach(ev.breaches))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
-from solvers.evaluate import Visit, evaluate_route, route_cost
+from solvers.evaluate import Visit, evaluate_route
 from solvers.problem import RoutingProblem, Task
 from solvers.reasons import candidate_visits, own_visits, stop_insertions
 
@@ -30,16 +30,6 @@ def _merge_copies(problem: RoutingProblem, visits: list[Visit]) -> list[Visit]:
             seen.add(task_id)
         kept.append((task_id, index))
     return kept[::-1]
-
-
-def _route_cost(
-    problem: RoutingProblem, vehicle_id: str, visits: list[Visit], start: float
-) -> float:
-    vehicle = problem.vehicle(vehicle_id)
-    ev = evaluate_route(problem, vehicle, visits, start)
-    if not ev.feasible:
-        return float("inf")
-    return sum(route_cost(vehicle, ev)) + ev.lateness_cost
 
 
 def _insert(
@@ -60,11 +50,11 @@ def _insert(
             continue
         route = routes.get(vehicle.id, [])
         start = starts.get(vehicle.id, vehicle.shift.start_s)
-        before = _route_cost(problem, vehicle.id, route, start) if route else 0.0
+        before = evaluate_route(problem, vehicle, route, start).feasible_cost if route else 0.0
         for candidate in (c for own in sequences for c in stop_insertions(route, own)):
             if time.perf_counter() > deadline:
                 break
-            extra = _route_cost(problem, vehicle.id, candidate, start) - before
+            extra = evaluate_route(problem, vehicle, candidate, start).feasible_cost - before
             if extra < float("inf") and (best is None or extra < best[0]):
                 best = (extra, vehicle.id, candidate)
     if best is None:
@@ -102,7 +92,7 @@ def repair_routes(
     # them (the model never interleaves them): taking them out could break the lock.
     locked = {tid for lock in problem.locks for tid, _ in lock.fixed_prefix}
     for vid, visits in merged.items():
-        if _route_cost(problem, vid, visits, starts[vid]) == float("inf"):
+        if not evaluate_route(problem, problem.vehicle(vid), visits, starts[vid]).feasible:
             broken |= {
                 tid
                 for tid, _ in visits

@@ -60,38 +60,8 @@ class RouteStop:
 
 
 @dataclass(frozen=True, slots=True)
-class Route:
-    """A vehicle's route.
-
-    Attributes:
-        vehicle_id: the vehicle.
-        start_s: departure from the start location.
-        stops: visits in order.
-        end_s: arrival at the end location, or the last departure for an open route.
-        distance_m: total distance driven.
-        duration_s: ``end_s - start_s``.
-    """
-
-    vehicle_id: str
-    start_s: float
-    stops: tuple[RouteStop, ...]
-    end_s: float
-    distance_m: float
-    duration_s: float
-
-
-@dataclass(frozen=True, slots=True)
-class UnassignedTask:
-    """A task left out, with the reason code and a sentence for the operator."""
-
-    task_id: str
-    reason: UnassignedReason
-    detail: str
-
-
-@dataclass(frozen=True, slots=True)
 class CostBreakdown:
-    """The objective, term by term."""
+    """The objective, term by term, in the problem's money units."""
 
     fixed: float = 0.0
     distance: float = 0.0
@@ -103,6 +73,49 @@ class CostBreakdown:
     def total(self) -> float:
         """Sum of the terms."""
         return self.fixed + self.distance + self.time + self.lateness + self.drop_penalty
+
+    def __add__(self, other: CostBreakdown) -> CostBreakdown:
+        """Term-by-term sum (route costs add up to a solution's)."""
+        return CostBreakdown(
+            fixed=self.fixed + other.fixed,
+            distance=self.distance + other.distance,
+            time=self.time + other.time,
+            lateness=self.lateness + other.lateness,
+            drop_penalty=self.drop_penalty + other.drop_penalty,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A vehicle's route.
+
+    Attributes:
+        vehicle_id: the vehicle.
+        start_s: departure from the start location.
+        stops: visits in order.
+        end_s: arrival at the end location, or the last departure for an open route.
+        distance_m: total distance driven.
+        duration_s: ``end_s - start_s``.
+        cost: what the route costs: fixed, distance, time and lateness terms
+            (``drop_penalty`` is 0: dropped tasks are priced on the solution).
+    """
+
+    vehicle_id: str
+    start_s: float
+    stops: tuple[RouteStop, ...]
+    end_s: float
+    distance_m: float
+    duration_s: float
+    cost: CostBreakdown
+
+
+@dataclass(frozen=True, slots=True)
+class UnassignedTask:
+    """A task left out, with the reason code and a sentence for the operator."""
+
+    task_id: str
+    reason: UnassignedReason
+    detail: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +142,11 @@ class SolveStats:
 
 @dataclass(frozen=True, slots=True)
 class RoutingSolution:
-    """Routes (vehicles with no stops omitted), unassigned tasks, cost and statistics."""
+    """Routes (vehicles with no stops omitted), unassigned tasks, cost and statistics.
+
+    ``cost`` is the sum of the routes' costs plus the drop penalties of the unassigned
+    tasks.
+    """
 
     routes: tuple[Route, ...]
     unassigned: tuple[UnassignedTask, ...]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 from solvers.budget import Budget
-from solvers.evaluate import Visit, evaluate_route, route_cost
+from solvers.evaluate import Visit, evaluate_route
 from solvers.improve import improve_route
 from solvers.ortools.search import WorkerResult, run_search
 from solvers.params import SolveParams
@@ -53,7 +53,7 @@ def _plan_key(
         vehicle = problem.vehicle(vehicle_id)
         ev = evaluate_route(problem, vehicle, visits, starts[vehicle_id])
         broken += not ev.feasible
-        total += sum(route_cost(vehicle, ev)) + ev.lateness_cost
+        total += ev.cost.total
     for task in problem.tasks:
         if task.id not in served:
             if problem.must_serve(task.id):
@@ -109,21 +109,13 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
                 problem, problem.vehicle(vehicle_id), sequence, starts[vehicle_id], deadline
             )
     routes: list[Route] = []
-    fixed = distance = time_cost = lateness = 0.0
     for vehicle in problem.vehicles:
         visits = routes_visits.get(vehicle.id)
         if not visits:
             continue
         ev = evaluate_route(problem, vehicle, visits, starts[vehicle.id])
         routes.append(
-            Route(vehicle.id, ev.start_s, ev.stops, ev.end_s, ev.distance_m, ev.duration_s)
-        )
-        f, d, t = route_cost(vehicle, ev)
-        fixed, distance, time_cost, lateness = (
-            fixed + f,
-            distance + d,
-            time_cost + t,
-            lateness + ev.lateness_cost,
+            Route(vehicle.id, ev.start_s, ev.stops, ev.end_s, ev.distance_m, ev.duration_s, ev.cost)
         )
     served = {tid for visits in routes_visits.values() for tid, _ in visits}
     missing = [task for task in problem.tasks if task.id not in served]
@@ -132,9 +124,7 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
     drop = sum(problem.task(u.task_id).drop_penalty or 0.0 for u in unassigned)
     if not routes:
         status = "no_solution"
-    cost = CostBreakdown(
-        fixed=fixed, distance=distance, time=time_cost, lateness=lateness, drop_penalty=drop
-    )
+    cost = sum((route.cost for route in routes), CostBreakdown(drop_penalty=drop))
     stats = SolveStats(
         status=status,
         solve_s=time.perf_counter() - started,

@@ -32,7 +32,7 @@ from dispatch.world import World
 from solvers import SolveParams, solve
 from solvers.budget import Budget
 from solvers.problem import RoutingProblem, Task, TimeWindow, Vehicle
-from solvers.solution import Route, UnassignedReason, UnassignedTask
+from solvers.solution import UnassignedReason, UnassignedTask
 
 ON_TIME_EPS_S = 1e-6
 
@@ -196,20 +196,6 @@ class SolvedFlow:
         )
 
 
-def _route_cost(problem: RoutingProblem, route: Route) -> float:
-    vehicle = problem.vehicle(route.vehicle_id)
-    lateness = 0.0
-    for stop in route.stops:
-        task = problem.task(stop.task_id)
-        lateness += stop.lateness_s * task.stops[stop.stop_index].lateness_cost_per_s
-    return (
-        vehicle.fixed_cost
-        + vehicle.cost_per_km * route.distance_m / 1000.0
-        + vehicle.cost_per_hour * route.duration_s / 3600.0
-        + lateness
-    )
-
-
 def solve_flow(flow_problem: FlowProblem, params: SolveParams) -> SolvedFlow:
     """Solve a flow's problem and translate the routes back to ids."""
     problem = flow_problem.problem
@@ -254,7 +240,7 @@ def solve_flow(flow_problem: FlowProblem, params: SolveParams) -> SolvedFlow:
                 start_s=route.start_s,
                 end_s=route.end_s,
                 distance_m=route.distance_m,
-                cost=_route_cost(problem, route),
+                cost=route.cost.total,
                 stops=tuple(stops),
             )
         )

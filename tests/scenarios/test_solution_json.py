@@ -15,7 +15,7 @@ import pytest
 
 from scenarios.instances import FORMATS, BenchInstance, read_instance, solution_json
 from solvers import RoutingSolution, SolveParams, check, solve
-from solvers.evaluate import evaluate_route, route_cost
+from solvers.evaluate import evaluate_route
 from solvers.solution import CostBreakdown, Route, SolveStats, UnassignedReason, UnassignedTask
 from tests.scenarios.tiny import TEXTS, write
 
@@ -30,7 +30,6 @@ def hand_made(
     """Vehicle id -> task ids: each task's stops in order, tasks one after the other."""
     problem = bench.problem
     routes = []
-    fixed = distance = time = 0.0
     for vehicle_id, task_ids in plan.items():
         vehicle = problem.vehicle(vehicle_id)
         # Pickups first (tasks loaded at the depot have none), then the deliveries.
@@ -39,14 +38,12 @@ def hand_made(
         ev = evaluate_route(problem, vehicle, visits, 0.0)
         assert ev.feasible, ev.breaches
         routes.append(
-            Route(vehicle_id, ev.start_s, ev.stops, ev.end_s, ev.distance_m, ev.duration_s)
+            Route(vehicle_id, ev.start_s, ev.stops, ev.end_s, ev.distance_m, ev.duration_s, ev.cost)
         )
-        f, d, t = route_cost(vehicle, ev)
-        fixed, distance, time = fixed + f, distance + d, time + t
     solution = RoutingSolution(
         tuple(routes),
         tuple(UnassignedTask(t, UnassignedReason.SEARCH_LIMIT, "hand-made") for t in unassigned),
-        CostBreakdown(fixed=fixed, distance=distance, time=time),
+        sum((route.cost for route in routes), CostBreakdown()),
         SolveStats("solved", 0.0, 0, 0, 1, 0),
     )
     report = check(problem, solution)

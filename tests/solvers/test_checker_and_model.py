@@ -38,6 +38,7 @@ def good() -> tuple[RoutingProblem, RoutingSolution]:
         60.0,
         60.0,
         60.0,
+        CostBreakdown(distance=60.0),
     )
     return p, RoutingSolution((route,), (), CostBreakdown(distance=60.0), STATS)
 
@@ -62,7 +63,9 @@ def test_capacity_overflow_is_found() -> None:
         stop("b", 1, 2, 20, 0),
     )
     bad = dataclasses.replace(
-        s, routes=(Route("v1", 0.0, stops, 40.0, 40.0, 40.0),), cost=CostBreakdown(distance=40.0)
+        s,
+        routes=(Route("v1", 0.0, stops, 40.0, 40.0, 40.0, CostBreakdown(distance=40.0)),),
+        cost=CostBreakdown(distance=40.0),
     )
     assert kinds(p, bad) == {"capacity"}
 
@@ -112,8 +115,16 @@ def test_split_task_locks_and_pins() -> None:
     p = problem([V, v2], [A], pinned={"a": "v2"})
     split = RoutingSolution(
         (
-            Route("v1", 0.0, (stop("a", 0, 0, 0, 6),), 0.0, 0.0, 0.0),
-            Route("v2", 0.0, (stop("a", 1, 1, 10, -6),), 20.0, 20.0, 20.0),
+            Route("v1", 0.0, (stop("a", 0, 0, 0, 6),), 0.0, 0.0, 0.0, CostBreakdown()),
+            Route(
+                "v2",
+                0.0,
+                (stop("a", 1, 1, 10, -6),),
+                20.0,
+                20.0,
+                20.0,
+                CostBreakdown(distance=20.0),
+            ),
         ),
         (),
         CostBreakdown(distance=20.0),
@@ -122,7 +133,17 @@ def test_split_task_locks_and_pins() -> None:
     assert {"split_task", "pinned"} <= kinds(p, split)
     locked = problem([V, v2], [A], locks=[VehicleLock("v2", on_board=("a",))])
     wrong_vehicle = RoutingSolution(
-        (Route("v1", 0.0, (stop("a", 1, 1, 10, -6),), 20.0, 20.0, 20.0),),
+        (
+            Route(
+                "v1",
+                0.0,
+                (stop("a", 1, 1, 10, -6),),
+                20.0,
+                20.0,
+                20.0,
+                CostBreakdown(distance=20.0),
+            ),
+        ),
         (),
         CostBreakdown(distance=20.0),
         STATS,

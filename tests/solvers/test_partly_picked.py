@@ -223,8 +223,10 @@ def _at(task: str, index: int, loc: int, t: float, load: float, *, last: bool = 
 
 
 def _solution(vid: str, stops: tuple[RouteStop, ...], distance: float) -> RoutingSolution:
-    route = Route(vid, 0.0, stops, stops[-1].departure_s, distance, stops[-1].departure_s)
-    return RoutingSolution((route,), (), CostBreakdown(distance=distance), STATS)
+    end_s = stops[-1].departure_s
+    cost = CostBreakdown(distance=distance)
+    route = Route(vid, 0.0, stops, end_s, distance, end_s, cost)
+    return RoutingSolution((route,), (), cost, STATS)
 
 
 def test_checker_accepts_the_remaining_stops_on_the_carrier() -> None:

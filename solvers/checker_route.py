@@ -1,0 +1,304 @@
+"""The checker's replay of one route, in its own arithmetic (see :mod:`solvers.checker`).
+
+It reads the problem and the route only, never :mod:`solvers.evaluate`: a bug in the
+evaluator that builds solutions would otherwise pass its own check.  The route's
+reported schedule (its departure and each stop's start of service) is verified, not
+re-derived: travel from the matrices gives each arrival, and the reported start must
+come at or after it, inside a window or within the stop's lateness allowance, and no
+later than the next open window unless it is the first pickup of a ride-limited task
+(a courier may wait at the shop rather than with the food).  Units: seconds on the
+problem's clock, metres, the problem's money.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from solvers.problem import RoutingProblem, Stop, Task, Vehicle
+from solvers.solution import CostBreakdown, Route, RouteStop, StopKind
+
+# A constraint is broken only by more than this (seconds, metres or load units): the
+# solver's own float arithmetic may sum in another order.
+LIMIT_TOL = 1e-6
+# A reported time may differ from the replay by this much (seconds) before it is wrong.
+TIME_TOL_S = 1e-3
+# Reported loads, and distances and costs relative to their size.
+VALUE_TOL = 1e-6
+
+Report = Callable[[str, str], None]  # (kind, detail) about this route's vehicle
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayedRoute:
+    """What the replay found: the route's visits as (task id, stop index) and its cost."""
+
+    visits: tuple[tuple[str, int], ...]
+    cost: CostBreakdown
+
+
+def _close(a: float, b: float, tol: float) -> bool:
+    return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
+
+
+def _next_open_s(stop: Stop, arrival_s: float) -> float:
+    """Earliest start of service for an arrival: now, or when the next window opens;
+    past the last window, now (late)."""
+    opens = [max(arrival_s, w.start_s) for w in stop.windows if w.end_s >= arrival_s]
+    return min(opens) if opens else arrival_s
+
+
+def _lateness_s(stop: Stop, start_s: float) -> float | None:
+    """Seconds past the last window for a start of service, or None when it starts
+    before a window opens (in a gap between windows or before the first)."""
+    if any(w.start_s <= start_s <= w.end_s for w in stop.windows):
+        return 0.0
+    last_end_s = stop.windows[-1].end_s
+    return start_s - last_end_s if start_s > last_end_s else None
+
+
+def _start_load(problem: RoutingProblem, vehicle: Vehicle, route: Route) -> list[float]:
+    """Load on board at departure: the lock's on-board tasks whole, the done pickups'
+    shares of its partly picked tasks, and the route's tasks that have no pickup stop."""
+    load = [0.0] * len(vehicle.capacity)
+    lock = problem.lock_of(vehicle.id)
+    whole: set[str] = set(lock.on_board) if lock is not None else set()
+    for stop in route.stops:
+        task = _task_or_none(problem, stop)
+        if task is not None and not task.pickups:
+            whole.add(task.id)
+    for tid in sorted(whole):
+        for k, d in enumerate(problem.task(tid).demand):
+            load[k] += d
+    if lock is not None:
+        for tid, done in sorted(lock.pickups_done.items()):
+            task = problem.task(tid)
+            for i in done:
+                for k, d in enumerate(task.pickup_demand(i)):
+                    load[k] += d
+    return load
+
+
+def _task_or_none(problem: RoutingProblem, stop: RouteStop) -> Task | None:
+    try:
+        task = problem.task(stop.task_id)
+    except KeyError:
+        return None
+    return task if 0 <= stop.stop_index <= len(task.pickups) else None
+
+
+def replay_route(
+    problem: RoutingProblem, vehicle: Vehicle, route: Route, report: Report
+) -> ReplayedRoute:
+    """Drive ``route`` with ``vehicle`` from its reported departure and report, through
+    ``report(kind, detail)``, every broken rule and every reported figure that differs.
+
+    Kinds: ``unknown_task`` (a stop not in the problem; skipped), ``time_window``,
+    ``capacity``, ``skill``, ``ride_time``, ``shift``, ``max_duration``,
+    ``max_distance``, ``reported`` (a time, lateness, load, location, kind, distance or
+    end differs from the replay, or service starts before arrival or waits without
+    reason) and ``route_cost`` (``route.cost`` differs from the recomputed cost).
+    Returns the visits found and the recomputed cost.
+    """
+    mats = problem.matrices[vehicle.profile]
+    distance_of, duration_of = mats.distance_m, mats.duration_s
+    lock = problem.lock_of(vehicle.id)
+    if route.start_s < vehicle.shift.start_s - LIMIT_TOL:
+        report(
+            "shift",
+            f"leaves at {route.start_s:g} s, before its shift starts at "
+            f"{vehicle.shift.start_s:g} s",
+        )
+    load = _start_load(problem, vehicle, route)
+    _check_capacity(vehicle, load, "at departure", report)
+    # When each task's ride began: carried tasks per the lock, tasks loaded at the
+    # start at the departure, the others at their first pickup on this route.
+    ride_began_s: dict[str, float] = {}
+    if lock is not None:
+        ride_began_s.update(
+            (tid, at_s)
+            for tid, at_s in lock.picked_up_at_s.items()
+            if problem.carrier(tid) == vehicle.id
+        )
+    clock_s = route.start_s
+    here = vehicle.start
+    distance_m = 0.0
+    lateness_cost = 0.0
+    visits: list[tuple[str, int]] = []
+    for reported in route.stops:
+        task = _task_or_none(problem, reported)
+        if task is None:
+            report(
+                "unknown_task",
+                f"task {reported.task_id!r} stop {reported.stop_index} is not in the problem",
+            )
+            continue
+        what = f"task {task.id!r} stop {reported.stop_index}"
+        visits.append((task.id, reported.stop_index))
+        spec = task.stops[reported.stop_index]
+        is_delivery = reported.stop_index == len(task.pickups)
+        if not task.pickups and task.id not in ride_began_s:
+            ride_began_s[task.id] = route.start_s
+        arrival_s = clock_s + float(duration_of[here, spec.location])
+        distance_m += float(distance_of[here, spec.location])
+        here = spec.location
+        start_s = _verified_start(task, reported, arrival_s, ride_began_s, report)
+        late_s = _lateness_s(spec, start_s)
+        if late_s is None:
+            report("time_window", f"{what}: service starts at {start_s:g} s, outside its windows")
+            late_s = 0.0
+        elif late_s > spec.max_lateness_s + LIMIT_TOL:
+            report(
+                "time_window",
+                f"{what}: service starts {late_s:g} s after its last window "
+                f"(allowed {spec.max_lateness_s:g} s)",
+            )
+        lateness_cost += late_s * spec.lateness_cost_per_s
+        clock_s = start_s + spec.service_s
+        if not task.skills <= vehicle.skills:
+            report(
+                "skill", f"task {task.id!r} needs {', '.join(sorted(task.skills - vehicle.skills))}"
+            )
+        if is_delivery:
+            load = [have - d for have, d in zip(load, task.demand, strict=True)]
+            began_s = ride_began_s.get(task.id)
+            if (
+                task.max_ride_s is not None
+                and began_s is not None
+                and start_s - began_s > task.max_ride_s + LIMIT_TOL
+            ):
+                report(
+                    "ride_time",
+                    f"task {task.id!r}: {start_s - began_s:g} s from first pickup to "
+                    f"delivery, max {task.max_ride_s:g} s",
+                )
+        else:
+            ride_began_s.setdefault(task.id, start_s)
+            share = task.pickup_demand(reported.stop_index)
+            load = [have + d for have, d in zip(load, share, strict=True)]
+        _check_capacity(vehicle, load, f"after {what}", report)
+        _compare_stop(
+            reported,
+            what,
+            location=spec.location,
+            kind=StopKind.DELIVERY if is_delivery else StopKind.PICKUP,
+            arrival_s=arrival_s,
+            departure_s=clock_s,
+            lateness_s=late_s,
+            load=load,
+            report=report,
+        )
+    if visits and vehicle.end is not None:
+        clock_s += float(duration_of[here, vehicle.end])
+        distance_m += float(distance_of[here, vehicle.end])
+    end_s = clock_s if visits else route.start_s
+    _check_route_limits(vehicle, route.start_s, end_s, distance_m, report)
+    if not _close(route.distance_m, distance_m, VALUE_TOL):
+        report("reported", f"distance {route.distance_m!r} m, recomputed {distance_m!r} m")
+    if abs(route.end_s - end_s) > TIME_TOL_S:
+        report("reported", f"end {route.end_s!r} s, recomputed {end_s!r} s")
+    if abs(route.duration_s - (end_s - route.start_s)) > TIME_TOL_S:
+        report(
+            "reported", f"duration {route.duration_s!r} s, recomputed {end_s - route.start_s!r} s"
+        )
+    cost = (
+        CostBreakdown(
+            fixed=vehicle.fixed_cost,
+            distance=vehicle.cost_per_km * distance_m / 1000.0,
+            time=vehicle.cost_per_hour * (end_s - route.start_s) / 3600.0,
+            lateness=lateness_cost,
+        )
+        if visits
+        else CostBreakdown()
+    )
+    for term in ("fixed", "distance", "time", "lateness", "drop_penalty"):
+        said, computed = getattr(route.cost, term), getattr(cost, term)
+        if not _close(said, computed, VALUE_TOL):
+            report("route_cost", f"{term} cost {said!r}, recomputed {computed!r}")
+    return ReplayedRoute(tuple(visits), cost)
+
+
+def _verified_start(
+    task: Task,
+    reported: RouteStop,
+    arrival_s: float,
+    ride_began_s: dict[str, float],
+    report: Report,
+) -> float:
+    """The reported start of service if it is possible, else the earliest start."""
+    what = f"task {task.id!r} stop {reported.stop_index}"
+    spec = task.stops[reported.stop_index]
+    earliest_s = _next_open_s(spec, arrival_s)
+    start_s = reported.start_s
+    if start_s < arrival_s - TIME_TOL_S:
+        report(
+            "reported",
+            f"{what}: service starts at {start_s!r} s, before arriving at {arrival_s!r} s",
+        )
+        return earliest_s
+    # Holding back the first pickup of a ride-limited task is the one wait allowed
+    # beyond the next open window: it shortens the ride.
+    held = (
+        task.max_ride_s is not None
+        and reported.stop_index < len(task.pickups)
+        and task.id not in ride_began_s
+    )
+    if start_s > earliest_s + TIME_TOL_S and not held:
+        report(
+            "reported",
+            f"{what}: service starts at {start_s!r} s, could start at {earliest_s!r} s",
+        )
+        return earliest_s
+    return start_s
+
+
+def _compare_stop(
+    reported: RouteStop,
+    what: str,
+    *,
+    location: int,
+    kind: StopKind,
+    arrival_s: float,
+    departure_s: float,
+    lateness_s: float,
+    load: list[float],
+    report: Report,
+) -> None:
+    if reported.location != location:
+        report("reported", f"{what}: location {reported.location!r}, the task says {location}")
+    if reported.kind != kind:
+        report("reported", f"{what}: kind {reported.kind!r}, expected {kind.value!r}")
+    for name, computed in (
+        ("arrival_s", arrival_s),
+        ("departure_s", departure_s),
+        ("lateness_s", lateness_s),
+    ):
+        said = getattr(reported, name)
+        if abs(said - computed) > TIME_TOL_S:
+            report("reported", f"{what}: {name} {said!r}, recomputed {computed!r}")
+    if len(reported.load) != len(load) or any(
+        abs(said - computed) > VALUE_TOL
+        for said, computed in zip(reported.load, load, strict=False)
+    ):
+        report("reported", f"{what}: load {reported.load}, recomputed {tuple(load)}")
+
+
+def _check_capacity(vehicle: Vehicle, load: list[float], when: str, report: Report) -> None:
+    for k, (have, room) in enumerate(zip(load, vehicle.capacity, strict=True)):
+        if have > room + LIMIT_TOL:
+            report("capacity", f"{when}: load[{k}] {have:g} > capacity {room:g}")
+
+
+def _check_route_limits(
+    vehicle: Vehicle, start_s: float, end_s: float, distance_m: float, report: Report
+) -> None:
+    if end_s > vehicle.shift.end_s + LIMIT_TOL:
+        report(
+            "shift", f"route ends at {end_s:g} s, after its shift ends at {vehicle.shift.end_s:g} s"
+        )
+    if vehicle.max_duration_s is not None and end_s - start_s > vehicle.max_duration_s + LIMIT_TOL:
+        report(
+            "max_duration", f"route lasts {end_s - start_s:g} s, max {vehicle.max_duration_s:g} s"
+        )
+    if vehicle.max_distance_m is not None and distance_m > vehicle.max_distance_m + LIMIT_TOL:
+        report("max_distance", f"route covers {distance_m:g} m, max {vehicle.max_distance_m:g} m")

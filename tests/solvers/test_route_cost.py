@@ -1,0 +1,63 @@
+"""Each route carries its cost, and the solution's cost is the routes' plus the drops;
+the evaluator prices and times routes as the model and the checker do."""
+
+from __future__ import annotations
+
+import pytest
+
+from solvers import check, solve
+from solvers.evaluate import evaluate_route
+from solvers.problem import Stop, Task, TimeWindow, Vehicle, VehicleLock
+from solvers.solution import CostBreakdown, UnassignedReason
+from tests.solvers.helpers import FAST, problem
+
+# x = 0, 10, 20, 30, 40 and a far corner at 1000; distance = duration = |dx|.
+LINE = (0, 10, 20, 30, 40, 1000)
+
+
+def test_route_costs_add_up_to_the_solution_cost_with_lateness_and_drops() -> None:
+    van = Vehicle(
+        "v", 0, 0, capacity=(10.0,), fixed_cost=5.0, cost_per_km=1000.0, cost_per_hour=36.0
+    )
+    late = Task(
+        "late",
+        (Stop(1),),
+        Stop(4, windows=(TimeWindow(0, 20),), max_lateness_s=100.0, lateness_cost_per_s=0.5),
+        demand=(1.0,),
+    )
+    near = Task("near", (Stop(2),), Stop(3), demand=(1.0,))
+    far = Task("far", (), Stop(5), demand=(1.0,), drop_penalty=3.0)
+    solution = solve(problem([van], [late, near, far], LINE), FAST)
+    (route,) = solution.routes
+    assert [u.task_id for u in solution.unassigned] == ["far"]
+    # 0 -> 40 and back: 80 m, 80 s; the door at x=40 is reached at 40 s, 20 s late.
+    assert route.cost == CostBreakdown(fixed=5.0, distance=80.0, time=0.8, lateness=10.0)
+    assert route.cost.total == pytest.approx(95.8)
+    assert solution.cost == route.cost + CostBreakdown(drop_penalty=3.0)
+    assert solution.cost.total == pytest.approx(98.8)
+
+
+def test_cost_breakdowns_add_term_by_term() -> None:
+    a = CostBreakdown(fixed=1.0, distance=2.0, time=3.0, lateness=4.0, drop_penalty=5.0)
+    b = CostBreakdown(fixed=10.0, distance=20.0, time=30.0, lateness=40.0, drop_penalty=50.0)
+    assert a + b == CostBreakdown(
+        fixed=11.0, distance=22.0, time=33.0, lateness=44.0, drop_penalty=55.0
+    )
+    assert sum((a, b), CostBreakdown()).total == pytest.approx(165.0)
+
+
+def test_a_task_on_board_since_an_earlier_departure_rides_from_its_lock_time() -> None:
+    # Loaded 40 s before this re-plan, 30 s from its door, at most 50 s on board: it
+    # cannot be delivered in time.  The model, the diagnosis and the checker agree.
+    van = Vehicle("v", 0, 0, capacity=(10.0,), cost_per_km=1000.0)
+    parcel = Task("t", (), Stop(3), demand=(1.0,), max_ride_s=50.0)
+    lock = VehicleLock("v", on_board=("t",), picked_up_at_s={"t": -40.0})
+    p = problem([van], [parcel], (0, 10, 20, 30), [lock])
+    solution = solve(p, FAST)
+    assert [(u.task_id, u.reason) for u in solution.unassigned] == [
+        ("t", UnassignedReason.RIDE_TIME)
+    ]
+    assert check(p, solution).ok
+    assert not evaluate_route(p, van, [("t", 0)]).feasible
+    relaxed = problem([van], [parcel], (0, 10, 20, 30), [VehicleLock("v", on_board=("t",))])
+    assert evaluate_route(relaxed, van, [("t", 0)]).feasible
