@@ -1,8 +1,8 @@
-"""Capacitated assignment of requests (orders) to sites (pickup points), with CP-SAT.
+"""Capacitated assignment of requests to sites, with CP-SAT.
 
-Pure optimisation, ids in and ids out: it imports nothing of ``dispatch`` and belongs in
-``solvers`` (DESIGN.md: "Assignment solvers: orders to pickup points under capacity");
-it lives here until that package takes it.
+Pure optimisation, ids in and ids out (DESIGN.md: "Assignment solvers: orders to
+pickup points under capacity"); :mod:`dispatch.flows.next_day` translates orders and
+pickup points into requests and sites and back.
 
 Each request may go to at most one of its candidate sites; a site holds at most its
 capacity in request sizes (parcels).  The objective maximises, over assigned requests,
@@ -10,17 +10,20 @@ capacity in request sizes (parcels).  The objective maximises, over assigned req
 served when capacity is short, costs (walking metres) decide *where*.  Sizes differ
 between requests, so this is a generalised assignment problem, not a flow; CP-SAT
 solves the sizes of a batch of next-day orders to optimality in milliseconds.
-Deterministic: one search worker and a fixed seed; if the time limit passes without a
-solution, a greedy fill (highest reward first, cheapest site with room) is returned.
+Deterministic: one search worker and a fixed seed (:mod:`solvers.cp_sat`); if the time
+limit passes without a solution, a greedy fill (highest reward first, cheapest site
+with room) is returned and the result says so.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from solvers.cp_sat import ModelRun, ModelStatus, solve_model
 from solvers.errors import InvalidInputError
 
 
@@ -44,12 +47,25 @@ class Request:
 
 @dataclass(frozen=True, slots=True)
 class AssignmentResult:
-    """Request id -> site id for the placed requests; ``status`` is ``"optimal"``,
-    ``"feasible"`` (time limit) or ``"greedy"`` (no solution in time)."""
+    """Request id -> site id for the placed requests, and how the run went.
+
+    ``run.status`` is ``optimal``, ``feasible`` (time limit) or ``greedy`` (no solution
+    in time: the greedy fill); ``run.objective`` and ``run.bound`` are in the requests'
+    reward/cost units (total ``reward - cost``, maximised).
+    """
 
     assigned: Mapping[str, str]
-    status: str
-    objective: int
+    run: ModelRun
+
+    @property
+    def status(self) -> ModelStatus:
+        """How the run ended (``run.status``)."""
+        return self.run.status
+
+    @property
+    def objective(self) -> int:
+        """Total ``reward - cost`` of the placed requests."""
+        return round(self.run.objective)
 
 
 def _validate(requests: Sequence[Request], capacities: Mapping[str, int]) -> None:
@@ -113,13 +129,18 @@ def assign_capacitated(
 ) -> AssignmentResult:
     """Place requests on sites under capacity, maximising total ``reward - cost``.
 
+    ``time_limit_s`` is the wall-clock limit of the CP-SAT search (at least 0.01 s),
+    ``seed`` its random seed.
+
     Raises:
         InvalidInputError: duplicate request ids, a negative size, reward, cost or
-            capacity, or a candidate site without a capacity.
+            capacity, a candidate site without a capacity, or a negative time limit.
     """
+    started = time.perf_counter()
     _validate(requests, capacities)
     if not any(r.candidates for r in requests):
-        return AssignmentResult({}, "optimal", 0)
+        run = ModelRun(ModelStatus.OPTIMAL, 0.0, 0.0, time.perf_counter() - started, False)
+        return AssignmentResult({}, run)
     model = cp_model.CpModel()
     chosen: dict[tuple[str, str], cp_model.IntVar] = {}
     by_site: dict[str, list[tuple[int, cp_model.IntVar]]] = {}
@@ -137,14 +158,17 @@ def assign_capacitated(
     for site, members in sorted(by_site.items()):
         model.add(sum(size * x for size, x in members) <= capacities[site])
     model.maximize(sum(terms))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = seed
-    solver.parameters.max_time_in_seconds = max(0.01, float(time_limit_s))
-    status = solver.solve(model)
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    solver, status = solve_model(model, seed=seed, time_limit_s=time_limit_s)
+    if status is not None:
         assigned = {rid: site for (rid, site), x in chosen.items() if solver.value(x)}
-        label = "optimal" if status == cp_model.OPTIMAL else "feasible"
+        bound: float | None = solver.best_objective_bound
     else:
-        assigned, label = _greedy(requests, capacities), "greedy"
-    return AssignmentResult(assigned, label, _objective(requests, assigned))
+        assigned, status, bound = _greedy(requests, capacities), ModelStatus.GREEDY, None
+    run = ModelRun(
+        status=status,
+        objective=float(_objective(requests, assigned)),
+        bound=bound,
+        solve_s=time.perf_counter() - started,
+        fallback=status is ModelStatus.GREEDY,
+    )
+    return AssignmentResult(assigned, run)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from ortools.sat.python import cp_model
 
-from dispatch.pickup_assignment import Candidate, Request, _greedy, assign_capacitated
+import solvers.assignment
+from solvers.assignment import Candidate, Request, _greedy, assign_capacitated
+from solvers.cp_sat import ModelStatus
 from solvers.errors import InvalidInputError
 
 
@@ -25,6 +28,23 @@ def test_capacity_in_sizes_and_least_cost() -> None:
     assert sorted(result.assigned.values()) == ["p", "p", "q"]
     assert result.assigned["c"] == "p"
     assert result.objective == 3000 - (10 + 20 + 50)
+    assert result.run.bound == result.run.objective == 2920.0
+    assert not result.run.fallback and result.run.solve_s >= 0.0
+
+
+def test_no_solution_in_time_falls_back_to_greedy(monkeypatch: pytest.MonkeyPatch) -> None:
+    def nothing_in_time(
+        model: cp_model.CpModel, **_: object
+    ) -> tuple[cp_model.CpSolver, ModelStatus | None]:
+        return cp_model.CpSolver(), None
+
+    monkeypatch.setattr(solvers.assignment, "solve_model", nothing_in_time)
+    requests = [req("a", 1, 100, ("p", 7)), req("b", 1, 50, ("p", 1))]
+    result = assign_capacitated(requests, {"p": 1})
+    assert result.status is ModelStatus.GREEDY
+    assert result.run.fallback and result.run.bound is None
+    assert dict(result.assigned) == {"a": "p"}
+    assert result.objective == 93
 
 
 def test_rewards_decide_who_is_left_out() -> None:
