@@ -17,6 +17,7 @@ with room) is returned and the result says so.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,23 +26,25 @@ from ortools.sat.python import cp_model
 
 from solvers.cp_sat import ModelRun, ModelStatus, solve_model
 from solvers.errors import InvalidInputError
+from solvers.scaling import scaled_amount
 
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """A site a request may go to, at an integer cost (>= 0)."""
+    """A site a request may go to, at a cost (>= 0, the caller's unit)."""
 
     site_id: str
-    cost: int
+    cost: float
 
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """Something to place: its size (>= 0), its reward when placed (>= 0) and its sites."""
+    """Something to place: its integer size (>= 0), its reward when placed (>= 0, the
+    costs' unit) and its sites."""
 
     id: str
     size: int
-    reward: int
+    reward: float
     candidates: tuple[Candidate, ...]
 
 
@@ -51,7 +54,7 @@ class AssignmentResult:
 
     ``run.status`` is ``optimal``, ``feasible`` (time limit) or ``greedy`` (no solution
     in time: the greedy fill); ``run.objective`` and ``run.bound`` are in the requests'
-    reward/cost units (total ``reward - cost``, maximised).
+    reward/cost unit (total ``reward - cost``, maximised), to within the resolution.
     """
 
     assigned: Mapping[str, str]
@@ -63,9 +66,9 @@ class AssignmentResult:
         return self.run.status
 
     @property
-    def objective(self) -> int:
-        """Total ``reward - cost`` of the placed requests."""
-        return round(self.run.objective)
+    def objective(self) -> float:
+        """Total ``reward - cost`` of the placed requests (``run.objective``)."""
+        return self.run.objective
 
 
 def _validate(requests: Sequence[Request], capacities: Mapping[str, int]) -> None:
@@ -79,12 +82,14 @@ def _validate(requests: Sequence[Request], capacities: Mapping[str, int]) -> Non
         if r.id in seen:
             raise InvalidInputError(f"Request {r.id!r}", "id must be unique")
         seen.add(r.id)
-        for name in ("size", "reward"):
-            value = getattr(r, name)
-            if not isinstance(value, int) or value < 0:
-                raise InvalidInputError(
-                    f"Request {r.id!r}: {name}", f"must be an integer >= 0, got {value!r}"
-                )
+        if not isinstance(r.size, int) or r.size < 0:
+            raise InvalidInputError(
+                f"Request {r.id!r}: size", f"must be an integer >= 0, got {r.size!r}"
+            )
+        if not _amount(r.reward):
+            raise InvalidInputError(
+                f"Request {r.id!r}: reward", f"must be a finite number >= 0, got {r.reward!r}"
+            )
         sites: set[str] = set()
         for c in r.candidates:
             if c.site_id not in capacities:
@@ -92,11 +97,34 @@ def _validate(requests: Sequence[Request], capacities: Mapping[str, int]) -> Non
             if c.site_id in sites:
                 raise InvalidInputError(f"Request {r.id!r}", f"site {c.site_id!r} listed twice")
             sites.add(c.site_id)
-            if not isinstance(c.cost, int) or c.cost < 0:
+            if not _amount(c.cost):
                 raise InvalidInputError(
                     f"Request {r.id!r}: cost of {c.site_id!r}",
-                    f"must be an integer >= 0, got {c.cost!r}",
+                    f"must be a finite number >= 0, got {c.cost!r}",
                 )
+
+
+def _amount(value: object) -> bool:
+    """A finite number >= 0 (not a bool)."""
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value >= 0
+    )
+
+
+def _in_units(requests: Sequence[Request], resolution: int) -> list[Request]:
+    """The requests with rewards and costs in integer objective units."""
+    return [
+        Request(
+            r.id,
+            r.size,
+            scaled_amount(r.reward, resolution),
+            tuple(Candidate(c.site_id, scaled_amount(c.cost, resolution)) for c in r.candidates),
+        )
+        for r in requests
+    ]
 
 
 def _greedy(requests: Sequence[Request], capacities: Mapping[str, int]) -> dict[str, str]:
@@ -111,8 +139,8 @@ def _greedy(requests: Sequence[Request], capacities: Mapping[str, int]) -> dict[
     return out
 
 
-def _objective(requests: Sequence[Request], assigned: Mapping[str, str]) -> int:
-    total = 0
+def _objective(requests: Sequence[Request], assigned: Mapping[str, str]) -> float:
+    total = 0.0
     for r in requests:
         site = assigned.get(r.id)
         if site is not None:
@@ -126,21 +154,27 @@ def assign_capacitated(
     *,
     time_limit_s: float = 1.0,
     seed: int = 0,
+    resolution: int = 1,
 ) -> AssignmentResult:
     """Place requests on sites under capacity, maximising total ``reward - cost``.
 
     ``time_limit_s`` is the wall-clock limit of the CP-SAT search (at least 0.01 s),
-    ``seed`` its random seed.
+    ``seed`` its random seed.  Rewards and costs count to ``1 / resolution`` of their
+    unit (:func:`solvers.scaling.scaled_amount`), in the search and in the greedy fill.
 
     Raises:
         InvalidInputError: duplicate request ids, a negative size, reward, cost or
-            capacity, a candidate site without a capacity, or a negative time limit.
+            capacity, a reward or cost that is not finite, a candidate site without a
+            capacity, a resolution below 1, or a negative time limit.
     """
     started = time.perf_counter()
     _validate(requests, capacities)
+    if not isinstance(resolution, int) or resolution < 1:
+        raise InvalidInputError("resolution", f"must be an integer >= 1, got {resolution!r}")
     if not any(r.candidates for r in requests):
         run = ModelRun(ModelStatus.OPTIMAL, 0.0, 0.0, time.perf_counter() - started, False)
         return AssignmentResult({}, run)
+    requests = _in_units(requests, resolution)
     model = cp_model.CpModel()
     chosen: dict[tuple[str, str], cp_model.IntVar] = {}
     by_site: dict[str, list[tuple[int, cp_model.IntVar]]] = {}
@@ -152,7 +186,7 @@ def assign_capacitated(
             chosen[(r.id, c.site_id)] = x
             options.append(x)
             by_site.setdefault(c.site_id, []).append((r.size, x))
-            terms.append((r.reward - c.cost) * x)
+            terms.append(int(r.reward - c.cost) * x)
         if options:
             model.add_at_most_one(options)
     for site, members in sorted(by_site.items()):
@@ -161,12 +195,12 @@ def assign_capacitated(
     solver, status = solve_model(model, seed=seed, time_limit_s=time_limit_s)
     if status is not None:
         assigned = {rid: site for (rid, site), x in chosen.items() if solver.value(x)}
-        bound: float | None = solver.best_objective_bound
+        bound: float | None = solver.best_objective_bound / resolution
     else:
         assigned, status, bound = _greedy(requests, capacities), ModelStatus.GREEDY, None
     run = ModelRun(
         status=status,
-        objective=float(_objective(requests, assigned)),
+        objective=_objective(requests, assigned) / resolution,
         bound=bound,
         solve_s=time.perf_counter() - started,
         fallback=status is ModelStatus.GREEDY,

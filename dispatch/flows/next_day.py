@@ -138,12 +138,13 @@ def _request(
     candidates = []
     for option in options:
         if option.chosen:
-            cost = 0
+            cost = 0.0
         else:
             penalty = settings.switch_penalty_m if has_choice else 0.0
-            cost = round((option.walk_m or 0.0) + penalty)
+            cost = (option.walk_m or 0.0) + penalty
         candidates.append(Candidate(option.point_id, cost))
-    return Request(order.id, order.parcels, round(PLACEMENT_REWARD_M * factor), tuple(candidates))
+    # Walking metres and rewards go to the assignment as they are: it counts whole metres.
+    return Request(order.id, order.parcels, PLACEMENT_REWARD_M * factor, tuple(candidates))
 
 
 def _crowded_out(order: Order, options: list[_Option], world: World) -> str:

@@ -47,6 +47,17 @@ def test_no_solution_in_time_falls_back_to_greedy(monkeypatch: pytest.MonkeyPatc
     assert result.objective == 93
 
 
+def test_costs_count_to_the_resolution() -> None:
+    requests = [Request("r", 1, 10.0, (Candidate("p", 0.4), Candidate("q", 0.2)))]
+    whole = assign_capacitated(requests, {"p": 1, "q": 1})
+    assert whole.objective == 10.0  # both costs round to 0 metres
+    fine = assign_capacitated(requests, {"p": 1, "q": 1}, resolution=10)
+    assert dict(fine.assigned) == {"r": "q"}
+    assert fine.objective == pytest.approx(9.8) and fine.run.bound == pytest.approx(9.8)
+    with pytest.raises(InvalidInputError, match="resolution: must be an integer >= 1"):
+        assign_capacitated(requests, {"p": 1, "q": 1}, resolution=0)
+
+
 def test_rewards_decide_who_is_left_out() -> None:
     requests = [req("small", 1, 1000, ("p", 0)), req("paid", 1, 10_000, ("p", 900))]
     result = assign_capacitated(requests, {"p": 1})
@@ -74,7 +85,7 @@ def test_greedy_fallback_fills_by_reward_then_cost() -> None:
         ([req("a", 1, 1, ("zz", 0))], {"p": 1}, r"Request 'a': unknown site 'zz'"),
         ([req("a", -1, 1, ("p", 0))], {"p": 1}, r"Request 'a': size: must be an integer >= 0"),
         ([req("a", 1, 1), req("a", 1, 1)], {}, r"Request 'a': id must be unique"),
-        ([req("a", 1, 1, ("p", -3))], {"p": 1}, r"cost of 'p': must be an integer >= 0"),
+        ([req("a", 1, 1, ("p", -3))], {"p": 1}, r"cost of 'p': must be a finite number >= 0"),
         ([], {"p": -1}, r"capacity of 'p': must be an integer >= 0"),
     ],
 )
