@@ -37,14 +37,11 @@ from scenarios.compare import (
 from scenarios.demo import city_demo, plan_demo
 from scenarios.generate import city_day_scenario, osm_day_scenario
 from scenarios.grubhub import GrubhubInstance, read_grubhub
+from scenarios.grubhub_dispatcher import GrubhubPolicy, policy_from_json
 from scenarios.grubhub_import import grubhub_instance, grubhub_scenario
-from scenarios.grubhub_replay import (
-    GrubhubPolicy,
-    GrubhubReplay,
-    check_grubhub_replay,
-    policy_from_json,
-    replay_grubhub,
-)
+from scenarios.grubhub_outcome import GrubhubReplay
+from scenarios.grubhub_rules import check_grubhub_replay
+from scenarios.grubhub_sim import replay_grubhub
 from scenarios.instances import FORMATS, read_instance, solution_json
 from scenarios.plan_report import FLOW_HEADERS, flow_rows, kpi_rows, unassigned_rows
 from scenarios.replay import (

@@ -3,8 +3,8 @@
 Run with ``python -m benchmarks.grubhub`` (a report command, not part of ``./run test``).
 Every instance folder under ``../shared/data/bench/grubhub_mdrp`` is read
 (:func:`scenarios.grubhub.read_grubhub`), replayed under the family's rules by the
-rolling-horizon dispatcher (:func:`scenarios.grubhub_replay.replay_grubhub`) and checked
-(:func:`scenarios.grubhub_replay.check_grubhub_replay`).  It prints one row per instance
+rolling-horizon dispatcher (:func:`scenarios.grubhub_sim.replay_grubhub`) and checked
+(:func:`scenarios.grubhub_rules.check_grubhub_replay`).  It prints one row per instance
 and the means over instances, compares the means with the issue's targets (not delivered
 at most 0.5%, click-to-door mean at most 33 min, cost per order at most 11.5) and the
 published rolling-horizon figures, and writes the numbers as JSON with ``--out``.
@@ -30,7 +30,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from scenarios.grubhub import read_grubhub
-from scenarios.grubhub_replay import GrubhubPolicy, check_grubhub_replay, replay_grubhub
+from scenarios.grubhub_dispatcher import GrubhubPolicy
+from scenarios.grubhub_rules import check_grubhub_replay
+from scenarios.grubhub_sim import replay_grubhub
 from solvers.errors import EngineError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

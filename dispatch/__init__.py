@@ -31,6 +31,7 @@ from dispatch.engine import PlanRecord as PlanRecord
 from dispatch.engine import Submitted as Submitted
 from dispatch.geojson import plan_geojson as plan_geojson
 from dispatch.payloads import PayloadError as PayloadError
+from dispatch.plan import AssignmentRun as AssignmentRun
 from dispatch.plan import LeaderCommission as LeaderCommission
 from dispatch.plan import PickItem as PickItem
 from dispatch.plan import PickList as PickList
@@ -39,6 +40,8 @@ from dispatch.plan import Plan as Plan
 from dispatch.plan import PlanKpis as PlanKpis
 from dispatch.plan import PlannedRoute as PlannedRoute
 from dispatch.plan import PlanStop as PlanStop
+from dispatch.plan import RoutingRun as RoutingRun
+from dispatch.plan import SolverKind as SolverKind
 from dispatch.plan import SolverRun as SolverRun
 from dispatch.plan import StopAction as StopAction
 from dispatch.plan import UnassignedOrder as UnassignedOrder

@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeAlias
 
 from dispatch.domain import FulfilmentMode, TemperatureClass
+from solvers.cp_sat import ModelRun
 from solvers.problem import RoutingProblem
 from solvers.solution import RoutingSolution
 
@@ -303,8 +304,15 @@ class PlanKpis:
         }
 
 
+class SolverKind(StrEnum):
+    """Which optimisation a solver run did."""
+
+    ROUTING = "routing"  # courier routes (solvers.solve)
+    ASSIGNMENT = "assignment"  # orders to pickup points (solvers.assignment)
+
+
 @dataclass(frozen=True)
-class SolverRun:
+class RoutingRun:
     """One routing solve behind the plan, kept so callers and tests can check it.
 
     ``flow`` is the fulfilment flow; ``problem`` and ``solution`` go through
@@ -314,6 +322,70 @@ class SolverRun:
     flow: FulfilmentMode
     problem: RoutingProblem
     solution: RoutingSolution
+
+    @property
+    def kind(self) -> SolverKind:
+        """Always :attr:`SolverKind.ROUTING`."""
+        return SolverKind.ROUTING
+
+    @property
+    def status(self) -> str:
+        """The search's status (:attr:`solvers.solution.SolveStats.status`)."""
+        return self.solution.stats.status
+
+    @property
+    def solve_s(self) -> float:
+        """Wall-clock seconds of the solve."""
+        return self.solution.stats.solve_s
+
+    @property
+    def objective(self) -> float:
+        """The search's objective, in its own integer units."""
+        return float(self.solution.stats.objective)
+
+
+@dataclass(frozen=True)
+class AssignmentRun:
+    """One pickup-point assignment behind the plan.
+
+    Attributes:
+        flow: the fulfilment flow (next-day pickup).
+        requests: orders offered to the assignment.
+        sites: pickup points they could go to.
+        run: status (``greedy`` when CP-SAT found nothing in time and the greedy fill
+            was used), objective and bound (placement reward less walking metres),
+            seconds, and whether the fallback was used.
+    """
+
+    flow: FulfilmentMode
+    requests: int
+    sites: int
+    run: ModelRun
+
+    @property
+    def kind(self) -> SolverKind:
+        """Always :attr:`SolverKind.ASSIGNMENT`."""
+        return SolverKind.ASSIGNMENT
+
+    @property
+    def status(self) -> str:
+        """``optimal``, ``feasible`` or ``greedy``."""
+        return self.run.status.value
+
+    @property
+    def solve_s(self) -> float:
+        """Wall-clock seconds of the run."""
+        return self.run.solve_s
+
+    @property
+    def objective(self) -> float:
+        """Total placement reward less walking metres of the answer."""
+        return self.run.objective
+
+
+# Every run says its kind, flow, status, seconds and objective; routing runs also carry
+# the problem and solution for :func:`solvers.check`.
+SolverRun: TypeAlias = RoutingRun | AssignmentRun
 
 
 @dataclass(frozen=True)
@@ -328,7 +400,8 @@ class Plan:
         commissions: one per leader whose point receives orders, by leader id.
         unassigned: orders not served, by order id.
         kpis: key figures.
-        solver_runs: the routing problems and solutions behind the routes (not exported).
+        solver_runs: every solver run behind the plan, in flow order (not exported):
+            routing problems and solutions, and the next-day pickup-point assignment.
     """
 
     at_s: float
@@ -339,6 +412,11 @@ class Plan:
     unassigned: tuple[UnassignedOrder, ...]
     kpis: PlanKpis
     solver_runs: tuple[SolverRun, ...] = field(default=(), repr=False, compare=False)
+
+    @property
+    def routing_runs(self) -> tuple[RoutingRun, ...]:
+        """The routing solves among :attr:`solver_runs`."""
+        return tuple(run for run in self.solver_runs if isinstance(run, RoutingRun))
 
     def served_order_ids(self) -> frozenset[str]:
         """Orders served: in a courier route's delivery or visit, or assigned to a pickup

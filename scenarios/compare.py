@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from scenarios.grubhub import GrubhubInstance
-from scenarios.grubhub_replay import GrubhubReplay
+from scenarios.grubhub_outcome import GrubhubReplay
 from scenarios.replay import DayReplay
 
 TABLE_KEYS = (

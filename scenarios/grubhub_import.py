@@ -10,7 +10,7 @@ exactly).  :func:`grubhub_instance` is the inverse:
 :func:`scenarios.scenario_file.read_scenario_file`.
 
 Such a scenario is replayed under the MDRP family's rules
-(:func:`scenarios.grubhub_replay.replay_grubhub`); its world is empty and unused.
+(:func:`scenarios.grubhub_sim.replay_grubhub`); its world is empty and unused.
 """
 
 from __future__ import annotations

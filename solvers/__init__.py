@@ -1,8 +1,11 @@
-"""Pure optimisation: a routing problem in, a routing solution out.
+"""Pure optimisation: a routing problem in, a routing solution out; and the CP-SAT models.
 
 Solver-neutral model (:mod:`solvers.problem`), results (:mod:`solvers.solution`), the
-OR-Tools engine (only :mod:`solvers.ortools` imports ortools), the reasons for
-unassigned tasks and the independent checker.
+OR-Tools routing engine (:mod:`solvers.ortools`, reached only through
+:mod:`solvers.solve`), the reasons for unassigned tasks and the independent checker.
+The CP-SAT models (:mod:`solvers.assignment`, :mod:`solvers.bundling`, run through
+:mod:`solvers.cp_sat`) take and return ids; every float-to-integer conversion is in
+:mod:`solvers.scaling`.
 """
 
 from solvers.checker import CheckReport as CheckReport

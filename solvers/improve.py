@@ -1,7 +1,7 @@
 """Stop-level improvement of one route after the search, in exact arithmetic.
 
 The OR-Tools model serves the shops of a multi-pickup task back to back (pickup tours,
-see :mod:`solvers.ortools.tours`), so a courier carrying two baskets from the same
+see :mod:`solvers.tours`), so a courier carrying two baskets from the same
 shops would visit each shop twice.  This pass relocates single stops inside a route
 (a pickup next to another task's pickup at the same shop, say) and keeps a move when
 the route stays feasible and gets cheaper.  Pickups stay before their delivery and a

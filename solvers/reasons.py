@@ -12,9 +12,10 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from solvers.evaluate import Breach, Visit, evaluate_route
-from solvers.ortools.tours import pickup_orders
 from solvers.problem import RoutingProblem, Task
+from solvers.scaling import DIAGNOSIS_SCALE
 from solvers.solution import UnassignedReason, UnassignedTask
+from solvers.tours import pickup_orders
 
 # When several constraints block, the most fundamental one is reported.
 _PRIORITY = (
@@ -49,7 +50,7 @@ def own_visits(problem: RoutingProblem, task: Task) -> list[Visit]:
 def candidate_visits(problem: RoutingProblem, task: Task) -> list[list[Visit]]:
     """The task's own visits in the orders worth trying: as given, then every candidate
     pickup order that fits its shops' windows back to back
-    (:func:`solvers.ortools.tours.pickup_orders`, pure arithmetic, no OR-Tools), per
+    (:func:`solvers.tours.pickup_orders`, pure arithmetic, no OR-Tools), per
     travel profile, without repeats."""
     own = own_visits(problem, task)
     out = [own]
@@ -58,7 +59,7 @@ def candidate_visits(problem: RoutingProblem, task: Task) -> list[list[Visit]]:
         indices = [index for _, index in pickups]
         for profile in sorted({v.profile for v in problem.vehicles}):
             mats = problem.matrices[profile]
-            for order in pickup_orders(task, indices, mats.duration_s, 1000):
+            for order in pickup_orders(task, indices, mats.duration_s, DIAGNOSIS_SCALE):
                 ordered = [*((task.id, i) for i in order), delivery]
                 if ordered not in out:
                     out.append(ordered)

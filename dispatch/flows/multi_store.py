@@ -1,7 +1,7 @@
 """Multi-store orders (B2C+O2O): a pickup at every store of the basket, then the resident.
 
 All-or-nothing on one courier, the shops back to back (see
-:mod:`solvers.ortools.tours`), every pickup before the delivery, and at most the ride
+:mod:`solvers.tours`), every pickup before the delivery, and at most the ride
 time of the order's most delicate temperature class from the first pickup to the door
 (``PlannerSettings.max_ride_s_by_temperature``).  Due by creation +
 ``multi_store_promise_s`` (or the order's own window), soft up to ``max_lateness_s``.

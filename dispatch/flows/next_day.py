@@ -8,7 +8,7 @@
    ``walk_limit_m`` of their home on the walk network (a flexible member's chosen
    point is preferred by ``switch_penalty_m`` walking metres).  Capacities in parcels
    hold; when they are short, paid members' orders are kept first
-   (:mod:`dispatch.pickup_assignment`, CP-SAT), then the most orders, then the
+   (:mod:`solvers.assignment`, CP-SAT), then the most orders, then the
    least walking.  Orders with no point in reach are ``no_pickup_point_in_walking_distance``,
    orders crowded out ``pickup_capacity``.
 3. Vans (couriers of profile ``van``) leave loaded from where they stand (the
@@ -39,8 +39,8 @@ from dispatch.flows.routing import (
 )
 from dispatch.loads import ZERO, add, containers, demand, volume_by_temperature
 from dispatch.locations import LocationTable
-from dispatch.pickup_assignment import Candidate, Request, assign_capacitated
 from dispatch.plan import (
+    AssignmentRun,
     LeaderCommission,
     PickItem,
     PickList,
@@ -53,6 +53,7 @@ from dispatch.plan import (
 from dispatch.settings import PlannerSettings
 from dispatch.world import World
 from geo.places import Building, PickupPoint
+from solvers.assignment import Candidate, Request, assign_capacitated
 from solvers.problem import Stop, Task, TimeWindow
 
 FLOW = FulfilmentMode.NEXT_DAY_PICKUP
@@ -137,12 +138,13 @@ def _request(
     candidates = []
     for option in options:
         if option.chosen:
-            cost = 0
+            cost = 0.0
         else:
             penalty = settings.switch_penalty_m if has_choice else 0.0
-            cost = round((option.walk_m or 0.0) + penalty)
+            cost = (option.walk_m or 0.0) + penalty
         candidates.append(Candidate(option.point_id, cost))
-    return Request(order.id, order.parcels, round(PLACEMENT_REWARD_M * factor), tuple(candidates))
+    # Walking metres and rewards go to the assignment as they are: it counts whole metres.
+    return Request(order.id, order.parcels, PLACEMENT_REWARD_M * factor, tuple(candidates))
 
 
 def _crowded_out(order: Order, options: list[_Option], world: World) -> str:
@@ -244,6 +246,7 @@ def plan_next_day(
         time_limit_s=ctx.part(1.0, 2.0).budget.remaining_s(),
         seed=params.seed,
     )
+    assignment_run = AssignmentRun(FLOW, len(requests), len(capacities), result.run)
     by_point: dict[str, list[Order]] = defaultdict(list)
     for order in in_time:
         point_id = result.assigned.get(order.id)
@@ -272,7 +275,7 @@ def plan_next_day(
 
     point_ids = sorted(by_point)
     served_points: list[str] = []
-    runs: tuple[SolverRun, ...] = ()
+    runs: tuple[SolverRun, ...] = (assignment_run,)
     routes: tuple[PlannedRoute, ...] = ()
     if point_ids and not vans:
         for pid in point_ids:
@@ -292,7 +295,7 @@ def plan_next_day(
             for pid in point_ids
         ]
         solved = solve_flow(build_problem(FLOW, vans, tasks, table, ctx), ctx.solve_params())
-        runs, routes = (solved.run,), solved.routes
+        runs, routes = (assignment_run, solved.run), solved.routes
         for pid in point_ids:
             if pid in solved.served_tasks:
                 served_points.append(pid)

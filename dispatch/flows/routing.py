@@ -22,6 +22,7 @@ from dispatch.plan import (
     PickupAssignment,
     PlannedRoute,
     PlanStop,
+    RoutingRun,
     SolverRun,
     StopAction,
     UnassignedOrder,
@@ -102,7 +103,7 @@ class FlowOutcome:
         unassigned: its orders not served.
         on_time: served order ids delivered (or visited) within their promise.
         served: served order ids.
-        runs: the routing solves behind the routes.
+        runs: the solver runs behind the outcome (routing; next-day also assignment).
         assignments, pick_lists, commissions: next-day pickup only.
         utilisation: next-day pickup only: parcels / capacity per served pickup point.
     """
@@ -180,7 +181,7 @@ class SolvedFlow:
     unassigned: Mapping[str, UnassignedTask]
     served_tasks: frozenset[str]
     late_tasks: frozenset[str]
-    run: SolverRun
+    run: RoutingRun
 
     def outcome(self, flow: FulfilmentMode) -> FlowOutcome:
         """The flow's contribution to the plan: routes, unassigned orders with reasons."""
@@ -249,7 +250,7 @@ def solve_flow(flow_problem: FlowProblem, params: SolveParams) -> SolvedFlow:
         unassigned={u.task_id: u for u in solution.unassigned},
         served_tasks=frozenset(served),
         late_tasks=frozenset(late),
-        run=SolverRun(flow_problem.flow, problem, solution),
+        run=RoutingRun(flow_problem.flow, problem, solution),
     )
 
 

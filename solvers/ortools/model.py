@@ -3,7 +3,7 @@
 Nodes: one start and one end node per vehicle (an open route's end node is free to
 reach), then the task nodes: one per stop still to serve, except that the pickups of a
 task with several pickups still to do become one *pickup tour* node per candidate
-order (:mod:`solvers.ortools.tours`), paired with the delivery.  On-board tasks keep
+order (:mod:`solvers.tours`), paired with the delivery.  On-board tasks keep
 only their delivery, partly picked tasks their remaining pickups (with their original
 indices) and delivery.  Integer indices exist only here and in
 :mod:`solvers.ortools.search`.  Travel and demand go to OR-Tools as native matrices
@@ -20,17 +20,21 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp
 
 from solvers.evaluate import Visit
-from solvers.ortools.scaling import (
-    COST_SCALE,
+from solvers.problem import RoutingProblem, Task
+from solvers.scaling import (
     MAX_HORIZON,
     REQUIRED_PENALTY,
+    objective_rate,
+    positive_coefficient,
+    priced,
     scaled,
+    scaled_capacity,
     scaled_cost,
+    scaled_demand,
     scaled_time,
     scaled_up,
 )
-from solvers.ortools.tours import PickupTour, pickup_tours
-from solvers.problem import RoutingProblem, Task
+from solvers.tours import PickupTour, pickup_tours
 
 TIME = "time"
 DISTANCE = "distance"
@@ -213,8 +217,8 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
     for v_index, v in enumerate(vehicles):
         key = (v.profile, v.cost_per_km)
         if key not in arc_cb:
-            per_unit = v.cost_per_km / 1000.0 * COST_SCALE / scale
-            arc_cb[key] = _register(built, np.rint(dist_int[v.profile] * per_unit).astype(np.int64))
+            per_unit = objective_rate(v.cost_per_km, 1000.0, scale)
+            arc_cb[key] = _register(built, priced(dist_int[v.profile], per_unit))
         routing.SetArcCostEvaluatorOfVehicle(arc_cb[key], v_index)
         routing.SetFixedCostOfVehicle(scaled_cost(v.fixed_cost), v_index)
 
@@ -229,9 +233,9 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
         end_hi = scaled_time(v.shift.end_s, scale, up=False)
         time_dim.CumulVar(routing.Start(v_index)).SetRange(start_lo, end_hi)
         time_dim.CumulVar(routing.End(v_index)).SetRange(start_lo, end_hi)
-        per_unit = v.cost_per_hour / 3600.0 * COST_SCALE / scale
+        per_unit = objective_rate(v.cost_per_hour, 3600.0, scale)
         if per_unit > 0:
-            time_dim.SetSpanCostCoefficientForVehicle(max(1, round(per_unit)), v_index)
+            time_dim.SetSpanCostCoefficientForVehicle(positive_coefficient(per_unit), v_index)
         if v.max_duration_s is not None:
             time_dim.SetSpanUpperBoundForVehicle(
                 scaled_time(v.max_duration_s, scale, up=False), v_index
@@ -257,7 +261,7 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
             if gap_lo <= gap_hi:
                 cumul.RemoveInterval(gap_lo, gap_hi)
         if stop.max_lateness_s > 0 and stop.lateness_cost_per_s > 0:
-            coef = max(1, round(stop.lateness_cost_per_s * COST_SCALE / scale))
+            coef = positive_coefficient(objective_rate(stop.lateness_cost_per_s, 1.0, scale))
             time_dim.SetCumulVarSoftUpperBound(
                 manager.NodeToIndex(node),
                 scaled_time(stop.windows[-1].end_s, scale, up=False),
@@ -317,8 +321,8 @@ def _add_capacity(problem: RoutingProblem, built: BuiltModel) -> None:
                     demand[node] += dropped if not picks_up else -dropped
                 else:
                     demand[node] += task.pickup_demand(index)[k]
-        cb = routing.RegisterUnaryTransitVector(scaled(demand, 1000).tolist())
-        caps = [int(np.floor(v.capacity[k] * 1000 + 1e-6)) for v in vehicles]
+        cb = routing.RegisterUnaryTransitVector(scaled_demand(demand).tolist())
+        caps = [scaled_capacity(v.capacity[k]) for v in vehicles]
         routing.AddDimensionWithVehicleCapacity(cb, 0, caps, False, f"capacity{k}")
         dim = routing.GetDimensionOrDie(f"capacity{k}")
         for v_index, v in enumerate(vehicles):
@@ -331,7 +335,7 @@ def _add_capacity(problem: RoutingProblem, built: BuiltModel) -> None:
                 lock = problem.lock_of(v.id)
                 carried = sorted({*lock.on_board, *lock.pickups_done}) if lock else []
                 load = sum(problem.done_load(t)[k] for t in carried)
-                start.SetValue(int(scaled([load], 1000)[0]))
+                start.SetValue(int(scaled_demand([load])[0]))
 
 
 def _register(built: BuiltModel, matrix: np.ndarray) -> int:

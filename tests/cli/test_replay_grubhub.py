@@ -11,7 +11,9 @@ from typer.testing import CliRunner
 import cli
 from cli import app
 from scenarios.grubhub import GrubhubInstance
-from scenarios.grubhub_replay import GrubhubPolicy, GrubhubReplay, replay_grubhub
+from scenarios.grubhub_dispatcher import GrubhubPolicy
+from scenarios.grubhub_outcome import GrubhubReplay
+from scenarios.grubhub_sim import replay_grubhub
 from tests.scenarios.test_grubhub import write_instance
 
 

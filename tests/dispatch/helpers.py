@@ -90,7 +90,7 @@ def check_plan(plan: Plan, orders: Sequence[Order], planner: Planner) -> None:
       point gets a trunk stop, unloaded before the point opens.
     """
     world, settings = planner.world, planner.settings
-    for run in plan.solver_runs:
+    for run in plan.routing_runs:
         report = check(run.problem, run.solution)
         assert report.ok, (run.flow, report.violations)
     ids = [o.id for o in orders]

@@ -33,7 +33,7 @@ def route_of(plan_routes: object, courier_id: str) -> list[tuple[StopAction, str
 def check_live(plan: Plan, orders: list[Order], on_board: dict[str, str]) -> None:
     """The solver checker passes, every order is served or unassigned once, and every
     on-board order is delivered (with no pickup) by its courier."""
-    for run in plan.solver_runs:
+    for run in plan.routing_runs:
         report = check(run.problem, run.solution)
         assert report.ok, report.violations
     unassigned = [u.order_id for u in plan.unassigned]
@@ -57,7 +57,7 @@ def test_on_board_order_stays_with_its_courier() -> None:
     assert (StopAction.DELIVER, "i1", "b2") in c1
     assert all(not (a is StopAction.PICKUP and o == "i1") for a, o, _ in c1)
     assert plan.kpis.orders_served == 2
-    (run,) = plan.solver_runs
+    (run,) = plan.routing_runs
     (lock,) = run.problem.locks
     assert (lock.vehicle_id, lock.on_board) == ("c1", ("i1",))
     assert lock.picked_up_at_s == {"i1": T0 + 180}
@@ -84,12 +84,12 @@ def test_promises_from_before_are_kept() -> None:
     orders = [instant("i1", "b1")]
     promise = DeliveryPromise((SolverWindow(T0, T0 + 900),), max_lateness_s=120.0)
     plan = replan(w, LiveState(promises={"i1": promise}), orders, at_s=T0, params=FAST)
-    (run,) = plan.solver_runs
+    (run,) = plan.routing_runs
     task = run.problem.task("i1")
     assert task.delivery.windows == promise.windows
     assert task.delivery.max_lateness_s == pytest.approx(120.0)
     fresh = replan(w, LiveState(), orders, at_s=T0, params=FAST)
-    assert fresh.solver_runs[0].problem.task("i1").delivery.windows != promise.windows
+    assert fresh.routing_runs[0].problem.task("i1").delivery.windows != promise.windows
 
 
 def test_late_locked_order_is_still_delivered() -> None:
@@ -208,7 +208,7 @@ def test_partly_picked_order_stays_with_its_courier_and_skips_collected_stores()
     # The fruit (2 kg) is on the bike when the bread (0.5 kg) is loaded.
     (route,) = plan.routes
     assert route.stops[0].load_kg == pytest.approx(2.5)
-    (run,) = plan.solver_runs
+    (run,) = plan.routing_runs
     (lock,) = run.problem.locks
     assert lock.pickups_done == {"o1": (0,)}
     assert lock.picked_up_at_s == {"o1": T0 + 300}
@@ -325,10 +325,10 @@ def test_live_replan_leaves_the_fixed_cost_of_a_courier_out() -> None:
     orders = [instant("i1", "b2"), instant("i2", "b9")]
     batch = Planner(w, settings).plan(orders, at_s=T0, params=FAST)
     assert len(batch.routes) == 1
-    assert {v.fixed_cost for v in batch.solver_runs[0].problem.vehicles} == {100.0}
+    assert {v.fixed_cost for v in batch.routing_runs[0].problem.vehicles} == {100.0}
     plan = replan(w, LiveState(), orders, at_s=T0, settings=settings, params=FAST)
     check_live(plan, orders, {})
-    assert {v.fixed_cost for v in plan.solver_runs[0].problem.vehicles} == {0.0}
+    assert {v.fixed_cost for v in plan.routing_runs[0].problem.vehicles} == {0.0}
     assert len(plan.routes) == 2
 
 
@@ -348,7 +348,7 @@ def test_only_delivery_couriers_are_offered_the_orders() -> None:
     state = LiveState(couriers=(CourierState("c9", LON, north(500), (OnBoard("i2", T0 - 60),)),))
     plan = replan(w, state, orders, at_s=T0, params=FAST)
     check_live(plan, orders, {"i2": "c9"})
-    (run,) = plan.solver_runs
+    (run,) = plan.routing_runs
     assert sorted(v.id for v in run.problem.vehicles) == ["c9", "e1"]
     assert route_of(plan.routes, "e1") == [
         (StopAction.PICKUP, "i1", "mw"),

@@ -108,7 +108,7 @@ def test_paid_member_is_kept_when_capacity_allows_one_of_two() -> None:
     (dropped,) = plan.unassigned
     assert dropped.order_id == "regular"
     assert dropped.reason is UnassignedOrderReason.CAPACITY
-    problem = plan.solver_runs[0].problem
+    problem = plan.routing_runs[0].problem
     paid, regular = problem.task("paid"), problem.task("regular")
     assert (paid.priority, regular.priority) == (1, 0)
     assert (paid.drop_penalty, regular.drop_penalty) == (2000.0, 200.0)

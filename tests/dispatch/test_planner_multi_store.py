@@ -62,7 +62,7 @@ def test_picks_up_at_every_store_then_delivers_once() -> None:
     assert [s.load_kg for s in route.stops] == pytest.approx([2.0, 2.5, 0.0])
     # Ready at 10:05; 60 s at each shop; 500 m (100 s) and 1000 m (200 s) between.
     assert [s.start_s for s in route.stops] == pytest.approx([T0 + 300, T0 + 460, T0 + 720])
-    task = plan.solver_runs[0].problem.task("o1")
+    task = plan.routing_runs[0].problem.task("o1")
     assert len(task.pickups) == 2 and task.max_ride_s is None  # ambient only
 
 
@@ -110,7 +110,7 @@ def test_ride_limits_are_settings() -> None:
     plan = planner.plan([order], at_s=T0, params=FAST)
     check_plan(plan, [order], planner)
     assert plan.served_order_ids() == {"o1"}
-    assert plan.solver_runs[0].problem.task("o1").max_ride_s == 3000.0
+    assert plan.routing_runs[0].problem.task("o1").max_ride_s == 3000.0
 
 
 def test_cold_boxes_bind() -> None:
@@ -122,4 +122,4 @@ def test_cold_boxes_bind() -> None:
     check_plan(plan, [order], planner)
     (u,) = plan.unassigned
     assert u.reason is UnassignedOrderReason.CAPACITY
-    assert plan.solver_runs[0].problem.task("o1").demand == (2.5, 41.0, 2.0)  # kg, l, boxes
+    assert plan.routing_runs[0].problem.task("o1").demand == (2.5, 41.0, 2.0)  # kg, l, boxes

@@ -11,10 +11,10 @@ import pytest
 
 from dispatch import Planner
 from dispatch.flows import next_day, routing
-from dispatch.pickup_assignment import assign_capacitated
 from scenarios.demo import demo_scenario
 from scenarios.scenario_file import build_scenario
 from solvers import RoutingProblem, RoutingSolution, SolveParams, check, solve
+from solvers.assignment import assign_capacitated
 from solvers.budget import MIN_PART_S
 
 
@@ -51,7 +51,7 @@ def test_every_solver_run_of_a_plan_ends_within_the_plan_budget(
     for kind, deadline in deadlines:
         assert deadline <= started + budget_s + MIN_PART_S, kind
     assert plan.kpis.orders_served > 0
-    for run in plan.solver_runs:
+    for run in plan.routing_runs:
         assert check(run.problem, run.solution).ok
 
 

@@ -9,13 +9,10 @@ from pathlib import Path
 import pytest
 
 from scenarios.grubhub import GrubhubInstance, read_grubhub
-from scenarios.grubhub_replay import (
-    REASON_INTERRUPTED,
-    REASON_NO_COURIER,
-    GrubhubPolicy,
-    check_grubhub_replay,
-    replay_grubhub,
-)
+from scenarios.grubhub_dispatcher import GrubhubPolicy
+from scenarios.grubhub_outcome import REASON_INTERRUPTED, REASON_NO_COURIER
+from scenarios.grubhub_rules import check_grubhub_replay
+from scenarios.grubhub_sim import replay_grubhub
 from solvers.errors import InvalidInputError
 
 PARAMETERS = (

@@ -196,7 +196,7 @@ def test_a_basket_partly_picked_at_a_wave_is_finished_by_its_courier(
 
     def spy(world: World, state: LiveState, orders: Sequence[Order], **kw: Any) -> Plan:
         plan = replan(world, state, orders, **kw)
-        for run in plan.solver_runs:
+        for run in plan.routing_runs:
             report = check(run.problem, run.solution)
             assert report.ok, report.violations
         waves.append((kw["at_s"], state, plan))

@@ -13,9 +13,9 @@ import pytest
 
 from scenarios.instances import read_instance
 from solvers import SolveParams, UnassignedReason, check, solve
-from solvers.ortools.tours import _concatenate, _Segment, _window_feasible_orders, pickup_tours
 from solvers.problem import Stop, Task, TimeWindow, Vehicle
 from solvers.repair import _merge_copies, repair_routes
+from solvers.tours import _concatenate, _Segment, _window_feasible_orders, pickup_tours
 from tests.solvers.helpers import problem, solved, visits
 
 LINE = (0, 10, 20, 30, 40)

@@ -20,7 +20,9 @@ waiting at the first shop.  Pickups with several windows give one tour per choic
 windows.  Travel is rounded up as in the routing model, so a schedule OR-Tools accepts
 is feasible in the exact arithmetic of :mod:`solvers.evaluate` too.
 
-Everything here is in the adapter's integer units (see :mod:`solvers.ortools.scaling`).
+Everything here is in the routing adapter's integer units (see :mod:`solvers.scaling`),
+but nothing here uses OR-Tools: :mod:`solvers.reasons` enumerates the same orders for
+diagnosis, so the module lives outside :mod:`solvers.ortools`.
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from solvers.ortools.scaling import MAX_HORIZON, scaled_time, scaled_up
 from solvers.problem import Stop, Task
+from solvers.scaling import MAX_HORIZON, scaled, scaled_time, scaled_up
 
 IntMatrix = npt.NDArray[np.int64]
 Interval = tuple[int, int]
@@ -231,7 +233,7 @@ def pickup_tours(
     row = {i: locations.index(task.pickups[i].location) for i in indices}
     row[-1] = locations.index(task.delivery.location)
     dur_small = scaled_up(duration_s[sub], scale)
-    dist_small = np.rint(distance_m[sub] * scale).astype(np.int64)
+    dist_small = scaled(distance_m[sub], scale)
     tours = [
         tour
         for order in _candidate_orders(task, indices, dur_small, row, scale)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from ortools.sat.python import cp_model
 
-from dispatch.pickup_assignment import Candidate, Request, _greedy, assign_capacitated
+import solvers.assignment
+from solvers.assignment import Candidate, Request, _greedy, assign_capacitated
+from solvers.cp_sat import ModelStatus
 from solvers.errors import InvalidInputError
 
 
@@ -25,6 +28,34 @@ def test_capacity_in_sizes_and_least_cost() -> None:
     assert sorted(result.assigned.values()) == ["p", "p", "q"]
     assert result.assigned["c"] == "p"
     assert result.objective == 3000 - (10 + 20 + 50)
+    assert result.run.bound == result.run.objective == 2920.0
+    assert not result.run.fallback and result.run.solve_s >= 0.0
+
+
+def test_no_solution_in_time_falls_back_to_greedy(monkeypatch: pytest.MonkeyPatch) -> None:
+    def nothing_in_time(
+        model: cp_model.CpModel, **_: object
+    ) -> tuple[cp_model.CpSolver, ModelStatus | None]:
+        return cp_model.CpSolver(), None
+
+    monkeypatch.setattr(solvers.assignment, "solve_model", nothing_in_time)
+    requests = [req("a", 1, 100, ("p", 7)), req("b", 1, 50, ("p", 1))]
+    result = assign_capacitated(requests, {"p": 1})
+    assert result.status is ModelStatus.GREEDY
+    assert result.run.fallback and result.run.bound is None
+    assert dict(result.assigned) == {"a": "p"}
+    assert result.objective == 93
+
+
+def test_costs_count_to_the_resolution() -> None:
+    requests = [Request("r", 1, 10.0, (Candidate("p", 0.4), Candidate("q", 0.2)))]
+    whole = assign_capacitated(requests, {"p": 1, "q": 1})
+    assert whole.objective == 10.0  # both costs round to 0 metres
+    fine = assign_capacitated(requests, {"p": 1, "q": 1}, resolution=10)
+    assert dict(fine.assigned) == {"r": "q"}
+    assert fine.objective == pytest.approx(9.8) and fine.run.bound == pytest.approx(9.8)
+    with pytest.raises(InvalidInputError, match="resolution: must be an integer >= 1"):
+        assign_capacitated(requests, {"p": 1, "q": 1}, resolution=0)
 
 
 def test_rewards_decide_who_is_left_out() -> None:
@@ -54,7 +85,7 @@ def test_greedy_fallback_fills_by_reward_then_cost() -> None:
         ([req("a", 1, 1, ("zz", 0))], {"p": 1}, r"Request 'a': unknown site 'zz'"),
         ([req("a", -1, 1, ("p", 0))], {"p": 1}, r"Request 'a': size: must be an integer >= 0"),
         ([req("a", 1, 1), req("a", 1, 1)], {}, r"Request 'a': id must be unique"),
-        ([req("a", 1, 1, ("p", -3))], {"p": 1}, r"cost of 'p': must be an integer >= 0"),
+        ([req("a", 1, 1, ("p", -3))], {"p": 1}, r"cost of 'p': must be a finite number >= 0"),
         ([], {"p": -1}, r"capacity of 'p': must be an integer >= 0"),
     ],
 )

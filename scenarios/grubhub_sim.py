@@ -1,0 +1,182 @@
+"""Replay of a Grubhub MDRP instance under the family's rules with the rolling-horizon
+dispatcher (:mod:`scenarios.grubhub_dispatcher`).
+
+The rules (``../shared/data/bench/README.md``, ``grubhub_mdrp/``; Reyes et al., 2018):
+
+* travel between two points takes ``ceil(metres / meters_per_minute)`` minutes;
+* a courier collects a bundle of orders of one restaurant: pickup time = the later of the
+  bundle's latest ready time and arrival plus half the pickup service; the courier leaves
+  half a service later; each drop-off happens half a drop-off service after arrival and
+  the courier leaves half a service later;
+* no pickup after the courier's off time (drop-offs after it are allowed); couriers wait
+  where they last dropped off (at their start before the first trip); a courier who has
+  been sent is never redirected; an order is known from its placement time only.
+
+The dispatcher runs every ``policy.wave_min`` minutes and proposes (courier, bundle)
+pairs.  A chosen pair is committed only when waiting one more wave could make its
+pickup later than the food is ready; otherwise the orders stay open for a better bundle
+or courier.  Committed trips never change.
+
+Everything is in minutes (floats; half a service can be a half minute).  The replay is
+deterministic.  :func:`scenarios.grubhub_rules.check_grubhub_replay` re-derives every
+trip from the rules and the instance alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from scenarios.grubhub import GrubhubCourier, GrubhubInstance, GrubhubOrder
+from scenarios.grubhub_dispatcher import CandidateBundle, GrubhubPolicy, choose_wave
+from scenarios.grubhub_outcome import (
+    REASON_INTERRUPTED,
+    REASON_NO_COURIER,
+    GrubhubReplay,
+    GrubhubTrip,
+    GrubhubUnassigned,
+    deliveries_of,
+    grubhub_metrics,
+)
+
+
+@dataclass
+class _CourierState:
+    """A courier as the replay moves it: where and from when it is free."""
+
+    courier: GrubhubCourier
+    x_m: float
+    y_m: float
+    free_min: float
+    delivered: int = 0
+    trips: list[GrubhubTrip] = field(default_factory=list)
+
+
+def _pickup(instance: GrubhubInstance, arrive_min: float, ready_min: float) -> float:
+    return max(ready_min, arrive_min + instance.parameters.pickup_service_min / 2.0)
+
+
+def _commit(
+    instance: GrubhubInstance, now_min: float, state: _CourierState, bundle: CandidateBundle
+) -> GrubhubTrip:
+    restaurant = instance.restaurants[bundle.restaurant]
+    depart = max(now_min, state.free_min, state.courier.on_min)
+    arrive = depart + instance.travel_min(state.x_m, state.y_m, restaurant.x_m, restaurant.y_m)
+    pickup = _pickup(instance, arrive, bundle.ready_min)
+    leave = pickup + instance.parameters.pickup_service_min / 2.0
+    last = instance.orders[bundle.orders[-1]]
+    trip = GrubhubTrip(
+        courier_id=state.courier.id,
+        restaurant_id=restaurant.id,
+        order_ids=tuple(instance.orders[o].id for o in bundle.orders),
+        dispatched_min=now_min,
+        depart_min=depart,
+        arrive_restaurant_min=arrive,
+        pickup_min=pickup,
+        dropoff_min=tuple(leave + offset for offset in bundle.drop_offsets_min),
+        end_min=leave + bundle.end_offset_min,
+    )
+    state.x_m, state.y_m = last.x_m, last.y_m
+    state.free_min = trip.end_min
+    state.delivered += len(bundle.orders)
+    state.trips.append(trip)
+    return trip
+
+
+def replay_grubhub(
+    instance: GrubhubInstance,
+    policy: GrubhubPolicy | None = None,
+    *,
+    progress: Callable[[float, float], None] | None = None,
+) -> GrubhubReplay:
+    """Replay the instance's day with the rolling-horizon dispatcher.
+
+    ``progress(now_min, last_min)`` is called after every wave.  Ctrl-C
+    (``KeyboardInterrupt``) during the replay ends it early: the result then has
+    ``complete=False`` and the orders not yet dispatched are unassigned with reason
+    ``interrupted``, so the caller can still write its KPIs.
+    """
+    policy = policy or GrubhubPolicy()
+    params = instance.parameters
+    states = [_CourierState(c, c.x_m, c.y_m, c.on_min) for c in instance.couriers]
+    by_placement = sorted(
+        range(len(instance.orders)), key=lambda o: (instance.orders[o].placement_min, o)
+    )
+    last_off = max((c.off_min for c in instance.couriers), default=0.0)
+    first = instance.orders[by_placement[0]].placement_min if by_placement else 0.0
+    last_min = max(last_off, first)
+    known = 0
+    open_orders: list[int] = []
+    trips: list[GrubhubTrip] = []
+    waves = 0
+    now = first
+    complete = True
+    try:
+        while by_placement and now <= last_off and (known < len(by_placement) or open_orders):
+            while known < len(by_placement) and (
+                instance.orders[by_placement[known]].placement_min <= now
+            ):
+                open_orders.append(by_placement[known])
+                known += 1
+            considered = [
+                o for o in open_orders if instance.orders[o].ready_min <= now + policy.horizon_min
+            ]
+            if considered:
+                waves += 1
+                done: set[int] = set()
+                for c, bundle in choose_wave(instance, policy, now, considered, states):
+                    state = states[c]
+                    restaurant = instance.restaurants[bundle.restaurant]
+                    depart = max(now, state.free_min, state.courier.on_min)
+                    arrive = depart + instance.travel_min(
+                        state.x_m, state.y_m, restaurant.x_m, restaurant.y_m
+                    )
+                    # Commit only when leaving a wave later could delay the pickup.
+                    arrive_later = (
+                        arrive
+                        + policy.wave_min
+                        + policy.commit_slack_min
+                        + params.pickup_service_min / 2.0
+                    )
+                    late_enough = arrive_later > bundle.ready_min
+                    if late_enough or now + policy.wave_min > state.courier.off_min:
+                        trips.append(_commit(instance, now, state, bundle))
+                        done.update(bundle.orders)
+                if done:
+                    open_orders = [o for o in open_orders if o not in done]
+            if progress is not None:
+                progress(now, last_min)
+            if known < len(by_placement) and not open_orders:
+                now = max(now + policy.wave_min, instance.orders[by_placement[known]].placement_min)
+            else:
+                now += policy.wave_min
+    except KeyboardInterrupt:
+        complete = False
+    undecided = open_orders + [by_placement[k] for k in range(known, len(by_placement))]
+    unassigned = tuple(
+        _unassigned(instance.orders[o], last_off, complete) for o in sorted(undecided)
+    )
+    deliveries = deliveries_of(instance, trips)
+    metrics = grubhub_metrics(instance, trips, deliveries)
+    return GrubhubReplay(
+        instance.name,
+        policy,
+        tuple(trips),
+        deliveries,
+        unassigned,
+        metrics,
+        waves,
+        complete,
+    )
+
+
+def _unassigned(order: GrubhubOrder, last_off_min: float, complete: bool) -> GrubhubUnassigned:
+    if not complete:
+        return GrubhubUnassigned(
+            order.id, REASON_INTERRUPTED, "the replay was interrupted before it was dispatched"
+        )
+    if order.ready_min > last_off_min:
+        detail = f"ready at {order.ready_min:g} min, after the last courier's off time"
+    else:
+        detail = "no courier was free to pick it up before the end of their shift"
+    return GrubhubUnassigned(order.id, REASON_NO_COURIER, detail)
