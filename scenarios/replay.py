@@ -522,10 +522,4 @@ def replay_policy_from_json(data: object, *, source: str = "policy") -> ReplayPo
 
     Raises :class:`InvalidInputError` listing every unknown or ill-typed field.
     """
-    return numeric_policy_from_json(
-        ReplayPolicy,
-        data,
-        source=source,
-        hidden=frozenset({"params"}),
-        optional_ints=frozenset({"solution_limit", "zones_from_couriers"}),
-    )
+    return numeric_policy_from_json(ReplayPolicy, data, source=source)
