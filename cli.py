@@ -480,7 +480,7 @@ def _replay_grubhub(instance: GrubhubInstance, policy_data: object, label: str, 
         task = progress.add_task("replay", total=1.0, clock="")
 
         def advance(now_min: float, last_min: float) -> None:
-            clock = f"{int(now_min) // 60:02d}:{int(now_min) % 60:02d}"
+            clock = format_clock(60.0 * int(now_min))
             done = min(1.0, now_min / max(last_min, 1.0))
             progress.update(task, completed=done, clock=clock)
 
