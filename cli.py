@@ -5,11 +5,12 @@ This is the only module that prints or reads the command line.
 
 from __future__ import annotations
 
+import inspect
 import json
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 import typer
 from matplotlib.figure import Figure
@@ -22,6 +23,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from typer._click.core import Context, Parameter  # typer 0.2x vendors click
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from dispatch import Plan, Planner
 from dispatch.clock import format_clock, parse_clock
@@ -67,11 +70,58 @@ ITERATIONS_HELP = (
     "stays the cap."
 )
 
+
+def _flags_without_type(params: list[Parameter]) -> list[Parameter]:
+    """The parameters, flags (`--help` among them) given an empty metavar: a flag takes no
+    value, so its help shows none (typer would print `<bool>`)."""
+    for param in params:
+        if isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+def _reflowed(text: str | None) -> str | None:
+    """Help text with each paragraph on one line: rich wraps it to the terminal's width
+    (typer keeps the docstring's line breaks after the first paragraph)."""
+    if text is None:
+        return None
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs)
+
+
+class CleanHelpCommand(TyperCommand):
+    """A command whose help reads as paragraphs and lists flags without a value type."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help = _reflowed(self.help)
+
+    def get_params(self, ctx: Context) -> list[Parameter]:
+        return _flags_without_type(super().get_params(ctx))
+
+
+class CleanHelpGroup(TyperGroup):
+    """A command group whose help reads as paragraphs and lists flags without a value type."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help = _reflowed(self.help)
+
+    def get_params(self, ctx: Context) -> list[Parameter]:
+        return _flags_without_type(super().get_params(ctx))
+
+
+# One markup mode for all help: rich markup, `code` shown as typed.  Every Typer and
+# command here uses the classes above.
+MARKUP_MODE: Literal["rich"] = "rich"
+
 app = typer.Typer(
     help="Delivery and pickup-point dispatch engine for community O2O commerce.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=MARKUP_MODE,
+    cls=CleanHelpGroup,
 )
 console = Console()
 err_console = Console(stderr=True)
@@ -152,7 +202,7 @@ def _plan_json(name: str, plan: Plan) -> str:
     )
 
 
-@app.command()
+@app.command(cls=CleanHelpCommand)
 def schema(
     out: Annotated[
         Path | None,
@@ -168,7 +218,7 @@ def schema(
         console.print(f"schema written to [bold]{escape(str(out))}[/bold]")
 
 
-@app.command("plan")
+@app.command("plan", cls=CleanHelpCommand)
 def plan_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (JSON; see `dispatch schema`).")],
     *,
@@ -243,7 +293,7 @@ def plan_command(
     )
 
 
-@app.command()
+@app.command(cls=CleanHelpCommand)
 def demo(
     *,
     seed: Annotated[int, typer.Option(help="Seed of the generated city and its orders.")] = 7,
@@ -311,7 +361,7 @@ def demo(
         console.print(f"scenario written to [bold]{escape(str(scenario_out))}[/bold]")
 
 
-@app.command()
+@app.command(cls=CleanHelpCommand)
 def solve(
     instance: Annotated[Path, typer.Argument(help="Benchmark instance file.")],
     *,
@@ -448,7 +498,7 @@ def _replay_grubhub(instance: GrubhubInstance, policy_data: object, label: str, 
         task = progress.add_task("replay", total=1.0, clock="")
 
         def advance(now_min: float, last_min: float) -> None:
-            clock = f"{int(now_min) // 60:02d}:{int(now_min) % 60:02d}"
+            clock = format_clock(60.0 * int(now_min))
             done = min(1.0, now_min / max(last_min, 1.0))
             progress.update(task, completed=done, clock=clock)
 
@@ -463,7 +513,7 @@ def _replay_grubhub(instance: GrubhubInstance, policy_data: object, label: str, 
     return result.complete
 
 
-@app.command()
+@app.command(cls=CleanHelpCommand)
 def replay(
     source: Annotated[
         Path,
@@ -502,10 +552,10 @@ def replay(
 
     A scenario file's orders arrive over the day and the live dispatcher re-plans every
     wave (default 2 minutes); a Grubhub MDRP instance folder, or a scenario file with a
-    ``grubhub`` section (``dispatch import grubhub``), is replayed under that family's
-    rules and reports its metrics.  kpis.json has ``kpis`` with at least
+    `grubhub` section (`dispatch import grubhub`), is replayed under that family's
+    rules and reports its metrics.  kpis.json has `kpis` with at least
     orders_total, delivered, collected, unassigned and late.  Ctrl-C stops the replay and
-    still writes the partial KPIs (``"complete": false``), exiting with code 130.  A bad
+    still writes the partial KPIs (`"complete": false`), exiting with code 130.  A bad
     file or policy prints one error line and exits with code 2.
     """
     policy_data = _read_json_file(policy) if policy is not None else {}
@@ -559,11 +609,16 @@ def replay(
 
 # --- generate: scenarios from the procedural city or an OSM file ---------------------
 
-generate_app = typer.Typer(help="Generate scenario files.", no_args_is_help=True)
+generate_app = typer.Typer(
+    help="Generate scenario files.",
+    no_args_is_help=True,
+    rich_markup_mode=MARKUP_MODE,
+    cls=CleanHelpGroup,
+)
 app.add_typer(generate_app, name="generate")
 
 
-@generate_app.command("city")
+@generate_app.command("city", cls=CleanHelpCommand)
 def generate_city_command(
     *,
     out: Annotated[Path, typer.Option(help="Where to write the scenario (JSON).", dir_okay=False)],
@@ -597,7 +652,7 @@ def generate_city_command(
     )
 
 
-@generate_app.command("osm")
+@generate_app.command("osm", cls=CleanHelpCommand)
 def generate_osm_command(
     osm_file: Annotated[
         Path, typer.Argument(help="An OpenStreetMap XML file (.osm, .osm.gz, .osm.bz2).")
@@ -646,11 +701,16 @@ def generate_osm_command(
 
 # --- import: benchmark instances as scenario files -------------------------------------
 
-import_app = typer.Typer(help="Import benchmark instances as scenario files.", no_args_is_help=True)
+import_app = typer.Typer(
+    help="Import benchmark instances as scenario files.",
+    no_args_is_help=True,
+    rich_markup_mode=MARKUP_MODE,
+    cls=CleanHelpGroup,
+)
 app.add_typer(import_app, name="import")
 
 
-@import_app.command("grubhub")
+@import_app.command("grubhub", cls=CleanHelpCommand)
 def import_grubhub_command(
     folder: Annotated[Path, typer.Argument(help="A Grubhub MDRP instance folder.")],
     *,
@@ -658,8 +718,8 @@ def import_grubhub_command(
 ) -> None:
     """A Grubhub MDRP instance folder as a scenario file, losslessly.
 
-    The file's ``grubhub`` section holds the whole instance; ``dispatch replay`` and
-    ``dispatch compare`` replay it under the family's rules exactly as the folder.  A bad
+    The file's `grubhub` section holds the whole instance; `dispatch replay` and
+    `dispatch compare` replay it under the family's rules exactly as the folder.  A bad
     folder prints one error line and exits with code 2.
     """
     try:
@@ -693,7 +753,7 @@ def _grubhub_series(instance: GrubhubInstance, policy: GrubhubPolicy, label: str
     return series_of_grubhub(label, instance, grubhub)
 
 
-@app.command()
+@app.command(cls=CleanHelpCommand)
 def compare(
     source: Annotated[
         Path,
@@ -703,7 +763,12 @@ def compare(
         ),
     ],
     *,
-    policy: Annotated[list[Path], typer.Option(help="A policy JSON file; give two or more.")],
+    policy: Annotated[
+        list[Path],
+        typer.Option(
+            metavar="<file>", help="A policy JSON file; repeat the option for two or more."
+        ),
+    ],
     plots: Annotated[Path, typer.Option(help="Folder for the PNG plots.", file_okay=False)] = Path(
         "compare-plots"
     ),
@@ -713,8 +778,8 @@ def compare(
 ) -> None:
     """Replay one scenario under each policy; print a table and write plots.
 
-    A Grubhub MDRP instance folder, or a scenario file with a ``grubhub`` section
-    (``dispatch import grubhub``), is replayed under that family's rules.  Plots (PNG, in
+    A Grubhub MDRP instance folder, or a scenario file with a `grubhub` section
+    (`dispatch import grubhub`), is replayed under that family's rules.  Plots (PNG, in
     --plots): orders_over_time.png, click_to_door.png, utilisation.png.
     """
     if len(policy) < 2:

@@ -23,7 +23,6 @@ solve anything and are tested on their own (``tests/benchmarks/test_quality_repo
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import math
@@ -34,8 +33,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+import typer
 from rich import box
 from rich.console import Console
 from rich.progress import (
@@ -48,6 +48,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from cli import MARKUP_MODE, CleanHelpCommand
 from scenarios.instances import BenchInstance, read_instance, solution_json
 from solvers import RoutingSolution, SolveParams, check, solve
 from solvers.errors import EngineError, InvalidInputError
@@ -646,52 +647,6 @@ def write_outputs(out: Path, result: Mapping[str, Any]) -> list[Path]:
 # --- the command -------------------------------------------------------------------------
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="./run quality",
-        description=(
-            "Solve a benchmark family at a per-instance time limit and compare with its "
-            "best-known solutions (gap to the distance-only BKS where the family has one, "
-            "else to the hierarchical BKS distance) and the checker's verdict."
-        ),
-    )
-    parser.add_argument("--family", required=True, choices=list(FAMILIES))
-    parser.add_argument(
-        "--size",
-        type=int,
-        help="size folder: li_lim 100/200/400 (default 100), "
-        "gehring_homberger 200/400/1000 (default 200)",
-    )
-    parser.add_argument(
-        "--time-limit", type=float, default=10.0, help="seconds per instance (default 10)"
-    )
-    parser.add_argument("--seed", type=int, default=0, help="search seed (default 0)")
-    parser.add_argument(
-        "--workers", type=int, default=2, help="parallel searches per instance (default 2)"
-    )
-    parser.add_argument(
-        "--instances",
-        action="append",
-        default=[],
-        metavar="NAMES",
-        help="only these instances (repeatable, or a comma list)",
-    )
-    parser.add_argument("--limit", type=int, help="only the first N instances")
-    parser.add_argument(
-        "--out",
-        type=Path,
-        help="write every row and the means as JSON; a name ending in .csv writes the "
-        "rows as CSV there and the JSON beside it (.json)",
-    )
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=DEFAULT_DATA,
-        help=f"benchmark data root (default {DEFAULT_DATA})",
-    )
-    return parser
-
-
 def solve_row(file: InstanceFile, bks: Bks | None, params: SolveParams) -> Row:
     """Read, solve, check and compare one instance file.
 
@@ -707,24 +662,104 @@ def solve_row(file: InstanceFile, bks: Bks | None, params: SolveParams) -> Row:
     return evaluate(bench, solution, time.perf_counter() - started, bks)
 
 
+app = typer.Typer(
+    add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=MARKUP_MODE
+)
+
+
+@app.command(
+    cls=CleanHelpCommand,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+def quality(
+    *,
+    family: Annotated[
+        str, typer.Option(help=f"Benchmark family: {', '.join(FAMILIES)}.", show_default=False)
+    ],
+    size: Annotated[
+        int | None,
+        typer.Option(
+            help="Size folder: li_lim 100/200/400 (default 100), "
+            "gehring_homberger 200/400/1000 (default 200)."
+        ),
+    ] = None,
+    time_limit: Annotated[float, typer.Option(help="Seconds per instance.")] = 10.0,
+    seed: Annotated[int, typer.Option(help="Search seed.")] = 0,
+    workers: Annotated[int, typer.Option(help="Parallel searches per instance.")] = 2,
+    instances: Annotated[
+        list[str] | None,
+        typer.Option(metavar="<names>", help="Only these instances (repeatable, or a comma list)."),
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N instances.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write every row and the means as JSON; a name ending in .csv writes the "
+            "rows as CSV there and the JSON beside it (.json)."
+        ),
+    ] = None,
+    data: Annotated[Path, typer.Option(help="Benchmark data root.")] = DEFAULT_DATA,
+) -> None:
+    """Solve a benchmark family at a per-instance time limit and compare with its
+    best-known solutions.
+
+    The gap is to the distance-only BKS where the family has one, else to the
+    hierarchical BKS distance; the checker gives each solution's verdict.  Exits with
+    code 0 when done, 1 when interrupted (the tables cover the finished instances), 2 on
+    bad arguments or data.
+    """
+    code = _report(
+        family=family,
+        size_arg=size,
+        time_limit=time_limit,
+        seed=seed,
+        workers=workers,
+        instances=instances or [],
+        limit=limit,
+        out=out,
+        data=data,
+    )
+    raise typer.Exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """``./run quality``: run a family, print the tables, optionally write ``--out``.
+    """``./run quality`` with these arguments (None: the command line's).
 
     Returns the exit code: 0 done, 1 interrupted, 2 bad arguments or data.
     """
-    args = _parser().parse_args(argv)
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=None if argv is None else list(argv), prog_name="./run quality")
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else 1
+    return 0
+
+
+def _report(
+    *,
+    family: str,
+    size_arg: int | None,
+    time_limit: float,
+    seed: int,
+    workers: int,
+    instances: Sequence[str],
+    limit: int | None,
+    out: Path | None,
+    data: Path,
+) -> int:
+    """Run a family, print the tables, optionally write ``out``; the exit code."""
     out_console = Console()
     if not out_console.is_terminal:  # piped or redirected: do not squeeze to 80 columns
         out_console = Console(width=160)
     err_console = Console(stderr=True)
     try:
-        params = SolveParams(time_limit_s=args.time_limit, seed=args.seed, workers=args.workers)
-        spec = family_spec(args.family)
-        size = _size_of(spec, args.size)
-        names = [n for item in args.instances for n in item.split(",")]
-        all_files = list_instances(spec.name, args.data, size)
-        files = select_instances(all_files, names, args.limit)
-        bks = read_bks(spec.name, args.data, size)
+        params = SolveParams(time_limit_s=time_limit, seed=seed, workers=workers)
+        spec = family_spec(family)
+        size = _size_of(spec, size_arg)
+        names = [n for item in instances for n in item.split(",")]
+        all_files = list_instances(spec.name, data, size)
+        files = select_instances(all_files, names, limit)
+        bks = read_bks(spec.name, data, size)
     except EngineError as error:
         err_console.print(f"[bold red]error:[/bold red] {error}", soft_wrap=True)
         return 2
@@ -764,29 +799,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     note = ""
     if subset:
         note += " (subset)"
-    if args.time_limit != TARGET_TIME_LIMIT_S:
-        note += f" (at {args.time_limit:g} s, target is for {TARGET_TIME_LIMIT_S:g} s)"
+    if time_limit != TARGET_TIME_LIMIT_S:
+        note += f" (at {time_limit:g} s, target is for {TARGET_TIME_LIMIT_S:g} s)"
     kinds = sorted({r.bks_kind for r in rows if r.bks_kind is not None})
     title = (
-        f"{label}: {len(rows)} instances at {args.time_limit:g} s, seed {args.seed}, "
-        f"{args.workers} workers; gap vs {' and '.join(kinds) or 'no'} BKS"
+        f"{label}: {len(rows)} instances at {time_limit:g} s, seed {seed}, "
+        f"{workers} workers; gap vs {' and '.join(kinds) or 'no'} BKS"
     )
     out_console.print(report_table(rows, title))
     out_console.print(summary_table(summary, target_pct(spec.name, size), note))
-    if args.out is not None:
+    if out is not None:
         meta = {
             "family": spec.name,
             "size": size,
             "format": spec.fmt,
-            "data": str(args.data),
-            "time_limit_s": args.time_limit,
-            "seed": args.seed,
-            "workers": args.workers,
+            "data": str(data),
+            "time_limit_s": time_limit,
+            "seed": seed,
+            "workers": workers,
             "bks_kinds": kinds,
             "target_pct": target_pct(spec.name, size),
             "interrupted": interrupted,
         }
-        for path in write_outputs(args.out, result_dict(rows, summary, meta)):
+        for path in write_outputs(out, result_dict(rows, summary, meta)):
             out_console.print(f"written: [bold]{path}[/bold]")
     return 1 if interrupted else 0
 

@@ -39,6 +39,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from dispatch.clock import format_clock
 from dispatch.domain import Courier, FulfilmentMode, Order
 from dispatch.fleet import DELIVERY_FLOWS, allocate_fleet
 from dispatch.flows.delivery import DeliveryPromise, PromiseRule, delivery_task
@@ -482,7 +483,8 @@ def _plan_flow(
                     o.id,
                     flow,
                     UnassignedOrderReason.NO_COURIER,
-                    f"no courier on shift is left for {flow.value} orders at {ctx.at_s:g} s",
+                    f"no courier on shift is left for {flow.value} orders "
+                    f"at {format_clock(ctx.at_s)}",
                 )
                 for o in orders
             )

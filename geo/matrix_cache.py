@@ -23,10 +23,10 @@ import numpy as np
 import numpy.typing as npt
 
 from geo.errors import InvalidInputError
-from geo.matrix import TravelMatrix, _destinations, _points, road_matrix
+from geo.matrix import TravelMatrix, road_matrix
 from geo.network import DEFAULT_MAX_SNAP_M, RoutableGraph
 from geo.profiles import ProfileName
-from geo.validation import FloatArray, require_positive
+from geo.validation import FloatArray, destination_arrays, point_arrays, require_positive
 
 CACHE_FORMAT_VERSION = 1
 
@@ -152,8 +152,8 @@ def road_matrix_cached(
             destination_ids=destination_ids,
             workers=workers,
         )
-    o_lon, o_lat = _points("origins", origins_lon, origins_lat)
-    d_lon, d_lat = _destinations(o_lon, o_lat, dest_lon, dest_lat)
+    o_lon, o_lat = point_arrays("origins", origins_lon, origins_lat)
+    d_lon, d_lat = destination_arrays(o_lon, o_lat, dest_lon, dest_lat)
     require_positive("max_snap_m", max_snap_m)
     key = cache.key(graph, o_lon, o_lat, d_lon, d_lat, max_snap_m=max_snap_m)
     hit = cache.load(key, (o_lon.size, d_lon.size))

@@ -75,3 +75,37 @@ def lonlat_arrays(
             f"{field}.lat{list(pos)}", f"must be a finite number in [-90, 90], got {lat_a[pos]!r}"
         )
     return lon_a, lat_a
+
+
+def point_arrays(
+    field: str, lon: npt.ArrayLike, lat: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """1-D float64 lon/lat arrays (degrees) of one length; a scalar counts as one point.
+
+    Raises:
+        InvalidInputError: the arrays are not 1-D, their shapes differ, or a value is
+            NaN, infinite or out of range (the message names ``field``).
+    """
+    lon_a, lat_a = lonlat_arrays(field, np.atleast_1d(lon), np.atleast_1d(lat))
+    if lon_a.ndim != 1:
+        raise InvalidInputError(field, f"must be one-dimensional, got shape {lon_a.shape}")
+    return lon_a, lat_a
+
+
+def destination_arrays(
+    o_lon: FloatArray,
+    o_lat: FloatArray,
+    dest_lon: npt.ArrayLike | None,
+    dest_lat: npt.ArrayLike | None,
+) -> tuple[FloatArray, FloatArray]:
+    """A matrix's destinations as :func:`point_arrays`; both None means the origins.
+
+    Raises:
+        InvalidInputError: only one of ``dest_lon``/``dest_lat`` is given, or as
+            :func:`point_arrays` for the field ``destinations``.
+    """
+    if dest_lon is None and dest_lat is None:
+        return o_lon, o_lat
+    if dest_lon is None or dest_lat is None:
+        raise InvalidInputError("destinations", "give both dest_lon and dest_lat, or neither")
+    return point_arrays("destinations", dest_lon, dest_lat)

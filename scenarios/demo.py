@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 import numpy as np
 import shapely
 from matplotlib.figure import Figure
 
-from dispatch.domain import FulfilmentMode, MemberTier, TemperatureClass
+from dispatch.domain import FulfilmentMode
 from dispatch.mapping import plot_plan
 from dispatch.plan import Plan
 from dispatch.planner import Planner
@@ -31,16 +29,14 @@ from geo.citygen import City, CitySpec, generate_city
 from geo.frame import haversine_m
 from geo.mapplot import plot_city
 from geo.matrix import road_matrix
-from geo.places import Building, Store
 from geo.profiles import E_BIKE, PROFILES, WALK, ProfileName
+from scenarios.city_scenario import GROUP_BUY_ITEMS, WAREHOUSE_ITEMS, ScenarioBuilder, shop_line
 from scenarios.scenario_file import (
     CommissionTierSpec,
     CourierSpec,
     GeneratedNetwork,
     LeaderSpec,
-    MemberSpec,
     OrderLineSpec,
-    OrderSpec,
     Scenario,
     ScenarioFile,
     SettingsSpec,
@@ -238,37 +234,6 @@ def _area_km2(city: City, geom: shapely.Geometry) -> float:
 #: When the demo plans (plan clock).
 DEMO_AT = "10:00"
 _H = 3600.0
-# Micro-warehouse assortment: (sku, temperature, kg, litres, yuan).
-WAREHOUSE_ITEMS: tuple[tuple[str, TemperatureClass, float, float, str], ...] = (
-    ("milk-1l", TemperatureClass.CHILLED, 1.05, 1.0, "12.90"),
-    ("yoghurt-4", TemperatureClass.CHILLED, 0.5, 0.6, "9.90"),
-    ("eggs-10", TemperatureClass.AMBIENT, 0.6, 1.5, "15.80"),
-    ("bok-choy-500g", TemperatureClass.AMBIENT, 0.5, 2.0, "4.50"),
-    ("tomatoes-1kg", TemperatureClass.AMBIENT, 1.0, 2.0, "8.80"),
-    ("ice-cream", TemperatureClass.FROZEN, 0.4, 0.8, "19.90"),
-    ("dumplings-1kg", TemperatureClass.FROZEN, 1.0, 1.5, "26.00"),
-    ("rice-5kg", TemperatureClass.AMBIENT, 5.0, 6.0, "39.90"),
-    ("soy-sauce", TemperatureClass.AMBIENT, 0.6, 0.6, "11.50"),
-)
-# Group-buy (next-day) assortment.
-GROUP_BUY_ITEMS: tuple[tuple[str, TemperatureClass, float, float, str], ...] = (
-    ("rice-5kg", TemperatureClass.AMBIENT, 5.0, 6.0, "32.90"),
-    ("peanut-oil-5l", TemperatureClass.AMBIENT, 4.6, 5.2, "69.00"),
-    ("eggs-30", TemperatureClass.AMBIENT, 1.8, 4.0, "29.90"),
-    ("pork-ribs-1kg", TemperatureClass.FROZEN, 1.0, 1.4, "45.00"),
-    ("durian-box", TemperatureClass.CHILLED, 2.0, 3.0, "88.00"),
-    ("paper-towels-12", TemperatureClass.AMBIENT, 1.2, 9.0, "24.90"),
-)
-# What each kind of shop sells: (sku, temperature, kg, litres, yuan).
-_SHOP_ITEMS: dict[str, tuple[str, TemperatureClass, float, float, str]] = {
-    "fruit": ("mango-1kg", TemperatureClass.AMBIENT, 1.0, 2.0, "18.00"),
-    "bakery": ("croissant-4", TemperatureClass.AMBIENT, 0.3, 1.5, "22.00"),
-    "pharmacy": ("cold-remedy", TemperatureClass.AMBIENT, 0.1, 0.2, "32.50"),
-    "grocery": ("noodles-1kg", TemperatureClass.AMBIENT, 1.0, 1.5, "9.90"),
-    "butcher": ("pork-belly-500g", TemperatureClass.CHILLED, 0.5, 0.6, "24.00"),
-    "vegetable": ("spinach-500g", TemperatureClass.AMBIENT, 0.5, 2.0, "5.50"),
-    "flower": ("roses-11", TemperatureClass.AMBIENT, 0.6, 4.0, "99.00"),
-}
 # Home services: (service, skills, duration s, yuan).
 _SERVICES: tuple[tuple[str, tuple[str, ...], float, str], ...] = (
     ("deep-cleaning-3h", ("cleaning",), 3 * _H, "198.00"),
@@ -283,65 +248,6 @@ _TECHNICIAN_SKILLS: tuple[tuple[str, ...], ...] = (
 )
 _SLOTS_S = (11.0 * _H, 11.5 * _H, 12.0 * _H, 17.5 * _H, 18.0 * _H, 18.5 * _H)
 _VISIT_STARTS_S = (13.0 * _H, 14.0 * _H, 15.0 * _H, 16.0 * _H)
-
-
-class DemoBuilder:
-    """Draws the demo's members and orders from one random stream per seed."""
-
-    def __init__(self, buildings: Sequence[Building], seed: int) -> None:
-        self.buildings = tuple(buildings)
-        self.rng = np.random.default_rng([seed, 2024])
-        self.blon = np.array([b.lon for b in self.buildings])
-        self.blat = np.array([b.lat for b in self.buildings])
-        self.members: dict[str, MemberSpec] = {}
-        self.orders: list[OrderSpec] = []
-
-    def near(self, lon: float, lat: float, within: int) -> Building:
-        """A building drawn among the ``within`` buildings nearest to a point."""
-        d = haversine_m(lon, lat, self.blon, self.blat)
-        nearest = np.argsort(d, kind="stable")[: max(1, within)]
-        return self.buildings[int(self.rng.choice(nearest))]
-
-    def member(self, home_id: str) -> str:
-        """The member living in this building (created on first use)."""
-        found = next((m for m in self.members.values() if m.home_building_id == home_id), None)
-        if found is not None:
-            return found.id
-        member_id = f"m{len(self.members) + 1:03d}"
-        self.members[member_id] = MemberSpec(
-            id=member_id,
-            tier=MemberTier.PAID if self.rng.random() < 0.25 else MemberTier.REGULAR,
-            home_building_id=home_id,
-            flexible_pickup=bool(self.rng.random() < 0.7),
-        )
-        return member_id
-
-    def created(self, from_s: float, until_s: float) -> float:
-        """A creation time on the minute in [from_s, until_s)."""
-        return float(60 * self.rng.integers(int(from_s // 60), int(until_s // 60)))
-
-    def lines(
-        self,
-        source_id: str,
-        items: Sequence[tuple[str, TemperatureClass, float, float, str]],
-        count: int,
-    ) -> list[OrderLineSpec]:
-        picked = self.rng.choice(len(items), size=min(count, len(items)), replace=False)
-        return [
-            OrderLineSpec(
-                store_id=source_id,
-                sku=items[int(k)][0],
-                quantity=int(self.rng.integers(1, 3)),
-                weight_kg=items[int(k)][2],
-                volume_l=items[int(k)][3],
-                temperature=items[int(k)][1],
-                unit_price=Decimal(items[int(k)][4]),
-            )
-            for k in sorted(picked.tolist())
-        ]
-
-    def add(self, **fields: Any) -> None:
-        self.orders.append(OrderSpec(id=f"o{len(self.orders) + 1:03d}", **fields))
 
 
 def demo_scenario(seed: int = 7, blocks: int = 14) -> ScenarioFile:
@@ -361,7 +267,7 @@ def demo_scenario(seed: int = 7, blocks: int = 14) -> ScenarioFile:
         InvalidInputError: ``blocks`` or ``seed`` break the city generator's rules.
     """
     city = generate_city(CitySpec(seed=seed, blocks_x=blocks, blocks_y=blocks))
-    b = DemoBuilder(city.buildings, seed)
+    b = ScenarioBuilder(city.buildings, seed)
     rng = b.rng
     mws, stores, depots, points = (
         city.micro_warehouses,
@@ -554,21 +460,6 @@ def demo_scenario(seed: int = 7, blocks: int = 14) -> ScenarioFile:
         leaders=leaders,
         settings=SettingsSpec(next_day_cutoff=22 * _H),
         orders=tuple(b.orders),
-    )
-
-
-def shop_line(store: Store, rng: np.random.Generator) -> OrderLineSpec:
-    sku, temperature, kg, litres, price = _SHOP_ITEMS.get(
-        store.category, ("assorted", TemperatureClass.AMBIENT, 0.5, 1.0, "10.00")
-    )
-    return OrderLineSpec(
-        store_id=store.id,
-        sku=sku,
-        quantity=int(rng.integers(1, 3)),
-        weight_kg=kg,
-        volume_l=litres,
-        temperature=temperature,
-        unit_price=Decimal(price),
     )
 
 

@@ -44,10 +44,10 @@ from geo.osm import read_osm
 from geo.osm_places import OsmBuilding, OsmShop, read_osm_places
 from geo.places import Building, Depot, MicroWarehouse, PickupPointKind, Place, Store
 from geo.profiles import E_BIKE, VAN, WALK, ProfileName
-from scenarios.demo import (
+from scenarios.city_scenario import (
     GROUP_BUY_ITEMS,
     WAREHOUSE_ITEMS,
-    DemoBuilder,
+    ScenarioBuilder,
     shop_line,
 )
 from scenarios.scenario_file import (
@@ -152,7 +152,7 @@ def _check_day(
 NEXT_DAY_ORDERS_PER_VAN = 150
 
 
-def _next_day_count(b: DemoBuilder) -> int:
+def _next_day_count(b: ScenarioBuilder) -> int:
     return sum(1 for o in b.orders if o.mode is FulfilmentMode.NEXT_DAY_PICKUP)
 
 
@@ -197,7 +197,7 @@ def day_couriers(
 
 
 def draw_day_orders(
-    b: DemoBuilder,
+    b: ScenarioBuilder,
     homes: Sequence[Building],
     stores: Sequence[Store],
     micro_warehouses: Sequence[MicroWarehouse],
@@ -303,7 +303,7 @@ def city_day_scenario(
         end_h=end_h,
     )
     city = generate_city(CitySpec(seed=seed, blocks_x=blocks, blocks_y=blocks))
-    b = DemoBuilder(city.buildings, seed)
+    b = ScenarioBuilder(city.buildings, seed)
     draw_day_orders(
         b,
         city.buildings,
@@ -561,7 +561,7 @@ def osm_day_scenario(
     depots = [Depot("dp1", site.lon, site.lat)]
 
     home_places = [Building(x.id, x.lon, x.lat, x.households) for x in homes]
-    b = DemoBuilder(home_places, seed)
+    b = ScenarioBuilder(home_places, seed)
     draw_day_orders(
         b,
         home_places,

@@ -1,54 +1,101 @@
-"""Policies from JSON objects: numeric dataclass fields, every problem named at once."""
+"""Policies from JSON objects: a frozen dataclass of numeric fields, validated by pydantic.
+
+The accepted fields and their types come from the dataclass itself (a pydantic model is
+derived from its fields), so a field added to a policy is accepted without editing this
+module.  Every problem is named at once.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+import functools
+import typing
 from typing import Any, TypeVar
+
+import pydantic
+from pydantic_core import PydanticCustomError
 
 from solvers.errors import InvalidInputError
 
 P = TypeVar("P")
 
+# pydantic error types that mean "not a number" (reported as such, with the value).
+_NOT_A_NUMBER = frozenset({"float_type", "float_parsing", "int_type", "int_parsing"})
 
-def numeric_policy_from_json(
-    make: Callable[..., P],
-    data: object,
-    *,
-    source: str,
-    hidden: frozenset[str] = frozenset(),
-    optional_ints: frozenset[str] = frozenset(),
-) -> P:
-    """``make(**fields)`` from a JSON object whose keys are fields of ``make()``'s defaults.
 
-    Every field is a number of its default's type (ints must be whole); ``optional_ints``
-    are whole numbers or null; ``hidden`` fields cannot be set.  Fields left out keep
-    their defaults.
+def numeric_policy_from_json(cls: type[P], data: object, *, source: str) -> P:
+    """An instance of the dataclass ``cls`` from a JSON object of its fields.
+
+    Every field is a number (ints must be whole; ``X | None`` fields may be null).
+    Fields left out keep their defaults; properties and other attributes cannot be set.
 
     Raises:
-        InvalidInputError: naming ``source`` and listing every unknown or ill-typed field,
-            or the policy's own rule that the values break.
+        InvalidInputError: naming ``source`` and listing every unknown or ill-typed field
+            as ``"path: rule"``, or the policy's own rule that the values break.
+        TypeError: ``cls`` is not a dataclass (a programming error).
     """
     if not isinstance(data, dict):
         raise InvalidInputError(source, "must be a JSON object of policy fields")
-    defaults = make()
-    problems: list[str] = []
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        if not hasattr(defaults, key) or key in hidden:
-            problems.append(f"{key}: unknown field")
-            continue
-        expected = int if key in optional_ints else type(getattr(defaults, key))
-        if key in optional_ints and value is None:
-            values[key] = None
-        elif isinstance(value, bool) or not isinstance(value, int | float):
-            problems.append(f"{key}: must be a number, got {value!r}")
-        elif expected is int and not float(value).is_integer():
-            problems.append(f"{key}: must be a whole number, got {value!r}")
-        else:
-            values[key] = expected(value)
-    if problems:
-        raise InvalidInputError(source, "; ".join(problems))
     try:
-        return make(**values)
+        validated = _model_of(typing.cast(type, cls)).model_validate(data)
+    except pydantic.ValidationError as error:
+        raise InvalidInputError(source, "; ".join(_problems(error))) from None
+    values = {name: getattr(validated, name) for name in validated.model_fields_set}
+    try:
+        return cls(**values)
     except InvalidInputError as error:
         raise InvalidInputError(source, str(error)) from error
+
+
+def _problems(error: pydantic.ValidationError) -> list[str]:
+    """Each of pydantic's errors as ``"field.path: rule"`` in this project's words."""
+    problems: list[str] = []
+    for item in error.errors():
+        path = ".".join(str(part) for part in item["loc"])
+        kind = item["type"]
+        if kind == "extra_forbidden":
+            rule = "unknown field"
+        elif kind in _NOT_A_NUMBER:
+            rule = f"must be a number, got {item['input']!r}"
+        elif kind == "int_from_float":
+            rule = f"must be a whole number, got {item['input']!r}"
+        else:
+            rule = str(item["msg"])
+        problems.append(f"{path}: {rule}")
+    return problems
+
+
+def _numbers_only(value: object) -> object:
+    # pydantic's lax mode would read "60" or true as numbers; JSON policies must not.
+    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return value
+    raise PydanticCustomError(
+        "not_a_number", "must be a number, got {value}", {"value": repr(value)}
+    )
+
+
+@functools.cache
+def _model_of(cls: type) -> type[pydantic.BaseModel]:
+    """A pydantic model with the dataclass's fields, types and defaults; extras forbidden."""
+    if not dataclasses.is_dataclass(cls):
+        raise TypeError(f"{cls!r} is not a dataclass")
+    hints = typing.get_type_hints(cls)
+    fields: dict[str, Any] = {}
+    for item in dataclasses.fields(cls):
+        if not item.init:
+            continue
+        if item.default is not dataclasses.MISSING:
+            default: Any = item.default
+        elif item.default_factory is not dataclasses.MISSING:
+            default = pydantic.Field(default_factory=item.default_factory)
+        else:
+            default = ...
+        fields[item.name] = (hints[item.name], default)
+    return pydantic.create_model(
+        f"{cls.__name__}Json",
+        __config__=pydantic.ConfigDict(extra="forbid"),
+        __validators__={
+            "numbers_only": pydantic.field_validator("*", mode="before")(_numbers_only)
+        },
+        **fields,
+    )

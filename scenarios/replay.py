@@ -526,10 +526,4 @@ def replay_policy_from_json(data: object, *, source: str = "policy") -> ReplayPo
 
     Raises :class:`InvalidInputError` listing every unknown or ill-typed field.
     """
-    return numeric_policy_from_json(
-        ReplayPolicy,
-        data,
-        source=source,
-        hidden=frozenset({"params"}),
-        optional_ints=frozenset({"iterations", "zones_from_couriers"}),
-    )
+    return numeric_policy_from_json(ReplayPolicy, data, source=source)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from dispatch.clock import format_clock
 from dispatch.domain import Courier, FulfilmentMode, Order
 from dispatch.flows.routing import (
     FlowOutcome,
@@ -114,7 +115,8 @@ def route_deliveries(
                 no_courier(
                     flow,
                     [o.id for o in orders],
-                    f"no courier on shift is left for {flow.value} orders at {ctx.at_s:g} s",
+                    f"no courier on shift is left for {flow.value} orders "
+                    f"at {format_clock(ctx.at_s)}",
                 )
             )
         )

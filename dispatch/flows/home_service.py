@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from dispatch.clock import format_clock
 from dispatch.domain import Courier, FulfilmentMode, Order
 from dispatch.flows.routing import (
     FlowOutcome,
@@ -64,7 +65,7 @@ def plan_home_service(
     if not orders:
         return FlowOutcome()
     if not technicians:
-        why = f"no technician is on shift at {ctx.at_s:g} s"
+        why = f"no technician is on shift at {format_clock(ctx.at_s)}"
         return FlowOutcome(unassigned=tuple(no_courier(flow, [o.id for o in orders], why)))
     table = LocationTable()
     for technician in technicians:

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from dispatch.clock import format_clock
 from dispatch.domain import Courier, FulfilmentMode, Order, TemperatureClass
 from dispatch.flows.routing import (
     FlowOutcome,
@@ -228,8 +229,8 @@ def plan_next_day(
                     order.id,
                     FLOW,
                     UnassignedOrderReason.AFTER_CUTOFF,
-                    f"created at {order.created_at_s:g} s, after the cut-off at "
-                    f"{settings.next_day_cutoff_s:g} s: it goes to the next plan",
+                    f"created at {format_clock(order.created_at_s)}, after the cut-off at "
+                    f"{format_clock(settings.next_day_cutoff_s)}: it goes to the next plan",
                 )
             )
         else:

@@ -280,3 +280,15 @@ def test_main_end_to_end_on_one_solomon_instance(
 def test_main_reports_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--family", "solomon", "--data", str(tmp_path / "nowhere")]) == 2
     assert "benchmark data folder must exist" in capsys.readouterr().err
+
+
+def test_main_help_and_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    printed = capsys.readouterr().out
+    for option in ("--family", "--size", "--time-limit", "--instances", "--out", "--data"):
+        assert option in printed
+    assert "<bool>" not in printed
+    assert main(["--family", "solomon", "--limit", "many"]) == 2
+    assert "--limit" in capsys.readouterr().err
+    assert main([]) == 2
+    assert "--family" in capsys.readouterr().err

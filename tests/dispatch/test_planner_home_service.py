@@ -111,3 +111,12 @@ def test_paid_member_keeps_the_only_slot() -> None:
     (u,) = plan.unassigned
     assert u.order_id == "regular"
     assert u.reason is UnassignedOrderReason.TIME_WINDOW
+
+
+@pytest.mark.parametrize(("at_h", "clock"), [(19.0, "19:00"), (26.5, "26:30")])
+def test_no_technician_on_shift_names_the_plan_time_as_a_clock(at_h: float, clock: str) -> None:
+    orders = [booking("s1", "plumbing", (at_h + 1, at_h + 3))]
+    plan = Planner(world()).plan(orders, at_s=at_h * H, params=FAST)
+    (unassigned,) = plan.unassigned
+    assert unassigned.reason is UnassignedOrderReason.NO_COURIER
+    assert unassigned.detail == f"no technician is on shift at {clock}"

@@ -183,7 +183,7 @@ def test_plan_exports_to_json(city: geo.City) -> None:
             "order_id": "n3",
             "flow": "next_day_pickup",
             "reason": "after_cutoff",
-            "detail": "created at 82800 s, after the cut-off at 79200 s: it goes to the next plan",
+            "detail": "created at 23:00, after the cut-off at 22:00: it goes to the next plan",
         }
     ]
     for commission in data["commissions"]:

@@ -13,10 +13,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+import geo.contraction
 import geo.matrix
+from geo.contraction import contracted_graph
 from geo.errors import EngineError, InvalidInputError, UnreachablePointError
 from geo.frame import haversine_m
-from geo.matrix import TravelMatrix, _chains, road_matrix, straight_line_matrix
+from geo.matrix import TravelMatrix, road_matrix, straight_line_matrix
 from geo.matrix_cache import MatrixCache, road_matrix_cached
 from geo.network import RoadNetwork, RoutableGraph
 from geo.profiles import E_BIKE, VAN, WALK, ProfileName, TravelProfile
@@ -214,8 +216,8 @@ def test_parallel_edges_shortest_wins_and_twin_length_used() -> None:
 def test_shape_point_chains_are_contracted_for_routing() -> None:
     # Car square: B and C only continue streets; A and D are where streets branch.
     graph = square_network().routable(CAR)
-    chains = _chains(graph)
-    assert chains is _chains(graph)  # built once per graph
+    chains = contracted_graph(graph)
+    assert chains is contracted_graph(graph)  # built once per graph
     assert chains.node_count == 2
     assert sorted(chains.chain_m.tolist()) == [100.0, 300.0, 300.0]
 
@@ -228,7 +230,7 @@ def test_ring_without_junctions(one_way: bool) -> None:
         edges += [(a, b, 100.0, "residential", True)] if one_way else two_way(a, b, 100.0)
     net = make_network({"A": A, "B": B, "C": C, "D": D}, edges)
     graph = net.routable(CAR)
-    assert _chains(graph).node_count == 1
+    assert contracted_graph(graph).node_count == 1
     p, q, r = (0.0, -55.0), (0.0, 55.0), (-25.0, -55.0)  # mid A-B, mid C-D, quarter A-B
     m = matrix_m(graph, [p, q, r])
     assert m.distance_m[0, 1] == pytest.approx(5 + 200 + 5, abs=1e-6)
@@ -269,7 +271,7 @@ def test_dead_end_street_left_out_of_dijkstra_still_routes() -> None:
         *two_way("B", "E", 100.0),  # a cul-de-sac
     ]
     graph = make_network(nodes, edges).routable(CAR)
-    chains = _chains(graph)
+    chains = contracted_graph(graph)
     assert int((chains.dead_end_exit >= 0).sum()) == 1  # E
     p, q, e = (140.0, -55.0), (110.0, -45.0), (150.0, -50.0)  # 90 m, 60 m, 100 m from B
     m = matrix_m(graph, [A, p, q, e])
@@ -339,13 +341,13 @@ def test_unreachable_pair_guard_names_the_pair(monkeypatch: pytest.MonkeyPatch) 
 
 def test_workers_give_identical_results(monkeypatch: pytest.MonkeyPatch) -> None:
     pools: list[int] = []
-    real_pool = geo.matrix.ProcessPoolExecutor  # type: ignore[attr-defined]
+    real_pool = geo.contraction.ProcessPoolExecutor  # type: ignore[attr-defined]
 
     def counting_pool(*args: Any, **kwargs: Any) -> Any:
         pools.append(kwargs["max_workers"])
         return real_pool(*args, **kwargs)
 
-    monkeypatch.setattr(geo.matrix, "ProcessPoolExecutor", counting_pool)
+    monkeypatch.setattr(geo.contraction, "ProcessPoolExecutor", counting_pool)
     graph = square_network().routable(FOOT)
     rng = np.random.default_rng(3)
     pts = [(float(x), float(y)) for x, y in rng.uniform(-45, 45, (600, 2))]  # distinct snaps
@@ -519,7 +521,7 @@ def test_cache_hit_returns_identical_arrays_without_recomputing(
     d_lon, d_lat = lonlats([(60.0, 0.0), A, D])
     cache = MatrixCache(tmp_path / "matrices")
     calls = {"n": 0}
-    real = geo.matrix.dijkstra  # type: ignore[attr-defined]
+    real = geo.contraction.dijkstra  # type: ignore[attr-defined]
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         calls["n"] += 1
@@ -527,7 +529,7 @@ def test_cache_hit_returns_identical_arrays_without_recomputing(
             raise AssertionError("dijkstra ran on a cache hit")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(geo.matrix, "dijkstra", counting)
+    monkeypatch.setattr(geo.contraction, "dijkstra", counting)
     first = road_matrix_cached(graph, o_lon, o_lat, d_lon, d_lat, cache=cache)
     assert calls["n"] == 1
     assert len(list((tmp_path / "matrices").glob("*.npz"))) == 1
@@ -540,7 +542,7 @@ def test_cache_hit_returns_identical_arrays_without_recomputing(
     # Ids only label errors: they do not change the key.
     road_matrix_cached(graph, o_lon, o_lat, d_lon, d_lat, cache=cache, origin_ids=["x", "y"])
     assert calls["n"] == 1
-    monkeypatch.setattr(geo.matrix, "dijkstra", real)
+    monkeypatch.setattr(geo.contraction, "dijkstra", real)
     direct = road_matrix(graph, o_lon, o_lat, d_lon, d_lat)
     np.testing.assert_array_equal(direct.distance_m, second.distance_m)
 
