@@ -46,7 +46,7 @@ from dispatch.plan import Plan
 from dispatch.planner import Planner
 from dispatch.quotes import Quote, Quoter, QuoteSettings, Usage
 from dispatch.settings import CourierCost, PlannerSettings
-from dispatch.store.sql import PENDING, PLANNED, SqlStore, StoredOrder, StoredPlan
+from dispatch.store.sql import OrderStatus, SqlStore, StoredOrder, StoredPlan
 from dispatch.world import World
 from geo.places import Building, MicroWarehouse, PickupPoint, Store
 from solvers import SolveParams
@@ -214,8 +214,9 @@ class Engine:
                     self.store.put_leader(leader, create=True)
 
     def _load_usage(self) -> None:
-        for stored in self.store.orders(status=PENDING) + self.store.orders(status=PLANNED):
-            self._count(stored.order, stored.pickup_point_id)
+        for status in (OrderStatus.PENDING, OrderStatus.PLANNED):
+            for stored in self.store.orders(status=status):
+                self._count(stored.order, stored.pickup_point_id)
 
     def _count(self, order: Order, point_id: str | None) -> None:
         if order.mode is FulfilmentMode.SCHEDULED and order.promised is not None:
@@ -465,7 +466,7 @@ class Engine:
             InvalidInputError: an unknown or not-pending order id, a bad ``at_s``.
         """
         params = params or SolveParams(time_limit_s=2.0, workers=1)
-        pending = self.store.orders(status=PENDING, modes=modes)
+        pending = self.store.orders(status=OrderStatus.PENDING, modes=modes)
         if order_ids is not None:
             by_id = {s.order.id: s for s in pending}
             missing = [oid for oid in order_ids if oid not in by_id]

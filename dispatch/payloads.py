@@ -43,9 +43,9 @@ from dispatch.domain import (
     Order,
     OrderLine,
     TemperatureClass,
-    TimeWindow,
 )
 from solvers.errors import InvalidInputError
+from solvers.problem import TimeWindow
 
 M = TypeVar("M", bound=BaseModel)
 

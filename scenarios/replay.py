@@ -38,6 +38,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -115,17 +116,25 @@ class ReplayPolicy:
         )
 
 
+class OutcomeStatus(StrEnum):
+    """What became of an order in a replayed day."""
+
+    DELIVERED = "delivered"
+    COLLECTED = "collected"  # assigned to a pickup point
+    UNASSIGNED = "unassigned"  # then the outcome's reason says why
+
+
 @dataclass(frozen=True)
 class OrderOutcome:
     """What became of one order.
 
-    ``status`` is ``delivered``, ``collected`` (assigned to a pickup point) or
-    ``unassigned`` (then ``reason`` says why); times are plan-clock seconds.
+    ``status`` is delivered, collected (assigned to a pickup point) or unassigned (then
+    ``reason`` says why); times are plan-clock seconds.
     """
 
     order_id: str
     mode: str
-    status: str
+    status: OutcomeStatus
     created_s: float
     courier_id: str | None = None
     delivered_s: float | None = None
@@ -256,9 +265,9 @@ def check_conservation(orders: Sequence[Order], outcomes: Sequence[OrderOutcome]
             f"missing {sorted(wanted - set(ids))[:5]}, unknown {sorted(set(ids) - wanted)[:5]}"
         )
     for o in outcomes:
-        if o.status not in ("delivered", "collected", "unassigned"):
+        if o.status not in tuple(OutcomeStatus):
             problems.append(f"order {o.order_id!r}: status {o.status!r}")
-        if o.status == "unassigned" and not o.reason:
+        if o.status is OutcomeStatus.UNASSIGNED and not o.reason:
             problems.append(f"order {o.order_id!r}: unassigned without a reason")
     if problems:
         raise EngineError("replay conservation broken: " + "; ".join(problems))
@@ -304,7 +313,7 @@ def _advance(
                 done[order_id] = OrderOutcome(
                     order_id,
                     order.mode.value,
-                    "delivered",
+                    OutcomeStatus.DELIVERED,
                     order.created_at_s,
                     courier_id=cid,
                     delivered_s=stop.start_s,
@@ -406,7 +415,11 @@ def replay_day(
                     continue
                 changed = True
                 dropped[order.id] = OrderOutcome(
-                    order.id, order.mode.value, "unassigned", order.created_at_s, reason=reason
+                    order.id,
+                    order.mode.value,
+                    OutcomeStatus.UNASSIGNED,
+                    order.created_at_s,
+                    reason=reason,
                 )
             open_orders = [o for o in live[:known] if o.id not in done and o.id not in dropped]
             if not open_orders and known == len(live):
@@ -455,13 +468,17 @@ def replay_day(
         served = batch_plan.served_order_ids()
         for o in batch:
             if o.id in served:
-                status = "collected" if o.mode is FulfilmentMode.NEXT_DAY_PICKUP else "delivered"
+                status = (
+                    OutcomeStatus.COLLECTED
+                    if o.mode is FulfilmentMode.NEXT_DAY_PICKUP
+                    else OutcomeStatus.DELIVERED
+                )
                 outcomes[o.id] = OrderOutcome(o.id, o.mode.value, status, o.created_at_s)
         for u in batch_plan.unassigned:
             outcomes[u.order_id] = OrderOutcome(
                 u.order_id,
                 by_id[u.order_id].mode.value,
-                "unassigned",
+                OutcomeStatus.UNASSIGNED,
                 by_id[u.order_id].created_at_s,
                 reason=u.reason.value,
             )
@@ -471,7 +488,7 @@ def replay_day(
                 REASON_INTERRUPTED if not complete else last_reason.get(o.id, REASON_NOT_FINISHED)
             )
             outcomes[o.id] = OrderOutcome(
-                o.id, o.mode.value, "unassigned", o.created_at_s, reason=reason
+                o.id, o.mode.value, OutcomeStatus.UNASSIGNED, o.created_at_s, reason=reason
             )
     result = tuple(outcomes[o.id] for o in orders)
     check_conservation(orders, result)
@@ -492,20 +509,22 @@ def day_kpis(
     outcomes: Sequence[OrderOutcome], *, world_courier_hours: float, busy_s: dict[str, float]
 ) -> dict[str, Any]:
     """The day's KPIs: counts, lateness, click-to-door and courier utilisation."""
-    delivered = [o for o in outcomes if o.status == "delivered" and o.delivered_s is not None]
+    delivered = [
+        o for o in outcomes if o.status is OutcomeStatus.DELIVERED and o.delivered_s is not None
+    ]
     ctd = np.array([(o.delivered_s or 0.0) - o.created_s for o in delivered]) / 60.0
     reasons: dict[str, int] = {}
     for o in outcomes:
-        if o.status == "unassigned":
+        if o.status is OutcomeStatus.UNASSIGNED:
             reasons[o.reason or ""] = reasons.get(o.reason or "", 0) + 1
     busy_h = sum(busy_s.values()) / 3600.0
-    n_delivered = sum(1 for o in outcomes if o.status == "delivered")
+    n_delivered = sum(1 for o in outcomes if o.status is OutcomeStatus.DELIVERED)
     late = sum(1 for o in delivered if o.late)
     return {
         "orders_total": len(outcomes),
         "delivered": n_delivered,
-        "collected": sum(1 for o in outcomes if o.status == "collected"),
-        "unassigned": sum(1 for o in outcomes if o.status == "unassigned"),
+        "collected": sum(1 for o in outcomes if o.status is OutcomeStatus.COLLECTED),
+        "unassigned": sum(1 for o in outcomes if o.status is OutcomeStatus.UNASSIGNED),
         "late": late,
         "on_time_pct": 100.0 * (len(delivered) - late) / len(delivered) if delivered else None,
         "click_to_door_mean_min": float(ctd.mean()) if ctd.size else None,

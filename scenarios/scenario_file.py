@@ -96,7 +96,6 @@ from dispatch.domain import (
     Order,
     OrderLine,
     TemperatureClass,
-    TimeWindow,
 )
 from dispatch.payloads import (
     Id,
@@ -131,6 +130,7 @@ from geo.places import (
 )
 from geo.profiles import ProfileName
 from solvers.errors import InvalidInputError
+from solvers.problem import TimeWindow
 
 SCHEMA_VERSION = 1
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"

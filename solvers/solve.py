@@ -18,7 +18,7 @@ from solvers.params import SolveParams
 from solvers.problem import RoutingProblem
 from solvers.reasons import MAX_ATTEMPTS, TOTAL_ATTEMPTS, diagnose
 from solvers.repair import repair_routes
-from solvers.solution import CostBreakdown, Route, RoutingSolution, SolveStats
+from solvers.solution import CostBreakdown, Route, RoutingSolution, SolveStats, SolveStatus
 
 
 def _decode(
@@ -70,7 +70,7 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
     started = time.perf_counter()
     if not problem.tasks:
         return RoutingSolution(
-            (), (), CostBreakdown(), SolveStats("empty", 0.0, 0, params.seed, 0, 0)
+            (), (), CostBreakdown(), SolveStats(SolveStatus.EMPTY, 0.0, 0, params.seed, 0, 0)
         )
     # Routes with multi-pickup tasks get a stop-level pass after the search (see
     # solvers.improve), so the search leaves it part of the time limit.
@@ -78,7 +78,7 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
     deadline = started + params.time_limit_s
     routes_visits: dict[str, list[Visit]] = {}
     starts: dict[str, float] = {v.id: v.shift.start_s for v in problem.vehicles}
-    objective, best_worker, status = 0, 0, "no_solution"
+    objective, best_worker, status = 0, 0, SolveStatus.NO_SOLUTION
     if problem.vehicles:
         results, _ = run_search(problem, params, 0.85 if multi_pickup else 0.95)
         best_key: tuple[int, float, int] | None = None
@@ -92,7 +92,7 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
             if best_key is None or key < best_key:
                 best_key, routes_visits = key, found
                 starts.update(departures)
-                status, objective, best_worker = "solved", result.objective, result.worker
+                status, objective, best_worker = SolveStatus.SOLVED, result.objective, result.worker
     for vehicle_id, sequence in routes_visits.items():
         if any(len(problem.task(t).pickups) > 1 for t, _ in sequence):
             routes_visits[vehicle_id] = improve_route(
@@ -121,7 +121,7 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
     unassigned = tuple(diagnose(problem, task, routes_visits, starts, attempts) for task in missing)
     drop = sum(problem.task(u.task_id).drop_penalty or 0.0 for u in unassigned)
     if not routes:
-        status = "no_solution"
+        status = SolveStatus.NO_SOLUTION
     cost = CostBreakdown(
         fixed=fixed, distance=distance, time=time_cost, lateness=lateness, drop_penalty=drop
     )

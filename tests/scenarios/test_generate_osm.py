@@ -12,7 +12,7 @@ from dispatch import FulfilmentMode, Planner
 from geo.errors import OsmReadError
 from geo.osm_places import read_osm_places
 from scenarios.generate import osm_day_scenario
-from scenarios.replay import ReplayPolicy, check_conservation, replay_scenario
+from scenarios.replay import OutcomeStatus, ReplayPolicy, check_conservation, replay_scenario
 from scenarios.scenario_file import ScenarioFile, load_scenario, save_scenario
 from solvers import SolveParams
 from solvers.errors import InvalidInputError
@@ -125,7 +125,7 @@ def test_saves_loads_and_replays(tiny_osm: Path) -> None:
     assert day.complete
     check_conservation(scenario.orders, day.outcomes)
     statuses = Counter(o.status for o in day.outcomes)
-    assert statuses["delivered"] >= 8 and statuses["collected"] >= 1
+    assert statuses[OutcomeStatus.DELIVERED] >= 8 and statuses[OutcomeStatus.COLLECTED] >= 1
     assert all(o.reason for o in day.outcomes if o.status == "unassigned")
 
 

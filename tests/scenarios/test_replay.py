@@ -14,6 +14,7 @@ from scenarios.demo import demo_scenario
 from scenarios.replay import (
     REASON_INTERRUPTED,
     OrderOutcome,
+    OutcomeStatus,
     ReplayPolicy,
     check_conservation,
     replay_day,
@@ -106,8 +107,8 @@ def test_interrupted_replay_is_partial_but_conserved() -> None:
 def test_conservation_check_catches_lost_and_double_orders() -> None:
     orders = [instant("i1", "b1", T0), instant("i2", "b1", T0)]
     ok = [
-        OrderOutcome("i1", "instant", "delivered", T0, "c1", T0 + 100),
-        OrderOutcome("i2", "instant", "unassigned", T0, reason="late"),
+        OrderOutcome("i1", "instant", OutcomeStatus.DELIVERED, T0, "c1", T0 + 100),
+        OrderOutcome("i2", "instant", OutcomeStatus.UNASSIGNED, T0, reason="late"),
     ]
     check_conservation(orders, ok)
     with pytest.raises(EngineError, match="missing"):
@@ -115,7 +116,9 @@ def test_conservation_check_catches_lost_and_double_orders() -> None:
     with pytest.raises(EngineError, match="two outcomes"):
         check_conservation(orders, [*ok, ok[0]])
     with pytest.raises(EngineError, match="without a reason"):
-        check_conservation(orders, [ok[0], OrderOutcome("i2", "instant", "unassigned", T0)])
+        check_conservation(
+            orders, [ok[0], OrderOutcome("i2", "instant", OutcomeStatus.UNASSIGNED, T0)]
+        )
 
 
 def test_policy_validation() -> None:
