@@ -72,38 +72,34 @@ from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     ModelWrapValidatorHandler,
-    PlainSerializer,
     Strict,
     StrictBool,
     StrictInt,
     ValidationError,
-    WithJsonSchema,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from dispatch.clock import CLOCK_PATTERN, format_clock, parse_clock
 from dispatch.domain import (
-    CommissionTier,
     Courier,
-    FulfilmentMode,
     Leader,
     Member,
     Order,
-    OrderLine,
     TemperatureClass,
 )
 from dispatch.payloads import (
+    ClockTime,
     Id,
     LeaderPayload,
     LinePayload,
     MemberPayload,
     NonNegative,
+    OrderPayload,
     TierPayload,
+    WindowPayload,
     pydantic_rule,
 )
 from dispatch.settings import (
@@ -112,7 +108,7 @@ from dispatch.settings import (
     CourierCost,
     PlannerSettings,
 )
-from dispatch.validation import validate_orders
+from dispatch.validation import OrderReferences, reference_problems, world_member
 from dispatch.world import World
 from geo.citygen import City, CitySpec, generate_city
 from geo.matrix import DEFAULT_DETOUR_FACTOR
@@ -130,7 +126,6 @@ from geo.places import (
 )
 from geo.profiles import ProfileName
 from solvers.errors import InvalidInputError
-from solvers.problem import TimeWindow
 
 SCHEMA_VERSION = 1
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -151,37 +146,6 @@ class ScenarioFileError(InvalidInputError):
 
 # --- field types ------------------------------------------------------------------------
 
-
-def _clock_in(value: object) -> object:
-    if isinstance(value, str):
-        try:
-            return parse_clock(value)
-        except InvalidInputError as error:
-            raise ValueError(error.rule) from None
-    return value
-
-
-def _clock_out(value: float) -> str | float:
-    return format_clock(value) if float(value).is_integer() else value
-
-
-Clock = Annotated[
-    float,
-    BeforeValidator(_clock_in),
-    Strict(),
-    Field(ge=0),
-    PlainSerializer(_clock_out, when_used="json"),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "string", "pattern": CLOCK_PATTERN},
-                {"type": "number", "minimum": 0},
-            ],
-            "description": 'clock time: "HH:MM" or "HH:MM:SS" (hours past 23 for the next '
-            "day) or seconds since the plan's midnight",
-        }
-    ),
-]
 
 Number = Annotated[float, Strict()]
 Positive = Annotated[float, Strict(), Field(gt=0)]
@@ -281,8 +245,8 @@ class MicroWarehouseSpec(_Spec):
 class OpeningSpec(_Spec):
     """An opening interval of the day, ``[open, close)``."""
 
-    open: Clock
-    close: Clock
+    open: ClockTime
+    close: ClockTime
 
 
 class PickupPointSpec(_Spec):
@@ -320,11 +284,14 @@ class PlacesSpec(_Spec):
 # --- people -----------------------------------------------------------------------------
 
 
-class WindowSpec(_Spec):
-    """A window ``[start, end]`` of clock times."""
-
-    start: Clock
-    end: Clock
+# Windows, orders and their lines, members and leaders are the order service's schema
+# (dispatch.payloads), here under the scenario file's names.
+WindowSpec = WindowPayload
+OrderLineSpec = LinePayload
+OrderSpec = OrderPayload
+MemberSpec = MemberPayload
+CommissionTierSpec = TierPayload
+LeaderSpec = LeaderPayload
 
 
 class CourierSpec(_Spec):
@@ -351,12 +318,6 @@ class CourierSpec(_Spec):
         ):
             raise ValueError('give either "at" (a place id) or both "lon" and "lat"')
         return self
-
-
-# Members and leaders are the same in a scenario file and in an order-service payload.
-MemberSpec = MemberPayload
-CommissionTierSpec = TierPayload
-LeaderSpec = LeaderPayload
 
 
 # --- settings and orders ------------------------------------------------------------------
@@ -396,9 +357,9 @@ class SettingsSpec(_Spec):
     trunk_unload_s: NonNegative | None = None
     walk_limit_m: NonNegative | None = None
     switch_penalty_m: NonNegative | None = None
-    next_day_cutoff: Clock | None = None
-    collection_from: Clock | None = None
-    collection_until: Clock | None = None
+    next_day_cutoff: ClockTime | None = None
+    collection_from: ClockTime | None = None
+    collection_until: ClockTime | None = None
     tote_volume_l: Positive | None = None
     cold_box_volume_l: Positive | None = None
     courier_costs: dict[ProfileName, CourierCostSpec] | None = None
@@ -426,25 +387,6 @@ class SettingsSpec(_Spec):
                 name: c.over(DEFAULT_COURIER_COSTS[name]) for name, c in self.courier_costs.items()
             }
         return PlannerSettings(**fields)
-
-
-# An order line is the same in a scenario file and in an order-service payload.
-OrderLineSpec = LinePayload
-
-
-class OrderSpec(_Spec):
-    """An order (:class:`dispatch.Order`)."""
-
-    id: Id
-    member_id: Id
-    created_at: Clock
-    mode: FulfilmentMode
-    building_id: Id | None = None
-    pickup_point_id: Id | None = None
-    promised: WindowSpec | None = None
-    required_skills: tuple[Id, ...] = ()
-    service_duration_s: NonNegative = 60.0
-    lines: tuple[OrderLineSpec, ...] = Field(min_length=1)
 
 
 # --- a Grubhub MDRP instance --------------------------------------------------------------
@@ -620,7 +562,7 @@ class ScenarioFile(_Spec):
     version: Literal[1]
     name: str = "scenario"
     description: str = ""
-    at: Clock | None = None
+    at: ClockTime | None = None
     network: Network
     places: PlacesSpec = PlacesSpec()
     closed_pickup_point_ids: tuple[Id, ...] = ()
@@ -857,10 +799,6 @@ def _places(spec: PlacesSpec, problems: _Problems) -> _Places:
     )
 
 
-def _window(w: WindowSpec) -> TimeWindow:
-    return TimeWindow(w.start, w.end)
-
-
 def _courier(c: CourierSpec, places: dict[str, Place]) -> Courier:
     if c.at is not None:
         place = places.get(c.at)
@@ -875,46 +813,12 @@ def _courier(c: CourierSpec, places: dict[str, Place]) -> Courier:
         c.profile,
         lon,
         lat,
-        _window(c.shift),
+        c.shift.to_window(),
         capacity_kg=c.capacity_kg,
         capacity_l=c.capacity_l,
         cold_boxes=c.cold_boxes,
         skills=frozenset(c.skills),
         returns_to_start=c.returns_to_start,
-    )
-
-
-def _leader(spec: LeaderSpec) -> Leader:
-    if spec.tiers is None:
-        return Leader(spec.id, spec.pickup_point_id, rating=spec.rating)
-    tiers = tuple(CommissionTier(t.threshold, t.rate) for t in spec.tiers)
-    return Leader(spec.id, spec.pickup_point_id, tiers, spec.rating)
-
-
-def _order(o: OrderSpec) -> Order:
-    lines = tuple(
-        OrderLine(
-            line.store_id,
-            line.sku,
-            line.quantity,
-            weight_kg=line.weight_kg,
-            volume_l=line.volume_l,
-            temperature=line.temperature,
-            unit_price=line.unit_price,
-        )
-        for line in o.lines
-    )
-    return Order(
-        o.id,
-        o.member_id,
-        o.created_at,
-        lines,
-        o.mode,
-        building_id=o.building_id,
-        pickup_point_id=o.pickup_point_id,
-        promised=_window(o.promised) if o.promised is not None else None,
-        required_skills=frozenset(o.required_skills),
-        service_duration_s=o.service_duration_s,
     )
 
 
@@ -963,13 +867,13 @@ def build_scenario(
     for place in extra.all():
         places.setdefault(place.id, place)
     couriers = problems.each("couriers", spec.couriers, lambda c: _courier(c, places))
-    members = problems.each(
-        "members",
-        spec.members,
-        lambda m: Member(m.id, m.tier, m.home_building_id, m.flexible_pickup),
+    members = problems.each("members", spec.members, MemberSpec.to_member)
+    leaders = (
+        problems.each("leaders", spec.leaders, LeaderSpec.to_leader)
+        if spec.leaders is not None
+        else None
     )
-    leaders = problems.each("leaders", spec.leaders, _leader) if spec.leaders is not None else None
-    orders = problems.each("orders", spec.orders, _order)
+    orders = problems.each("orders", spec.orders, OrderSpec.to_order)
     settings = problems.attempt("settings", spec.settings.planner_settings)
     if problems.items or settings is None:
         raise ScenarioFileError(source, problems.items)
@@ -987,12 +891,15 @@ def build_scenario(
     if world is None:
         raise ScenarioFileError(source, problems.items)
     seen: set[str] = set()
+    member = world_member(world)
     for i, order in enumerate(orders):
         path = _item("orders", i, order.id)
         if order.id in seen:
             problems.add(f"{path}.id", "appears twice in the batch")
         seen.add(order.id)
-        problems.attempt(path, validate_orders, [order], world, settings)
+        refs = OrderReferences.of_order(order)
+        for field, rule in reference_problems(refs, world, settings, member):
+            problems.add(f"{path}.{field}", rule)
     if problems.items:
         raise ScenarioFileError(source, problems.items)
     return Scenario(spec.name, world, tuple(orders), settings, spec.at, spec)

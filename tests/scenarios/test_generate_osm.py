@@ -97,8 +97,8 @@ def test_order_stream(spec: ScenarioFile) -> None:
             assert len({stores[line.store_id] for line in order.lines}) == 2
         elif order.mode == FulfilmentMode.INSTANT:
             assert {line.store_id for line in order.lines} <= {"mw01", "mw02"}
-    assert [o.created_at for o in spec.orders] == sorted(o.created_at for o in spec.orders)
-    assert spec.orders[0].created_at >= 7 * 3600 and spec.orders[-1].created_at < 21 * 3600
+    assert [o.created_at_s for o in spec.orders] == sorted(o.created_at_s for o in spec.orders)
+    assert spec.orders[0].created_at_s >= 7 * 3600 and spec.orders[-1].created_at_s < 21 * 3600
 
 
 def test_saves_loads_and_replays(tiny_osm: Path) -> None:
