@@ -80,7 +80,7 @@ class PayloadError(InvalidInputError):
         return tuple(path for path, _ in self.problems)
 
 
-# Field types shared with the scenario file (scenarios.scenario_file imports them).
+# Field types shared with the scenario file (scenarios.scenario_schema imports them).
 _DECIMAL = re.compile(r"^\d+(\.\d+)?$")
 
 

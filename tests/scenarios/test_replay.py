@@ -21,7 +21,7 @@ from scenarios.replay import (
     replay_policy_from_json,
     replay_scenario,
 )
-from scenarios.scenario_file import build_scenario
+from scenarios.scenario_build import build_scenario
 from solvers import check
 from solvers.errors import EngineError, InvalidInputError
 from tests.dispatch.helpers import H, courier, line

@@ -13,15 +13,12 @@ import pytest
 from dispatch import FulfilmentMode, Planner
 from geo.profiles import ProfileName
 from scenarios.demo import demo_scenario
-from scenarios.scenario_file import (
-    Scenario,
+from scenarios.scenario_build import Scenario, build_scenario
+from scenarios.scenario_file import load_scenario, read_scenario_file, save_scenario
+from scenarios.scenario_schema import (
     ScenarioFile,
     ScenarioFileError,
-    build_scenario,
-    load_scenario,
     parse_scenario,
-    read_scenario_file,
-    save_scenario,
     scenario_json_schema,
 )
 from solvers import SolveParams
