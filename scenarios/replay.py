@@ -133,7 +133,7 @@ class OrderOutcome:
     """
 
     order_id: str
-    mode: str
+    mode: FulfilmentMode
     status: OutcomeStatus
     created_s: float
     courier_id: str | None = None
@@ -312,7 +312,7 @@ def _advance(
                 fleet.deliver(cid, order_id)
                 done[order_id] = OrderOutcome(
                     order_id,
-                    order.mode.value,
+                    order.mode,
                     OutcomeStatus.DELIVERED,
                     order.created_at_s,
                     courier_id=cid,
@@ -416,7 +416,7 @@ def replay_day(
                 changed = True
                 dropped[order.id] = OrderOutcome(
                     order.id,
-                    order.mode.value,
+                    order.mode,
                     OutcomeStatus.UNASSIGNED,
                     order.created_at_s,
                     reason=reason,
@@ -473,11 +473,11 @@ def replay_day(
                     if o.mode is FulfilmentMode.NEXT_DAY_PICKUP
                     else OutcomeStatus.DELIVERED
                 )
-                outcomes[o.id] = OrderOutcome(o.id, o.mode.value, status, o.created_at_s)
+                outcomes[o.id] = OrderOutcome(o.id, o.mode, status, o.created_at_s)
         for u in batch_plan.unassigned:
             outcomes[u.order_id] = OrderOutcome(
                 u.order_id,
-                by_id[u.order_id].mode.value,
+                by_id[u.order_id].mode,
                 OutcomeStatus.UNASSIGNED,
                 by_id[u.order_id].created_at_s,
                 reason=u.reason.value,
@@ -488,7 +488,7 @@ def replay_day(
                 REASON_INTERRUPTED if not complete else last_reason.get(o.id, REASON_NOT_FINISHED)
             )
             outcomes[o.id] = OrderOutcome(
-                o.id, o.mode.value, OutcomeStatus.UNASSIGNED, o.created_at_s, reason=reason
+                o.id, o.mode, OutcomeStatus.UNASSIGNED, o.created_at_s, reason=reason
             )
     result = tuple(outcomes[o.id] for o in orders)
     check_conservation(orders, result)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -58,6 +59,9 @@ def test_orders_arriving_over_time_are_all_delivered() -> None:
     kpis = day.kpis
     assert (kpis["orders_total"], kpis["delivered"], kpis["collected"]) == (3, 3, 0)
     assert (kpis["unassigned"], kpis["late"]) == (0, 0)
+    # Statuses and modes are StrEnums: the JSON holds their plain values.
+    written = json.loads(json.dumps(day.to_json()))["orders"][0]
+    assert (written["mode"], written["status"]) == ("instant", "delivered")
     assert kpis["click_to_door_mean_min"] > 0
     assert day.waves >= 2
     first = day.timeline[0]
@@ -107,8 +111,8 @@ def test_interrupted_replay_is_partial_but_conserved() -> None:
 def test_conservation_check_catches_lost_and_double_orders() -> None:
     orders = [instant("i1", "b1", T0), instant("i2", "b1", T0)]
     ok = [
-        OrderOutcome("i1", "instant", OutcomeStatus.DELIVERED, T0, "c1", T0 + 100),
-        OrderOutcome("i2", "instant", OutcomeStatus.UNASSIGNED, T0, reason="late"),
+        OrderOutcome("i1", FulfilmentMode.INSTANT, OutcomeStatus.DELIVERED, T0, "c1", T0 + 100),
+        OrderOutcome("i2", FulfilmentMode.INSTANT, OutcomeStatus.UNASSIGNED, T0, reason="late"),
     ]
     check_conservation(orders, ok)
     with pytest.raises(EngineError, match="missing"):
@@ -117,7 +121,8 @@ def test_conservation_check_catches_lost_and_double_orders() -> None:
         check_conservation(orders, [*ok, ok[0]])
     with pytest.raises(EngineError, match="without a reason"):
         check_conservation(
-            orders, [ok[0], OrderOutcome("i2", "instant", OutcomeStatus.UNASSIGNED, T0)]
+            orders,
+            [ok[0], OrderOutcome("i2", FulfilmentMode.INSTANT, OutcomeStatus.UNASSIGNED, T0)],
         )
 
 
