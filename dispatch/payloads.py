@@ -169,7 +169,7 @@ class LinePayload(_Payload):
     unit_price: DecimalText = Decimal("0")
 
     def to_line(self) -> OrderLine:
-        """The :class:`OrderLine` (raises its InvalidInputError on a domain rule)."""
+        """The :class:`OrderLine` (its domain rules are checked by the order it is in)."""
         return OrderLine(
             self.store_id,
             self.sku,
