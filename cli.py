@@ -52,13 +52,8 @@ from scenarios.replay import (
     replay_policy_from_json,
     replay_scenario,
 )
-from scenarios.scenario_file import (
-    ScenarioFile,
-    load_scenario,
-    read_scenario_file,
-    save_scenario,
-    scenario_json_schema,
-)
+from scenarios.scenario_file import load_scenario, read_scenario_file, save_scenario
+from scenarios.scenario_schema import ScenarioFile, scenario_json_schema
 from solvers import SolveParams, check
 from solvers import solve as solve_problem
 from solvers.errors import EngineError, InvalidInputError

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from scenarios.generate import city_day_scenario
 from scenarios.replay import ReplayPolicy, replay_scenario
-from scenarios.scenario_file import build_scenario
+from scenarios.scenario_build import build_scenario
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -24,7 +24,6 @@ from dispatch.domain import MemberTier as MemberTier
 from dispatch.domain import Order as Order
 from dispatch.domain import OrderLine as OrderLine
 from dispatch.domain import TemperatureClass as TemperatureClass
-from dispatch.domain import TimeWindow as TimeWindow
 from dispatch.engine import CommissionStatement as CommissionStatement
 from dispatch.engine import Engine as Engine
 from dispatch.engine import PlanRecord as PlanRecord
@@ -54,3 +53,4 @@ from dispatch.quotes import QuoteSettings as QuoteSettings
 from dispatch.settings import CourierCost as CourierCost
 from dispatch.settings import PlannerSettings as PlannerSettings
 from dispatch.world import World as World
+from solvers.problem import TimeWindow as TimeWindow

@@ -2,6 +2,8 @@
 
 Money is in yuan (CNY) as :class:`decimal.Decimal` so commissions are exact to the cent;
 weights in kilograms, volumes in litres, times in seconds since the plan's midnight.
+Promised windows and shifts are :class:`solvers.problem.TimeWindow` (the one window
+type), with a finite end.
 Every constructor raises :class:`solvers.errors.InvalidInputError` naming the object, the
 field and the rule.
 """
@@ -17,6 +19,7 @@ from typing import TypeVar
 from geo.profiles import ProfileName
 from geo.validation import require_id, require_lonlat, require_non_negative, require_positive
 from solvers.errors import InvalidInputError
+from solvers.problem import TimeWindow
 
 CENT = Decimal("0.01")
 E = TypeVar("E", bound=StrEnum)
@@ -132,24 +135,11 @@ class OrderLine:
         return self.unit_price * self.quantity
 
 
-@dataclass(frozen=True, slots=True)
-class TimeWindow:
-    """A promised window ``[start_s, end_s]`` in seconds since the plan's midnight."""
-
-    start_s: float
-    end_s: float
-
-    def __post_init__(self) -> None:
-        for name in ("start_s", "end_s"):
-            value = getattr(self, name)
-            if not (isinstance(value, int | float) and math.isfinite(value)):
-                raise InvalidInputError(
-                    f"TimeWindow.{name}", f"must be a finite number, got {value!r}"
-                )
-        if self.start_s > self.end_s:
-            raise InvalidInputError(
-                "TimeWindow", f"start_s must be <= end_s, got {self.start_s} > {self.end_s}"
-            )
+def _require_finite_window(name: str, window: TimeWindow) -> None:
+    # The solver's window allows an open end (``math.inf``); a promise or a shift is a
+    # real clock interval that reports and JSON output print.
+    if not math.isfinite(window.end_s):
+        raise InvalidInputError(f"{name}.end_s", f"must be a finite number, got {window.end_s!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +205,8 @@ class Order:
             raise InvalidInputError(
                 f"{owner}: lines", "a multi-store order needs lines from two or more stores"
             )
+        if self.promised is not None:
+            _require_finite_window(f"{owner}: promised", self.promised)
         if (
             self.mode in (FulfilmentMode.SCHEDULED, FulfilmentMode.HOME_SERVICE)
             and self.promised is None
@@ -376,6 +368,7 @@ class Courier:
         owner = f"Courier {self.id!r}"
         object.__setattr__(self, "profile", _enum(ProfileName, owner, "profile", self.profile))
         require_lonlat(owner, self.lon, self.lat)
+        _require_finite_window(f"{owner}: shift", self.shift)
         require_positive(f"{owner}: capacity_kg", self.capacity_kg)
         require_positive(f"{owner}: capacity_l", self.capacity_l)
         if not isinstance(self.cold_boxes, int) or self.cold_boxes < 0:

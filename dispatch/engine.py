@@ -46,9 +46,10 @@ from dispatch.plan import Plan
 from dispatch.planner import Planner
 from dispatch.quotes import Quote, Quoter, QuoteSettings, Usage
 from dispatch.settings import CourierCost, PlannerSettings
-from dispatch.store.sql import PENDING, PLANNED, SqlStore, StoredOrder, StoredPlan
+from dispatch.store.sql import OrderStatus, SqlStore, StoredOrder, StoredPlan
+from dispatch.validation import check_order_payload
 from dispatch.world import World
-from geo.places import Building, MicroWarehouse, PickupPoint, Store
+from geo.places import Building, PickupPoint
 from solvers import SolveParams
 from solvers.errors import InvalidInputError
 
@@ -223,8 +224,9 @@ class Engine:
                     self.store.put_leader(leader, create=True)
 
     def _load_usage(self) -> None:
-        for stored in self.store.orders(status=PENDING) + self.store.orders(status=PLANNED):
-            self._count(stored.order, stored.pickup_point_id)
+        for status in (OrderStatus.PENDING, OrderStatus.PLANNED):
+            for stored in self.store.orders(status=status):
+                self._count(stored.order, stored.pickup_point_id)
 
     def _count(self, order: Order, point_id: str | None) -> None:
         if order.mode is FulfilmentMode.SCHEDULED and order.promised is not None:
@@ -271,49 +273,18 @@ class Engine:
         The order and its lines are committed in one transaction before this returns.
 
         Raises:
-            PayloadError: a malformed payload, every bad field named; or references the
-                world or store does not have (unknown member, building, store or pickup
-                point, a pickup point closed on the collection day).
+            PayloadError: a malformed payload and references the world or store does not
+                have (unknown member, building, store or pickup point, a pickup point
+                closed on the collection day), every problem named together
+                (:func:`dispatch.validation.check_order_payload`).
             InvalidInputError: the id was already submitted with different content.
         """
-        parsed = parse_order(order)
-        self._check_references(parsed)
+        parsed = check_order_payload(order, self.world, self.settings, self.store.member)
         payload = order_payload(parsed)
         stored = self.store.insert_order(parsed, canonical_json(payload), content_hash(payload))
         if stored:
             self._count(parsed, parsed.pickup_point_id)
         return Submitted(parsed.id, stored)
-
-    def _check_references(self, order: Order) -> None:
-        problems: list[tuple[str, str]] = []
-        world = self.world
-        if self.store.member(order.member_id) is None:
-            problems.append(("member_id", f"unknown member {order.member_id!r}"))
-        if order.building_id is not None and not world.has_place(order.building_id, Building):
-            problems.append(("building_id", f"unknown building {order.building_id!r}"))
-        if order.mode is not FulfilmentMode.HOME_SERVICE:
-            for k, line in enumerate(order.lines):
-                if not world.has_place(line.store_id, (Store, MicroWarehouse)):
-                    problems.append(
-                        (
-                            f"lines[{k}].store_id",
-                            f"unknown store or micro-warehouse {line.store_id!r}",
-                        )
-                    )
-        chosen = order.pickup_point_id
-        if chosen is not None:
-            if not world.has_place(chosen, PickupPoint):
-                problems.append(("pickup_point_id", f"unknown pickup point {chosen!r}"))
-            elif world.pickup_point_closed(
-                world.pickup_point(chosen),
-                self.settings.collection_from_s,
-                self.settings.collection_until_s,
-            ):
-                problems.append(
-                    ("pickup_point_id", f"pickup point {chosen!r} is closed on the collection day")
-                )
-        if problems:
-            raise PayloadError(f"order {order.id!r}", problems)
 
     def order(self, order_id: str) -> StoredOrder:
         """The stored order, its status and plan.
@@ -476,7 +447,7 @@ class Engine:
             InvalidInputError: an unknown or not-pending order id, a bad ``at_s``.
         """
         params = params or SolveParams(workers=1)
-        pending = self.store.orders(status=PENDING, modes=modes)
+        pending = self.store.orders(status=OrderStatus.PENDING, modes=modes)
         if order_ids is not None:
             by_id = {s.order.id: s for s in pending}
             missing = [oid for oid in order_ids if oid not in by_id]

@@ -1,15 +1,26 @@
-"""Payloads of the order service (decoded JSON) to and from domain objects, validated.
+"""The one schema of orders, members and leaders (decoded JSON), with one converter each.
 
-:func:`parse_order`, :func:`parse_member` and :func:`parse_leader` turn a dict into a
-:class:`dispatch.Order`, :class:`dispatch.Member` or :class:`dispatch.Leader`; a
-payload that breaks rules raises one :class:`PayloadError` naming every bad field
-(``lines[0].quantity: must be greater than 0, got 0``).  :func:`order_payload` is the
-inverse of :func:`parse_order`: the canonical JSON-ready dict of an order (the store
-keeps it and hashes it for idempotent submits).
+The same pydantic models read the order service's payloads (:class:`dispatch.Engine`)
+and the scenario file's ``orders``, ``members`` and ``leaders``
+(:mod:`scenarios.scenario_schema` uses them as they are).  :func:`parse_order`,
+:func:`parse_member` and :func:`parse_leader` turn a dict into a
+:class:`dispatch.Order`, :class:`dispatch.Member` or :class:`dispatch.Leader` through
+the models' ``to_order``/``to_member``/``to_leader``; a payload that breaks rules
+raises one :class:`PayloadError` naming every bad field (``lines[0].quantity: must be
+greater than 0, got 0``).  :func:`order_payload` is the inverse of :func:`parse_order`:
+the canonical JSON-ready dict of an order (the store keeps it and hashes it for
+idempotent submits).
 
-The field names and units are those of the scenario file's orders, except clock times,
-which are seconds since the plan's midnight (``created_at_s``; ``promised`` as
-``{"start_s", "end_s"}``); money is a decimal string in yuan.
+Clock times have one field type, :data:`ClockTime`: ``"HH:MM"`` or ``"HH:MM:SS"`` on
+the plan's clock (hours past 23 for the next day) or a number of seconds since the
+plan's midnight.  A clock field is one attribute with its unit (``created_at_s``,
+``start_s``, ``end_s``: seconds) that also takes the scenario file's spelling without
+the suffix (``created_at``, ``start``, ``end``), the spelling it is written with (as
+``"HH:MM"``) and the one the JSON Schema shows.  One model with two spellings, rather
+than a scenario schema and a payload schema, keeps the fields, rules and converters
+from drifting apart; the canonical store form (:func:`order_payload`) stays in
+seconds under ``created_at_s``/``start_s``/``end_s`` so stored hashes do not change.
+Money is a decimal string in yuan.
 """
 
 from __future__ import annotations
@@ -17,11 +28,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -34,6 +46,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from dispatch.clock import CLOCK_PATTERN, format_clock, parse_clock
 from dispatch.domain import (
     CommissionTier,
     FulfilmentMode,
@@ -43,15 +56,17 @@ from dispatch.domain import (
     Order,
     OrderLine,
     TemperatureClass,
-    TimeWindow,
 )
 from solvers.errors import InvalidInputError
+from solvers.problem import TimeWindow
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 class PayloadError(InvalidInputError):
-    """A payload broke one or more rules; ``problems`` holds each ``(path, rule)``."""
+    """A payload (or a batch of orders) broke one or more rules; ``problems`` holds each
+    ``(path, rule)``."""
 
     def __init__(self, source: str, problems: Sequence[tuple[str, str]]) -> None:
         self.problems = tuple(problems)
@@ -65,7 +80,7 @@ class PayloadError(InvalidInputError):
         return tuple(path for path, _ in self.problems)
 
 
-# Field types shared with the scenario file (scenarios.scenario_file imports them).
+# Field types shared with the scenario file (scenarios.scenario_schema imports them).
 _DECIMAL = re.compile(r"^\d+(\.\d+)?$")
 
 
@@ -95,8 +110,51 @@ NonNegative = Annotated[float, Strict(), Field(ge=0)]
 Id = Annotated[str, Strict(), Field(min_length=1)]
 
 
+def _clock_in(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            return parse_clock(value)
+        except InvalidInputError as error:
+            raise ValueError(error.rule) from None
+    return value
+
+
+def _clock_out(value: float) -> str | float:
+    return format_clock(value) if float(value).is_integer() else value
+
+
+ClockTime = Annotated[
+    float,
+    BeforeValidator(_clock_in),
+    Strict(),
+    Field(ge=0),
+    PlainSerializer(_clock_out, when_used="json"),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": CLOCK_PATTERN},
+                {"type": "number", "minimum": 0},
+            ],
+            "description": 'clock time: "HH:MM" or "HH:MM:SS" (hours past 23 for the next '
+            "day) or seconds since the plan's midnight",
+        }
+    ),
+]
+"""A clock time in seconds since the plan's midnight, read from ``"HH:MM"``,
+``"HH:MM:SS"`` or a number of seconds; written to JSON as ``"HH:MM"`` (a number when it
+has a fraction of a second)."""
+
+# The second spelling of each clock field: the attribute (with its unit) -> the
+# scenario file's name.  Both are accepted; the short one is written.  The fields spell
+# out their Field(...) so that the pydantic mypy plugin accepts either keyword.
+_CLOCK_SPELLINGS = {"created_at_s": "created_at", "start_s": "start", "end_s": "end"}
+_SHORT_SPELLINGS = {short: name for name, short in _CLOCK_SPELLINGS.items()}
+
+
 class _Payload(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, allow_inf_nan=False, serialize_by_alias=True
+    )
 
 
 class LinePayload(_Payload):
@@ -110,20 +168,44 @@ class LinePayload(_Payload):
     temperature: TemperatureClass = TemperatureClass.AMBIENT
     unit_price: DecimalText = Decimal("0")
 
+    def to_line(self) -> OrderLine:
+        """The :class:`OrderLine` (its domain rules are checked by the order it is in)."""
+        return OrderLine(
+            self.store_id,
+            self.sku,
+            self.quantity,
+            weight_kg=self.weight_kg,
+            volume_l=self.volume_l,
+            temperature=self.temperature,
+            unit_price=self.unit_price,
+        )
+
 
 class WindowPayload(_Payload):
-    """A window ``[start_s, end_s]``, seconds since the plan's midnight."""
+    """A window ``[start, end]`` of clock times (also spelled ``start_s``/``end_s``)."""
 
-    start_s: NonNegative
-    end_s: NonNegative
+    start_s: ClockTime = Field(
+        validation_alias=AliasChoices("start", "start_s"), serialization_alias="start"
+    )
+    end_s: ClockTime = Field(
+        validation_alias=AliasChoices("end", "end_s"), serialization_alias="end"
+    )
+
+    def to_window(self) -> TimeWindow:
+        """The :class:`TimeWindow` (raises its InvalidInputError if it ends first)."""
+        return TimeWindow(self.start_s, self.end_s)
 
 
 class OrderPayload(_Payload):
-    """An order (:class:`dispatch.Order`)."""
+    """An order (:class:`dispatch.Order`); ``created_at`` is also spelled
+    ``created_at_s``."""
 
     id: Id
     member_id: Id
-    created_at_s: NonNegative
+    created_at_s: ClockTime = Field(
+        validation_alias=AliasChoices("created_at", "created_at_s"),
+        serialization_alias="created_at",
+    )
     mode: FulfilmentMode
     building_id: Id | None = None
     pickup_point_id: Id | None = None
@@ -131,6 +213,22 @@ class OrderPayload(_Payload):
     required_skills: tuple[Id, ...] = ()
     service_duration_s: NonNegative = 60.0
     lines: tuple[LinePayload, ...] = Field(min_length=1)
+
+    def to_order(self) -> Order:
+        """The :class:`Order` (raises its InvalidInputError on a domain rule, such as a
+        scheduled order without ``promised``)."""
+        return Order(
+            self.id,
+            self.member_id,
+            self.created_at_s,
+            tuple(line.to_line() for line in self.lines),
+            self.mode,
+            building_id=self.building_id,
+            pickup_point_id=self.pickup_point_id,
+            promised=self.promised.to_window() if self.promised is not None else None,
+            required_skills=frozenset(self.required_skills),
+            service_duration_s=self.service_duration_s,
+        )
 
 
 class MemberPayload(_Payload):
@@ -140,6 +238,10 @@ class MemberPayload(_Payload):
     tier: MemberTier = MemberTier.REGULAR
     home_building_id: Id | None = None
     flexible_pickup: StrictBool = True
+
+    def to_member(self) -> Member:
+        """The :class:`Member`."""
+        return Member(self.id, self.tier, self.home_building_id, self.flexible_pickup)
 
 
 class TierPayload(_Payload):
@@ -156,6 +258,13 @@ class LeaderPayload(_Payload):
     pickup_point_id: Id
     tiers: tuple[TierPayload, ...] | None = None
     rating: Annotated[float, Strict(), Field(ge=0, le=5)] = 5.0
+
+    def to_leader(self) -> Leader:
+        """The :class:`Leader` (raises its InvalidInputError on a tier rule)."""
+        if self.tiers is None:
+            return Leader(self.id, self.pickup_point_id, rating=self.rating)
+        tiers = tuple(CommissionTier(t.threshold, t.rate) for t in self.tiers)
+        return Leader(self.id, self.pickup_point_id, tiers, self.rating)
 
 
 _MESSAGES = (
@@ -178,6 +287,11 @@ def pydantic_rule(error: Any) -> str:
         return f"kind must be one of {ctx['expected_tags']}, got {ctx['tag']!r}"
     if error["type"] == "union_tag_not_found":
         return f"needs a {ctx['discriminator']}"
+    last = (error.get("loc") or ("",))[-1]
+    if error["type"] == "extra_forbidden" and last in _CLOCK_SPELLINGS:
+        return f"is another spelling of {_CLOCK_SPELLINGS[last]!r}: give one of them"
+    if error["type"] == "missing" and last in _SHORT_SPELLINGS:
+        return f"is required (or {_SHORT_SPELLINGS[last]!r}, in seconds)"
     message = str(error["msg"])
     for pattern, replacement in _MESSAGES:
         message = pattern.sub(replacement, message)
@@ -210,27 +324,20 @@ def _validate(model: type[M], data: object, source: str) -> M:
         raise PayloadError(source, problems) from None
 
 
-def _domain(source: str, build: Any, *args: Any) -> Any:
+def _domain(source: str, build: Callable[[], T]) -> T:
     try:
-        return build(*args)
+        return build()
     except InvalidInputError as error:
         raise PayloadError(source, [(error.field, error.rule)]) from None
 
 
-def _order(p: OrderPayload) -> Order:
-    lines = tuple(_line(line) for line in p.lines)
-    return Order(
-        p.id,
-        p.member_id,
-        p.created_at_s,
-        lines,
-        p.mode,
-        building_id=p.building_id,
-        pickup_point_id=p.pickup_point_id,
-        promised=TimeWindow(p.promised.start_s, p.promised.end_s) if p.promised else None,
-        required_skills=frozenset(p.required_skills),
-        service_duration_s=p.service_duration_s,
-    )
+def order_source(data: object) -> str:
+    """How errors name an order or order payload: ``order 'o1'``, or ``order`` without
+    a usable id."""
+    label = data.id if isinstance(data, Order) else None
+    if isinstance(data, Mapping):
+        label = data.get("id")
+    return f"order {label!r}" if isinstance(label, str) else "order"
 
 
 def parse_order(data: object) -> Order:
@@ -242,23 +349,9 @@ def parse_order(data: object) -> Order:
     """
     if isinstance(data, Order):
         return data
-    label = data.get("id") if isinstance(data, dict) else None
-    source = f"order {label!r}" if isinstance(label, str) else "order"
+    source = order_source(data)
     payload = _validate(OrderPayload, data, source)
-    order: Order = _domain(source, _order, payload)
-    return order
-
-
-def _line(p: LinePayload) -> OrderLine:
-    return OrderLine(
-        p.store_id,
-        p.sku,
-        p.quantity,
-        weight_kg=p.weight_kg,
-        volume_l=p.volume_l,
-        temperature=p.temperature,
-        unit_price=p.unit_price,
-    )
+    return _domain(source, payload.to_order)
 
 
 def parse_lines(items: Sequence[object], *, source: str = "basket") -> list[OrderLine]:
@@ -279,7 +372,7 @@ def parse_lines(items: Sequence[object], *, source: str = "basket") -> list[Orde
             out.append(item)
             continue
         try:
-            out.append(_line(_validate(LinePayload, item, source)))
+            out.append(_validate(LinePayload, item, source).to_line())
         except PayloadError as error:
             problems.extend((f"{source}[{k}].{path}", rule) for path, rule in error.problems)
     if problems:
@@ -296,15 +389,7 @@ def parse_member(data: object) -> Member:
     if isinstance(data, Member):
         return data
     p = _validate(MemberPayload, data, "member")
-    member: Member = _domain("member", Member, p.id, p.tier, p.home_building_id, p.flexible_pickup)
-    return member
-
-
-def _leader(p: LeaderPayload) -> Leader:
-    if p.tiers is None:
-        return Leader(p.id, p.pickup_point_id, rating=p.rating)
-    tiers = tuple(CommissionTier(t.threshold, t.rate) for t in p.tiers)
-    return Leader(p.id, p.pickup_point_id, tiers, p.rating)
+    return _domain("member", p.to_member)
 
 
 def parse_leader(data: object) -> Leader:
@@ -316,8 +401,7 @@ def parse_leader(data: object) -> Leader:
     if isinstance(data, Leader):
         return data
     payload = _validate(LeaderPayload, data, "leader")
-    leader: Leader = _domain("leader", _leader, payload)
-    return leader
+    return _domain("leader", payload.to_leader)
 
 
 def order_payload(order: Order) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from dispatch.domain import FulfilmentMode, Member, OrderLine, TimeWindow, to_cents
+from dispatch.domain import FulfilmentMode, Member, OrderLine, to_cents
 from dispatch.settings import PlannerSettings
 from dispatch.world import World
 from geo.areas import NearestIndex
@@ -35,6 +35,7 @@ from geo.frame import LocalFrame
 from geo.places import MicroWarehouse, Store
 from geo.profiles import E_BIKE, WALK
 from solvers.errors import InvalidInputError
+from solvers.problem import TimeWindow
 
 HOUR_S = 3600.0
 

@@ -20,7 +20,7 @@ import numpy as np
 from dispatch.domain import MemberTier, TemperatureClass
 from geo.frame import haversine_m
 from geo.places import Building, Store
-from scenarios.scenario_file import MemberSpec, OrderLineSpec, OrderSpec
+from scenarios.scenario_schema import MemberSpec, OrderLineSpec, OrderSpec
 
 #: One item of an assortment: (sku, temperature, kg, litres, yuan).
 Item = tuple[str, TemperatureClass, float, float, str]

@@ -31,17 +31,16 @@ from geo.mapplot import plot_city
 from geo.matrix import road_matrix
 from geo.profiles import E_BIKE, PROFILES, WALK, ProfileName
 from scenarios.city_scenario import GROUP_BUY_ITEMS, WAREHOUSE_ITEMS, ScenarioBuilder, shop_line
-from scenarios.scenario_file import (
+from scenarios.scenario_build import Scenario, build_scenario
+from scenarios.scenario_schema import (
     CommissionTierSpec,
     CourierSpec,
     GeneratedNetwork,
     LeaderSpec,
     OrderLineSpec,
-    Scenario,
     ScenarioFile,
     SettingsSpec,
     WindowSpec,
-    build_scenario,
 )
 from solvers import SolveParams
 

@@ -50,7 +50,7 @@ from scenarios.city_scenario import (
     ScenarioBuilder,
     shop_line,
 )
-from scenarios.scenario_file import (
+from scenarios.scenario_schema import (
     BuildingSpec,
     CourierSpec,
     DepotSpec,

@@ -24,7 +24,7 @@ from scenarios.grubhub import (
     GrubhubParameters,
     GrubhubRestaurant,
 )
-from scenarios.scenario_file import ScenarioFile, parse_scenario
+from scenarios.scenario_schema import ScenarioFile, parse_scenario
 from solvers.errors import InvalidInputError
 
 # The family's travel is the straight line in metres at meters_per_minute with no detour,

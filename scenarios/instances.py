@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,18 @@ from solvers.errors import InvalidInputError
 from solvers.problem import RoutingProblem, Stop, Task, TimeWindow, TravelMatrices, Vehicle
 from solvers.solution import RoutingSolution
 
-FORMATS = ("solomon", "lilim", "mpdptw", "cordeau", "vrplib")
+
+class InstanceFormat(StrEnum):
+    """A benchmark file format, named after its family."""
+
+    SOLOMON = "solomon"
+    LILIM = "lilim"
+    MPDPTW = "mpdptw"
+    CORDEAU = "cordeau"
+    VRPLIB = "vrplib"
+
+
+FORMATS = tuple(f.value for f in InstanceFormat)
 
 # Uchoa X CVRP has unlimited identical vehicles: the fleet is the minimum route count
 # (the name's -kNN, or total demand over capacity if larger) plus this share, at least
@@ -65,7 +77,7 @@ class BenchInstance:
     """
 
     name: str
-    family: str
+    family: InstanceFormat
     problem: RoutingProblem
     coords: npt.NDArray[np.float64]
     node_ids: tuple[int, ...]
@@ -227,7 +239,9 @@ def read_solomon(path: Path) -> BenchInstance:
     )
     coords = table[:, 1:3].astype(np.float64)
     problem = RoutingProblem(_fleet(fleet, capacity, horizon), tasks, _euclidean(coords))
-    return BenchInstance(path.stem, "solomon", problem, coords, tuple(int(x) for x in table[:, 0]))
+    return BenchInstance(
+        path.stem, InstanceFormat.SOLOMON, problem, coords, tuple(int(x) for x in table[:, 0])
+    )
 
 
 def read_lilim(path: Path) -> BenchInstance:
@@ -270,7 +284,7 @@ def read_lilim(path: Path) -> BenchInstance:
         )
     coords = table[:, 1:3].astype(np.float64)
     problem = RoutingProblem(_fleet(fleet, capacity, horizon), tuple(tasks), _euclidean(coords))
-    return BenchInstance(path.stem, "lilim", problem, coords, tuple(range(n)))
+    return BenchInstance(path.stem, InstanceFormat.LILIM, problem, coords, tuple(range(n)))
 
 
 def read_mpdptw(path: Path) -> BenchInstance:
@@ -318,7 +332,9 @@ def read_mpdptw(path: Path) -> BenchInstance:
     )
     coords = table[:, 1:3].astype(np.float64)
     problem = RoutingProblem(_fleet(fleet, capacity, horizon), tasks, _euclidean(coords))
-    return BenchInstance(path.stem, "mpdptw", problem, coords, tuple(range(table.shape[0])))
+    return BenchInstance(
+        path.stem, InstanceFormat.MPDPTW, problem, coords, tuple(range(table.shape[0]))
+    )
 
 
 def read_cordeau(path: Path) -> BenchInstance:
@@ -442,7 +458,7 @@ def read_cordeau(path: Path) -> BenchInstance:
     problem = RoutingProblem(tuple(vehicles), tasks, matrices)
     return BenchInstance(
         path.stem,
-        "cordeau",
+        InstanceFormat.CORDEAU,
         problem,
         coords,
         tuple(range(n + t + 1)),
@@ -625,7 +641,7 @@ def read_vrplib(path: Path) -> BenchInstance:
     )
     problem = RoutingProblem(vehicles, tasks, {"default": TravelMatrices(dist, dist)})
     return BenchInstance(
-        path.stem, "vrplib", problem, coords, tuple(range(1, size + 1)), depot=depot
+        path.stem, InstanceFormat.VRPLIB, problem, coords, tuple(range(1, size + 1)), depot=depot
     )
 
 
@@ -636,17 +652,17 @@ def read_instance(path: Path, fmt: str) -> BenchInstance:
         InvalidInputError: unknown format, missing or malformed file.
     """
     readers = {
-        "solomon": read_solomon,
-        "lilim": read_lilim,
-        "mpdptw": read_mpdptw,
-        "cordeau": read_cordeau,
-        "vrplib": read_vrplib,
+        InstanceFormat.SOLOMON: read_solomon,
+        InstanceFormat.LILIM: read_lilim,
+        InstanceFormat.MPDPTW: read_mpdptw,
+        InstanceFormat.CORDEAU: read_cordeau,
+        InstanceFormat.VRPLIB: read_vrplib,
     }
-    if fmt not in readers:
+    if fmt not in FORMATS:
         raise InvalidInputError("format", f"must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if not Path(path).is_file():
         raise InvalidInputError(str(path), "must be an existing file")
-    return readers[fmt](Path(path))
+    return readers[InstanceFormat(fmt)](Path(path))
 
 
 def solution_json(
@@ -673,9 +689,9 @@ def solution_json(
         visited = [home if s.location == instance.depot else s.location for s in route.stops]
         xy = coords[[home, *visited, end]]
         arcs = np.sqrt(((xy[1:] - xy[:-1]) ** 2).sum(axis=1))
-        total += float((_nint(arcs) if instance.family == "vrplib" else arcs).sum())
+        total += float((_nint(arcs) if instance.family is InstanceFormat.VRPLIB else arcs).sum())
         nodes = [instance.node_ids[loc] for loc in visited if loc not in hidden]
-        if instance.family == "cordeau":
+        if instance.family is InstanceFormat.CORDEAU:
             routes.append({"depot": instance.node_ids[home], "nodes": nodes})
         else:
             routes.append(nodes)

@@ -38,6 +38,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -59,7 +60,7 @@ from dispatch.plan import Plan, StopAction, UnassignedOrderReason
 from dispatch.settings import PlannerSettings
 from dispatch.world import World
 from scenarios.policy_json import numeric_policy_from_json
-from scenarios.scenario_file import Scenario
+from scenarios.scenario_build import Scenario
 from solvers import SolveParams
 from solvers.errors import EngineError, InvalidInputError
 from solvers.params import DEFAULT_TIME_LIMIT_S
@@ -119,17 +120,25 @@ class ReplayPolicy:
         )
 
 
+class OutcomeStatus(StrEnum):
+    """What became of an order in a replayed day."""
+
+    DELIVERED = "delivered"
+    COLLECTED = "collected"  # assigned to a pickup point
+    UNASSIGNED = "unassigned"  # then the outcome's reason says why
+
+
 @dataclass(frozen=True)
 class OrderOutcome:
     """What became of one order.
 
-    ``status`` is ``delivered``, ``collected`` (assigned to a pickup point) or
-    ``unassigned`` (then ``reason`` says why); times are plan-clock seconds.
+    ``status`` is delivered, collected (assigned to a pickup point) or unassigned (then
+    ``reason`` says why); times are plan-clock seconds.
     """
 
     order_id: str
-    mode: str
-    status: str
+    mode: FulfilmentMode
+    status: OutcomeStatus
     created_s: float
     courier_id: str | None = None
     delivered_s: float | None = None
@@ -260,9 +269,9 @@ def check_conservation(orders: Sequence[Order], outcomes: Sequence[OrderOutcome]
             f"missing {sorted(wanted - set(ids))[:5]}, unknown {sorted(set(ids) - wanted)[:5]}"
         )
     for o in outcomes:
-        if o.status not in ("delivered", "collected", "unassigned"):
+        if o.status not in tuple(OutcomeStatus):
             problems.append(f"order {o.order_id!r}: status {o.status!r}")
-        if o.status == "unassigned" and not o.reason:
+        if o.status is OutcomeStatus.UNASSIGNED and not o.reason:
             problems.append(f"order {o.order_id!r}: unassigned without a reason")
     if problems:
         raise EngineError("replay conservation broken: " + "; ".join(problems))
@@ -307,8 +316,8 @@ def _advance(
                 fleet.deliver(cid, order_id)
                 done[order_id] = OrderOutcome(
                     order_id,
-                    order.mode.value,
-                    "delivered",
+                    order.mode,
+                    OutcomeStatus.DELIVERED,
                     order.created_at_s,
                     courier_id=cid,
                     delivered_s=stop.start_s,
@@ -410,7 +419,11 @@ def replay_day(
                     continue
                 changed = True
                 dropped[order.id] = OrderOutcome(
-                    order.id, order.mode.value, "unassigned", order.created_at_s, reason=reason
+                    order.id,
+                    order.mode,
+                    OutcomeStatus.UNASSIGNED,
+                    order.created_at_s,
+                    reason=reason,
                 )
             open_orders = [o for o in live[:known] if o.id not in done and o.id not in dropped]
             if not open_orders and known == len(live):
@@ -459,13 +472,17 @@ def replay_day(
         served = batch_plan.served_order_ids()
         for o in batch:
             if o.id in served:
-                status = "collected" if o.mode is FulfilmentMode.NEXT_DAY_PICKUP else "delivered"
-                outcomes[o.id] = OrderOutcome(o.id, o.mode.value, status, o.created_at_s)
+                status = (
+                    OutcomeStatus.COLLECTED
+                    if o.mode is FulfilmentMode.NEXT_DAY_PICKUP
+                    else OutcomeStatus.DELIVERED
+                )
+                outcomes[o.id] = OrderOutcome(o.id, o.mode, status, o.created_at_s)
         for u in batch_plan.unassigned:
             outcomes[u.order_id] = OrderOutcome(
                 u.order_id,
-                by_id[u.order_id].mode.value,
-                "unassigned",
+                by_id[u.order_id].mode,
+                OutcomeStatus.UNASSIGNED,
                 by_id[u.order_id].created_at_s,
                 reason=u.reason.value,
             )
@@ -475,7 +492,7 @@ def replay_day(
                 REASON_INTERRUPTED if not complete else last_reason.get(o.id, REASON_NOT_FINISHED)
             )
             outcomes[o.id] = OrderOutcome(
-                o.id, o.mode.value, "unassigned", o.created_at_s, reason=reason
+                o.id, o.mode, OutcomeStatus.UNASSIGNED, o.created_at_s, reason=reason
             )
     result = tuple(outcomes[o.id] for o in orders)
     check_conservation(orders, result)
@@ -496,20 +513,22 @@ def day_kpis(
     outcomes: Sequence[OrderOutcome], *, world_courier_hours: float, busy_s: dict[str, float]
 ) -> dict[str, Any]:
     """The day's KPIs: counts, lateness, click-to-door and courier utilisation."""
-    delivered = [o for o in outcomes if o.status == "delivered" and o.delivered_s is not None]
+    delivered = [
+        o for o in outcomes if o.status is OutcomeStatus.DELIVERED and o.delivered_s is not None
+    ]
     ctd = np.array([(o.delivered_s or 0.0) - o.created_s for o in delivered]) / 60.0
     reasons: dict[str, int] = {}
     for o in outcomes:
-        if o.status == "unassigned":
+        if o.status is OutcomeStatus.UNASSIGNED:
             reasons[o.reason or ""] = reasons.get(o.reason or "", 0) + 1
     busy_h = sum(busy_s.values()) / 3600.0
-    n_delivered = sum(1 for o in outcomes if o.status == "delivered")
+    n_delivered = sum(1 for o in outcomes if o.status is OutcomeStatus.DELIVERED)
     late = sum(1 for o in delivered if o.late)
     return {
         "orders_total": len(outcomes),
         "delivered": n_delivered,
-        "collected": sum(1 for o in outcomes if o.status == "collected"),
-        "unassigned": sum(1 for o in outcomes if o.status == "unassigned"),
+        "collected": sum(1 for o in outcomes if o.status is OutcomeStatus.COLLECTED),
+        "unassigned": sum(1 for o in outcomes if o.status is OutcomeStatus.UNASSIGNED),
         "late": late,
         "on_time_pct": 100.0 * (len(delivered) - late) / len(delivered) if delivered else None,
         "click_to_door_mean_min": float(ctd.mean()) if ctd.size else None,

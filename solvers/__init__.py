@@ -22,5 +22,6 @@ from solvers.problem import TravelMatrices as TravelMatrices
 from solvers.problem import Vehicle as Vehicle
 from solvers.problem import VehicleLock as VehicleLock
 from solvers.solution import RoutingSolution as RoutingSolution
+from solvers.solution import SolveStatus as SolveStatus
 from solvers.solution import UnassignedReason as UnassignedReason
 from solvers.solve import solve as solve

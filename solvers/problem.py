@@ -137,7 +137,6 @@ class Task:
             delivery's service, seconds; None = no limit.
         drop_penalty: cost of leaving the task unassigned; None = required (the solver
             still reports it unassigned, with a reason, when no vehicle can take it).
-        priority: higher is more important (ties the penalty scale for dispatch).
     """
 
     id: str
@@ -148,7 +147,6 @@ class Task:
     skills: frozenset[str] = frozenset()
     max_ride_s: float | None = None
     drop_penalty: float | None = None
-    priority: int = 0
 
     def __post_init__(self) -> None:
         _id("Task", self.id)

@@ -118,13 +118,21 @@ class UnassignedTask:
     detail: str
 
 
+class SolveStatus(StrEnum):
+    """How a solve ended."""
+
+    SOLVED = "solved"  # a solution (the time or solution limit ends the search)
+    EMPTY = "empty"  # nothing to route
+    NO_SOLUTION = "no_solution"  # every task unassigned
+
+
 @dataclass(frozen=True, slots=True)
 class SolveStats:
     """How the search went.
 
     Attributes:
-        status: ``"solved"`` (a solution, time or solution limit reached), ``"empty"``
-            (nothing to route), or ``"no_solution"`` (every task unassigned).
+        status: solved (a solution, time or solution limit reached), empty (nothing to
+            route) or no solution (every task unassigned).
         solve_s: wall-clock seconds.
         objective: the search's objective in its own integer units.
         seed: the seed used.
@@ -132,7 +140,7 @@ class SolveStats:
         best_worker: which of them found the returned solution.
     """
 
-    status: str
+    status: SolveStatus
     solve_s: float
     objective: int
     seed: int

@@ -19,7 +19,7 @@ from solvers.params import SolveParams
 from solvers.problem import RoutingProblem
 from solvers.reasons import MAX_ATTEMPTS, TOTAL_ATTEMPTS, diagnose
 from solvers.repair import repair_routes
-from solvers.solution import CostBreakdown, Route, RoutingSolution, SolveStats
+from solvers.solution import CostBreakdown, Route, RoutingSolution, SolveStats, SolveStatus
 
 # Weight of the passes after the search against the search's 1 in the budget rule: the
 # stop-level pass on multi-pickup routes needs a real share (it was 15% of the limit
@@ -78,7 +78,7 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
     budget = Budget.start(params.time_limit_s)
     if not problem.tasks:
         return RoutingSolution(
-            (), (), CostBreakdown(), SolveStats("empty", 0.0, 0, params.seed, 0, 0)
+            (), (), CostBreakdown(), SolveStats(SolveStatus.EMPTY, 0.0, 0, params.seed, 0, 0)
         )
     # The budget rule (solvers.budget) between the search and the passes after it: the
     # repair of interleaved routes, the stop-level pass on routes with multi-pickup tasks
@@ -88,7 +88,7 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
     deadline = budget.deadline_s
     routes_visits: dict[str, list[Visit]] = {}
     starts: dict[str, float] = {v.id: v.shift.start_s for v in problem.vehicles}
-    objective, best_worker, status = 0, 0, "no_solution"
+    objective, best_worker, status = 0, 0, SolveStatus.NO_SOLUTION
     if problem.vehicles:
         results = run_search(problem, params, budget.part(1.0, 1.0 + post_weight))
         best_key: tuple[int, float, int] | None = None
@@ -102,7 +102,7 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
             if best_key is None or key < best_key:
                 best_key, routes_visits = key, found
                 starts.update(departures)
-                status, objective, best_worker = "solved", result.objective, result.worker
+                status, objective, best_worker = SolveStatus.SOLVED, result.objective, result.worker
     for vehicle_id, sequence in routes_visits.items():
         if any(len(problem.task(t).pickups) > 1 for t, _ in sequence):
             routes_visits[vehicle_id] = improve_route(
@@ -123,7 +123,7 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
     unassigned = tuple(diagnose(problem, task, routes_visits, starts, attempts) for task in missing)
     drop = sum(problem.task(u.task_id).drop_penalty or 0.0 for u in unassigned)
     if not routes:
-        status = "no_solution"
+        status = SolveStatus.NO_SOLUTION
     cost = sum((route.cost for route in routes), CostBreakdown(drop_penalty=drop))
     stats = SolveStats(
         status=status,

@@ -93,7 +93,6 @@ def delivery_task(
         pickup_demands=tuple(shares) if len(shares) > 1 else None,
         max_ride_s=settings.max_ride_s(order.temperatures),
         drop_penalty=settings.drop_penalty * factor,
-        priority=1 if paid else 0,
     )
     return task, TaskOrigin((order.id,), order.store_ids, building.id)
 

@@ -25,7 +25,7 @@ from dispatch.locations import LocationTable
 from dispatch.plan import StopAction
 from dispatch.settings import PlannerSettings
 from dispatch.world import World
-from solvers.problem import Stop, Task, TimeWindow
+from solvers.problem import Stop, Task
 
 
 def visit_task(
@@ -39,7 +39,7 @@ def visit_task(
     visit = Stop(
         table.place(building),
         service_s=order.service_duration_s,
-        windows=(TimeWindow(order.promised.start_s, order.promised.end_s),),
+        windows=(order.promised,),
         max_lateness_s=settings.home_service_max_lateness_s,
         lateness_cost_per_s=settings.lateness_cost_per_s * factor,
     )
@@ -50,7 +50,6 @@ def visit_task(
         demand=ZERO,
         skills=order.required_skills,
         drop_penalty=settings.drop_penalty * factor,
-        priority=1 if paid else 0,
     )
     return task, TaskOrigin((order.id,), (), building.id, StopAction.VISIT)
 

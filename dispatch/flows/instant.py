@@ -22,7 +22,7 @@ from solvers.problem import TimeWindow
 def instant_promise(order: Order, world: World, settings: PlannerSettings) -> DeliveryPromise:
     """Due by creation + promise (or the order's own window), soft up to the cap."""
     if order.promised is not None:
-        window = TimeWindow(order.promised.start_s, order.promised.end_s)
+        window = order.promised
     else:
         warehouse = single_micro_warehouse(order, world)
         promise_s = warehouse.promise_s if warehouse is not None else settings.instant_promise_s

@@ -26,7 +26,7 @@ def multi_store_promise(
 ) -> DeliveryPromise:
     """Due by creation + the multi-store promise (or the order's own window)."""
     if order.promised is not None:
-        window = TimeWindow(order.promised.start_s, order.promised.end_s)
+        window = order.promised
     else:
         window = TimeWindow(order.created_at_s, order.created_at_s + settings.multi_store_promise_s)
     return DeliveryPromise((window,), settings.max_lateness_s)

@@ -188,12 +188,10 @@ def _trunk_task(
 ) -> tuple[Task, TaskOrigin]:
     load = ZERO
     penalty = 0.0
-    priority = 0
     for order in orders:
         load = add(load, demand(order.lines, settings.cold_box_volume_l))
         paid = world.member(order.member_id).is_paid
         penalty += settings.drop_penalty * settings.priority_factor(paid)
-        priority = max(priority, 1 if paid else 0)
     latest_start = trunk_deadline_s(point, settings) - settings.trunk_unload_s
     drop = Stop(
         table.place(point),
@@ -206,7 +204,6 @@ def _trunk_task(
         delivery=drop,
         demand=load,
         drop_penalty=penalty,
-        priority=priority,
     )
     return task, TaskOrigin(tuple(sorted(o.id for o in orders)), (), point.id)
 

@@ -14,7 +14,6 @@ from dispatch.flows.delivery import DeliveryPromise, route_deliveries
 from dispatch.flows.routing import FlowOutcome, PlanContext
 from dispatch.settings import PlannerSettings
 from dispatch.world import World
-from solvers.problem import TimeWindow
 
 
 def slot_promise(
@@ -24,7 +23,7 @@ def slot_promise(
 ) -> DeliveryPromise:
     """Inside the chosen slot."""
     assert order.promised is not None  # Order requires a slot for this mode
-    window = TimeWindow(order.promised.start_s, order.promised.end_s)
+    window = order.promised
     return DeliveryPromise((window,), settings.scheduled_max_lateness_s)
 
 

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -103,9 +104,13 @@ plans = sa.Table(
     sa.Column("created_at", sa.String(40), nullable=False),
 )
 
-PENDING = "pending"
-PLANNED = "planned"
-FULFILLED = "fulfilled"
+
+class OrderStatus(StrEnum):
+    """Where a stored order is; stored as its value (the column holds these strings)."""
+
+    PENDING = "pending"  # not yet in a plan that serves it
+    PLANNED = "planned"
+    FULFILLED = "fulfilled"
 
 
 def _v1(conn: Connection) -> None:
@@ -130,8 +135,7 @@ class StoredOrder:
 
     Attributes:
         order: the order as submitted.
-        status: ``pending`` (not yet in a plan that serves it), ``planned`` or
-            ``fulfilled``.
+        status: pending (not yet in a plan that serves it), planned or fulfilled.
         plan_id: the plan that serves it, if any.
         pickup_point_id: the pickup point it is collected at (chosen, or assigned by a
             plan), next-day orders only.
@@ -139,7 +143,7 @@ class StoredOrder:
     """
 
     order: Order
-    status: str
+    status: OrderStatus
     plan_id: int | None
     pickup_point_id: str | None
     fulfilled_on: date | None
@@ -381,7 +385,7 @@ class SqlStore:
             "payload": payload,
             "gmv": str(order.gmv),
             "line_count": len(order.lines),
-            "status": PENDING,
+            "status": OrderStatus.PENDING.value,
             "plan_id": None,
             "pickup_point_id": order.pickup_point_id,
             "fulfilled_on": None,
@@ -425,12 +429,12 @@ class SqlStore:
         return None if row is None else _stored(row)
 
     def orders(
-        self, *, status: str | None = None, modes: Sequence[FulfilmentMode] | None = None
+        self, *, status: OrderStatus | None = None, modes: Sequence[FulfilmentMode] | None = None
     ) -> list[StoredOrder]:
         """Stored orders, by id, optionally of one status and some modes."""
         query = sa.select(orders).order_by(orders.c.id)
         if status is not None:
-            query = query.where(orders.c.status == status)
+            query = query.where(orders.c.status == status.value)
         if modes is not None:
             query = query.where(orders.c.mode.in_([m.value for m in modes]))
         with self._tx() as conn:
@@ -451,7 +455,7 @@ class SqlStore:
             result = conn.execute(
                 orders.update()
                 .where(orders.c.id == order_id)
-                .values(status=FULFILLED, fulfilled_on=on)
+                .values(status=OrderStatus.FULFILLED.value, fulfilled_on=on)
             )
             if result.rowcount == 0:
                 raise InvalidInputError("order_id", f"unknown order {order_id!r}")
@@ -460,7 +464,7 @@ class SqlStore:
         """GMV of each next-day order fulfilled at a pickup point on days in [start, end)."""
         query = sa.select(orders.c.gmv).where(
             orders.c.pickup_point_id == pickup_point_id,
-            orders.c.status == FULFILLED,
+            orders.c.status == OrderStatus.FULFILLED.value,
             orders.c.mode == FulfilmentMode.NEXT_DAY_PICKUP.value,
             orders.c.fulfilled_on >= start,
             orders.c.fulfilled_on < end,
@@ -495,12 +499,12 @@ class SqlStore:
             assert plan_id is not None
             pid = int(plan_id[0])
             for order_id in served:
-                values: dict[str, Any] = {"status": PLANNED, "plan_id": pid}
+                values: dict[str, Any] = {"status": OrderStatus.PLANNED.value, "plan_id": pid}
                 if order_id in assignments:
                     values["pickup_point_id"] = assignments[order_id]
                 conn.execute(
                     orders.update()
-                    .where(orders.c.id == order_id, orders.c.status == PENDING)
+                    .where(orders.c.id == order_id, orders.c.status == OrderStatus.PENDING.value)
                     .values(**values)
                 )
         return pid
@@ -559,7 +563,7 @@ def _stored(row: Any) -> StoredOrder:
         fulfilled = date.fromisoformat(fulfilled)
     return StoredOrder(
         order=parse_order(json.loads(row.payload)),
-        status=str(row.status),
+        status=OrderStatus(row.status),
         plan_id=None if row.plan_id is None else int(row.plan_id),
         pickup_point_id=row.pickup_point_id,
         fulfilled_on=fulfilled,

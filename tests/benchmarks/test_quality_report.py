@@ -34,6 +34,7 @@ from solvers.solution import (
     CostBreakdown,
     RoutingSolution,
     SolveStats,
+    SolveStatus,
     UnassignedReason,
     UnassignedTask,
 )
@@ -206,7 +207,7 @@ def test_row_from_a_solution_without_solving(shared_data: Path) -> None:
     bench = read_instance(shared_data / "bench" / "solomon" / "C101.txt", "solomon")
     bks = read_bks("solomon", shared_data / "bench")["C101"]
     tasks = bench.problem.tasks
-    stats = SolveStats("no_solution", 0.0, 0, 0, 1, 0)
+    stats = SolveStats(SolveStatus.NO_SOLUTION, 0.0, 0, 0, 1, 0)
 
     def unassigned(n: int) -> tuple[UnassignedTask, ...]:
         return tuple(UnassignedTask(t.id, UnassignedReason.SEARCH_LIMIT, "test") for t in tasks[:n])

@@ -110,15 +110,15 @@ def test_plan_time_defaults_to_the_scenario_and_at_overrides_it(tmp_path: Path) 
         ),
         (
             lambda d: d["orders"][1]["lines"][0].update(store_id="st-x"),
-            "Order 'ms1': line 'mango' store_id: unknown store or micro-warehouse 'st-x'",
+            "orders[1 'ms1'].lines[0].store_id: unknown store or micro-warehouse 'st-x'",
         ),
         (
             lambda d: d["orders"][0].update(building_id="b-x"),
-            "Order 'i1': building_id: unknown building 'b-x'",
+            "orders[0 'i1'].building_id: unknown building 'b-x'",
         ),
         (
             lambda d: d.update(closed_pickup_point_ids=["p1"]),
-            "Order 'n1': pickup_point_id: pickup point 'p1' is closed",
+            "orders[3 'n1'].pickup_point_id: pickup point 'p1' is closed",
         ),
         (lambda d: d["network"].update(kind="moon"), "network: "),
     ],

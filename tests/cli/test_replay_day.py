@@ -12,7 +12,8 @@ import cli
 from cli import app
 from scenarios.demo import demo_scenario
 from scenarios.replay import DayReplay, ReplayPolicy, replay_scenario
-from scenarios.scenario_file import Scenario, save_scenario
+from scenarios.scenario_build import Scenario
+from scenarios.scenario_file import save_scenario
 
 
 def run(*args: str) -> tuple[int, str]:

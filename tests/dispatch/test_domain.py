@@ -16,11 +16,11 @@ from dispatch.domain import (
     Order,
     OrderLine,
     TemperatureClass,
-    TimeWindow,
     to_cents,
 )
 from geo.profiles import ProfileName
 from solvers.errors import InvalidInputError
+from solvers.problem import TimeWindow
 
 FRUIT = OrderLine("st001", "apple", 3, weight_kg=0.25, volume_l=0.4, unit_price=Decimal("4.50"))
 BREAD = OrderLine(
@@ -114,8 +114,22 @@ def test_next_day_pickup_needs_a_point_or_a_home() -> None:
 def test_time_window_rules() -> None:
     with pytest.raises(InvalidInputError, match=r"start_s must be <= end_s, got 10 > 5"):
         TimeWindow(10, 5)
-    with pytest.raises(InvalidInputError, match=r"TimeWindow\.end_s: must be a finite number"):
+    with pytest.raises(InvalidInputError, match=r"TimeWindow: end_s: must be a number"):
         TimeWindow(0, float("nan"))
+
+
+def test_promises_and_shifts_are_the_solver_window_with_a_finite_end() -> None:
+    # One window type: the solver's allows an open end, a promise or a shift does not.
+    open_end = TimeWindow(0, float("inf"))
+    with pytest.raises(InvalidInputError, match=r"Order 'o1': promised\.end_s: must be a finite"):
+        Order(
+            "o1", "m1", 0.0, (FRUIT,), FulfilmentMode.INSTANT, building_id="b1", promised=open_end
+        )
+    with pytest.raises(InvalidInputError, match=r"Courier 'c1': shift\.end_s: must be a finite"):
+        Courier("c1", ProfileName.VAN, 116.35, 39.99, open_end)
+    window = TimeWindow(10, 20)
+    slot = Order("o2", "m1", 0.0, (FRUIT,), FulfilmentMode.SCHEDULED, "b1", promised=window)
+    assert slot.promised is window
 
 
 def test_member_rules() -> None:

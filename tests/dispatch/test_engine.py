@@ -178,6 +178,36 @@ def test_submit_unknown_references_are_named_together(engine: Engine) -> None:
     assert engine.store.table_counts()["orders"] == 0
 
 
+def test_submit_reports_schema_and_reference_problems_together(engine: Engine) -> None:
+    payload = instant_payload("o1", lines=2)
+    payload["lines"][0]["quantity"] = 0  # a schema problem
+    payload["building_id"] = "b404"  # a reference problem
+    payload["lines"][1]["store_id"] = "st404"  # another, in a line the schema accepts
+    with pytest.raises(PayloadError) as caught:
+        engine.submit(payload)
+    assert caught.value.problems == (
+        ("lines[0].quantity", "must be greater than 0, got 0"),
+        ("building_id", "unknown building 'b404'"),
+        ("lines[1].store_id", "unknown store or micro-warehouse 'st404'"),
+    )
+    assert str(caught.value).startswith("order 'o1': 3 invalid fields: lines[0].quantity")
+    assert engine.store.table_counts()["orders"] == 0
+
+
+def test_submit_takes_the_scenario_files_clock_spelling(engine: Engine) -> None:
+    payload = instant_payload("o1")
+    del payload["created_at_s"]
+    payload["created_at"] = "09:30"
+    engine.submit(payload)
+    assert engine.order("o1").order.created_at_s == 9.5 * H
+    both = {**instant_payload("o2"), "created_at": "09:30"}
+    with pytest.raises(PayloadError) as caught:
+        engine.submit(both)
+    assert caught.value.problems == (
+        ("created_at_s", "is another spelling of 'created_at': give one of them"),
+    )
+
+
 def test_members_and_leaders_validate_references(engine: Engine) -> None:
     with pytest.raises(PayloadError) as caught:
         engine.create_member({"id": "", "tier": "gold", "flexible_pickup": "yes"})

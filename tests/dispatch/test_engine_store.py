@@ -20,7 +20,7 @@ import sqlalchemy as sa
 import dispatch.engine as engine_module
 import dispatch.store.sql as store_sql
 from dispatch import Engine, FulfilmentMode, MemberTier
-from dispatch.store import SCHEMA_VERSION
+from dispatch.store import SCHEMA_VERSION, OrderStatus
 from solvers import SolveParams
 from solvers.errors import InvalidInputError
 from tests.dispatch.engine_helpers import instant_payload, next_day_payload, small_world
@@ -41,7 +41,7 @@ def test_submit_is_idempotent_by_order_id(engine: Engine) -> None:
     with pytest.raises(InvalidInputError, match="already submitted with different content"):
         engine.submit(instant_payload("o1", lines=2))
     stored = engine.order("o1")
-    assert stored.status == "pending"
+    assert stored.status is OrderStatus.PENDING
     assert [line.quantity for line in stored.order.lines] == [1, 2, 3]
     assert engine.store.table_counts()["order_lines"] == 3
     with pytest.raises(InvalidInputError, match="unknown order 'o404'"):

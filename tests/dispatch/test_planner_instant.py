@@ -110,7 +110,6 @@ def test_paid_member_is_kept_when_capacity_allows_one_of_two() -> None:
     assert dropped.reason is UnassignedOrderReason.CAPACITY
     problem = plan.routing_runs[0].problem
     paid, regular = problem.task("paid"), problem.task("regular")
-    assert (paid.priority, regular.priority) == (1, 0)
     assert (paid.drop_penalty, regular.drop_penalty) == (2000.0, 200.0)
     assert paid.delivery.lateness_cost_per_s == pytest.approx(0.2)
 

@@ -11,6 +11,7 @@ from dispatch import (
     Member,
     Order,
     OrderLine,
+    PayloadError,
     Planner,
     PlannerSettings,
     TemperatureClass,
@@ -52,7 +53,7 @@ def plan(*orders: Order) -> None:
         ),
         (
             Order("o2", "m1", 0.0, (line("ghost", "a"),), INSTANT, building_id="b1"),
-            r"Order 'o2': line 'a' store_id: unknown store or micro-warehouse 'ghost'",
+            r"Order 'o2': lines\[0\].store_id: unknown store or micro-warehouse 'ghost'",
         ),
         (
             Order("o3", "stranger", 0.0, (line("st1", "a"),), INSTANT, building_id="b1"),
@@ -80,6 +81,21 @@ def plan(*orders: Order) -> None:
 def test_bad_references_name_the_order_and_the_rule(order: Order, match: str) -> None:
     with pytest.raises(InvalidInputError, match=match):
         plan(order)
+
+
+def test_every_bad_reference_of_every_order_is_reported_at_once() -> None:
+    ghost = Order("o1", "nobody", 0.0, (line("ghost", "a"),), INSTANT, building_id="nowhere")
+    shut = Order("o2", "m1", 0.0, (line("st1", "a"),), NEXT_DAY, pickup_point_id="pp_shut")
+    with pytest.raises(PayloadError) as caught:
+        plan(ghost, shut, ghost)
+    assert caught.value.problems == (
+        ("Order 'o1': member_id", "unknown member 'nobody'"),
+        ("Order 'o1': building_id", "unknown building 'nowhere'"),
+        ("Order 'o1': lines[0].store_id", "unknown store or micro-warehouse 'ghost'"),
+        ("Order 'o2': pickup_point_id", "pickup point 'pp_shut' is closed on the collection day"),
+        ("Order 'o1': id", "appears twice in the batch"),
+    )
+    assert str(caught.value).startswith("orders: 5 invalid fields: Order 'o1': member_id")
 
 
 def test_order_rules_are_checked_when_the_order_is_built() -> None:

@@ -12,7 +12,7 @@ import pytest
 from dispatch import Planner
 from dispatch.flows import next_day, routing
 from scenarios.demo import demo_scenario
-from scenarios.scenario_file import build_scenario
+from scenarios.scenario_build import build_scenario
 from solvers import RoutingProblem, RoutingSolution, SolveParams, check, solve
 from solvers.assignment import assign_capacitated
 from solvers.budget import MIN_PART_S

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from scenarios.generate import city_day_scenario, order_times_s
-from scenarios.scenario_file import build_scenario
+from scenarios.scenario_build import build_scenario
 from solvers.errors import InvalidInputError
 
 

@@ -12,8 +12,9 @@ from dispatch import FulfilmentMode, Planner
 from geo.errors import OsmReadError
 from geo.osm_places import read_osm_places
 from scenarios.generate import osm_day_scenario
-from scenarios.replay import ReplayPolicy, check_conservation, replay_scenario
-from scenarios.scenario_file import ScenarioFile, load_scenario, save_scenario
+from scenarios.replay import OutcomeStatus, ReplayPolicy, check_conservation, replay_scenario
+from scenarios.scenario_file import load_scenario, save_scenario
+from scenarios.scenario_schema import ScenarioFile
 from solvers import SolveParams
 from solvers.errors import InvalidInputError
 from tests.geo.osm_samples import write_tiny_osm
@@ -97,8 +98,8 @@ def test_order_stream(spec: ScenarioFile) -> None:
             assert len({stores[line.store_id] for line in order.lines}) == 2
         elif order.mode == FulfilmentMode.INSTANT:
             assert {line.store_id for line in order.lines} <= {"mw01", "mw02"}
-    assert [o.created_at for o in spec.orders] == sorted(o.created_at for o in spec.orders)
-    assert spec.orders[0].created_at >= 7 * 3600 and spec.orders[-1].created_at < 21 * 3600
+    assert [o.created_at_s for o in spec.orders] == sorted(o.created_at_s for o in spec.orders)
+    assert spec.orders[0].created_at_s >= 7 * 3600 and spec.orders[-1].created_at_s < 21 * 3600
 
 
 def test_saves_loads_and_replays(tiny_osm: Path) -> None:
@@ -125,7 +126,7 @@ def test_saves_loads_and_replays(tiny_osm: Path) -> None:
     assert day.complete
     check_conservation(scenario.orders, day.outcomes)
     statuses = Counter(o.status for o in day.outcomes)
-    assert statuses["delivered"] >= 8 and statuses["collected"] >= 1
+    assert statuses[OutcomeStatus.DELIVERED] >= 8 and statuses[OutcomeStatus.COLLECTED] >= 1
     assert all(o.reason for o in day.outcomes if o.status == "unassigned")
 
 

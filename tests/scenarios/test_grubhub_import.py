@@ -12,14 +12,12 @@ from pydantic import ValidationError
 
 from scenarios.grubhub import GrubhubInstance, read_grubhub
 from scenarios.grubhub_import import grubhub_instance, grubhub_scenario
-from scenarios.scenario_file import (
+from scenarios.scenario_file import load_scenario, read_scenario_file, save_scenario
+from scenarios.scenario_schema import (
     GrubhubRestaurantSpec,
     GrubhubSpec,
     ScenarioFileError,
-    load_scenario,
     parse_scenario,
-    read_scenario_file,
-    save_scenario,
     scenario_json_schema,
 )
 from solvers.errors import InvalidInputError

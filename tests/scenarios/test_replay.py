@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -14,13 +15,14 @@ from scenarios.demo import demo_scenario
 from scenarios.replay import (
     REASON_INTERRUPTED,
     OrderOutcome,
+    OutcomeStatus,
     ReplayPolicy,
     check_conservation,
     replay_day,
     replay_policy_from_json,
     replay_scenario,
 )
-from scenarios.scenario_file import build_scenario
+from scenarios.scenario_build import build_scenario
 from solvers import check
 from solvers.errors import EngineError, InvalidInputError
 from tests.dispatch.helpers import H, courier, line
@@ -57,6 +59,9 @@ def test_orders_arriving_over_time_are_all_delivered() -> None:
     kpis = day.kpis
     assert (kpis["orders_total"], kpis["delivered"], kpis["collected"]) == (3, 3, 0)
     assert (kpis["unassigned"], kpis["late"]) == (0, 0)
+    # Statuses and modes are StrEnums: the JSON holds their plain values.
+    written = json.loads(json.dumps(day.to_json()))["orders"][0]
+    assert (written["mode"], written["status"]) == ("instant", "delivered")
     assert kpis["click_to_door_mean_min"] > 0
     assert day.waves >= 2
     first = day.timeline[0]
@@ -106,8 +111,8 @@ def test_interrupted_replay_is_partial_but_conserved() -> None:
 def test_conservation_check_catches_lost_and_double_orders() -> None:
     orders = [instant("i1", "b1", T0), instant("i2", "b1", T0)]
     ok = [
-        OrderOutcome("i1", "instant", "delivered", T0, "c1", T0 + 100),
-        OrderOutcome("i2", "instant", "unassigned", T0, reason="late"),
+        OrderOutcome("i1", FulfilmentMode.INSTANT, OutcomeStatus.DELIVERED, T0, "c1", T0 + 100),
+        OrderOutcome("i2", FulfilmentMode.INSTANT, OutcomeStatus.UNASSIGNED, T0, reason="late"),
     ]
     check_conservation(orders, ok)
     with pytest.raises(EngineError, match="missing"):
@@ -115,7 +120,10 @@ def test_conservation_check_catches_lost_and_double_orders() -> None:
     with pytest.raises(EngineError, match="two outcomes"):
         check_conservation(orders, [*ok, ok[0]])
     with pytest.raises(EngineError, match="without a reason"):
-        check_conservation(orders, [ok[0], OrderOutcome("i2", "instant", "unassigned", T0)])
+        check_conservation(
+            orders,
+            [ok[0], OrderOutcome("i2", FulfilmentMode.INSTANT, OutcomeStatus.UNASSIGNED, T0)],
+        )
 
 
 def test_policy_validation() -> None:

@@ -13,15 +13,12 @@ import pytest
 from dispatch import FulfilmentMode, Planner
 from geo.profiles import ProfileName
 from scenarios.demo import demo_scenario
-from scenarios.scenario_file import (
-    Scenario,
+from scenarios.scenario_build import Scenario, build_scenario
+from scenarios.scenario_file import load_scenario, read_scenario_file, save_scenario
+from scenarios.scenario_schema import (
     ScenarioFile,
     ScenarioFileError,
-    build_scenario,
-    load_scenario,
     parse_scenario,
-    read_scenario_file,
-    save_scenario,
     scenario_json_schema,
 )
 from solvers import SolveParams
@@ -98,8 +95,8 @@ def test_file_conventions_clock_times_and_money(tmp_path: Path, spec: ScenarioFi
     data["orders"][0]["created_at"] = 36000
     data["orders"][1]["created_at"] = "10:00:30"
     reread = parse_scenario(data)
-    assert reread.orders[0].created_at == 36000.0
-    assert reread.orders[1].created_at == 36030.0
+    assert reread.orders[0].created_at_s == 36000.0
+    assert reread.orders[1].created_at_s == 36030.0
 
 
 def test_the_json_schema_describes_and_validates_the_demo_scenario(spec: ScenarioFile) -> None:
@@ -169,16 +166,15 @@ def test_unknown_building_or_store_is_the_planners_error_naming_the_order(
     with pytest.raises(ScenarioFileError) as info:
         load_scenario(write(tmp_path, data))
     assert info.value.problems == (
-        ("orders[0 'i1']", "Order 'i1': building_id: unknown building 'b-nowhere'"),
-        (
-            "orders[1 'ms1']",
-            "Order 'ms1': line 'mango' store_id: unknown store or micro-warehouse 'st-nowhere'",
-        ),
+        ("orders[0 'i1'].building_id", "unknown building 'b-nowhere'"),
+        ("orders[1 'ms1'].lines[0].store_id", "unknown store or micro-warehouse 'st-nowhere'"),
     )
     # The same rule holds for orders given to the planner directly.
     scenario = build_scenario(parse_scenario(straight_line_scenario()))
     bad = replace(scenario.orders[0], building_id="b-nowhere")
-    with pytest.raises(InvalidInputError, match=r"^Order 'i1': building_id: unknown building"):
+    with pytest.raises(
+        InvalidInputError, match=r"^orders: 1 invalid field: Order 'i1': building_id: unknown"
+    ):
         Planner(scenario.world, scenario.settings).plan([bad], at_s=36000.0, params=FAST)
 
 
@@ -197,7 +193,7 @@ def test_a_chosen_pickup_point_that_is_unknown_or_closed_names_the_order(
     data["closed_pickup_point_ids"] = ["p1"]
     with pytest.raises(ScenarioFileError) as info:
         load_scenario(write(tmp_path, data))
-    assert info.value.problems == (("orders[3 'n1']", f"Order 'n1': pickup_point_id: {rule}"),)
+    assert info.value.problems == (("orders[3 'n1'].pickup_point_id", rule),)
 
 
 def test_domain_rules_are_collected_with_their_paths() -> None:

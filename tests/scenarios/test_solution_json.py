@@ -16,7 +16,14 @@ import pytest
 from scenarios.instances import FORMATS, BenchInstance, read_instance, solution_json
 from solvers import RoutingSolution, SolveParams, check, solve
 from solvers.evaluate import evaluate_route
-from solvers.solution import CostBreakdown, Route, SolveStats, UnassignedReason, UnassignedTask
+from solvers.solution import (
+    CostBreakdown,
+    Route,
+    SolveStats,
+    SolveStatus,
+    UnassignedReason,
+    UnassignedTask,
+)
 from tests.scenarios.tiny import TEXTS, write
 
 FAST = SolveParams(time_limit_s=0.5, workers=1)
@@ -44,7 +51,7 @@ def hand_made(
         tuple(routes),
         tuple(UnassignedTask(t, UnassignedReason.SEARCH_LIMIT, "hand-made") for t in unassigned),
         sum((route.cost for route in routes), CostBreakdown()),
-        SolveStats("solved", 0.0, 0, 0, 1, 0),
+        SolveStats(SolveStatus.SOLVED, 0.0, 0, 0, 1, 0),
     )
     report = check(problem, solution)
     assert report.ok, report.violations

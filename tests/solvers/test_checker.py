@@ -30,6 +30,7 @@ from solvers.solution import (
     RouteStop,
     RoutingSolution,
     SolveStats,
+    SolveStatus,
     StopKind,
     UnassignedReason,
     UnassignedTask,
@@ -37,7 +38,7 @@ from solvers.solution import (
 from tests.solvers.helpers import FAST, problem
 
 LINE = (0, 10, 20, 30, 40)
-STATS = SolveStats("solved", 0.0, 0, 0, 1, 0)
+STATS = SolveStats(SolveStatus.SOLVED, 0.0, 0, 0, 1, 0)
 P, D = StopKind.PICKUP, StopKind.DELIVERY
 DELIVERIES = frozenset({"m2", "s0"})
 

@@ -10,10 +10,18 @@ import pytest
 
 from solvers import InvalidInputError, RoutingProblem, TravelMatrices, check
 from solvers.problem import Stop, Task, TimeWindow, Vehicle, VehicleLock
-from solvers.solution import CostBreakdown, Route, RouteStop, RoutingSolution, SolveStats, StopKind
+from solvers.solution import (
+    CostBreakdown,
+    Route,
+    RouteStop,
+    RoutingSolution,
+    SolveStats,
+    SolveStatus,
+    StopKind,
+)
 from tests.solvers.helpers import line_matrices, problem
 
-STATS = SolveStats("solved", 0.0, 0, 0, 1, 0)
+STATS = SolveStats(SolveStatus.SOLVED, 0.0, 0, 0, 1, 0)
 V = Vehicle("v1", 0, 0, capacity=(10.0,), cost_per_km=1000.0)
 A = Task("a", (Stop(0),), Stop(1, windows=(TimeWindow(0, 50),)), demand=(6.0,))
 B = Task("b", (Stop(0),), Stop(2), demand=(6.0,))

@@ -12,11 +12,19 @@ import pytest
 
 from solvers import InvalidInputError, RoutingProblem, SolveParams, UnassignedReason, check
 from solvers.problem import Stop, Task, Vehicle, VehicleLock
-from solvers.solution import CostBreakdown, Route, RouteStop, RoutingSolution, SolveStats, StopKind
+from solvers.solution import (
+    CostBreakdown,
+    Route,
+    RouteStop,
+    RoutingSolution,
+    SolveStats,
+    SolveStatus,
+    StopKind,
+)
 from tests.solvers.helpers import problem, solved, visits
 
 LINE = (0, 10, 20, 30, 40)
-STATS = SolveStats("solved", 0.0, 0, 0, 1, 0)
+STATS = SolveStats(SolveStatus.SOLVED, 0.0, 0, 0, 1, 0)
 
 
 def van(vid: str, start: int, capacity: float = 10.0, **kw: object) -> Vehicle:

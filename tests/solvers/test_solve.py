@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from solvers import SolveParams, UnassignedReason, solve
+from solvers import SolveParams, SolveStatus, UnassignedReason, solve
 from solvers.ortools import search
 from solvers.problem import Stop, Task, TimeWindow, Vehicle, VehicleLock
 from tests.solvers.helpers import FAST, problem, solved, visits
@@ -178,7 +178,7 @@ def test_no_vehicle_and_no_task() -> None:
     assert s.unassigned[0].reason is UnassignedReason.NO_VEHICLE
     empty = solve(problem([van()], []))
     assert empty.routes == ()
-    assert empty.stats.status == "empty"
+    assert empty.stats.status is SolveStatus.EMPTY
 
 
 def test_same_seed_and_iterations_give_the_same_plan() -> None:
