@@ -64,8 +64,7 @@ from dispatch.zones import split_into_zones
 from solvers import SolveParams
 from solvers.budget import Budget
 from solvers.errors import EngineError, InvalidInputError
-from solvers.problem import TimeWindow as SolverWindow
-from solvers.problem import VehicleLock
+from solvers.problem import TimeWindow, VehicleLock
 
 # A locked order is delivered however late it gets; the solver needs a finite cap.
 _LOCKED_MAX_LATENESS_S = 24 * 3600.0
@@ -540,7 +539,7 @@ def _plan_flow(
             # Under way since left_at_s: the route starts when the courier set off.
             begin = max(cs.left_at_s, shift_start[planned.id])
             planned = dataclasses.replace(  # noqa: PLW2901
-                planned, shift=SolverWindow(begin, max(begin, planned.shift.end_s))
+                planned, shift=TimeWindow(begin, max(begin, planned.shift.end_s))
             )
         # On shift and paid by the hour already: the fixed cost of using a courier in a
         # plan is sunk during the day.  Charged at every wave it made the search pile

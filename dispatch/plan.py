@@ -343,6 +343,11 @@ class RoutingRun:
         """The search's objective, in its own integer units."""
         return float(self.solution.stats.objective)
 
+    @property
+    def fallback(self) -> bool:
+        """Whether the routes grew from the search's fallback first solution."""
+        return self.solution.stats.fallback
+
 
 @dataclass(frozen=True)
 class AssignmentRun:
@@ -382,8 +387,14 @@ class AssignmentRun:
         """Total placement reward less walking metres of the answer."""
         return self.run.objective
 
+    @property
+    def fallback(self) -> bool:
+        """Whether the answer is the greedy fill's (CP-SAT found nothing in time)."""
+        return self.run.fallback
 
-# Every run says its kind, flow, status, seconds and objective; routing runs also carry
+
+# Every run says its kind, flow, status, seconds, objective and whether a fallback
+# answered; routing runs also carry
 # the problem and solution for :func:`solvers.check`.
 SolverRun: TypeAlias = RoutingRun | AssignmentRun
 

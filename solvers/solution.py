@@ -138,6 +138,8 @@ class SolveStats:
         seed: the seed used.
         workers: parallel searches run.
         best_worker: which of them found the returned solution.
+        fallback: whether that solution grew from the fallback first-solution heuristic
+            (the configured one was cut off by the budget and left tasks out).
     """
 
     status: SolveStatus
@@ -146,6 +148,7 @@ class SolveStats:
     seed: int
     workers: int
     best_worker: int
+    fallback: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,7 +88,7 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
     deadline = budget.deadline_s
     routes_visits: dict[str, list[Visit]] = {}
     starts: dict[str, float] = {v.id: v.shift.start_s for v in problem.vehicles}
-    objective, best_worker, status = 0, 0, SolveStatus.NO_SOLUTION
+    objective, best_worker, status, fallback = 0, 0, SolveStatus.NO_SOLUTION, False
     if problem.vehicles:
         results = run_search(problem, params, budget.part(1.0, 1.0 + post_weight))
         best_key: tuple[int, float, int] | None = None
@@ -103,6 +103,7 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
                 best_key, routes_visits = key, found
                 starts.update(departures)
                 status, objective, best_worker = SolveStatus.SOLVED, result.objective, result.worker
+                fallback = result.fallback
     for vehicle_id, sequence in routes_visits.items():
         if any(len(problem.task(t).pickups) > 1 for t, _ in sequence):
             routes_visits[vehicle_id] = improve_route(
@@ -132,5 +133,6 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
         seed=params.seed,
         workers=params.workers,
         best_worker=best_worker,
+        fallback=fallback,
     )
     return RoutingSolution(tuple(routes), unassigned, cost, stats)

@@ -69,13 +69,15 @@ def configuration(
 
 @dataclass(frozen=True)
 class WorkerResult:
-    """What one search found: per vehicle its visits and departure (integer units)."""
+    """What one search found: per vehicle its visits and departure (integer units), and
+    whether its first solution came from the fallback heuristic."""
 
     worker: int
     found: bool
     objective: int
     routes: tuple[tuple[tuple[Visit, ...], int], ...]
     interleave: bool = False
+    fallback: bool = False
 
 
 def _search_parameters(
@@ -132,6 +134,7 @@ def run_worker(
         time.perf_counter() - started >= 0.95 * limit_s
     )
     performed = _performed(routing, solution) if interrupted else 0
+    fallback_used = False
     if interrupted and performed < routing.Size() - routing.vehicles():
         if solution is not None:
             solution = routing.solver().Assignment(solution)  # kept: the next solve reuses it
@@ -142,7 +145,7 @@ def run_worker(
         )
         other = routing.SolveWithParameters(fallback)
         if other is not None and _performed(routing, other) > performed:
-            solution = other
+            solution, fallback_used = other, True
     left_s = budget.remaining_s()
     if solution is not None and left_s >= MIN_IMPROVE_S and params.iterations != 1:
         improve = _search_parameters(
@@ -155,7 +158,7 @@ def run_worker(
         solution = routing.SolveFromAssignmentWithParameters(first_solution, improve)
         solution = solution or first_solution
     if solution is None:
-        return WorkerResult(worker, False, 0, (), interleave)
+        return WorkerResult(worker, False, 0, (), interleave, fallback_used)
     time_dim = routing.GetDimensionOrDie(TIME)
     routes = []
     for v in range(len(problem.vehicles)):
@@ -167,7 +170,9 @@ def run_worker(
             visits.extend(built.nodes[manager.IndexToNode(index)].visits)
             index = solution.Value(routing.NextVar(index))
         routes.append((tuple(visits), int(departure)))
-    return WorkerResult(worker, True, int(solution.ObjectiveValue()), tuple(routes), interleave)
+    return WorkerResult(
+        worker, True, int(solution.ObjectiveValue()), tuple(routes), interleave, fallback_used
+    )
 
 
 def run_search(problem: RoutingProblem, params: SolveParams, budget: Budget) -> list[WorkerResult]:

@@ -14,7 +14,6 @@ from dispatch.live import CommittedStop, CourierState, LiveState, OnBoard, Partl
 from dispatch.plan import Plan
 from dispatch.settings import DEFAULT_COURIER_COSTS, CourierCost, PlannerSettings
 from geo.profiles import ProfileName
-from solvers import TimeWindow as SolverWindow
 from solvers import check
 from solvers.errors import InvalidInputError
 from tests.dispatch.helpers import FAST, LON, H, check_plan, courier, line, north
@@ -82,7 +81,7 @@ def test_committed_next_stop_is_first_and_kept() -> None:
 def test_promises_from_before_are_kept() -> None:
     w = world(courier("c1", 0))
     orders = [instant("i1", "b1")]
-    promise = DeliveryPromise((SolverWindow(T0, T0 + 900),), max_lateness_s=120.0)
+    promise = DeliveryPromise((TimeWindow(T0, T0 + 900),), max_lateness_s=120.0)
     plan = replan(w, LiveState(promises={"i1": promise}), orders, at_s=T0, params=FAST)
     (run,) = plan.routing_runs
     task = run.problem.task("i1")

@@ -196,6 +196,7 @@ def test_two_workers_pass_the_checker() -> None:
     s = solved(problem([van(), van("v2")], tasks), SolveParams(time_limit_s=0.5, workers=2))
     assert s.stats.workers == 2
     assert not s.unassigned
+    assert not s.stats.fallback
     assert FAST.workers == 1
 
 
@@ -219,3 +220,4 @@ def test_a_first_solution_cut_off_by_the_limit_falls_back(
     p = problem([van(f"v{k}", cost_per_km=1.0) for k in range(6)], tasks, positions)
     s = solved(p, SolveParams(time_limit_s=0.3, workers=1))
     assert not s.unassigned
+    assert s.stats.fallback  # recorded: the run's first solution is the fallback's
