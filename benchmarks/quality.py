@@ -32,8 +32,9 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import typer
 from rich import box
@@ -56,9 +57,12 @@ from solvers.errors import EngineError, InvalidInputError
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "bench"
 
-BksKind = Literal["distance-only", "hierarchical"]
-DISTANCE_ONLY: BksKind = "distance-only"
-HIERARCHICAL: BksKind = "hierarchical"
+
+class BksKind(StrEnum):
+    """Which best-known solutions a gap is measured against."""
+
+    DISTANCE_ONLY = "distance-only"  # the shortest distance, whatever the vehicles
+    HIERARCHICAL = "hierarchical"  # the fewest vehicles first, then the shortest distance
 
 
 class QualityError(InvalidInputError):
@@ -91,13 +95,13 @@ class Family:
 FAMILIES: dict[str, Family] = {
     f.name: f
     for f in (
-        Family("solomon", "solomon", "solomon", "*.txt", DISTANCE_ONLY),
+        Family("solomon", "solomon", "solomon", "*.txt", BksKind.DISTANCE_ONLY),
         Family(
             "gehring_homberger",
             "gehring_homberger",
             "solomon",
             "*.txt",
-            HIERARCHICAL,
+            BksKind.HIERARCHICAL,
             sizes=(200, 400, 1000),
             default_size=200,
         ),
@@ -106,13 +110,13 @@ FAMILIES: dict[str, Family] = {
             "li_lim",
             "lilim",
             "*.txt",
-            HIERARCHICAL,
+            BksKind.HIERARCHICAL,
             sizes=(100, 200, 400),
             default_size=100,
         ),
-        Family("mpdptw", "mpdptw", "mpdptw", "*.txt", DISTANCE_ONLY),
-        Family("cordeau", "cordeau_mdvrp", "cordeau", "*.txt", DISTANCE_ONLY),
-        Family("uchoa", "uchoa_x", "vrplib", "*.vrp", DISTANCE_ONLY),
+        Family("mpdptw", "mpdptw", "mpdptw", "*.txt", BksKind.DISTANCE_ONLY),
+        Family("cordeau", "cordeau_mdvrp", "cordeau", "*.txt", BksKind.DISTANCE_ONLY),
+        Family("uchoa", "uchoa_x", "vrplib", "*.vrp", BksKind.DISTANCE_ONLY),
     )
 }
 
@@ -142,7 +146,7 @@ class Bks:
     Attributes:
         instance: instance name.
         distance: the reference distance of the gap.
-        kind: ``"distance-only"`` or ``"hierarchical"`` (vehicles first, then distance).
+        kind: distance-only or hierarchical (vehicles first, then distance).
         vehicles: BKS vehicles to show (Solomon: the hierarchical table's count); None
             where the table leaves it empty.
         source: the ``source`` column(s) of the table(s) used.
@@ -415,9 +419,9 @@ def read_bks(family: str, data_root: Path, size: int | None = None) -> dict[str,
         best = distance_only.get(name)
         vehicles = hier.vehicles if hier is not None else None
         if best is not None:
-            out[name] = Bks(name, best.distance, DISTANCE_ONLY, vehicles, best.source)
+            out[name] = Bks(name, best.distance, BksKind.DISTANCE_ONLY, vehicles, best.source)
         elif hier is not None:
-            out[name] = Bks(name, hier.distance, HIERARCHICAL, vehicles, hier.source)
+            out[name] = Bks(name, hier.distance, BksKind.HIERARCHICAL, vehicles, hier.source)
     return out
 
 
@@ -525,7 +529,7 @@ def _fmt(value: float | None, spec: str = ".2f", none: str = "-") -> str:
 def _kind_label(kind: BksKind | None) -> str:
     if kind is None:
         return "-"
-    return {DISTANCE_ONLY: "dist-only", HIERARCHICAL: "hierarch."}[kind]
+    return {BksKind.DISTANCE_ONLY: "dist-only", BksKind.HIERARCHICAL: "hierarch."}[kind]
 
 
 def report_table(rows: Sequence[Row], title: str) -> Table:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -18,8 +19,12 @@ import numpy as np
 from scenarios.grubhub import GrubhubInstance
 from scenarios.grubhub_dispatcher import GrubhubPolicy
 
-REASON_NO_COURIER = "no_courier"
-REASON_INTERRUPTED = "interrupted"
+
+class GrubhubReason(StrEnum):
+    """Why a Grubhub replay left an order undelivered."""
+
+    NO_COURIER = "no_courier"  # no courier was free to pick it up within a shift
+    INTERRUPTED = "interrupted"  # the replay was stopped before it was dispatched
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,7 @@ class GrubhubUnassigned:
     """An order not delivered, with a reason code and a sentence."""
 
     order_id: str
-    reason: str
+    reason: GrubhubReason
     detail: str
 
 

@@ -30,8 +30,7 @@ from dataclasses import dataclass, field
 from scenarios.grubhub import GrubhubCourier, GrubhubInstance, GrubhubOrder
 from scenarios.grubhub_dispatcher import CandidateBundle, GrubhubPolicy, choose_wave
 from scenarios.grubhub_outcome import (
-    REASON_INTERRUPTED,
-    REASON_NO_COURIER,
+    GrubhubReason,
     GrubhubReplay,
     GrubhubTrip,
     GrubhubUnassigned,
@@ -173,10 +172,12 @@ def replay_grubhub(
 def _unassigned(order: GrubhubOrder, last_off_min: float, complete: bool) -> GrubhubUnassigned:
     if not complete:
         return GrubhubUnassigned(
-            order.id, REASON_INTERRUPTED, "the replay was interrupted before it was dispatched"
+            order.id,
+            GrubhubReason.INTERRUPTED,
+            "the replay was interrupted before it was dispatched",
         )
     if order.ready_min > last_off_min:
         detail = f"ready at {order.ready_min:g} min, after the last courier's off time"
     else:
         detail = "no courier was free to pick it up before the end of their shift"
-    return GrubhubUnassigned(order.id, REASON_NO_COURIER, detail)
+    return GrubhubUnassigned(order.id, GrubhubReason.NO_COURIER, detail)

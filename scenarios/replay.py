@@ -65,8 +65,13 @@ from solvers import SolveParams
 from solvers.errors import EngineError, InvalidInputError
 from solvers.params import DEFAULT_TIME_LIMIT_S
 
-REASON_INTERRUPTED = "interrupted"
-REASON_NOT_FINISHED = "not_finished"
+
+class ReplayReason(StrEnum):
+    """Why the replay itself left an order unassigned (the plans' reasons are
+    :class:`dispatch.plan.UnassignedOrderReason`)."""
+
+    INTERRUPTED = "interrupted"  # the replay was stopped before the order was settled
+    NOT_FINISHED = "not_finished"  # the waves ended before it was delivered or dropped
 
 
 @dataclass(frozen=True)
@@ -143,7 +148,7 @@ class OrderOutcome:
     courier_id: str | None = None
     delivered_s: float | None = None
     late: bool = False
-    reason: str | None = None
+    reason: UnassignedOrderReason | ReplayReason | None = None
 
 
 @dataclass(frozen=True)
@@ -372,7 +377,7 @@ def replay_day(
     done: dict[str, OrderOutcome] = {}
     dropped: dict[str, OrderOutcome] = {}
     promises: dict[str, DeliveryPromise] = {}
-    last_reason: dict[str, str] = {}
+    last_reason: dict[str, UnassignedOrderReason] = {}
     unassigned_now: set[str] = set()
     timeline: list[WavePoint] = []
     waves = 0
@@ -411,10 +416,10 @@ def replay_day(
                 ):
                     continue
                 if now - order.created_at_s > policy.give_up_s:
-                    reason = last_reason.get(order.id, "no_courier")
+                    reason = last_reason.get(order.id, UnassignedOrderReason.NO_COURIER)
                 elif now > _latest_handover_s(promises[order.id]):
                     # Past the promise and its lateness cap: no plan can serve it any more.
-                    reason = UnassignedOrderReason.TIME_WINDOW.value
+                    reason = UnassignedOrderReason.TIME_WINDOW
                 else:
                     continue
                 changed = True
@@ -445,7 +450,7 @@ def replay_day(
                 wall_s = time.perf_counter() - wave_started
                 unassigned_now = {u.order_id for u in plan.unassigned}
                 for u in plan.unassigned:
-                    last_reason[u.order_id] = u.reason.value
+                    last_reason[u.order_id] = u.reason
             elif not open_orders:
                 plan = None
             timeline.append(WavePoint(now, len(open_orders), len(done), wall_s))
@@ -484,15 +489,17 @@ def replay_day(
                 by_id[u.order_id].mode,
                 OutcomeStatus.UNASSIGNED,
                 by_id[u.order_id].created_at_s,
-                reason=u.reason.value,
+                reason=u.reason,
             )
     for o in orders:
         if o.id not in outcomes:
-            reason = (
-                REASON_INTERRUPTED if not complete else last_reason.get(o.id, REASON_NOT_FINISHED)
+            unsettled: UnassignedOrderReason | ReplayReason = (
+                ReplayReason.INTERRUPTED
+                if not complete
+                else last_reason.get(o.id, ReplayReason.NOT_FINISHED)
             )
             outcomes[o.id] = OrderOutcome(
-                o.id, o.mode, OutcomeStatus.UNASSIGNED, o.created_at_s, reason=reason
+                o.id, o.mode, OutcomeStatus.UNASSIGNED, o.created_at_s, reason=unsettled
             )
     result = tuple(outcomes[o.id] for o in orders)
     check_conservation(orders, result)
@@ -520,7 +527,9 @@ def day_kpis(
     reasons: dict[str, int] = {}
     for o in outcomes:
         if o.status is OutcomeStatus.UNASSIGNED:
-            reasons[o.reason or ""] = reasons.get(o.reason or "", 0) + 1
+            # Plain strings: the KPIs are JSON-ready data, whatever enum said why.
+            key = "" if o.reason is None else o.reason.value
+            reasons[key] = reasons.get(key, 0) + 1
     busy_h = sum(busy_s.values()) / 3600.0
     n_delivered = sum(1 for o in outcomes if o.status is OutcomeStatus.DELIVERED)
     late = sum(1 for o in delivered if o.late)

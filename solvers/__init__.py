@@ -11,6 +11,7 @@ The CP-SAT models (:mod:`solvers.assignment`, :mod:`solvers.bundling`, run throu
 from solvers.checker import CheckReport as CheckReport
 from solvers.checker import Violation as Violation
 from solvers.checker import check as check
+from solvers.checker_route import ViolationKind as ViolationKind
 from solvers.errors import EngineError as EngineError
 from solvers.errors import InvalidInputError as InvalidInputError
 from solvers.params import SolveParams as SolveParams

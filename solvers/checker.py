@@ -14,7 +14,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 
-from solvers.checker_route import VALUE_TOL, replay_route
+from solvers.checker_route import VALUE_TOL, ViolationKind, replay_route
 from solvers.problem import RoutingProblem
 from solvers.solution import CostBreakdown, RoutingSolution, UnassignedReason
 
@@ -23,7 +23,7 @@ from solvers.solution import CostBreakdown, RoutingSolution, UnassignedReason
 class Violation:
     """A broken rule: its kind, the task or vehicle it concerns, and what is wrong."""
 
-    kind: str
+    kind: ViolationKind
     subject: str
     detail: str
 
@@ -73,12 +73,14 @@ def check(problem: RoutingProblem, solution: RoutingSolution) -> CheckReport:
         if vehicle is None:
             out.append(
                 Violation(
-                    "unknown_vehicle", route.vehicle_id, "route of a vehicle not in the problem"
+                    ViolationKind.UNKNOWN_VEHICLE,
+                    route.vehicle_id,
+                    "route of a vehicle not in the problem",
                 )
             )
             continue
 
-        def report(kind: str, detail: str, vid: str = route.vehicle_id) -> None:
+        def report(kind: ViolationKind, detail: str, vid: str = route.vehicle_id) -> None:
             out.append(Violation(kind, vid, detail))
 
         replayed = replay_route(problem, vehicle, route, report)
@@ -92,15 +94,21 @@ def check(problem: RoutingProblem, solution: RoutingSolution) -> CheckReport:
             delivery = len(tasks[task_id].pickups)
             order = [i for tid, i in visits if tid == task_id]
             if delivery in order and any(i != delivery for i in order[order.index(delivery) :]):
-                out.append(Violation("precedence", task_id, "a pickup comes after the delivery"))
+                out.append(
+                    Violation(
+                        ViolationKind.PRECEDENCE, task_id, "a pickup comes after the delivery"
+                    )
+                )
     for vid, n in seen_routes.items():
         if n > 1:
-            out.append(Violation("duplicate_route", vid, f"{n} routes for one vehicle"))
+            out.append(Violation(ViolationKind.DUPLICATE_ROUTE, vid, f"{n} routes for one vehicle"))
     for lock in problem.locks:
         if lock.fixed_prefix and lock.vehicle_id not in seen_routes:
             out.append(
                 Violation(
-                    "prefix", lock.vehicle_id, f"no route, but must start with {lock.fixed_prefix}"
+                    ViolationKind.PREFIX,
+                    lock.vehicle_id,
+                    f"no route, but must start with {lock.fixed_prefix}",
                 )
             )
     # Carried tasks, recomputed from the locks: vehicle, and the stops left to serve.
@@ -114,9 +122,13 @@ def check(problem: RoutingProblem, solution: RoutingSolution) -> CheckReport:
     reasons = {u.task_id: u.reason for u in solution.unassigned}
     for tid, n in unassigned.items():
         if tid not in tasks:
-            out.append(Violation("unknown_task", tid, "unassigned task not in the problem"))
+            out.append(
+                Violation(ViolationKind.UNKNOWN_TASK, tid, "unassigned task not in the problem")
+            )
         elif n > 1:
-            out.append(Violation("coverage", tid, "listed as unassigned more than once"))
+            out.append(
+                Violation(ViolationKind.COVERAGE, tid, "listed as unassigned more than once")
+            )
     drop = 0.0
     for task in problem.tasks:
         stops = visits_by_task.get(task.id, [])
@@ -129,45 +141,61 @@ def check(problem: RoutingProblem, solution: RoutingSolution) -> CheckReport:
         if stops:
             counts = Counter(stops)
             if any(n > 1 for n in counts.values()):
-                out.append(Violation("duplicate_stop", task.id, "a stop is visited more than once"))
+                out.append(
+                    Violation(
+                        ViolationKind.DUPLICATE_STOP, task.id, "a stop is visited more than once"
+                    )
+                )
             if sorted(counts) != expected:
                 kind = (
-                    "on_board"
+                    ViolationKind.ON_BOARD
                     if task.id in on_board
-                    else "partly_picked"
+                    else ViolationKind.PARTLY_PICKED
                     if task.id in partly
-                    else "partial_task"
+                    else ViolationKind.PARTIAL_TASK
                 )
                 out.append(
                     Violation(kind, task.id, f"stops served {sorted(counts)}, expected {expected}")
                 )
             if len(served_on[task.id]) > 1:
                 out.append(
-                    Violation("split_task", task.id, f"served by {sorted(served_on[task.id])}")
+                    Violation(
+                        ViolationKind.SPLIT_TASK, task.id, f"served by {sorted(served_on[task.id])}"
+                    )
                 )
             if task.id in unassigned:
-                out.append(Violation("coverage", task.id, "both served and listed as unassigned"))
+                out.append(
+                    Violation(
+                        ViolationKind.COVERAGE, task.id, "both served and listed as unassigned"
+                    )
+                )
             if carrier is not None and served_on[task.id] != {carrier}:
-                kind = "on_board" if task.id in on_board else "partly_picked"
+                kind = (
+                    ViolationKind.ON_BOARD if task.id in on_board else ViolationKind.PARTLY_PICKED
+                )
                 out.append(Violation(kind, task.id, f"must be served by {carrier!r}"))
             pin = problem.pinned.get(task.id)
             if pin is not None and served_on[task.id] != {pin}:
                 out.append(
                     Violation(
-                        "pinned",
+                        ViolationKind.PINNED,
                         task.id,
                         f"pinned to {pin!r}, served by {sorted(served_on[task.id])}",
                     )
                 )
         elif task.id not in unassigned:
-            out.append(Violation("coverage", task.id, "neither served nor listed as unassigned"))
+            out.append(
+                Violation(
+                    ViolationKind.COVERAGE, task.id, "neither served nor listed as unassigned"
+                )
+            )
         else:
             drop += task.drop_penalty or 0.0
             locked = task.drop_penalty is None or carrier is not None or task.id in in_prefix
             if locked and reasons[task.id] is UnassignedReason.NOT_WORTH_PENALTY:
                 out.append(
                     Violation(
-                        "must_serve",
+                        ViolationKind.MUST_SERVE,
                         task.id,
                         "required or locked work is left out as not worth its penalty",
                     )
@@ -183,13 +211,15 @@ def _compare_cost(reported: CostBreakdown, computed: CostBreakdown, out: list[Vi
         if not math.isclose(said, recomputed, rel_tol=VALUE_TOL, abs_tol=VALUE_TOL):
             out.append(
                 Violation(
-                    "cost", "solution", f"reported {term} {said!r}, recomputed {recomputed!r}"
+                    ViolationKind.COST,
+                    "solution",
+                    f"reported {term} {said!r}, recomputed {recomputed!r}",
                 )
             )
     if not math.isclose(reported.total, computed.total, rel_tol=VALUE_TOL, abs_tol=VALUE_TOL):
         out.append(
             Violation(
-                "cost",
+                ViolationKind.COST,
                 "solution",
                 f"reported total {reported.total!r}, recomputed {computed.total!r}",
             )
@@ -206,7 +236,7 @@ def _check_prefix(
     if visits[: len(prefix)] != prefix:
         out.append(
             Violation(
-                "prefix",
+                ViolationKind.PREFIX,
                 vid,
                 f"route must start with {prefix}, starts with {visits[: len(prefix)]}",
             )

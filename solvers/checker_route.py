@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from solvers.problem import RoutingProblem, Stop, Task, Vehicle
 from solvers.solution import CostBreakdown, Route, RouteStop, StopKind
@@ -26,7 +27,41 @@ TIME_TOL_S = 1e-3
 # Reported loads, and distances and costs relative to their size.
 VALUE_TOL = 1e-6
 
-Report = Callable[[str, str], None]  # (kind, detail) about this route's vehicle
+
+class ViolationKind(StrEnum):
+    """The rules the checker verifies (see :func:`solvers.checker.check`).
+
+    Defined here, beside the route replay that reports most of them, and not shared with
+    :class:`solvers.evaluate.BreachKind`: the checker must not depend on the evaluator
+    it checks.
+    """
+
+    UNKNOWN_VEHICLE = "unknown_vehicle"
+    DUPLICATE_ROUTE = "duplicate_route"
+    UNKNOWN_TASK = "unknown_task"
+    DUPLICATE_STOP = "duplicate_stop"
+    PARTIAL_TASK = "partial_task"
+    SPLIT_TASK = "split_task"
+    PRECEDENCE = "precedence"
+    COVERAGE = "coverage"
+    ON_BOARD = "on_board"
+    PARTLY_PICKED = "partly_picked"
+    PREFIX = "prefix"
+    PINNED = "pinned"
+    MUST_SERVE = "must_serve"
+    TIME_WINDOW = "time_window"
+    CAPACITY = "capacity"
+    SKILL = "skill"
+    RIDE_TIME = "ride_time"
+    SHIFT = "shift"
+    MAX_DURATION = "max_duration"
+    MAX_DISTANCE = "max_distance"
+    REPORTED = "reported"
+    ROUTE_COST = "route_cost"
+    COST = "cost"
+
+
+Report = Callable[[ViolationKind, str], None]  # (kind, detail) about this route's vehicle
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +140,7 @@ def replay_route(
     lock = problem.lock_of(vehicle.id)
     if route.start_s < vehicle.shift.start_s - LIMIT_TOL:
         report(
-            "shift",
+            ViolationKind.SHIFT,
             f"leaves at {route.start_s:g} s, before its shift starts at "
             f"{vehicle.shift.start_s:g} s",
         )
@@ -129,7 +164,7 @@ def replay_route(
         task = _task_or_none(problem, reported)
         if task is None:
             report(
-                "unknown_task",
+                ViolationKind.UNKNOWN_TASK,
                 f"task {reported.task_id!r} stop {reported.stop_index} is not in the problem",
             )
             continue
@@ -145,11 +180,14 @@ def replay_route(
         start_s = _verified_start(task, reported, arrival_s, ride_began_s, report)
         late_s = _lateness_s(spec, start_s)
         if late_s is None:
-            report("time_window", f"{what}: service starts at {start_s:g} s, outside its windows")
+            report(
+                ViolationKind.TIME_WINDOW,
+                f"{what}: service starts at {start_s:g} s, outside its windows",
+            )
             late_s = 0.0
         elif late_s > spec.max_lateness_s + LIMIT_TOL:
             report(
-                "time_window",
+                ViolationKind.TIME_WINDOW,
                 f"{what}: service starts {late_s:g} s after its last window "
                 f"(allowed {spec.max_lateness_s:g} s)",
             )
@@ -157,7 +195,8 @@ def replay_route(
         clock_s = start_s + spec.service_s
         if not task.skills <= vehicle.skills:
             report(
-                "skill", f"task {task.id!r} needs {', '.join(sorted(task.skills - vehicle.skills))}"
+                ViolationKind.SKILL,
+                f"task {task.id!r} needs {', '.join(sorted(task.skills - vehicle.skills))}",
             )
         if is_delivery:
             load = [have - d for have, d in zip(load, task.demand, strict=True)]
@@ -168,7 +207,7 @@ def replay_route(
                 and start_s - began_s > task.max_ride_s + LIMIT_TOL
             ):
                 report(
-                    "ride_time",
+                    ViolationKind.RIDE_TIME,
                     f"task {task.id!r}: {start_s - began_s:g} s from first pickup to "
                     f"delivery, max {task.max_ride_s:g} s",
                 )
@@ -194,12 +233,15 @@ def replay_route(
     end_s = clock_s if visits else route.start_s
     _check_route_limits(vehicle, route.start_s, end_s, distance_m, report)
     if not _close(route.distance_m, distance_m, VALUE_TOL):
-        report("reported", f"distance {route.distance_m!r} m, recomputed {distance_m!r} m")
+        report(
+            ViolationKind.REPORTED, f"distance {route.distance_m!r} m, recomputed {distance_m!r} m"
+        )
     if abs(route.end_s - end_s) > TIME_TOL_S:
-        report("reported", f"end {route.end_s!r} s, recomputed {end_s!r} s")
+        report(ViolationKind.REPORTED, f"end {route.end_s!r} s, recomputed {end_s!r} s")
     if abs(route.duration_s - (end_s - route.start_s)) > TIME_TOL_S:
         report(
-            "reported", f"duration {route.duration_s!r} s, recomputed {end_s - route.start_s!r} s"
+            ViolationKind.REPORTED,
+            f"duration {route.duration_s!r} s, recomputed {end_s - route.start_s!r} s",
         )
     cost = (
         CostBreakdown(
@@ -214,7 +256,7 @@ def replay_route(
     for term in ("fixed", "distance", "time", "lateness", "drop_penalty"):
         said, computed = getattr(route.cost, term), getattr(cost, term)
         if not _close(said, computed, VALUE_TOL):
-            report("route_cost", f"{term} cost {said!r}, recomputed {computed!r}")
+            report(ViolationKind.ROUTE_COST, f"{term} cost {said!r}, recomputed {computed!r}")
     return ReplayedRoute(tuple(visits), cost)
 
 
@@ -232,7 +274,7 @@ def _verified_start(
     start_s = reported.start_s
     if start_s < arrival_s - TIME_TOL_S:
         report(
-            "reported",
+            ViolationKind.REPORTED,
             f"{what}: service starts at {start_s!r} s, before arriving at {arrival_s!r} s",
         )
         return earliest_s
@@ -245,7 +287,7 @@ def _verified_start(
     )
     if start_s > earliest_s + TIME_TOL_S and not held:
         report(
-            "reported",
+            ViolationKind.REPORTED,
             f"{what}: service starts at {start_s!r} s, could start at {earliest_s!r} s",
         )
         return earliest_s
@@ -265,9 +307,12 @@ def _compare_stop(
     report: Report,
 ) -> None:
     if reported.location != location:
-        report("reported", f"{what}: location {reported.location!r}, the task says {location}")
+        report(
+            ViolationKind.REPORTED,
+            f"{what}: location {reported.location!r}, the task says {location}",
+        )
     if reported.kind != kind:
-        report("reported", f"{what}: kind {reported.kind!r}, expected {kind.value!r}")
+        report(ViolationKind.REPORTED, f"{what}: kind {reported.kind!r}, expected {kind.value!r}")
     for name, computed in (
         ("arrival_s", arrival_s),
         ("departure_s", departure_s),
@@ -275,18 +320,18 @@ def _compare_stop(
     ):
         said = getattr(reported, name)
         if abs(said - computed) > TIME_TOL_S:
-            report("reported", f"{what}: {name} {said!r}, recomputed {computed!r}")
+            report(ViolationKind.REPORTED, f"{what}: {name} {said!r}, recomputed {computed!r}")
     if len(reported.load) != len(load) or any(
         abs(said - computed) > VALUE_TOL
         for said, computed in zip(reported.load, load, strict=False)
     ):
-        report("reported", f"{what}: load {reported.load}, recomputed {tuple(load)}")
+        report(ViolationKind.REPORTED, f"{what}: load {reported.load}, recomputed {tuple(load)}")
 
 
 def _check_capacity(vehicle: Vehicle, load: list[float], when: str, report: Report) -> None:
     for k, (have, room) in enumerate(zip(load, vehicle.capacity, strict=True)):
         if have > room + LIMIT_TOL:
-            report("capacity", f"{when}: load[{k}] {have:g} > capacity {room:g}")
+            report(ViolationKind.CAPACITY, f"{when}: load[{k}] {have:g} > capacity {room:g}")
 
 
 def _check_route_limits(
@@ -294,11 +339,16 @@ def _check_route_limits(
 ) -> None:
     if end_s > vehicle.shift.end_s + LIMIT_TOL:
         report(
-            "shift", f"route ends at {end_s:g} s, after its shift ends at {vehicle.shift.end_s:g} s"
+            ViolationKind.SHIFT,
+            f"route ends at {end_s:g} s, after its shift ends at {vehicle.shift.end_s:g} s",
         )
     if vehicle.max_duration_s is not None and end_s - start_s > vehicle.max_duration_s + LIMIT_TOL:
         report(
-            "max_duration", f"route lasts {end_s - start_s:g} s, max {vehicle.max_duration_s:g} s"
+            ViolationKind.MAX_DURATION,
+            f"route lasts {end_s - start_s:g} s, max {vehicle.max_duration_s:g} s",
         )
     if vehicle.max_distance_m is not None and distance_m > vehicle.max_distance_m + LIMIT_TOL:
-        report("max_distance", f"route covers {distance_m:g} m, max {vehicle.max_distance_m:g} m")
+        report(
+            ViolationKind.MAX_DISTANCE,
+            f"route covers {distance_m:g} m, max {vehicle.max_distance_m:g} m",
+        )

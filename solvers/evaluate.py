@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from solvers.problem import RoutingProblem, Stop, Task, Vehicle
 from solvers.solution import CostBreakdown, RouteStop, StopKind
@@ -21,11 +22,27 @@ EPS = 1e-6
 Visit = tuple[str, int]  # (task id, stop index: pickups 0..k-1, delivery k)
 
 
+class BreachKind(StrEnum):
+    """The constraints a route can break.
+
+    Each value is also an :class:`solvers.solution.UnassignedReason` value, so that the
+    diagnosis (:mod:`solvers.reasons`) can name a blocked task's reason by its breach.
+    """
+
+    SKILL = "skill"
+    CAPACITY = "capacity"
+    RIDE_TIME = "ride_time"
+    TIME_WINDOW = "time_window"
+    SHIFT = "shift"
+    MAX_DURATION = "max_duration"
+    MAX_DISTANCE = "max_distance"
+
+
 @dataclass(frozen=True, slots=True)
 class Breach:
-    """A constraint a route breaks: ``kind`` is an UnassignedReason value or a checker kind."""
+    """A constraint a route breaks, and by how much."""
 
-    kind: str
+    kind: BreachKind
     detail: str
 
 
@@ -143,7 +160,7 @@ def _drive(
     if t < vehicle.shift.start_s - EPS:
         breaches.append(
             Breach(
-                "shift",
+                BreachKind.SHIFT,
                 f"leaves at {t:g} s, before the shift starts at {vehicle.shift.start_s:g} s",
             )
         )
@@ -152,7 +169,7 @@ def _drive(
         if value > vehicle.capacity[k] + EPS:
             breaches.append(
                 Breach(
-                    "capacity",
+                    BreachKind.CAPACITY,
                     f"at departure: load[{k}] {value:g} > capacity {vehicle.capacity[k]:g}",
                 )
             )
@@ -177,7 +194,7 @@ def _drive(
         if late > stop.max_lateness_s + EPS:
             breaches.append(
                 Breach(
-                    "time_window",
+                    BreachKind.TIME_WINDOW,
                     f"task {task_id!r} stop {index}: service starts at {start:g} s, "
                     f"{late:g} s after its last window (allowed {stop.max_lateness_s:g} s)",
                 )
@@ -185,7 +202,7 @@ def _drive(
         lateness_cost += late * stop.lateness_cost_per_s
         if not task.skills <= vehicle.skills:
             missing = ", ".join(sorted(task.skills - vehicle.skills))
-            breaches.append(Breach("skill", f"task {task_id!r} needs {missing}"))
+            breaches.append(Breach(BreachKind.SKILL, f"task {task_id!r} needs {missing}"))
         if is_delivery:
             for k, d in enumerate(task.demand):
                 load[k] -= d
@@ -197,7 +214,7 @@ def _drive(
             ):
                 breaches.append(
                     Breach(
-                        "ride_time",
+                        BreachKind.RIDE_TIME,
                         f"task {task_id!r}: {start - began:g} s from first pickup to delivery, "
                         f"max {task.max_ride_s:g} s",
                     )
@@ -215,7 +232,7 @@ def _drive(
             if value > vehicle.capacity[k] + EPS:
                 breaches.append(
                     Breach(
-                        "capacity",
+                        BreachKind.CAPACITY,
                         f"after task {task_id!r} stop {index}: load[{k}] {value:g} > "
                         f"capacity {vehicle.capacity[k]:g}",
                     )
@@ -243,19 +260,23 @@ def _drive(
     if end > vehicle.shift.end_s + EPS:
         breaches.append(
             Breach(
-                "shift",
+                BreachKind.SHIFT,
                 f"route ends at {end:g} s, after the shift ends at {vehicle.shift.end_s:g} s",
             )
         )
     if vehicle.max_duration_s is not None and end - begin > vehicle.max_duration_s + EPS:
         breaches.append(
             Breach(
-                "max_duration", f"route lasts {end - begin:g} s, max {vehicle.max_duration_s:g} s"
+                BreachKind.MAX_DURATION,
+                f"route lasts {end - begin:g} s, max {vehicle.max_duration_s:g} s",
             )
         )
     if vehicle.max_distance_m is not None and distance > vehicle.max_distance_m + EPS:
         breaches.append(
-            Breach("max_distance", f"route covers {distance:g} m, max {vehicle.max_distance_m:g} m")
+            Breach(
+                BreachKind.MAX_DISTANCE,
+                f"route covers {distance:g} m, max {vehicle.max_distance_m:g} m",
+            )
         )
     evaluation = RouteEvaluation(
         stops=tuple(stops),

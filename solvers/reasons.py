@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from solvers.evaluate import Breach, Visit, evaluate_route
+from solvers.evaluate import Breach, BreachKind, Visit, evaluate_route
 from solvers.problem import RoutingProblem, Task
 from solvers.scaling import DIAGNOSIS_SCALE
 from solvers.solution import UnassignedReason, UnassignedTask
@@ -19,13 +19,13 @@ from solvers.tours import pickup_orders
 
 # When several constraints block, the most fundamental one is reported.
 _PRIORITY = (
-    UnassignedReason.SKILL,
-    UnassignedReason.CAPACITY,
-    UnassignedReason.RIDE_TIME,
-    UnassignedReason.TIME_WINDOW,
-    UnassignedReason.SHIFT,
-    UnassignedReason.MAX_DURATION,
-    UnassignedReason.MAX_DISTANCE,
+    BreachKind.SKILL,
+    BreachKind.CAPACITY,
+    BreachKind.RIDE_TIME,
+    BreachKind.TIME_WINDOW,
+    BreachKind.SHIFT,
+    BreachKind.MAX_DURATION,
+    BreachKind.MAX_DISTANCE,
 )
 # Insertion attempts per task, at most, and over all tasks of one solve: keeps the
 # diagnosis of many unassigned tasks on a big instance to seconds (each attempt is a
@@ -36,9 +36,9 @@ TOTAL_ATTEMPTS = 200_000
 
 def _first_breach(breaches: Sequence[Breach]) -> Breach:
     kinds = {b.kind for b in breaches}
-    for reason in _PRIORITY:
-        if reason.value in kinds:
-            return next(b for b in breaches if b.kind == reason.value)
+    for kind in _PRIORITY:
+        if kind in kinds:
+            return next(b for b in breaches if b.kind is kind)
     return breaches[0]
 
 
@@ -160,10 +160,9 @@ def diagnose(
 def _verdict(task: Task, blocks: list[Breach], context: str) -> UnassignedTask:
     counts = Counter(b.kind for b in blocks)
     kind = max(counts, key=lambda k: (counts[k], -_rank(k)))
-    example = next(b for b in blocks if b.kind == kind)
-    return UnassignedTask(task.id, UnassignedReason(kind), f"{context}: {example.detail}")
+    example = next(b for b in blocks if b.kind is kind)
+    return UnassignedTask(task.id, UnassignedReason(kind.value), f"{context}: {example.detail}")
 
 
-def _rank(kind: str) -> int:
-    values = [r.value for r in _PRIORITY]
-    return values.index(kind) if kind in values else len(values)
+def _rank(kind: BreachKind) -> int:
+    return _PRIORITY.index(kind) if kind in _PRIORITY else len(_PRIORITY)

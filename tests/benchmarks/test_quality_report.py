@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 
 from benchmarks.quality import (
-    DISTANCE_ONLY,
-    HIERARCHICAL,
     Bks,
+    BksKind,
     InstanceFile,
     QualityError,
     evaluate,
@@ -83,7 +82,7 @@ def test_bks_csv_errors_name_the_file_and_line(tmp_path: Path) -> None:
 def test_gap_and_means_exact() -> None:
     assert gap_pct(101.5, 100.0) == pytest.approx(1.5)
     assert gap_pct(90.0, 120.0) == pytest.approx(-25.0)
-    bks = Bks("a", 100.0, DISTANCE_ONLY, 10)
+    bks = Bks("a", 100.0, BksKind.DISTANCE_ONLY, 10)
     ok = make_row(
         "a", vehicles=10, distance=101.5, unassigned=0, violation_kinds={}, solve_s=1.0, bks=bks
     )
@@ -94,7 +93,7 @@ def test_gap_and_means_exact() -> None:
         unassigned=0,
         violation_kinds={},
         solve_s=2.0,
-        bks=Bks("b", 200.0, HIERARCHICAL, 11),
+        bks=Bks("b", 200.0, BksKind.HIERARCHICAL, 11),
     )
     dropped = make_row(
         "c",
@@ -103,7 +102,7 @@ def test_gap_and_means_exact() -> None:
         unassigned=2,
         violation_kinds={},
         solve_s=3.0,
-        bks=Bks("c", 50.0, DISTANCE_ONLY),
+        bks=Bks("c", 50.0, BksKind.DISTANCE_ONLY),
     )
     broken = make_row(
         "d",
@@ -112,13 +111,13 @@ def test_gap_and_means_exact() -> None:
         unassigned=0,
         violation_kinds={"time_window": 2, "capacity": 1},
         solve_s=4.0,
-        bks=Bks("d", 100.0, DISTANCE_ONLY, 4),
+        bks=Bks("d", 100.0, BksKind.DISTANCE_ONLY, 4),
     )
     no_bks = make_row(
         "e", vehicles=5, distance=10.0, unassigned=0, violation_kinds={}, solve_s=0.0, bks=None
     )
     assert ok.gap_pct == pytest.approx(1.5) and ok.feasible and ok.verdict == "ok"
-    assert ok2.gap_pct == pytest.approx(3.0) and ok2.bks_kind == HIERARCHICAL
+    assert ok2.gap_pct == pytest.approx(3.0) and ok2.bks_kind == BksKind.HIERARCHICAL
     assert dropped.gap_pct == pytest.approx(-2.0)
     assert not dropped.feasible and not dropped.all_served and dropped.checker_ok
     assert broken.violations == 3 and broken.verdict == "3 violations" and not broken.feasible
@@ -172,7 +171,7 @@ def test_solomon_listing_and_bks(shared_data: Path) -> None:
     assert all(f.fmt == "solomon" and f.path.suffix == ".txt" for f in files)
     bks = read_bks("solomon", root)
     for f in files:
-        assert bks[f.name].kind == DISTANCE_ONLY, f.name
+        assert bks[f.name].kind == BksKind.DISTANCE_ONLY, f.name
         assert bks[f.name].vehicles is not None, f.name
     assert bks["C101"].distance == 828.94
     assert bks["C101"].vehicles == 10
@@ -184,15 +183,15 @@ def test_other_families_listing_and_bks(shared_data: Path) -> None:
     lilim = list_instances("li_lim", root)
     assert lilim[0].path.parent.name == "100" and lilim[0].fmt == "lilim"
     lilim_bks = read_bks("li_lim", root)
-    assert all(lilim_bks[f.name].kind == HIERARCHICAL for f in lilim)
+    assert all(lilim_bks[f.name].kind == BksKind.HIERARCHICAL for f in lilim)
     assert lilim_bks["lc101"].distance == 828.9369 and lilim_bks["lc101"].vehicles == 10
     gh = list_instances("gehring_homberger", root)
     assert gh[0].path.parent.name == "200"
     gh_bks = read_bks("gehring_homberger", root, 200)
-    assert all(gh_bks[f.name].kind == HIERARCHICAL for f in gh)
+    assert all(gh_bks[f.name].kind == BksKind.HIERARCHICAL for f in gh)
     mp = list_instances("mpdptw", root)
     mp_bks = read_bks("mpdptw", root)
-    assert all(mp_bks[f.name].kind == DISTANCE_ONLY for f in mp)
+    assert all(mp_bks[f.name].kind == BksKind.DISTANCE_ONLY for f in mp)
     assert mp_bks["l_4_100_1"].vehicles is None
     uchoa = list_instances("uchoa", root)
     assert uchoa[0].name == "X-n101-k25" and uchoa[0].fmt == "vrplib"
@@ -238,6 +237,30 @@ def test_write_outputs_json_and_csv(tmp_path: Path) -> None:
     assert lines[1].startswith("a,1,,2.0")
 
 
+def test_bks_kind_writes_as_its_plain_string(tmp_path: Path) -> None:
+    row = make_row(
+        "a",
+        vehicles=1,
+        distance=2.0,
+        unassigned=0,
+        violation_kinds={},
+        solve_s=0.1,
+        bks=Bks("a", 2.0, BksKind.HIERARCHICAL, 1),
+    )
+    result = {"rows": [row.as_dict()], "bks_kinds": [BksKind.HIERARCHICAL]}
+    write_outputs(tmp_path / "r.csv", result)
+    text = (tmp_path / "r.json").read_text()
+    assert (
+        '"bks_kind": "hierarchical"' in text and '"bks_kinds": [\n    "hierarchical"\n  ]' in text
+    )
+    assert (
+        (tmp_path / "r.csv").read_text().splitlines()[1].startswith("a,1,1,2.0,2.0,hierarchical,")
+    )
+    assert (
+        f"gap vs {' and '.join(sorted(BksKind))} BKS" == "gap vs distance-only and hierarchical BKS"
+    )
+
+
 @pytest.mark.shared_data
 def test_main_end_to_end_on_one_solomon_instance(
     shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -264,7 +287,7 @@ def test_main_end_to_end_on_one_solomon_instance(
     assert {"family", "time_limit_s", "seed", "workers", "bks_kinds", "rows", "summary"} <= set(
         result
     )
-    assert result["family"] == "solomon" and result["bks_kinds"] == [DISTANCE_ONLY]
+    assert result["family"] == "solomon" and result["bks_kinds"] == [BksKind.DISTANCE_ONLY]
     (row,) = result["rows"]
     assert row["instance"] == "C101"
     assert row["checker"] == "ok" or row["checker"].endswith(("violation", "violations"))

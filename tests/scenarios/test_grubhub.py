@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from scenarios.grubhub import GrubhubInstance, read_grubhub
 from scenarios.grubhub_dispatcher import GrubhubPolicy
-from scenarios.grubhub_outcome import REASON_INTERRUPTED, REASON_NO_COURIER
+from scenarios.grubhub_outcome import GrubhubReason
 from scenarios.grubhub_rules import check_grubhub_replay
 from scenarios.grubhub_sim import replay_grubhub
 from solvers.errors import InvalidInputError
@@ -168,8 +169,8 @@ def test_no_pickup_after_off_time(tmp_path: Path) -> None:
     assert check_grubhub_replay(instance, replay) == ()
     assert replay.trips == ()
     assert [(u.order_id, u.reason) for u in replay.unassigned] == [
-        ("o1", REASON_NO_COURIER),
-        ("o2", REASON_NO_COURIER),
+        ("o1", GrubhubReason.NO_COURIER),
+        ("o2", GrubhubReason.NO_COURIER),
     ]
     assert replay.metrics.not_delivered_pct == 100
     assert math.isnan(replay.metrics.cost_per_order)
@@ -216,8 +217,20 @@ def test_interrupted_replay_keeps_partial_result(tmp_path: Path) -> None:
     replay = replay_grubhub(instance, progress=stop_at_31)
     assert not replay.complete
     assert [t.order_ids for t in replay.trips] == [("o1",)]
-    assert [(u.order_id, u.reason) for u in replay.unassigned] == [("o2", REASON_INTERRUPTED)]
+    assert [(u.order_id, u.reason) for u in replay.unassigned] == [
+        ("o2", GrubhubReason.INTERRUPTED)
+    ]
     assert check_grubhub_replay(instance, replay) == ()
+
+
+def test_unassigned_reasons_serialise_as_their_plain_strings(tmp_path: Path) -> None:
+    instance = two_orders(tmp_path, off_min=9)
+    unassigned = replay_grubhub(instance).to_json()["unassigned"]
+    assert json.dumps(unassigned[:1]) == (
+        '[{"order_id": "o1", "reason": "no_courier", '
+        '"detail": "ready at 10 min, after the last courier\'s off time"}]'
+    )
+    assert str(GrubhubReason.INTERRUPTED) == f"{GrubhubReason.INTERRUPTED}" == "interrupted"
 
 
 def test_policy_validation() -> None:

@@ -11,13 +11,15 @@ import pytest
 
 from dispatch import FulfilmentMode, Order, Plan, StopAction, TimeWindow, World
 from dispatch.live import LiveState, replan
+from dispatch.plan import UnassignedOrderReason
 from scenarios.demo import demo_scenario
 from scenarios.replay import (
-    REASON_INTERRUPTED,
     OrderOutcome,
     OutcomeStatus,
     ReplayPolicy,
+    ReplayReason,
     check_conservation,
+    day_kpis,
     replay_day,
     replay_policy_from_json,
     replay_scenario,
@@ -105,14 +107,21 @@ def test_interrupted_replay_is_partial_but_conserved() -> None:
     assert not day.complete
     by_id = {o.order_id: o for o in day.outcomes}
     assert by_id["i1"].status == "delivered"
-    assert (by_id["i2"].status, by_id["i2"].reason) == ("unassigned", REASON_INTERRUPTED)
+    assert (by_id["i2"].status, by_id["i2"].reason) == ("unassigned", "interrupted")
+    assert by_id["i2"].reason is ReplayReason.INTERRUPTED
 
 
 def test_conservation_check_catches_lost_and_double_orders() -> None:
     orders = [instant("i1", "b1", T0), instant("i2", "b1", T0)]
     ok = [
         OrderOutcome("i1", FulfilmentMode.INSTANT, OutcomeStatus.DELIVERED, T0, "c1", T0 + 100),
-        OrderOutcome("i2", FulfilmentMode.INSTANT, OutcomeStatus.UNASSIGNED, T0, reason="late"),
+        OrderOutcome(
+            "i2",
+            FulfilmentMode.INSTANT,
+            OutcomeStatus.UNASSIGNED,
+            T0,
+            reason=ReplayReason.NOT_FINISHED,
+        ),
     ]
     check_conservation(orders, ok)
     with pytest.raises(EngineError, match="missing"):
@@ -124,6 +133,22 @@ def test_conservation_check_catches_lost_and_double_orders() -> None:
             orders,
             [ok[0], OrderOutcome("i2", FulfilmentMode.INSTANT, OutcomeStatus.UNASSIGNED, T0)],
         )
+
+
+def test_outcome_reasons_serialise_as_their_plain_strings() -> None:
+    outcomes = [
+        OrderOutcome("i1", FulfilmentMode.INSTANT, OutcomeStatus.UNASSIGNED, T0, reason=why)
+        for why in (ReplayReason.INTERRUPTED, UnassignedOrderReason.NO_COURIER)
+    ]
+    assert json.dumps([o.__dict__ for o in outcomes]) == (
+        '[{"order_id": "i1", "mode": "instant", "status": "unassigned", "created_s": 36000.0, '
+        '"courier_id": null, "delivered_s": null, "late": false, "reason": "interrupted"}, '
+        '{"order_id": "i1", "mode": "instant", "status": "unassigned", "created_s": 36000.0, '
+        '"courier_id": null, "delivered_s": null, "late": false, "reason": "no_courier"}]'
+    )
+    kpis = day_kpis(outcomes, world_courier_hours=0.0, busy_s={})
+    assert json.dumps(kpis["unassigned_by_reason"]) == '{"interrupted": 1, "no_courier": 1}'
+    assert all(type(k) is str for k in kpis["unassigned_by_reason"])
 
 
 def test_policy_validation() -> None:

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
 
 import solvers.evaluate
-from solvers import RoutingProblem, check, solve
+from solvers import RoutingProblem, ViolationKind, check, solve
 from solvers.problem import Stop, Task, TimeWindow, Vehicle, VehicleLock
 from solvers.solution import (
     CostBreakdown,
@@ -310,6 +311,17 @@ def test_wrong_route_cost_even_when_the_total_is_right() -> None:
     assert {x.subject for x in report.violations if x.kind == "route_cost"} == {"v"}
     wrong_lateness = dataclasses.replace(w, cost=dataclasses.replace(W_COST, lateness=0.0))
     assert "route_cost" in kinds(reference(), solution((v, wrong_lateness)))
+
+
+def test_violations_write_as_their_plain_strings() -> None:
+    v, w = routes()
+    shifted = dataclasses.replace(v, cost=dataclasses.replace(V_COST, fixed=4.0))
+    first = check(reference(), solution((shifted, w))).violations[0]
+    assert first.kind is ViolationKind.ROUTE_COST
+    assert json.dumps(dataclasses.asdict(first)) == (
+        '{"kind": "route_cost", "subject": "v", "detail": "fixed cost 4.0, recomputed 5.0"}'
+    )
+    assert str(first) == "route_cost [v]: fixed cost 4.0, recomputed 5.0"
 
 
 def test_broken_locks() -> None:

@@ -3,10 +3,13 @@ the evaluator prices and times routes as the model and the checker do."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 import pytest
 
 from solvers import check, solve
-from solvers.evaluate import evaluate_route
+from solvers.evaluate import BreachKind, evaluate_route
 from solvers.problem import Stop, Task, TimeWindow, Vehicle, VehicleLock
 from solvers.solution import CostBreakdown, UnassignedReason
 from tests.solvers.helpers import FAST, problem
@@ -61,3 +64,23 @@ def test_a_task_on_board_since_an_earlier_departure_rides_from_its_lock_time() -
     assert not evaluate_route(p, van, [("t", 0)]).feasible
     relaxed = problem([van], [parcel], (0, 10, 20, 30), [VehicleLock("v", on_board=("t",))])
     assert evaluate_route(relaxed, van, [("t", 0)]).feasible
+
+
+def test_breach_kinds_name_unassigned_reasons_and_write_as_plain_strings() -> None:
+    # The diagnosis turns a breach kind into the task's reason: every kind must be one.
+    assert {kind.value for kind in BreachKind} <= {reason.value for reason in UnassignedReason}
+    van = Vehicle("v", 0, 0, capacity=(1.0,))
+    heavy = Task("t", (Stop(1),), Stop(2), demand=(2.0,))
+    ev = evaluate_route(problem([van], [heavy]), van, [("t", 0), ("t", 1)])
+    (breach,) = ev.breaches
+    assert breach.kind is BreachKind.CAPACITY
+    assert json.dumps(dataclasses.asdict(breach)) == (
+        '{"kind": "capacity", "detail": "after task \'t\' stop 0: load[0] 2 > capacity 1"}'
+    )
+    solution = solve(problem([van], [heavy]), FAST)
+    assert [(u.reason, u.detail) for u in solution.unassigned] == [
+        (
+            "capacity",
+            "no vehicle can serve it even alone: after task 't' stop 0: load[0] 2 > capacity 1",
+        )
+    ]
