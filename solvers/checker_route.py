@@ -312,7 +312,9 @@ def _compare_stop(
             f"{what}: location {reported.location!r}, the task says {location}",
         )
     if reported.kind != kind:
-        report(ViolationKind.REPORTED, f"{what}: kind {reported.kind!r}, expected {kind.value!r}")
+        report(
+            ViolationKind.REPORTED, f"{what}: kind {reported.kind.value!r}, expected {kind.value!r}"
+        )
     for name, computed in (
         ("arrival_s", arrival_s),
         ("departure_s", departure_s),
