@@ -29,7 +29,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=5000)
     parser.add_argument("--couriers", type=int, default=100)
     parser.add_argument("--wave-s", type=float, default=120.0)
-    parser.add_argument("--time-limit", type=float, default=0.2, help="seconds per solve")
+    parser.add_argument(
+        "--time-limit", type=float, default=0.2, help="budget of each wave's re-plan, seconds"
+    )
     parser.add_argument("--budget-s", type=float, default=600.0)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
