@@ -143,9 +143,10 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
     # 25 different ones: each solution cost twice the CPU and the search went elsewhere
     # (Solomon C103, 500 solutions: 11 vehicles / 926.97 in 16 CPU s with a node per
     # vehicle, 10 / 892.42 in 7.5 s shared; plain OR-Tools 10 / 871.44 in 8.8 s).
-    starts = list(dict.fromkeys(v.start for v in vehicles))
-    ends = list(dict.fromkeys(_end(v.end) for v in vehicles))
-    nodes = [NodeSpec((), s, s) for s in starts] + [NodeSpec((), e, e) for e in ends]
+    start_node = {loc: i for i, loc in enumerate(dict.fromkeys(v.start for v in vehicles))}
+    ends = dict.fromkeys(_end(v.end) for v in vehicles)
+    end_node = {loc: len(start_node) + i for i, loc in enumerate(ends)}
+    nodes = [NodeSpec((), s, s) for s in start_node] + [NodeSpec((), e, e) for e in end_node]
     built_task_nodes: dict[str, list[int]] = {}
     built_task_tours: dict[str, list[int]] = {}
     stop_node: dict[Visit, int] = {}
@@ -169,8 +170,8 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
     manager = pywrapcp.RoutingIndexManager(
         n_nodes,
         len(vehicles),
-        [starts.index(v.start) for v in vehicles],
-        [len(starts) + ends.index(_end(v.end)) for v in vehicles],
+        [start_node[v.start] for v in vehicles],
+        [end_node[_end(v.end)] for v in vehicles],
     )
     routing = pywrapcp.RoutingModel(manager)
     built = BuiltModel(
