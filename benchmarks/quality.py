@@ -38,7 +38,7 @@ from typing import Annotated, Any
 
 import typer
 from rich import box
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -49,6 +49,15 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from benchmarks.peers import (
+    PEERS,
+    THREADS,
+    Peer,
+    peer_missing,
+    peer_solution,
+    peer_support,
+    solve_peer,
+)
 from cli import MARKUP_MODE, CleanHelpCommand
 from scenarios.instances import BenchInstance, read_instance, solution_json
 from solvers import RoutingSolution, SolveParams, check, solve
@@ -648,7 +657,356 @@ def write_outputs(out: Path, result: Mapping[str, Any]) -> list[Path]:
     return written
 
 
+# --- peers side by side ------------------------------------------------------------------
+
+ENGINE = "engine"
+# Two distances closer than this share a win (floating-point noise of the same routes).
+TIE_REL = 1e-9
+
+
+@dataclass(frozen=True)
+class SolverRun:
+    """One solver's answer on one instance.
+
+    Attributes:
+        solver: ``engine`` or a :class:`benchmarks.peers.Peer` value.
+        row: the checked row (same arithmetic, checker and BKS as the engine's), or None
+            when the solver did not run.
+        note: why it did not run (not applicable, failed), empty otherwise.
+    """
+
+    solver: str
+    row: Row | None
+    note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: the row's fields (or none) and the note."""
+        return {"solver": self.solver, "row": None if self.row is None else self.row.as_dict()} | (
+            {"note": self.note} if self.note else {}
+        )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Every solver's answer on one instance and who won it.
+
+    ``winners``: the feasible answers with the fewest vehicles, then the shortest
+    distance (the hierarchical rule); several on a tie, none when no answer is feasible.
+    """
+
+    instance: str
+    runs: tuple[SolverRun, ...]
+    winners: tuple[str, ...]
+
+    def row(self, solver: str) -> Row | None:
+        """The row of ``solver``, or None when it did not run."""
+        return next((r.row for r in self.runs if r.solver == solver), None)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: instance, every run and the winners."""
+        return {
+            "instance": self.instance,
+            "runs": [r.as_dict() for r in self.runs],
+            "winners": list(self.winners),
+        }
+
+
+@dataclass(frozen=True)
+class SolverSummary:
+    """One solver's means over the instances it ran, and how often it won.
+
+    Attributes:
+        solver: the solver.
+        threads: search threads (engine: worker processes).
+        summary: :func:`summarise` over its rows.
+        not_run: instances it did not run (not applicable or failed).
+        wins: instances it won, ties included.
+        sole_wins: instances it won alone.
+    """
+
+    solver: str
+    threads: int
+    summary: Summary
+    not_run: int
+    wins: int
+    sole_wins: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready fields."""
+        return asdict(self)
+
+
+def winners(rows: Mapping[str, Row]) -> tuple[str, ...]:
+    """The solvers whose feasible answer has the fewest vehicles, then the least distance."""
+    feasible = {s: r for s, r in rows.items() if r.feasible}
+    if not feasible:
+        return ()
+    vehicles = min(r.vehicles for r in feasible.values())
+    distance = min(r.distance for r in feasible.values() if r.vehicles == vehicles)
+    return tuple(
+        s
+        for s, r in feasible.items()
+        if r.vehicles == vehicles and r.distance <= distance * (1 + TIE_REL)
+    )
+
+
+def compare(instance: str, runs: Sequence[SolverRun]) -> Comparison:
+    """The :class:`Comparison` of ``runs`` on ``instance``."""
+    rows = {r.solver: r.row for r in runs if r.row is not None}
+    return Comparison(instance, tuple(runs), winners(rows))
+
+
+def summarise_solvers(
+    comparisons: Sequence[Comparison], solvers: Sequence[str], threads: Mapping[str, int]
+) -> list[SolverSummary]:
+    """Per solver: means over the instances it ran, instances not run, wins."""
+    out: list[SolverSummary] = []
+    for solver in solvers:
+        rows = [row for c in comparisons if (row := c.row(solver)) is not None]
+        out.append(
+            SolverSummary(
+                solver=solver,
+                threads=threads.get(solver, 1),
+                summary=summarise(rows),
+                not_run=len(comparisons) - len(rows),
+                wins=sum(solver in c.winners for c in comparisons),
+                sole_wins=sum(c.winners == (solver,) for c in comparisons),
+            )
+        )
+    return out
+
+
+def _cell(row: Row | None, note: str) -> str:
+    if row is None:
+        return "[dim]n/a[/dim]" if note.startswith("n/a") else "[dim]failed[/dim]"
+    text = f"{row.vehicles} / {row.distance:.2f} / {_fmt(row.gap_pct, '+.2f')}"
+    if row.feasible:
+        return f"{text} ok"
+    why = row.verdict if not row.checker_ok else f"{row.unassigned} unassigned"
+    return f"[red]{text} {why}[/red]"
+
+
+def side_by_side_table(
+    comparisons: Sequence[Comparison], solvers: Sequence[str], bks: Mapping[str, Bks], title: str
+) -> Table:
+    """Per instance: BKS, then each solver's ``vehicles / distance / gap %`` and verdict
+    (``ok``, violations, or unassigned tasks; ``n/a`` where it cannot model the
+    instance), and the winner(s)."""
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("instance", style="cyan", no_wrap=True)
+    table.add_column("BKS veh / dist", justify="right", no_wrap=True)
+    for solver in solvers:
+        table.add_column(f"{solver}\nveh / dist / gap %", justify="right", no_wrap=True)
+    table.add_column("won by", no_wrap=True)
+    for c in comparisons:
+        ref = bks.get(c.instance)
+        ref_text = "-" if ref is None else f"{_fmt(ref.vehicles, 'd')} / {ref.distance:.2f}"
+        notes = {r.solver: r.note for r in c.runs}
+        cells = [_cell(c.row(s), notes.get(s, "n/a")) for s in solvers]
+        table.add_row(c.instance, ref_text, *cells, ", ".join(c.winners) or "none feasible")
+    return table
+
+
+def solver_means_table(summaries: Sequence[SolverSummary], instances: int) -> Table:
+    """One line per solver: threads, instances run, feasible, means, wins."""
+    table = Table(title="Means per solver", title_justify="left", box=box.SIMPLE_HEAD)
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("solver", "left"),
+        ("threads", "right"),
+        ("ran", "right"),
+        ("feasible", "right"),
+        ("mean veh", "right"),
+        ("mean distance", "right"),
+        ("mean gap %", "right"),
+        ("mean gap % feasible", "right"),
+        ("wins (ties incl.)", "right"),
+        ("sole wins", "right"),
+        ("mean solve s", "right"),
+    )
+    for name, justify in columns:
+        table.add_column(name, justify=justify, no_wrap=True)
+    for s in summaries:
+        m = s.summary
+        table.add_row(
+            s.solver,
+            str(s.threads),
+            f"{m.instances} / {instances}",
+            f"{m.feasible} / {m.instances}",
+            _fmt(m.mean_vehicles),
+            _fmt(m.mean_distance),
+            _fmt(m.mean_gap_pct, "+.2f"),
+            _fmt(m.mean_gap_feasible_pct, "+.2f"),
+            f"{s.wins} / {instances}",
+            str(s.sole_wins),
+            _fmt(m.total_solve_s / m.instances if m.instances else None, ".1f"),
+        )
+    return table
+
+
+def peers_to_run(peers: bool, chosen: Sequence[str]) -> list[Peer]:
+    """The peers of ``--peers`` (all installed ones) or of ``--peer NAME`` (these, which
+    must be installed).
+
+    Raises:
+        QualityError: an unknown peer name, or a chosen peer that is not installed.
+    """
+    names = [n.strip().lower() for item in chosen for n in item.split(",") if n.strip()]
+    known = {p.value: p for p in PEERS}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise QualityError("peer", f"must be one of {', '.join(known)}, got {', '.join(unknown)}")
+    if names:
+        picked = list(dict.fromkeys(known[n] for n in names))
+        for peer in picked:
+            missing = peer_missing(peer)
+            if missing is not None:
+                raise QualityError("peer", f"{peer}: {missing}")
+        return picked
+    if not peers:
+        return []
+    return [p for p in PEERS if peer_missing(p) is None]
+
+
+def run_solvers(
+    bench: BenchInstance, bks: Bks | None, params: SolveParams, peers: Sequence[Peer]
+) -> Comparison:
+    """Solve ``bench`` with the engine and each peer at ``params.time_limit_s`` and
+    ``params.seed``; check and compare every answer."""
+    runs = [SolverRun(ENGINE, solve_bench(bench, bks, params))]
+    for peer in peers:
+        reason = peer_support(peer, bench.problem)
+        if reason is not None:
+            runs.append(SolverRun(peer.value, None, f"n/a: {reason}"))
+            continue
+        try:
+            found = solve_peer(peer, bench.problem, params.time_limit_s, params.seed)
+        except Exception as error:  # a peer that crashes is a result of the comparison
+            runs.append(SolverRun(peer.value, None, f"failed: {type(error).__name__}: {error}"))
+            continue
+        runs.append(
+            SolverRun(
+                peer.value, evaluate(bench, peer_solution(bench.problem, found), found.solve_s, bks)
+            )
+        )
+    return compare(bench.name, runs)
+
+
+# --- improvement curve -------------------------------------------------------------------
+
+CURVE_LIMITS_S = (1.0, 2.0, 5.0, 10.0)
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    """The engine's means at one time limit over the report's instances.
+
+    ``worse_than_shorter`` counts instances whose answer at this limit is worse (more
+    vehicles, or as many and a longer distance, or infeasible where it was feasible)
+    than at the next shorter limit: a longer limit should never be worse.
+    """
+
+    limit_s: float
+    summary: Summary
+    worse_than_shorter: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: the limit, the means and the count of worse instances."""
+        return {
+            "limit_s": self.limit_s,
+            "mean_gap_pct": self.summary.mean_gap_pct,
+            "mean_vehicles": self.summary.mean_vehicles,
+            "mean_distance": self.summary.mean_distance,
+            "feasible": self.summary.feasible,
+            "instances": self.summary.instances,
+            "worse_than_shorter": self.worse_than_shorter,
+            "total_solve_s": self.summary.total_solve_s,
+        }
+
+
+def curve_limits(time_limit_s: float, points_s: Iterable[float] = CURVE_LIMITS_S) -> list[float]:
+    """The curve's limits: ``points_s`` below ``time_limit_s``, then ``time_limit_s``."""
+    return sorted({p for p in points_s if 0 < p < time_limit_s} | {time_limit_s})
+
+
+def parse_limits(text: str) -> list[float]:
+    """``"1,2,5"`` as seconds.
+
+    Raises:
+        QualityError: not a comma list of numbers > 0.
+    """
+    try:
+        values = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        values = []
+    if not values or not all(math.isfinite(v) and v > 0 for v in values):
+        raise QualityError("curve-limits", f"must be seconds > 0 separated by commas, got {text!r}")
+    return values
+
+
+def _worse(longer: Row, shorter: Row) -> bool:
+    if longer.feasible != shorter.feasible:
+        return shorter.feasible
+    return (longer.vehicles, longer.distance) > (shorter.vehicles, shorter.distance * (1 + TIE_REL))
+
+
+def curve_points(rows_by_limit: Mapping[float, Sequence[Row]]) -> list[CurvePoint]:
+    """One :class:`CurvePoint` per limit, in increasing limit order."""
+    points: list[CurvePoint] = []
+    previous: dict[str, Row] = {}
+    for limit in sorted(rows_by_limit):
+        rows = rows_by_limit[limit]
+        worse = sum(r.instance in previous and _worse(r, previous[r.instance]) for r in rows)
+        points.append(CurvePoint(limit, summarise(rows), worse))
+        previous = {r.instance: r for r in rows}
+    return points
+
+
+def curve_table(points: Sequence[CurvePoint]) -> Table:
+    """``limit s -> mean gap %, mean vehicles`` (and distance, feasible, worse)."""
+    table = Table(
+        title="Improvement curve (engine; one solve per limit)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
+    table.add_column("limit s", justify="right")
+    table.add_column("mean gap %", justify="right")
+    table.add_column("mean vehicles", justify="right")
+    table.add_column("mean distance", justify="right")
+    table.add_column("feasible", justify="right")
+    table.add_column("worse than the shorter limit", justify="right")
+    for p in points:
+        table.add_row(
+            f"{p.limit_s:g}",
+            _fmt(p.summary.mean_gap_pct, "+.2f"),
+            _fmt(p.summary.mean_vehicles),
+            _fmt(p.summary.mean_distance),
+            f"{p.summary.feasible} / {p.summary.instances}",
+            str(p.worse_than_shorter),
+            style=None if p.worse_than_shorter == 0 else "yellow",
+        )
+    return table
+
+
 # --- the command -------------------------------------------------------------------------
+
+
+def read_bench(file: InstanceFile) -> BenchInstance:
+    """Read one instance file.
+
+    Raises:
+        QualityError: the file cannot be read (unknown format, malformed file).
+    """
+    try:
+        return read_instance(file.path, file.fmt)
+    except EngineError as error:
+        raise QualityError(str(file.path), f"cannot be read as {file.fmt!r}: {error}") from None
+
+
+def solve_bench(bench: BenchInstance, bks: Bks | None, params: SolveParams) -> Row:
+    """Solve, check and compare one read instance."""
+    started = time.perf_counter()
+    solution = solve(bench.problem, params)
+    return evaluate(bench, solution, time.perf_counter() - started, bks)
 
 
 def solve_row(file: InstanceFile, bks: Bks | None, params: SolveParams) -> Row:
@@ -657,13 +1015,7 @@ def solve_row(file: InstanceFile, bks: Bks | None, params: SolveParams) -> Row:
     Raises:
         QualityError: the file cannot be read (unknown format, malformed file).
     """
-    try:
-        bench = read_instance(file.path, file.fmt)
-    except EngineError as error:
-        raise QualityError(str(file.path), f"cannot be read as {file.fmt!r}: {error}") from None
-    started = time.perf_counter()
-    solution = solve(bench.problem, params)
-    return evaluate(bench, solution, time.perf_counter() - started, bks)
+    return solve_bench(read_bench(file), bks, params)
 
 
 app = typer.Typer(
@@ -703,6 +1055,34 @@ def quality(
         ),
     ] = None,
     data: Annotated[Path, typer.Option(help="Benchmark data root.")] = DEFAULT_DATA,
+    peers: Annotated[
+        bool,
+        typer.Option(
+            "--peers",
+            help="Also solve each instance with every installed peer (pyvrp, vroom, plain "
+            "OR-Tools; one thread each) at the same time limit, check every answer and "
+            "print one side-by-side table.",
+        ),
+    ] = False,
+    peer: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="<name>",
+            help=f"Only this peer (repeatable: {', '.join(PEERS)}); implies --peers.",
+        ),
+    ] = None,
+    curve: Annotated[
+        bool,
+        typer.Option(
+            "--curve",
+            help="Also solve with the engine at each --curve-limits value below "
+            "--time-limit and print mean gap and vehicles per limit.",
+        ),
+    ] = False,
+    curve_limits_s: Annotated[
+        str,
+        typer.Option("--curve-limits", metavar="<s,s,...>", help="Limits of --curve, seconds."),
+    ] = ",".join(f"{v:g}" for v in CURVE_LIMITS_S),
 ) -> None:
     """Solve a benchmark family at a per-instance time limit and compare with its
     best-known solutions.
@@ -722,6 +1102,10 @@ def quality(
         limit=limit,
         out=out,
         data=data,
+        peers=peers,
+        peer_names=peer or [],
+        curve=curve,
+        curve_limits_text=curve_limits_s,
     )
     raise typer.Exit(code)
 
@@ -739,6 +1123,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _row_line(row: Row, solver: str = "") -> str:
+    who = f"{solver} " if solver else ""
+    return (
+        f"{row.instance}: {who}{row.vehicles} veh, {row.distance:.2f}, "
+        f"gap {_fmt(row.gap_pct, '+.2f')} %, checker {row.verdict}"
+        f"{'' if row.all_served else f', {row.unassigned} unassigned'}"
+    )
+
+
 def _report(
     *,
     family: str,
@@ -750,11 +1143,16 @@ def _report(
     limit: int | None,
     out: Path | None,
     data: Path,
+    peers: bool = False,
+    peer_names: Sequence[str] = (),
+    curve: bool = False,
+    curve_limits_text: str = "",
 ) -> int:
     """Run a family, print the tables, optionally write ``out``; the exit code."""
     out_console = Console()
     if not out_console.is_terminal:  # piped or redirected: do not squeeze to 80 columns
-        out_console = Console(width=160)
+        # The side-by-side table has a column per solver: wider.
+        out_console = Console(width=220 if peers or peer_names else 160)
     err_console = Console(stderr=True)
     try:
         params = SolveParams(time_limit_s=time_limit, seed=seed, workers=workers)
@@ -764,11 +1162,17 @@ def _report(
         all_files = list_instances(spec.name, data, size)
         files = select_instances(all_files, names, limit)
         bks = read_bks(spec.name, data, size)
+        side_by_side = peers or bool(peer_names)
+        chosen = peers_to_run(peers, peer_names)
+        limits = curve_limits(time_limit, parse_limits(curve_limits_text)) if curve else []
     except EngineError as error:
         err_console.print(f"[bold red]error:[/bold red] {error}", soft_wrap=True)
         return 2
+    missing = {p.value: why for p in PEERS if side_by_side and (why := peer_missing(p))}
     label = spec.name if size is None else f"{spec.name} {size}"
     rows: list[Row] = []
+    comparisons: list[Comparison] = []
+    shorter: dict[float, list[Row]] = {lim: [] for lim in limits[:-1]}
     interrupted = False
     progress = Progress(
         TextColumn("[bold]{task.description:<14}"),
@@ -781,17 +1185,34 @@ def _report(
     )
     try:
         with progress:
-            task = progress.add_task("solving", total=len(files))
+            task = progress.add_task("solving", total=len(files) * (1 + len(shorter)))
             for file in files:
                 progress.update(task, description=file.name)
-                row = solve_row(file, bks.get(file.name), params)
-                rows.append(row)
-                progress.console.print(
-                    f"{row.instance}: {row.vehicles} veh, {row.distance:.2f}, "
-                    f"gap {_fmt(row.gap_pct, '+.2f')} %, checker {row.verdict}"
-                    f"{'' if row.all_served else f', {row.unassigned} unassigned'}"
-                )
+                bench = read_bench(file)
+                if side_by_side:
+                    comparison = run_solvers(bench, bks.get(file.name), params, chosen)
+                    comparisons.append(comparison)
+                    engine_row = comparison.row(ENGINE)
+                    assert engine_row is not None  # the engine always runs
+                    rows.append(engine_row)
+                    for run in comparison.runs:
+                        progress.console.print(
+                            _row_line(run.row, run.solver)
+                            if run.row
+                            else f"{file.name}: {run.solver} {run.note}"
+                        )
+                else:
+                    rows.append(solve_bench(bench, bks.get(file.name), params))
+                    progress.console.print(_row_line(rows[-1]))
                 progress.advance(task)
+            for lim, curve_rows in shorter.items():
+                curve_params = SolveParams(time_limit_s=lim, seed=seed, workers=workers)
+                for file in files:
+                    progress.update(task, description=f"{file.name} {lim:g}s")
+                    row = solve_bench(read_bench(file), bks.get(file.name), curve_params)
+                    curve_rows.append(row)
+                    progress.console.print(f"curve {lim:g} s: {_row_line(row)}")
+                    progress.advance(task)
     except EngineError as error:
         err_console.print(f"[bold red]error:[/bold red] {error}", soft_wrap=True)
         return 2
@@ -810,10 +1231,32 @@ def _report(
         f"{label}: {len(rows)} instances at {time_limit:g} s, seed {seed}, "
         f"{workers} workers; gap vs {' and '.join(kinds) or 'no'} BKS"
     )
-    out_console.print(report_table(rows, title))
-    out_console.print(summary_table(summary, target_pct(spec.name, size), note))
+    solvers = [ENGINE, *(p.value for p in chosen)]
+    threads = {ENGINE: workers, **{p.value: THREADS for p in chosen}}
+    solver_summaries = summarise_solvers(comparisons, solvers, threads)
+    if side_by_side:
+        sbs_title = (
+            f"{label}: {len(comparisons)} instances at {time_limit:g} s each, seed {seed}; "
+            f"engine {workers} worker{'s' if workers != 1 else ''}, peers {THREADS} thread "
+            f"each; gap vs {' and '.join(kinds) or 'no'} BKS; checker verdict per answer"
+        )
+        out_console.print(side_by_side_table(comparisons, solvers, bks, sbs_title))
+        out_console.print(solver_means_table(solver_summaries, len(comparisons)))
+        reasons = {run.solver: run.note for c in comparisons for run in c.runs if run.row is None}
+        for solver, why in sorted(reasons.items()):
+            out_console.print(f"{solver}: {why}", soft_wrap=True)
+        for name, why in missing.items():
+            out_console.print(f"{name}: not run, {why}", soft_wrap=True)
+    else:
+        out_console.print(report_table(rows, title))
+        out_console.print(summary_table(summary, target_pct(spec.name, size), note))
+    points: list[CurvePoint] = []
+    if curve:
+        complete = {lim: r for lim, r in shorter.items() if len(r) == len(rows)}
+        points = curve_points({**complete, time_limit: rows})
+        out_console.print(curve_table(points))
     if out is not None:
-        meta = {
+        meta: dict[str, Any] = {
             "family": spec.name,
             "size": size,
             "format": spec.fmt,
@@ -825,7 +1268,18 @@ def _report(
             "target_pct": target_pct(spec.name, size),
             "interrupted": interrupted,
         }
-        for path in write_outputs(out, result_dict(rows, summary, meta)):
+        result = result_dict(rows, summary, meta)
+        if side_by_side:
+            result["peers"] = {
+                "solvers": solvers,
+                "threads": threads,
+                "not_installed": missing,
+                "instances": [c.as_dict() for c in comparisons],
+                "summary": [s.as_dict() for s in solver_summaries],
+            }
+        if curve:
+            result["curve"] = [p.as_dict() for p in points]
+        for path in write_outputs(out, result):
             out_console.print(f"written: [bold]{path}[/bold]")
     return 1 if interrupted else 0
 
