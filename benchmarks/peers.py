@@ -108,7 +108,11 @@ class PeerRoutes:
 
 def peer_missing(peer: Peer) -> str | None:
     """Why ``peer`` cannot run here (its library is not installed), or None."""
-    if importlib.util.find_spec(_MODULES[peer]) is None:
+    try:
+        spec = importlib.util.find_spec(_MODULES[peer])
+    except (ImportError, ValueError):  # a broken or blocked install counts as missing
+        spec = None
+    if spec is None:
         return (
             f"{_PACKAGES[peer]} is not installed (benchmark-only dependency: "
             "pip install -e '.[bench]' or ./run setup)"
