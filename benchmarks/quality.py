@@ -779,7 +779,10 @@ def summarise_solvers(
 def _cell(row: Row | None, note: str) -> str:
     if row is None:
         return "[dim]n/a[/dim]" if note.startswith("n/a") else "[dim]failed[/dim]"
-    text = f"{row.vehicles} / {row.distance:.2f} / {_fmt(row.gap_pct, '+.2f')}"
+    above = row.bks_vehicles is not None and row.vehicles > row.bks_vehicles
+    text = (
+        f"{row.vehicles}{'*' if above else ''} / {row.distance:.2f} / {_fmt(row.gap_pct, '+.2f')}"
+    )
     if row.feasible:
         return f"{text} ok"
     why = row.verdict if not row.checker_ok else f"{row.unassigned} unassigned"
@@ -791,8 +794,16 @@ def side_by_side_table(
 ) -> Table:
     """Per instance: BKS, then each solver's ``vehicles / distance / gap %`` and verdict
     (``ok``, violations, or unassigned tasks; ``n/a`` where it cannot model the
-    instance), and the winner(s)."""
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    instance), and the winner(s).  ``*`` marks more vehicles than the BKS: worse under
+    the hierarchical rule whatever the distance gap."""
+    table = Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        caption="* more vehicles than the BKS (worse under the hierarchical rule, "
+        "whatever the distance gap)",
+        caption_justify="left",
+    )
     table.add_column("instance", style="cyan", no_wrap=True)
     table.add_column("BKS veh / dist", justify="right", no_wrap=True)
     for solver in solvers:
@@ -819,6 +830,7 @@ def solver_means_table(summaries: Sequence[SolverSummary], instances: int) -> Ta
         ("mean distance", "right"),
         ("mean gap %", "right"),
         ("mean gap % feasible", "right"),
+        ("veh > BKS", "right"),
         ("wins (ties incl.)", "right"),
         ("sole wins", "right"),
         ("mean solve s", "right"),
@@ -836,6 +848,7 @@ def solver_means_table(summaries: Sequence[SolverSummary], instances: int) -> Ta
             _fmt(m.mean_distance),
             _fmt(m.mean_gap_pct, "+.2f"),
             _fmt(m.mean_gap_feasible_pct, "+.2f"),
+            str(m.vehicles_above_bks),
             f"{s.wins} / {instances}",
             str(s.sole_wins),
             _fmt(m.total_solve_s / m.instances if m.instances else None, ".1f"),
