@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from rich.console import Console
 
 from benchmarks import quality
 from benchmarks.peers import (
@@ -302,3 +303,30 @@ def test_the_engine_never_imports_the_peers() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_side_by_side_table_marks_vehicles_above_the_bks_and_not_run_peers() -> None:
+    above = _row("a", 4, 90.0)  # BKS has 3 vehicles: worse, though 10 % shorter
+    runs = [
+        quality.SolverRun(ENGINE, above),
+        quality.SolverRun("pyvrp", _row("a", 3, 101.0)),
+        quality.SolverRun("vroom", None, "n/a: task 'r1' has 2 pickups (one at most)"),
+    ]
+    comparison = quality.compare("a", runs)
+    assert comparison.winners == ("pyvrp",)
+    table = quality.side_by_side_table(
+        [comparison],
+        [ENGINE, "pyvrp", "vroom"],
+        {"a": Bks("a", 100.0, BksKind.HIERARCHICAL, 3)},
+        "t",
+    )
+    console = Console(record=True, width=200)
+    console.print(table)
+    text = console.export_text()
+    assert "4* / 90.00 / -10.00 ok" in text and "3 / 101.00 / +1.00 ok" in text
+    assert "n/a" in text and "more vehicles than the BKS" in text
+    (engine, pyvrp, vroom) = quality.summarise_solvers(
+        [comparison], [ENGINE, "pyvrp", "vroom"], {ENGINE: 2}
+    )
+    assert (engine.threads, engine.summary.vehicles_above_bks, engine.wins) == (2, 1, 0)
+    assert (pyvrp.wins, pyvrp.sole_wins, vroom.not_run) == (1, 1, 1)
