@@ -18,9 +18,10 @@ that every vehicle leaves from and returns to, one travel profile, hard single t
 windows, no skills, ride-time, route-duration or route-distance limits, no locks, no
 drop penalties, and tasks loaded at the depot (VRPTW, CVRP) or with exactly one pickup
 (PDPTW: PyVRP and VROOM shipments, a pickup-and-delivery pair in plain OR-Tools).  So
-Solomon, Gehring-Homberger, Li & Lim and Uchoa X are covered; MPDPTW (several pickups
-per request) and Cordeau (several depots, a route-duration limit) are not applicable, so
-the report shows "n/a" rather than solving a relaxed problem.
+Solomon, Gehring-Homberger and Li & Lim are covered by all three, Uchoa X by PyVRP and
+VROOM (plain OR-Tools needs shifts that end, its horizon); MPDPTW (several pickups per
+request) and Cordeau (several depots, a route-duration limit) are not applicable, so the
+report shows "n/a" rather than solving a relaxed problem.
 
 Integer data: PyVRP and VROOM take integer matrices, so distances are scaled by
 :data:`SCALE` and rounded (the objective), and times are scaled and rounded so that an
@@ -45,7 +46,7 @@ import numpy.typing as npt
 from benchmarks.plain_ortools import solve_plain
 from solvers.errors import InvalidInputError
 from solvers.evaluate import Visit, evaluate_route
-from solvers.problem import RoutingProblem, Stop, Vehicle
+from solvers.problem import RoutingProblem, Stop, TimeWindow, Vehicle
 from solvers.solution import (
     CostBreakdown,
     Route,
@@ -140,8 +141,6 @@ def peer_support(peer: Peer, problem: RoutingProblem) -> str | None:
             return "cannot model skills or route duration or distance limits"
         if len(v.capacity) != len(first.capacity):
             return "needs the same capacity dimensions on every vehicle"
-        if not math.isfinite(v.shift.end_s):
-            return "needs shifts that end"
     for task in problem.tasks:
         if len(task.pickups) > 1:
             return f"task {task.id!r} has {len(task.pickups)} pickups (one at most)"
@@ -154,6 +153,8 @@ def peer_support(peer: Peer, problem: RoutingProblem) -> str | None:
         if not all(_one_window(s) for s in task.stops):
             return "needs one hard time window per stop"
     if peer is Peer.PLAIN_ORTOOLS:
+        if not math.isfinite(first.shift.end_s):
+            return "needs shifts that end (its horizon)"
         if len({(v.capacity, v.shift) for v in problem.vehicles}) > 1:
             return "needs identical vehicles"
         if len({bool(t.pickups) for t in problem.tasks}) > 1:
@@ -207,7 +208,11 @@ def _integer_data(problem: RoutingProblem) -> _IntegerData:
 
 def _window(stop: Stop) -> tuple[int, int | None]:
     """(earliest start, latest start or None for open) of the stop's one window."""
-    window = stop.windows[0]
+    return _span(stop.windows[0])
+
+
+def _span(window: TimeWindow) -> tuple[int, int | None]:
+    """(start, end or None for open) of ``window``, scaled inwards."""
     end = _down(window.end_s) if math.isfinite(window.end_s) else None
     return _up(window.start_s), end
 
@@ -282,12 +287,13 @@ def solve_pyvrp(problem: RoutingProblem, time_limit_s: float, seed: int = 0) -> 
             )
         )
         shipment_task.append(task.id)
-    groups: dict[tuple[tuple[int, ...], int, int], list[str]] = {}
+    groups: dict[tuple[tuple[int, ...], int, int | None], list[str]] = {}
     for v in problem.vehicles:
-        key = (tuple(_capacity(v)), _up(v.shift.start_s), _down(v.shift.end_s))
-        groups.setdefault(key, []).append(v.id)
+        groups.setdefault((tuple(_capacity(v)), *_span(v.shift)), []).append(v.id)
     vehicle_types = [
-        pyvrp.VehicleType(len(ids), capacity=list(cap), tw_early=early, tw_late=late)
+        pyvrp.VehicleType(
+            len(ids), capacity=list(cap), tw_early=early, tw_late=max_int if late is None else late
+        )
         for (cap, early, late), ids in groups.items()
     ]
     problem_data = pyvrp.ProblemData(
@@ -357,13 +363,14 @@ def solve_vroom(problem: RoutingProblem, time_limit_s: float, seed: int = 0) -> 
         return [] if late is None else [vroom.TimeWindow(early, late)]
 
     for k, v in enumerate(problem.vehicles):
+        early, late = _span(v.shift)
         problem_input.add_vehicle(
             vroom.Vehicle(
                 k,
                 start=0,
                 end=0,
                 capacity=_capacity(v),
-                time_window=vroom.TimeWindow(_up(v.shift.start_s), _down(v.shift.end_s)),
+                time_window=None if late is None else vroom.TimeWindow(early, late),
             )
         )
     for k, task in enumerate(problem.tasks):

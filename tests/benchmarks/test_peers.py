@@ -330,3 +330,20 @@ def test_side_by_side_table_marks_vehicles_above_the_bks_and_not_run_peers() -> 
     )
     assert (engine.threads, engine.summary.vehicles_above_bks, engine.wins) == (2, 1, 0)
     assert (pyvrp.wins, pyvrp.sole_wins, vroom.not_run) == (1, 1, 1)
+
+
+@pytest.mark.parametrize("peer", [Peer.PYVRP, Peer.VROOM])
+def test_pyvrp_and_vroom_take_open_shifts_and_windows(peer: Peer) -> None:
+    # A CVRP as the Uchoa reader builds it: no windows, shifts that never end.  Plain
+    # OR-Tools needs a horizon and says so instead.
+    _need(peer)
+    x = np.array([0.0, 10.0, 20.0, -10.0, -20.0])
+    d = np.abs(x[:, None] - x[None, :])
+    tasks = tuple(Task(f"c{i}", (), Stop(i), demand=(3.0,)) for i in range(1, 5))
+    fleet = tuple(Vehicle(f"v{k}", 0, 0, capacity=(6.0,)) for k in range(3))
+    problem = RoutingProblem(fleet, tasks, {"default": TravelMatrices(d, d)})
+    assert peer_support(Peer.PLAIN_ORTOOLS, problem) == "needs shifts that end (its horizon)"
+    solution = peer_solution(problem, solve_peer(peer, problem, 0.3))
+    assert check(problem, solution).ok and not solution.unassigned
+    # Capacity 6, demands 3: the two customers on each side share a route, 40 each.
+    assert solution.distance_m == pytest.approx(80.0)
