@@ -200,6 +200,24 @@ def test_two_workers_pass_the_checker() -> None:
     assert FAST.workers == 1
 
 
+def test_the_second_configuration_starts_from_savings() -> None:
+    # Worker (w + seed) mod 2: savings + GLS replaced path-cheapest-arc + GLS (fewer
+    # vehicles on Solomon, see solvers.ortools.search.CONFIGS); its plans, for deliveries
+    # from the depot and for pickups elsewhere with couriers starting apart, pass the
+    # checker and serve every task.
+    depot_tasks = [Task(f"t{i}", (DEPOT,), Stop(i % 3 + 1), demand=(3.0,)) for i in range(6)]
+    p = problem([van(), van("v2")], depot_tasks)
+    assert search.configuration(p, SolveParams(seed=1), 0)[0] == search._FIRST.SAVINGS
+    assert search.configuration(p, SolveParams(seed=0), 1)[0] == search._FIRST.SAVINGS
+    pairs = [Task(f"p{i}", (Stop(2 * i + 1),), Stop(2 * i + 2), demand=(1.0,)) for i in range(5)]
+    positions = [0.0, 7.0, 31.0, 12.0, 3.0, 25.0, 18.0, 40.0, 9.0, 22.0, 35.0]
+    p2 = problem([van(), van("v2", start=10, end=10)], pairs, positions)
+    for each in (p, p2):
+        s = solved(each, SolveParams(time_limit_s=5.0, seed=1, workers=1, iterations=50))
+        assert s.stats.best_worker == 0
+        assert not s.unassigned
+
+
 def test_a_first_solution_cut_off_by_the_limit_falls_back(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
