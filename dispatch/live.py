@@ -358,15 +358,14 @@ def replan(
     else:
         by_courier = {c.id: c for c in couriers}
         outcomes = {}
-        weight_left = len(orders) * (1.0 + SPILL_SHARE)
+        # The zones by their orders, then the second chance by SPILL_SHARE of them.
+        parts = ctx.parts([*(len(z.order_ids) for z in zones), SPILL_SHARE * len(orders)])
         for zone in zones:
-            weight = len(zone.order_ids)
             part = plan_part(
                 [by_id[o] for o in zone.order_ids],
                 [by_courier[c] for c in zone.courier_ids],
-                ctx.part(weight, weight_left),
+                next(parts),
             )
-            weight_left -= weight
             outcomes = _merge(outcomes, part)
         # Orders a zone could not serve get a second chance with the couriers no zone
         # used, wherever they are.
@@ -374,7 +373,7 @@ def replan(
         busy = {r.courier_id for o in outcomes.values() for r in o.routes} | set(locked_by)
         idle = [c for c in couriers if c.id not in busy]
         if left and idle:
-            spill = plan_part([o for o in orders if o.id in left], idle, ctx)
+            spill = plan_part([o for o in orders if o.id in left], idle, next(parts))
             kept = {
                 flow: dataclasses.replace(
                     o, unassigned=tuple(u for u in o.unassigned if u.order_id not in left)
@@ -421,15 +420,14 @@ def _plan_flows(
     it; the others form a pool, and whoever a flow routes is gone for the next flows."""
     outcomes: _Outcomes = {}
     pool = [c for c in couriers if c.id not in courier_flow]
-    orders_left = len(orders)
+    by_flow = {f: [o for o in orders if order_flow[o.id] is f] for f in DELIVERY_FLOWS}
+    # The budget rule: each flow with orders gets the time left in proportion to them.
+    flow_ctxs = ctx.parts([len(by_flow[f]) for f in DELIVERY_FLOWS if by_flow[f]])
     for flow in DELIVERY_FLOWS:
-        flow_orders = [o for o in orders if order_flow[o.id] is flow]
+        flow_orders = by_flow[flow]
         if not flow_orders:
             continue
         flow_couriers = [c for c in couriers if courier_flow.get(c.id) is flow] + pool
-        # The budget rule: each flow gets the time left in proportion to its orders.
-        flow_ctx = ctx.part(len(flow_orders), orders_left)
-        orders_left -= len(flow_orders)
         outcome = _plan_flow(
             flow,
             orders=flow_orders,
@@ -437,7 +435,7 @@ def _plan_flows(
             states=states,
             owner=owner,
             state=state,
-            ctx=flow_ctx,
+            ctx=next(flow_ctxs),
         )
         outcomes[flow] = outcome
         used = {r.courier_id for r in outcome.routes}

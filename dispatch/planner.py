@@ -89,22 +89,15 @@ class Planner:
         fleet = allocate_fleet(world.couriers, [f for f, o in by_flow.items() if o], at_s)
         outcomes: dict[FulfilmentMode, FlowOutcome] = {}
         pool = list(fleet.pool)
-        # The budget rule: each flow in turn gets the time left in proportion to its
-        # orders over the orders still to plan.
-        orders_left = len(orders)
-
-        def flow_ctx(flow: FulfilmentMode) -> PlanContext:
-            nonlocal orders_left
-            weight = len(by_flow[flow])
-            part = ctx.part(weight, orders_left)
-            orders_left -= weight
-            return part
-
+        # The budget rule: the flows with orders, in the order they are planned below,
+        # each get the time left (when it starts) in proportion to their orders.
+        turn = (*DELIVERY_FLOWS, FulfilmentMode.NEXT_DAY_PICKUP, FulfilmentMode.HOME_SERVICE)
+        flow_ctxs = ctx.parts([len(by_flow[f]) for f in turn if by_flow[f]])
         for flow in DELIVERY_FLOWS:
             if not by_flow[flow]:
                 continue
             couriers = [*fleet.of(flow), *pool]
-            outcome = _DELIVERY[flow](by_flow[flow], couriers, flow_ctx(flow))
+            outcome = _DELIVERY[flow](by_flow[flow], couriers, next(flow_ctxs))
             outcomes[flow] = outcome
             used = {r.courier_id for r in outcome.routes}
             pool = [c for c in pool if c.id not in used]
@@ -112,13 +105,13 @@ class Planner:
             outcomes[FulfilmentMode.NEXT_DAY_PICKUP] = plan_next_day(
                 by_flow[FulfilmentMode.NEXT_DAY_PICKUP],
                 fleet.of(FulfilmentMode.NEXT_DAY_PICKUP),
-                flow_ctx(FulfilmentMode.NEXT_DAY_PICKUP),
+                next(flow_ctxs),
             )
         if by_flow[FulfilmentMode.HOME_SERVICE]:
             outcomes[FulfilmentMode.HOME_SERVICE] = plan_home_service(
                 by_flow[FulfilmentMode.HOME_SERVICE],
                 fleet.of(FulfilmentMode.HOME_SERVICE),
-                flow_ctx(FulfilmentMode.HOME_SERVICE),
+                next(flow_ctxs),
             )
         plan = _join(orders, outcomes, at_s)
         _require_coverage(orders, plan)

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from time import perf_counter
 
 from solvers.errors import InvalidInputError
@@ -79,6 +81,19 @@ class Budget:
         now = perf_counter()
         left = max(0.0, self.deadline_s - now)
         return Budget(now + max(MIN_PART_S, left * share))
+
+    def shares(self, weights: Sequence[float]) -> Iterator[Budget]:
+        """The budgets of parts run in turn with these weights, one per ``next()``.
+
+        Lazy: each part's budget is cut (:meth:`part`) when it is asked for, so time the
+        parts before it did not use is shared among it and the rest.  A caller may stop
+        early (parts it does not run take nothing).
+        """
+        # Sums of the weights still to come, added from the last: each is at least its own
+        # weight in float arithmetic too (subtracting from the total would drift below).
+        left = list(accumulate(reversed([float(w) for w in weights])))[::-1]
+        for weight, weight_left in zip(weights, left, strict=True):
+            yield self.part(weight, weight_left)
 
     def params(self, params: SolveParams) -> SolveParams:
         """``params`` with the time left as their ``time_limit_s`` (at least

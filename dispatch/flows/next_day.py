@@ -238,10 +238,11 @@ def plan_next_day(
     capacities = {p.id: p.capacity_parcels for p in world.pickup_points}
     # The budget rule: the assignment and the trunk routes share the flow's budget
     # equally; time the assignment does not use goes to the routes.
+    parts = ctx.parts([1.0, 1.0])
     result = assign_capacitated(
         requests,
         capacities,
-        time_limit_s=ctx.part(1.0, 2.0).budget.remaining_s(),
+        time_limit_s=next(parts).budget.remaining_s(),
         seed=params.seed,
     )
     assignment_run = AssignmentRun(FLOW, len(requests), len(capacities), result.run)
@@ -292,7 +293,9 @@ def plan_next_day(
             _trunk_task(world.pickup_point(pid), by_point[pid], world, table, settings)
             for pid in point_ids
         ]
-        solved = solve_flow(build_problem(FLOW, vans, tasks, table, ctx), ctx.solve_params())
+        solved = solve_flow(
+            build_problem(FLOW, vans, tasks, table, ctx), next(parts).solve_params()
+        )
         runs, routes = (assignment_run, solved.run), solved.routes
         for pid in point_ids:
             if pid in solved.served_tasks:

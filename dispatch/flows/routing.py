@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dispatch.domain import Courier, FulfilmentMode
@@ -58,9 +58,11 @@ class PlanContext:
     params: SolveParams
     budget: Budget
 
-    def part(self, weight: float, weight_left: float) -> PlanContext:
-        """This context for the next part of its work (:meth:`solvers.budget.Budget.part`)."""
-        return dataclasses.replace(self, budget=self.budget.part(weight, weight_left))
+    def parts(self, weights: Sequence[float]) -> Iterator[PlanContext]:
+        """This context for parts of its work run in turn with these weights, one per
+        ``next()`` (:meth:`solvers.budget.Budget.shares`)."""
+        for budget in self.budget.shares(weights):
+            yield dataclasses.replace(self, budget=budget)
 
     def solve_params(self) -> SolveParams:
         """The parameters of a solver run that ends this context's part: all the time

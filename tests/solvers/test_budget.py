@@ -45,6 +45,21 @@ def test_parts_share_the_time_left_by_weight_and_the_last_gets_the_rest(clock: F
     assert last.deadline_s == pytest.approx(budget.deadline_s)
 
 
+def test_shares_are_cut_when_asked_for(clock: FakeClock) -> None:
+    parts = Budget.start(12.0).shares([1.0, 2.0, 3.0])
+    assert next(parts).remaining_s() == pytest.approx(2.0)  # 1 of 6
+    clock.now_s += 0.5  # the first part leaves 1.5 s: 11.5 s left for weights 2 and 3
+    assert next(parts).remaining_s() == pytest.approx(11.5 * 2 / 5)
+    clock.now_s += 11.5 * 2 / 5
+    assert next(parts).remaining_s() == pytest.approx(11.5 * 3 / 5)  # the rest
+    with pytest.raises(StopIteration):
+        next(parts)
+    # Weights whose running difference drifts in float arithmetic (the sum less 1 and 5
+    # is 0.5999999999999996 < 0.1 * 6) still give the last part all that is left.
+    drifting = list(Budget.start(1.0).shares([1, 5, 0.1 * 6]))
+    assert drifting[-1].remaining_s() == pytest.approx(1.0)
+
+
 def test_a_part_never_ends_after_its_parent_unless_at_the_floor(clock: FakeClock) -> None:
     budget = Budget.start(1.0)
     for weight_left in (10.0, 3.0, 1.0):
