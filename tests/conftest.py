@@ -6,9 +6,27 @@ Public benchmark data and the Beijing OSM extract live beside the checkout in
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property-based tests (marker ``property``) take their example counts from a hypothesis
+# profile: ``ci`` (the default test run, a bounded number of cases) or ``fuzz`` (``./run
+# fuzz``: long campaigns, at least 10,000 cases per input kind).  A test that sets its own
+# ``max_examples`` overrides the profile, so property tests of input kinds leave it unset.
+settings.register_profile(
+    "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "fuzz",
+    max_examples=10_000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    print_blob=True,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
