@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import signal
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -132,9 +133,17 @@ def _fail(error: EngineError) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+# --- rel-solver: SIGTERM ends a command cleanly (worker pools are terminated) --------
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    """SIGTERM becomes ``SystemExit(143)``: ``finally`` blocks run and the solvers' worker
+    pools are terminated on the way out (:mod:`solvers.processes`)."""
+    raise SystemExit(128 + signum)
+
+
 @app.callback()
 def main() -> None:
     """Delivery and pickup-point dispatch engine for community O2O commerce."""
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
 
 
 def _write(path: Path, text: str) -> None:
@@ -388,6 +397,11 @@ def solve(
             solve_s = time.perf_counter() - started
     except EngineError as error:
         raise _fail(error) from error
+    if 0 < solution.stats.workers < workers:
+        console.print(
+            f"[dim]note: {workers} workers asked, {solution.stats.workers} run "
+            "(one search per usable core)[/dim]"
+        )
     report = check(bench.problem, solution)
     result = solution_json(bench, solution, solve_s)
     _write(out, json.dumps(result) + "\n")

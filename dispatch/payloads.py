@@ -191,9 +191,10 @@ class WindowPayload(_Payload):
         validation_alias=AliasChoices("end", "end_s"), serialization_alias="end"
     )
 
-    def to_window(self) -> TimeWindow:
-        """The :class:`TimeWindow` (raises its InvalidInputError if it ends first)."""
-        return TimeWindow(self.start_s, self.end_s)
+    def to_window(self, what: str = "window") -> TimeWindow:
+        """The :class:`TimeWindow` (raises its InvalidInputError, naming ``what``, if it
+        ends first)."""
+        return TimeWindow(self.start_s, self.end_s, what)
 
 
 class OrderPayload(_Payload):
@@ -225,7 +226,11 @@ class OrderPayload(_Payload):
             self.mode,
             building_id=self.building_id,
             pickup_point_id=self.pickup_point_id,
-            promised=self.promised.to_window() if self.promised is not None else None,
+            promised=(
+                self.promised.to_window(f"order {self.id!r}: promised")
+                if self.promised is not None
+                else None
+            ),
             required_skills=frozenset(self.required_skills),
             service_duration_s=self.service_duration_s,
         )

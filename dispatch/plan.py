@@ -108,6 +108,8 @@ class PlannedRoute:
         distance_m: distance travelled.
         cost: the route's cost (fixed, distance, time and lateness), yuan.
         stops: the stops in order.
+        overloaded: when the courier carried more than its capacity at re-planning, why
+            (it then delivers what it carries and takes no new order); None otherwise.
     """
 
     courier_id: str
@@ -117,6 +119,7 @@ class PlannedRoute:
     distance_m: float
     cost: float
     stops: tuple[PlanStop, ...]
+    overloaded: str | None = None
 
     @property
     def duration_s(self) -> float:
@@ -133,6 +136,8 @@ class PlannedRoute:
             "distance_m": self.distance_m,
             "cost": self.cost,
             "stops": [s.to_json() for s in self.stops],
+            # Only when set, so plans without an overloaded courier keep their shape.
+            **({"overloaded": self.overloaded} if self.overloaded is not None else {}),
         }
 
 

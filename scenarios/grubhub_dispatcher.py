@@ -28,6 +28,7 @@ import numpy as np
 
 from scenarios.grubhub import GrubhubCourier, GrubhubInstance, GrubhubOrder
 from scenarios.policy_json import numeric_policy_from_json
+from solvers.budget import Budget
 from solvers.bundling import BundleOption, choose_bundles
 from solvers.errors import InvalidInputError
 
@@ -54,7 +55,10 @@ class GrubhubPolicy:
             "one more wave could delay the pickup" says (negative: later).
         lookahead_min: couriers who finish their trip within this many minutes (or by
             the next wave) are candidates; a pair with such a courier is its next trip.
-        wave_search_s: CP-SAT deterministic time limit per wave.
+        wave_search_s: the budget of one wave's decision, seconds: CP-SAT's
+            deterministic time limit (reproducible), and the wall-clock limit of the whole
+            wave (building the candidate bundles counts against it; CP-SAT gets what is
+            left), so a wave never runs past it on a loaded machine either.
     """
 
     wave_min: float = 2.0
@@ -193,7 +197,11 @@ def choose_wave(
     couriers: Sequence[CourierView],
 ) -> list[tuple[int, CandidateBundle]]:
     """(courier index, bundle) pairs chosen at the wave at ``now_min`` (before the
-    simulation's commit rule); ``pending`` are order indices, couriers by index."""
+    simulation's commit rule); ``pending`` are order indices, couriers by index.
+
+    Ends within ``policy.wave_search_s`` wall-clock seconds (plus CP-SAT's floor
+    :data:`solvers.cp_sat.MIN_TIME_LIMIT_S`)."""
+    budget = Budget.start(policy.wave_search_s)
     params = instance.parameters
     next_wave = now_min + max(policy.wave_min, policy.lookahead_min)
     available = [
@@ -241,6 +249,7 @@ def choose_wave(
         options,
         resolution=COST_RESOLUTION,
         seed=0,
+        time_limit_s=budget.remaining_s(),
         deterministic_time_s=policy.wave_search_s,
     )
     return [pairs[k] for k in result.chosen]

@@ -175,7 +175,7 @@ def _courier(c: CourierSpec, places: dict[str, Place]) -> Courier:
         c.profile,
         lon,
         lat,
-        c.shift.to_window(),
+        c.shift.to_window(f"courier {c.id!r}: shift"),
         capacity_kg=c.capacity_kg,
         capacity_l=c.capacity_l,
         cold_boxes=c.cold_boxes,

@@ -50,9 +50,10 @@ def check(problem: RoutingProblem, solution: RoutingSolution) -> CheckReport:
     Kinds: ``unknown_vehicle``, ``duplicate_route``, ``unknown_task``, ``duplicate_stop``,
     ``partial_task`` (some stops served, not all), ``split_task`` (stops on two vehicles),
     ``precedence`` (a pickup after its delivery), ``coverage`` (neither served nor
-    unassigned, or both), ``on_board`` (an on-board task's pickup revisited or its
-    delivery elsewhere), ``partly_picked`` (a partly picked task's done pickup revisited,
-    or its remaining stops incomplete or on another vehicle), ``prefix`` (locked prefix
+    unassigned, or both), ``on_board`` (an on-board task's pickup revisited, its
+    delivery elsewhere, or left unassigned for whatever reason), ``partly_picked`` (a
+    partly picked task's done pickup revisited, its remaining stops incomplete or on
+    another vehicle, or left unassigned), ``prefix`` (locked prefix
     not kept), ``pinned``, ``must_serve`` (locked or required work left out as not worth
     its penalty), the route constraints (``time_window``, ``capacity``, ``skill``,
     ``ride_time``, ``shift``, ``max_duration``, ``max_distance``), ``reported`` (a time,
@@ -191,6 +192,20 @@ def check(problem: RoutingProblem, solution: RoutingSolution) -> CheckReport:
             )
         else:
             drop += task.drop_penalty or 0.0
+            if carrier is not None:
+                # Goods on board are delivered by their vehicle, whatever else happens:
+                # no reason makes leaving them out a plan.
+                kind = (
+                    ViolationKind.ON_BOARD if task.id in on_board else ViolationKind.PARTLY_PICKED
+                )
+                out.append(
+                    Violation(
+                        kind,
+                        task.id,
+                        f"items on board of {carrier!r} are left undelivered "
+                        f"(given reason: {reasons[task.id]})",
+                    )
+                )
             locked = task.drop_penalty is None or carrier is not None or task.id in in_prefix
             if locked and reasons[task.id] is UnassignedReason.NOT_WORTH_PENALTY:
                 out.append(

@@ -12,6 +12,7 @@ problem's clock, metres, the problem's money.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -145,7 +146,10 @@ def replay_route(
             f"{vehicle.shift.start_s:g} s",
         )
     load = _start_load(problem, vehicle, route)
-    _check_capacity(vehicle, load, "at departure", report)
+    # Overloaded by its lock (carries more than its capacity at the start): its locked
+    # work is kept whatever the load, and it may take nothing else.
+    capacity = _capacity_unless_overloaded(problem, vehicle, route, report)
+    _check_capacity(capacity, load, "at departure", report)
     # When each task's ride began: carried tasks per the lock, tasks loaded at the
     # start at the departure, the others at their first pickup on this route.
     ride_began_s: dict[str, float] = {}
@@ -170,6 +174,9 @@ def replay_route(
             continue
         what = f"task {task.id!r} stop {reported.stop_index}"
         visits.append((task.id, reported.stop_index))
+        # Goods this vehicle's lock says it carries are delivered, late if need be and
+        # whatever its skills: only windows not yet open and the route rules bind them.
+        carried = lock is not None and (task.id in lock.on_board or task.id in lock.pickups_done)
         spec = task.stops[reported.stop_index]
         is_delivery = reported.stop_index == len(task.pickups)
         if not task.pickups and task.id not in ride_began_s:
@@ -185,7 +192,7 @@ def replay_route(
                 f"{what}: service starts at {start_s:g} s, outside its windows",
             )
             late_s = 0.0
-        elif late_s > spec.max_lateness_s + LIMIT_TOL:
+        elif late_s > spec.max_lateness_s + LIMIT_TOL and not carried:
             report(
                 ViolationKind.TIME_WINDOW,
                 f"{what}: service starts {late_s:g} s after its last window "
@@ -193,7 +200,7 @@ def replay_route(
             )
         lateness_cost += late_s * spec.lateness_cost_per_s
         clock_s = start_s + spec.service_s
-        if not task.skills <= vehicle.skills:
+        if not task.skills <= vehicle.skills and not carried:
             report(
                 ViolationKind.SKILL,
                 f"task {task.id!r} needs {', '.join(sorted(task.skills - vehicle.skills))}",
@@ -205,6 +212,7 @@ def replay_route(
                 task.max_ride_s is not None
                 and began_s is not None
                 and start_s - began_s > task.max_ride_s + LIMIT_TOL
+                and not carried
             ):
                 report(
                     ViolationKind.RIDE_TIME,
@@ -215,7 +223,7 @@ def replay_route(
             ride_began_s.setdefault(task.id, start_s)
             share = task.pickup_demand(reported.stop_index)
             load = [have + d for have, d in zip(load, share, strict=True)]
-        _check_capacity(vehicle, load, f"after {what}", report)
+        _check_capacity(capacity, load, f"after {what}", report)
         _compare_stop(
             reported,
             what,
@@ -330,8 +338,47 @@ def _compare_stop(
         report(ViolationKind.REPORTED, f"{what}: load {reported.load}, recomputed {tuple(load)}")
 
 
-def _check_capacity(vehicle: Vehicle, load: list[float], when: str, report: Report) -> None:
-    for k, (have, room) in enumerate(zip(load, vehicle.capacity, strict=True)):
+def _capacity_unless_overloaded(
+    problem: RoutingProblem, vehicle: Vehicle, route: Route, report: Report
+) -> tuple[float, ...]:
+    """The capacity the route is held to: the vehicle's, or none (infinite) when its
+    lock alone loads it beyond its capacity; then every task on the route must be one
+    it carries or has in its locked prefix (``capacity``), and the route must say it is
+    overloaded (``reported``)."""
+    lock = problem.lock_of(vehicle.id)
+    carried = [0.0] * len(vehicle.capacity)
+    own: set[str] = set()
+    if lock is not None:
+        own = {*lock.on_board, *lock.pickups_done, *(tid for tid, _ in lock.fixed_prefix)}
+        for tid in lock.on_board:
+            carried = [c + d for c, d in zip(carried, problem.task(tid).demand, strict=True)]
+        for tid, done in lock.pickups_done.items():
+            task = problem.task(tid)
+            for i in done:
+                share = task.pickup_demand(i)
+                carried = [c + d for c, d in zip(carried, share, strict=True)]
+    overloaded = any(
+        have > room + LIMIT_TOL for have, room in zip(carried, vehicle.capacity, strict=True)
+    )
+    if overloaded != (route.overloaded is not None):
+        said = "overloaded" if route.overloaded is not None else "not overloaded"
+        report(ViolationKind.REPORTED, f"route says {said}; carried at the start {carried}")
+    if not overloaded:
+        return vehicle.capacity
+    for tid in dict.fromkeys(stop.task_id for stop in route.stops):
+        if tid not in own:
+            report(
+                ViolationKind.CAPACITY,
+                f"task {tid!r}: the vehicle carries {carried} > capacity "
+                f"{vehicle.capacity} at the start and may take no new work",
+            )
+    return (math.inf,) * len(vehicle.capacity)
+
+
+def _check_capacity(
+    capacity: tuple[float, ...], load: list[float], when: str, report: Report
+) -> None:
+    for k, (have, room) in enumerate(zip(load, capacity, strict=True)):
         if have > room + LIMIT_TOL:
             report(ViolationKind.CAPACITY, f"{when}: load[{k}] {have:g} > capacity {room:g}")
 

@@ -18,6 +18,9 @@ from solvers.problem import RoutingProblem, Stop, Task, Vehicle
 from solvers.solution import CostBreakdown, RouteStop, StopKind
 
 EPS = 1e-6
+# Rank of a second of lateness of goods on board past their deadline, in money: far above
+# any route cost, as in the model (solvers.ortools.model.LATE_CARRIED_COST).
+LATE_CARRIED_PER_S = 1000.0
 
 Visit = tuple[str, int]  # (task id, stop index: pickups 0..k-1, delivery k)
 
@@ -52,6 +55,10 @@ class RouteEvaluation:
 
     ``cost`` is the route's cost (fixed, distance, time, lateness; no drop penalty),
     the one pricing of a route that the search, the repairs and the solution share.
+    ``late_carried_s`` is how far, in seconds summed over stops, goods the vehicle
+    carries are delivered past their deadlines (window end plus allowance, ride limit):
+    not a breach (they are delivered late rather than dropped), but ranked far above
+    any cost (:attr:`ranking_cost`).
     """
 
     stops: tuple[RouteStop, ...]
@@ -60,6 +67,7 @@ class RouteEvaluation:
     distance_m: float
     cost: CostBreakdown
     breaches: tuple[Breach, ...]
+    late_carried_s: float = 0.0
 
     @property
     def duration_s(self) -> float:
@@ -72,10 +80,16 @@ class RouteEvaluation:
         return not self.breaches
 
     @property
+    def ranking_cost(self) -> float:
+        """The route's total cost plus :data:`LATE_CARRIED_PER_S` per second carried goods
+        are late: what comparisons of routes minimise."""
+        return self.cost.total + LATE_CARRIED_PER_S * self.late_carried_s
+
+    @property
     def feasible_cost(self) -> float:
-        """The route's total cost, or infinity when it breaks a constraint (what the
+        """The route's ranking cost, or infinity when it breaks a constraint (what the
         stop moves and insertions minimise)."""
-        return self.cost.total if self.feasible else math.inf
+        return self.ranking_cost if self.feasible else math.inf
 
 
 def service_start(stop: Stop, arrival_s: float) -> tuple[float, float]:
@@ -165,8 +179,18 @@ def _drive(
             )
         )
     load = initial_load(problem, vehicle, visits)
+    # An overloaded vehicle (RoutingProblem.overloaded) keeps its locked work, whatever
+    # the load, and takes nothing else.
+    overloaded = problem.overloaded(vehicle.id)
+    capacity = vehicle.capacity if overloaded is None else (math.inf,) * len(load)
+    if overloaded is not None:
+        for tid in dict.fromkeys(tid for tid, _ in visits):
+            if problem.locked_to(tid) != vehicle.id:
+                breaches.append(
+                    Breach(BreachKind.CAPACITY, f"task {tid!r}: the vehicle {overloaded}")
+                )
     for k, value in enumerate(load):
-        if value > vehicle.capacity[k] + EPS:
+        if value > capacity[k] + EPS:
             breaches.append(
                 Breach(
                     BreachKind.CAPACITY,
@@ -183,6 +207,7 @@ def _drive(
     location = vehicle.start
     distance = 0.0
     lateness_cost = 0.0
+    late_carried_s = 0.0
     stops: list[RouteStop] = []
     for task_id, index in visits:
         task: Task = problem.task(task_id)
@@ -191,7 +216,12 @@ def _drive(
         arrival = t + float(dur[location, stop.location])
         distance += float(dist[location, stop.location])
         start, late = service_start(stop, max(arrival, hold.get(len(stops), -math.inf)))
-        if late > stop.max_lateness_s + EPS:
+        # Goods this vehicle carries are delivered late rather than not at all, whatever
+        # its skills: windows, ride limit and skills do not bind them (see the model).
+        carried = problem.carrier(task_id) == vehicle.id
+        if carried:
+            late_carried_s += max(0.0, late - stop.max_lateness_s)
+        if late > stop.max_lateness_s + EPS and not carried:
             breaches.append(
                 Breach(
                     BreachKind.TIME_WINDOW,
@@ -200,17 +230,20 @@ def _drive(
                 )
             )
         lateness_cost += late * stop.lateness_cost_per_s
-        if not task.skills <= vehicle.skills:
+        if not task.skills <= vehicle.skills and not carried:
             missing = ", ".join(sorted(task.skills - vehicle.skills))
             breaches.append(Breach(BreachKind.SKILL, f"task {task_id!r} needs {missing}"))
         if is_delivery:
             for k, d in enumerate(task.demand):
                 load[k] -= d
             began = first_pickup_s.get(task_id)
+            if carried and task.max_ride_s is not None and began is not None:
+                late_carried_s += max(0.0, start - began - task.max_ride_s)
             if (
                 task.max_ride_s is not None
                 and began is not None
                 and start - began > task.max_ride_s + EPS
+                and not carried
             ):
                 breaches.append(
                     Breach(
@@ -229,7 +262,7 @@ def _drive(
             for k, d in enumerate(task.pickup_demand(index)):
                 load[k] += d
         for k, value in enumerate(load):
-            if value > vehicle.capacity[k] + EPS:
+            if value > capacity[k] + EPS:
                 breaches.append(
                     Breach(
                         BreachKind.CAPACITY,
@@ -285,6 +318,7 @@ def _drive(
         distance_m=distance,
         cost=_price(vehicle, distance, end - begin, lateness_cost) if stops else CostBreakdown(),
         breaches=tuple(breaches),
+        late_carried_s=late_carried_s,
     )
     return evaluation, excess
 

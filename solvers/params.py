@@ -12,6 +12,13 @@ DEFAULT_TIME_LIMIT_S = 2.0
 seconds.  Every entry point (``dispatch plan``, ``dispatch solve``, ``Engine.plan_batch``,
 replays' waves) takes its default from here."""
 
+MAX_WORKERS = 256
+"""Most parallel searches a caller may ask for; the searches actually run are further
+capped at the cores this process may use (:func:`solvers.processes.worker_count`)."""
+MAX_DISTANCE_SCALE = 1_000_000
+"""Most integer units per metre: beyond, a city's distances leave the solvers' integer
+range."""
+
 
 @dataclass(frozen=True, slots=True)
 class SolveParams:
@@ -30,7 +37,9 @@ class SolveParams:
             routing search has no random seed of its own: the same problem, seed and
             ``iterations`` give the same solution.
         workers: parallel searches (processes) with different strategies; the best wins.
-            OR-Tools routing search is single-threaded, so 2 uses both cores here.
+            OR-Tools routing search is single-threaded, so 2 uses both cores here.  At
+            most :data:`MAX_WORKERS`; a solve runs at most as many as the cores this
+            process may use (``SolveStats.workers`` says how many ran).
         iterations: a stop rule that is not the clock: each routing search stops after
             this many solutions of its local search (one per accepted move), so the
             same problem, seed and ``iterations`` give the same routes whatever the
@@ -60,9 +69,15 @@ class SolveParams:
             raise InvalidInputError(
                 "SolveParams.seed", f"must be an integer >= 0, got {self.seed!r}"
             )
-        if not isinstance(self.workers, int) or isinstance(self.workers, bool) or self.workers < 1:
+        if (
+            not isinstance(self.workers, int)
+            or isinstance(self.workers, bool)
+            or not 1 <= self.workers <= MAX_WORKERS
+        ):
             raise InvalidInputError(
-                "SolveParams.workers", f"must be an integer >= 1, got {self.workers!r}"
+                "SolveParams.workers",
+                f"must be an integer in [1, {MAX_WORKERS}], got {self.workers!r} "
+                "(a solve runs at most one search per usable core)",
             )
         if self.iterations is not None and (
             not isinstance(self.iterations, int)
@@ -73,5 +88,12 @@ class SolveParams:
                 "SolveParams.iterations",
                 f"must be an integer >= 1 or None, got {self.iterations!r}",
             )
-        if not isinstance(self.distance_scale, int) or self.distance_scale < 1:
-            raise InvalidInputError("SolveParams.distance_scale", "must be an integer >= 1")
+        if (
+            not isinstance(self.distance_scale, int)
+            or isinstance(self.distance_scale, bool)
+            or not 1 <= self.distance_scale <= MAX_DISTANCE_SCALE
+        ):
+            raise InvalidInputError(
+                "SolveParams.distance_scale",
+                f"must be an integer in [1, {MAX_DISTANCE_SCALE}], got {self.distance_scale!r}",
+            )

@@ -9,6 +9,13 @@ vehicle or none, every pickup before the delivery.  A task with no pickup stop i
 at the vehicle's start before it leaves (a van loaded at the warehouse, a VRP customer
 served from the depot).  Every constructor raises
 :class:`solvers.errors.InvalidInputError` naming the task, vehicle or field and the rule.
+
+Every number is bounded (:data:`HORIZON_S`, :data:`MAX_DISTANCE_M`, :data:`MAX_QUANTITY`,
+:data:`MAX_MONEY`) and so is every size (:data:`MAX_TASKS`, :data:`MAX_VEHICLES`,
+:data:`MAX_LOCATIONS`, :data:`MAX_PICKUPS`, :data:`MAX_WINDOWS`, :data:`MAX_DIMENSIONS`):
+a clock of 1e300 or a capacity of 1e300 is an input error here, named, not an overflow
+inside a solver.  The bounds are far beyond any real plan and leave the integer models
+(:mod:`solvers.scaling`, which checks again) room for sums along a route.
 """
 
 from __future__ import annotations
@@ -26,19 +33,68 @@ from solvers.errors import InvalidInputError
 FloatArray = npt.NDArray[np.float64]
 INFINITE_S = math.inf
 
+HORIZON_S = 400 * 86_400
+"""Planning horizon, seconds: every finite clock time lies in ``[-HORIZON_S, HORIZON_S]``
+and every duration (service, lateness allowance, ride and route limits, travel time) is
+at most this (400 days: a plan covers hours or days; benchmark families in minutes or
+abstract units stay far below)."""
+MAX_DISTANCE_M = 1e9
+"""Largest distance, metres (a travel matrix entry or a route limit)."""
+MAX_QUANTITY = 1e9
+"""Largest demand or capacity, in the dimension's unit (kg, litres, cold boxes)."""
+MAX_MONEY = 1e9
+"""Largest price or penalty (fixed cost, cost per km or hour or second late, drop
+penalty), in the problem's money."""
+MAX_TASKS = 100_000
+MAX_VEHICLES = 10_000
+MAX_LOCATIONS = 50_000
+MAX_PICKUPS = 50
+MAX_WINDOWS = 100
+MAX_DIMENSIONS = 16
+OVERLOAD_TOL = 1e-6
+"""A carried load above the capacity by more than this makes a vehicle overloaded."""
 
-def _finite(owner: str, name: str, value: float, *, minimum: float | None = 0.0) -> None:
-    if not (isinstance(value, int | float) and math.isfinite(value)):
+
+def _finite(
+    owner: str,
+    name: str,
+    value: float,
+    *,
+    minimum: float | None = 0.0,
+    maximum: float = HORIZON_S,
+) -> None:
+    if not (
+        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    ):
         raise InvalidInputError(f"{owner}: {name}", f"must be a finite number, got {value!r}")
     if minimum is not None and value < minimum:
         raise InvalidInputError(f"{owner}: {name}", f"must be >= {minimum:g}, got {value!r}")
+    low = -maximum if minimum is None else minimum
+    if not low <= value <= maximum:
+        raise InvalidInputError(
+            f"{owner}: {name}", f"must be in [{low:g}, {maximum:g}], got {value!r}"
+        )
 
 
-def _optional_limit(owner: str, name: str, value: float | None) -> None:
-    if value is not None and not (
-        isinstance(value, int | float) and value > 0 and not math.isnan(value)
-    ):
+def _optional_limit(
+    owner: str, name: str, value: float | None, *, maximum: float = HORIZON_S
+) -> None:
+    """None, infinity (no limit) or a number in ``(0, maximum]``."""
+    if value is None or (isinstance(value, float) and value == math.inf):
+        return
+    if not (isinstance(value, int | float) and not isinstance(value, bool) and value > 0):
         raise InvalidInputError(f"{owner}: {name}", f"must be > 0 or None, got {value!r}")
+    if value > maximum:
+        raise InvalidInputError(
+            f"{owner}: {name}", f"must be at most {maximum:g} (or None), got {value!r}"
+        )
+
+
+def _at_most(owner: str, name: str, size: int, maximum: int) -> None:
+    if size > maximum:
+        raise InvalidInputError(
+            f"{owner}: {name}", f"must have at most {maximum} items, got {size}"
+        )
 
 
 def _id(owner: str, value: str) -> None:
@@ -50,18 +106,34 @@ def _id(owner: str, value: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class TimeWindow:
-    """Service may start in ``[start_s, end_s]``; arriving earlier means waiting."""
+    """Service may start in ``[start_s, end_s]``; arriving earlier means waiting.
+
+    ``start_s`` is a finite time in ``[-HORIZON_S, HORIZON_S]``, ``end_s`` one too or
+    infinite.  ``what`` names the window in errors (``order 't7': promised``, ``courier
+    'v2': shift``); it takes no part in comparisons.
+
+    Raises:
+        InvalidInputError: naming ``what`` and the rule.
+    """
 
     start_s: float
     end_s: float
+    what: str = field(default="TimeWindow", compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        _finite("TimeWindow", "start_s", self.start_s, minimum=None)
-        if not (isinstance(self.end_s, int | float) and not math.isnan(self.end_s)):
-            raise InvalidInputError("TimeWindow: end_s", f"must be a number, got {self.end_s!r}")
+        _finite(self.what, "start", self.start_s, minimum=None)
+        if not (
+            isinstance(self.end_s, int | float)
+            and not isinstance(self.end_s, bool)
+            and not math.isnan(self.end_s)
+        ):
+            raise InvalidInputError(f"{self.what}: end", f"must be a number, got {self.end_s!r}")
+        if self.end_s != INFINITE_S:
+            _finite(self.what, "end", self.end_s, minimum=None)
         if self.start_s > self.end_s:
             raise InvalidInputError(
-                "TimeWindow", f"start_s must be <= end_s, got {self.start_s!r} > {self.end_s!r}"
+                self.what,
+                f"start must be <= end, got start {self.start_s!r} > end {self.end_s!r}",
             )
 
     def contains(self, time_s: float) -> bool:
@@ -99,10 +171,16 @@ class Stop:
             )
         _finite(owner, "service_s", self.service_s)
         _finite(owner, "max_lateness_s", self.max_lateness_s)
-        _finite(owner, "lateness_cost_per_s", self.lateness_cost_per_s)
+        _finite(owner, "lateness_cost_per_s", self.lateness_cost_per_s, maximum=MAX_MONEY)
         object.__setattr__(self, "windows", tuple(self.windows))
         if not self.windows:
             raise InvalidInputError(f"{owner}: windows", "must have at least one time window")
+        _at_most(owner, "windows", len(self.windows), MAX_WINDOWS)
+        for i, window in enumerate(self.windows):
+            if not isinstance(window, TimeWindow):
+                raise InvalidInputError(
+                    f"{owner}: windows[{i}]", f"must be a TimeWindow, got {window!r}"
+                )
         for before, after in zip(self.windows, self.windows[1:], strict=False):
             if after.start_s <= before.end_s:
                 raise InvalidInputError(f"{owner}: windows", "must be sorted and disjoint")
@@ -154,13 +232,16 @@ class Task:
         object.__setattr__(self, "pickups", tuple(self.pickups))
         object.__setattr__(self, "demand", tuple(float(d) for d in self.demand))
         object.__setattr__(self, "skills", frozenset(self.skills))
+        _at_most(owner, "pickups", len(self.pickups), MAX_PICKUPS)
+        _at_most(owner, "demand", len(self.demand), MAX_DIMENSIONS)
         for i, stop in enumerate(self.pickups):
             stop.validate(f"{owner} pickup {i}")
         self.delivery.validate(f"{owner} delivery")
         for k, d in enumerate(self.demand):
-            if not (math.isfinite(d) and d >= 0):
+            if not (math.isfinite(d) and 0 <= d <= MAX_QUANTITY):
                 raise InvalidInputError(
-                    f"{owner}: demand[{k}]", f"must be a finite number >= 0, got {d!r}"
+                    f"{owner}: demand[{k}]",
+                    f"must be a finite number in [0, {MAX_QUANTITY:g}], got {d!r}",
                 )
         if self.pickup_demands is not None:
             parts = tuple(tuple(float(x) for x in p) for p in self.pickup_demands)
@@ -171,7 +252,7 @@ class Task:
                 )
             for i, part in enumerate(parts):
                 if len(part) != len(self.demand) or any(
-                    not (math.isfinite(x) and x >= 0) for x in part
+                    not (math.isfinite(x) and 0 <= x <= MAX_QUANTITY) for x in part
                 ):
                     raise InvalidInputError(
                         f"{owner}: pickup_demands[{i}]",
@@ -184,7 +265,7 @@ class Task:
                     )
         _optional_limit(owner, "max_ride_s", self.max_ride_s)
         if self.drop_penalty is not None:
-            _finite(owner, "drop_penalty", self.drop_penalty)
+            _finite(owner, "drop_penalty", self.drop_penalty, maximum=MAX_MONEY)
 
     @property
     def required(self) -> bool:
@@ -248,15 +329,19 @@ class Vehicle:
                 raise InvalidInputError(
                     f"{owner}: {name}", f"must be an integer index, got {value!r}"
                 )
+        _at_most(owner, "capacity", len(self.capacity), MAX_DIMENSIONS)
         for k, c in enumerate(self.capacity):
-            if not (math.isfinite(c) and c >= 0):
+            if not (math.isfinite(c) and 0 <= c <= MAX_QUANTITY):
                 raise InvalidInputError(
-                    f"{owner}: capacity[{k}]", f"must be a finite number >= 0, got {c!r}"
+                    f"{owner}: capacity[{k}]",
+                    f"must be a finite number in [0, {MAX_QUANTITY:g}], got {c!r}",
                 )
         for name in ("fixed_cost", "cost_per_km", "cost_per_hour"):
-            _finite(owner, name, getattr(self, name))
+            _finite(owner, name, getattr(self, name), maximum=MAX_MONEY)
         _optional_limit(owner, "max_duration_s", self.max_duration_s)
-        _optional_limit(owner, "max_distance_m", self.max_distance_m)
+        _optional_limit(owner, "max_distance_m", self.max_distance_m, maximum=MAX_DISTANCE_M)
+        if not isinstance(self.shift, TimeWindow):
+            raise InvalidInputError(f"{owner}: shift", f"must be a TimeWindow, got {self.shift!r}")
         if not math.isfinite(self.shift.start_s):
             raise InvalidInputError(f"{owner}: shift", "must start at a finite time")
 
@@ -317,6 +402,17 @@ class TravelMatrices:
                 raise InvalidInputError(
                     f"TravelMatrices.{name}", "must not contain negative values"
                 )
+            limit = HORIZON_S if name == "duration_s" else MAX_DISTANCE_M
+            if arr.size and float(arr.max()) > limit:
+                raise InvalidInputError(
+                    f"TravelMatrices.{name}",
+                    f"values must be at most {limit:g}, got {float(arr.max())!r}",
+                )
+            if arr.ndim == 2 and arr.shape[0] > MAX_LOCATIONS:
+                raise InvalidInputError(
+                    f"TravelMatrices.{name}",
+                    f"must cover at most {MAX_LOCATIONS} locations, got {arr.shape[0]}",
+                )
             arr.setflags(write=False)
             object.__setattr__(self, name, arr)
         if self.distance_m.shape != self.duration_s.shape:
@@ -355,6 +451,8 @@ class RoutingProblem:
         object.__setattr__(self, "locks", tuple(self.locks))
         object.__setattr__(self, "matrices", dict(self.matrices))
         object.__setattr__(self, "pinned", dict(self.pinned))
+        _at_most("RoutingProblem", "vehicles", len(self.vehicles), MAX_VEHICLES)
+        _at_most("RoutingProblem", "tasks", len(self.tasks), MAX_TASKS)
         if not self.matrices:
             raise InvalidInputError("RoutingProblem.matrices", "must have at least one profile")
         sizes = {m.size for m in self.matrices.values()}
@@ -421,6 +519,8 @@ class RoutingProblem:
             for tid in (*lock.on_board, *(t for t, _ in lock.fixed_prefix), *lock.pickups_done):
                 if tid not in task_ids:
                     raise InvalidInputError(owner, f"names an unknown task {tid!r}")
+            for tid, at_s in lock.picked_up_at_s.items():
+                _finite(owner, f"picked_up_at_s[{tid!r}]", at_s, minimum=None)
             for tid in lock.on_board:
                 if tid in on_board:
                     raise InvalidInputError(owner, f"task {tid!r} is on board twice")
@@ -545,6 +645,54 @@ class RoutingProblem:
         carrier = self.carrier(task_id)
         lock = self.lock_of(carrier) if carrier is not None else None
         return lock.picked_up_at_s.get(task_id) if lock is not None else None
+
+    def locked_to(self, task_id: str) -> str | None:
+        """The vehicle the task's locked work belongs to: its carrier (on board or partly
+        picked), else the vehicle whose locked prefix holds it; None for free work."""
+        return self.carrier(task_id) or self.prefix_vehicle(task_id)
+
+    def carried_load(self, vehicle_id: str) -> tuple[float, ...]:
+        """What the vehicle's lock has on board at the start, per dimension: its on-board
+        tasks whole and the done pickups' shares of its partly picked tasks."""
+        vehicle = self.vehicle(vehicle_id)
+        load = [0.0] * len(vehicle.capacity)
+        lock = self.lock_of(vehicle_id)
+        if lock is not None:
+            for tid in sorted({*lock.on_board, *lock.pickups_done}):
+                for k, d in enumerate(self.done_load(tid)):
+                    load[k] += d
+        return tuple(load)
+
+    def overloaded(self, vehicle_id: str) -> str | None:
+        """Why the vehicle is overloaded, or None when it is not.
+
+        A vehicle is overloaded when what it carries at the start
+        (:meth:`carried_load`) exceeds its capacity in some dimension (by more than
+        :data:`OVERLOAD_TOL`).  The lock cannot be honoured within the capacity, and the
+        goods are on board all the same, so: it keeps the work locked to it (the tasks it
+        carries and its locked prefix: :meth:`locked_to`) and takes nothing else, and
+        capacity is not checked along its route; the solution reports it on the route
+        (``Route.overloaded``) and plans everything else as usual.
+        """
+        return self._overloaded.get(vehicle_id)
+
+    @cached_property
+    def _overloaded(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for lock in self.locks:
+            vehicle = self.vehicle(lock.vehicle_id)
+            load = self.carried_load(vehicle.id)
+            over = [
+                f"load[{k}] {have:g} > capacity {room:g}"
+                for k, (have, room) in enumerate(zip(load, vehicle.capacity, strict=True))
+                if have > room + OVERLOAD_TOL
+            ]
+            if over:
+                out[vehicle.id] = (
+                    f"carries more than its capacity at the start ({', '.join(over)}): it "
+                    "delivers what it carries and takes no new work"
+                )
+        return out
 
     def done_load(self, task_id: str) -> tuple[float, ...]:
         """Load of the task on board before the route starts (its done pickups' shares)."""

@@ -4,10 +4,15 @@ First the task alone on each vehicle that may take it (a property of the task: t
 heavy, windows unreachable, ride time too short...), then every insertion into the
 routes as planned (the routes are full, too long, or it is not worth its penalty).
 The reason names the constraint that blocks it; the detail says by how much.
+
+The diagnosis is bounded by the call's deadline too: once it passes, the reason is
+given from what was tried so far (``search_limit`` when nothing was).
 """
 
 from __future__ import annotations
 
+import math
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
@@ -83,14 +88,21 @@ def diagnose(
     routes: Mapping[str, list[Visit]],
     starts: Mapping[str, float],
     max_attempts: int = MAX_ATTEMPTS,
+    *,
+    deadline: float = math.inf,
 ) -> UnassignedTask:
     """The reason ``task`` is not served, given the routes as planned (vehicle id -> visits).
 
-    At most ``max_attempts`` insertions into the planned routes are tried.
+    At most ``max_attempts`` insertions into the planned routes are tried, and none
+    after ``deadline`` (``time.perf_counter()`` seconds): the reason then rests on what
+    was tried, or is ``search_limit`` when the deadline came before anything was.
     """
     if not problem.vehicles:
         return UnassignedTask(task.id, UnassignedReason.NO_VEHICLE, "the problem has no vehicle")
-    skilled = [v for v in problem.vehicles if task.skills <= v.skills]
+    carrier = problem.carrier(task.id)
+    skilled = [
+        v for v in problem.vehicles if task.skills <= v.skills or v.id == carrier
+    ]  # a carrier keeps what it carries, skills or not
     if not skilled:
         need = ", ".join(sorted(task.skills))
         return UnassignedTask(task.id, UnassignedReason.SKILL, f"no vehicle has the skills {need}")
@@ -114,15 +126,22 @@ def diagnose(
     sequences = candidate_visits(problem, task)
     alone_blocks: list[Breach] = []
     fits: list[list[Visit]] = []
+    cut = False  # whether the deadline stopped the diagnosis
     for own in sequences:
         for v in skilled:
+            if time.perf_counter() > deadline:
+                cut = True
+                break
             ev = evaluate_route(problem, v, own)
             if not ev.feasible:
                 alone_blocks.append(_first_breach(ev.breaches))
             elif own not in fits:
                 fits.append(own)
     if not fits:
-        return _verdict(task, alone_blocks, "no vehicle can serve it even alone")
+        if not alone_blocks:
+            return _out_of_time(task)
+        context = "no vehicle tried before the time limit" if cut else "no vehicle"
+        return _verdict(task, alone_blocks, f"{context} can serve it even alone")
     route_blocks: list[Breach] = []
     best_extra: float | None = None
     attempts = 0
@@ -134,6 +153,9 @@ def diagnose(
             attempts += 1
             if attempts > max_attempts:
                 break
+            if time.perf_counter() > deadline:
+                cut = True
+                break
             ev = evaluate_route(problem, v, candidate, start)
             if ev.feasible:
                 extra = ev.cost.total - before
@@ -141,7 +163,10 @@ def diagnose(
             else:
                 route_blocks.append(_first_breach(ev.breaches))
     if best_extra is None:
-        return _verdict(task, route_blocks, "no planned route has room for it")
+        if not route_blocks:
+            return _out_of_time(task)
+        context = "no planned route tried before the time limit" if cut else "no planned route"
+        return _verdict(task, route_blocks, f"{context} has room for it")
     if not problem.must_serve(task.id) and best_extra > (task.drop_penalty or 0.0):
         return UnassignedTask(
             task.id,
@@ -154,6 +179,14 @@ def diagnose(
         UnassignedReason.SEARCH_LIMIT,
         f"it fits at an extra cost of {best_extra:.2f}; the search stopped before inserting it "
         "(raise the time limit)",
+    )
+
+
+def _out_of_time(task: Task) -> UnassignedTask:
+    return UnassignedTask(
+        task.id,
+        UnassignedReason.SEARCH_LIMIT,
+        "the time limit ended before it could be placed or diagnosed (raise the time limit)",
     )
 
 

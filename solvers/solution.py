@@ -98,6 +98,9 @@ class Route:
         duration_s: ``end_s - start_s``.
         cost: what the route costs: fixed, distance, time and lateness terms
             (``drop_penalty`` is 0: dropped tasks are priced on the solution).
+        overloaded: for a vehicle that carried more than its capacity at the start
+            (``RoutingProblem.overloaded``), why: its route then holds only its locked
+            work and is not held to its capacity.  None for every other vehicle.
     """
 
     vehicle_id: str
@@ -107,6 +110,7 @@ class Route:
     distance_m: float
     duration_s: float
     cost: CostBreakdown
+    overloaded: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from solvers.improve import improve_route
 from solvers.ortools.search import WorkerResult, run_search
 from solvers.params import SolveParams
 from solvers.problem import RoutingProblem
+from solvers.processes import worker_count
 from solvers.reasons import MAX_ATTEMPTS, TOTAL_ATTEMPTS, diagnose
 from solvers.repair import repair_routes
 from solvers.solution import CostBreakdown, Route, RoutingSolution, SolveStats, SolveStatus
@@ -53,7 +54,7 @@ def _plan_key(
         vehicle = problem.vehicle(vehicle_id)
         ev = evaluate_route(problem, vehicle, visits, starts[vehicle_id])
         broken += not ev.feasible
-        total += ev.cost.total
+        total += ev.ranking_cost  # rel-solver: late goods on board rank first
     for task in problem.tasks:
         if task.id not in served:
             if problem.must_serve(task.id):
@@ -116,12 +117,24 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
             continue
         ev = evaluate_route(problem, vehicle, visits, starts[vehicle.id])
         routes.append(
-            Route(vehicle.id, ev.start_s, ev.stops, ev.end_s, ev.distance_m, ev.duration_s, ev.cost)
+            Route(
+                vehicle.id,
+                ev.start_s,
+                ev.stops,
+                ev.end_s,
+                ev.distance_m,
+                ev.duration_s,
+                ev.cost,
+                problem.overloaded(vehicle.id),  # rel-solver: an overloaded lock is reported
+            )
         )
     served = {tid for visits in routes_visits.values() for tid, _ in visits}
     missing = [task for task in problem.tasks if task.id not in served]
     attempts = max(200, min(MAX_ATTEMPTS, TOTAL_ATTEMPTS // max(1, len(missing))))
-    unassigned = tuple(diagnose(problem, task, routes_visits, starts, attempts) for task in missing)
+    unassigned = tuple(
+        diagnose(problem, task, routes_visits, starts, attempts, deadline=deadline)
+        for task in missing
+    )
     drop = sum(problem.task(u.task_id).drop_penalty or 0.0 for u in unassigned)
     if not routes:
         status = SolveStatus.NO_SOLUTION
@@ -131,7 +144,7 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
         solve_s=time.perf_counter() - started,
         objective=objective,
         seed=params.seed,
-        workers=params.workers,
+        workers=worker_count(params.workers),  # rel-solver: the searches actually run
         best_worker=best_worker,
         fallback=fallback,
     )

@@ -26,7 +26,9 @@ def instant_promise(order: Order, world: World, settings: PlannerSettings) -> De
     else:
         warehouse = single_micro_warehouse(order, world)
         promise_s = warehouse.promise_s if warehouse is not None else settings.instant_promise_s
-        window = TimeWindow(order.created_at_s, order.created_at_s + promise_s)
+        window = TimeWindow(
+            order.created_at_s, order.created_at_s + promise_s, f"order {order.id!r}: promise"
+        )
     return DeliveryPromise((window,), settings.max_lateness_s)
 
 

@@ -28,7 +28,11 @@ def multi_store_promise(
     if order.promised is not None:
         window = order.promised
     else:
-        window = TimeWindow(order.created_at_s, order.created_at_s + settings.multi_store_promise_s)
+        window = TimeWindow(
+            order.created_at_s,
+            order.created_at_s + settings.multi_store_promise_s,
+            f"order {order.id!r}: promise",
+        )
     return DeliveryPromise((window,), settings.max_lateness_s)
 
 

@@ -133,7 +133,7 @@ def courier_vehicle(
         id=courier.id,
         start=start,
         end=start if courier.returns_to_start else None,
-        shift=TimeWindow(begin, max(begin, courier.shift.end_s)),
+        shift=TimeWindow(begin, max(begin, courier.shift.end_s), f"courier {courier.id!r}: shift"),
         capacity=capacity(courier),
         profile=courier.profile.value,
         fixed_cost=cost.fixed_cost,
@@ -245,6 +245,7 @@ def solve_flow(flow_problem: FlowProblem, params: SolveParams) -> SolvedFlow:
                 distance_m=route.distance_m,
                 cost=route.cost.total,
                 stops=tuple(stops),
+                overloaded=route.overloaded,
             )
         )
     return SolvedFlow(

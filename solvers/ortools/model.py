@@ -21,8 +21,9 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp
 
 from solvers.evaluate import Visit
-from solvers.problem import RoutingProblem, Task
+from solvers.problem import RoutingProblem, Task, Vehicle
 from solvers.scaling import (
+    COST_SCALE,
     MAX_HORIZON,
     REQUIRED_PENALTY,
     objective_rate,
@@ -197,13 +198,14 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
         if spec.tour is None and spec.visits:
             task_id, index = spec.visits[0]
             service = problem.task(task_id).stops[index].service_s / spec.share
-            service_int[node] = scaled_up([service], scale)[0]
+            field = f"{_stop_name(problem, task_id, index)}: service_s"
+            service_int[node] = scaled_up([service], scale, field=field)[0]
 
     # Travel per profile as node x node integer matrices: from where a node is left to
     # where the next is entered (open ends cost nothing), plus what happens inside it.
-    def node_matrix(values: np.ndarray, up: bool) -> np.ndarray:
+    def node_matrix(values: np.ndarray, up: bool, field: str) -> np.ndarray:
         m = (scaled_up if up else scaled)(
-            values[np.ix_(np.maximum(last, 0), np.maximum(first, 0))], scale
+            values[np.ix_(np.maximum(last, 0), np.maximum(first, 0))], scale, field=field
         )
         m[:, open_end] = 0
         m[open_end, :] = 0
@@ -221,8 +223,10 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
                 # A tour built for another profile never runs on these vehicles.
                 inside_t[node] = spec.tour.duration
                 inside_d[node] = spec.tour.distance
-        t = node_matrix(mats.duration_s, up=True) + inside_t[:, None]
-        d = node_matrix(mats.distance_m, up=False) + inside_d[:, None]
+        t = node_matrix(mats.duration_s, True, f"matrices[{profile!r}].duration_s")
+        t += inside_t[:, None]
+        d = node_matrix(mats.distance_m, False, f"matrices[{profile!r}].distance_m")
+        d += inside_d[:, None]
         dist_int[profile] = d
         time_cb[profile] = _register(built, t)
         dist_cb[profile] = _register(built, d)
@@ -233,9 +237,11 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
         key = (v.profile, v.cost_per_km)
         if key not in arc_cb:
             per_unit = objective_rate(v.cost_per_km, 1000.0, scale)
-            arc_cb[key] = _register(built, priced(dist_int[v.profile], per_unit))
+            field = f"Vehicle {v.id!r}: cost_per_km"
+            arc_cb[key] = _register(built, priced(dist_int[v.profile], per_unit, field=field))
         routing.SetArcCostEvaluatorOfVehicle(arc_cb[key], v_index)
-        routing.SetFixedCostOfVehicle(scaled_cost(v.fixed_cost), v_index)
+        fixed = scaled_cost(v.fixed_cost, field=f"Vehicle {v.id!r}: fixed_cost")
+        routing.SetFixedCostOfVehicle(fixed, v_index)
 
     # Time: cumul = start of service; slack = waiting.
     routing.AddDimensionWithVehicleTransits(
@@ -244,16 +250,19 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
     time_dim = routing.GetDimensionOrDie(TIME)
     built.time_dim = time_dim
     for v_index, v in enumerate(vehicles):
-        start_lo = scaled_time(v.shift.start_s, scale, up=True)
-        end_hi = scaled_time(v.shift.end_s, scale, up=False)
+        shift = f"Vehicle {v.id!r}: shift"
+        start_lo = scaled_time(v.shift.start_s, scale, up=True, field=shift)
+        end_hi = scaled_time(v.shift.end_s, scale, up=False, field=shift)
         time_dim.CumulVar(routing.Start(v_index)).SetRange(start_lo, end_hi)
         time_dim.CumulVar(routing.End(v_index)).SetRange(start_lo, end_hi)
         per_unit = objective_rate(v.cost_per_hour, 3600.0, scale)
         if per_unit > 0:
-            time_dim.SetSpanCostCoefficientForVehicle(positive_coefficient(per_unit), v_index)
+            coefficient = positive_coefficient(per_unit, field=f"Vehicle {v.id!r}: cost_per_hour")
+            time_dim.SetSpanCostCoefficientForVehicle(coefficient, v_index)
         if v.max_duration_s is not None:
+            field = f"Vehicle {v.id!r}: max_duration_s"
             time_dim.SetSpanUpperBoundForVehicle(
-                scaled_time(v.max_duration_s, scale, up=False), v_index
+                scaled_time(v.max_duration_s, scale, up=False, field=field), v_index
             )
     for node, spec in enumerate(nodes):
         if not spec.visits:
@@ -267,19 +276,44 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
             continue
         task_id, index = spec.visits[0]
         stop = problem.task(task_id).stops[index]
-        lo = scaled_time(stop.windows[0].start_s, scale, up=True)
-        hi = scaled_time(stop.windows[-1].end_s + stop.max_lateness_s, scale, up=False)
-        cumul.SetRange(lo, max(lo, hi))
-        for before, after in zip(stop.windows, stop.windows[1:], strict=False):
-            gap_lo = scaled_time(before.end_s, scale, up=False) + 1
-            gap_hi = scaled_time(after.start_s, scale, up=True) - 1
-            if gap_lo <= gap_hi:
-                cumul.RemoveInterval(gap_lo, gap_hi)
-        if stop.max_lateness_s > 0 and stop.lateness_cost_per_s > 0:
-            coef = positive_coefficient(objective_rate(stop.lateness_cost_per_s, 1.0, scale))
+        name = _stop_name(problem, task_id, index)
+        windows_field = f"{name}: windows"
+        lo = scaled_time(stop.windows[0].start_s, scale, up=True, field=windows_field)
+        hi = scaled_time(
+            stop.windows[-1].end_s + stop.max_lateness_s,
+            scale,
+            up=False,
+            field=f"{name}: max_lateness_s",
+        )
+        if problem.carrier(task_id) is not None:
+            # Goods on board are delivered late rather than not at all: past its last
+            # window (and allowance) or its ride limit, a carried task's stop costs
+            # LATE_CARRIED_COST per unit instead of being dropped with the goods.
+            cumul.SetRange(lo, MAX_HORIZON)
             time_dim.SetCumulVarSoftUpperBound(
                 manager.NodeToIndex(node),
-                scaled_time(stop.windows[-1].end_s, scale, up=False),
+                max(lo, min(hi, _ride_deadline(problem, task_id, index, scale))),
+                LATE_CARRIED_COST,
+            )
+        else:
+            cumul.SetRange(lo, max(lo, hi))
+        for before, after in zip(stop.windows, stop.windows[1:], strict=False):
+            gap_lo = scaled_time(before.end_s, scale, up=False, field=windows_field) + 1
+            gap_hi = scaled_time(after.start_s, scale, up=True, field=windows_field) - 1
+            if gap_lo <= gap_hi:
+                cumul.RemoveInterval(gap_lo, gap_hi)
+        if (
+            stop.max_lateness_s > 0
+            and stop.lateness_cost_per_s > 0
+            and problem.carrier(task_id) is None
+        ):
+            coef = positive_coefficient(
+                objective_rate(stop.lateness_cost_per_s, 1.0, scale),
+                field=f"{name}: lateness_cost_per_s",
+            )
+            time_dim.SetCumulVarSoftUpperBound(
+                manager.NodeToIndex(node),
+                scaled_time(stop.windows[-1].end_s, scale, up=False, field=windows_field),
                 coef,
             )
 
@@ -290,7 +324,9 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
             [dist_cb[v.profile] for v in vehicles],
             0,
             [
-                scaled_time(v.max_distance_m, scale, up=False)
+                scaled_time(
+                    v.max_distance_m, scale, up=False, field=f"Vehicle {v.id!r}: max_distance_m"
+                )
                 if v.max_distance_m is not None
                 else MAX_HORIZON
                 for v in vehicles
@@ -336,8 +372,16 @@ def _add_capacity(problem: RoutingProblem, built: BuiltModel) -> None:
                     demand[node] += dropped if not picks_up else -dropped
                 else:
                     demand[node] += task.pickup_demand(index)[k]
+        for node, spec in enumerate(nodes):
+            if spec.visits:  # named per task: the vector below is checked as a whole
+                scaled_demand([demand[node]], field=f"Task {spec.visits[0][0]!r}: demand[{k}]")
         cb = routing.RegisterUnaryTransitVector(scaled_demand(demand).tolist())
-        caps = [scaled_capacity(v.capacity[k]) for v in vehicles]
+        caps = [
+            scaled_capacity(
+                _model_capacity(problem, v, k), field=f"Vehicle {v.id!r}: capacity[{k}]"
+            )
+            for v in vehicles
+        ]
         routing.AddDimensionWithVehicleCapacity(cb, 0, caps, False, f"capacity{k}")
         dim = routing.GetDimensionOrDie(f"capacity{k}")
         for v_index, v in enumerate(vehicles):
@@ -350,7 +394,42 @@ def _add_capacity(problem: RoutingProblem, built: BuiltModel) -> None:
                 lock = problem.lock_of(v.id)
                 carried = sorted({*lock.on_board, *lock.pickups_done}) if lock else []
                 load = sum(problem.done_load(t)[k] for t in carried)
-                start.SetValue(int(scaled_demand([load])[0]))
+                field = f"VehicleLock {v.id!r}: load on board[{k}]"
+                start.SetValue(int(scaled_demand([load], field=field)[0]))
+
+
+# Objective units per integer time unit a carried task's stop starts past its deadline
+# (window end plus allowance, or the end of its ride limit): one unit of money per
+# millisecond at the default scale, far above any route cost, so it is late only when it
+# cannot be on time.
+LATE_CARRIED_COST = COST_SCALE
+
+
+def _ride_deadline(problem: RoutingProblem, task_id: str, index: int, scale: int) -> int:
+    """For a carried task's delivery, the end of its ride limit (integer units) counted
+    from when its first pickup began; MAX_HORIZON otherwise."""
+    task = problem.task(task_id)
+    began = problem.ride_began_s(task_id)
+    if index != len(task.pickups) or task.max_ride_s is None or began is None:
+        return MAX_HORIZON
+    field = f"VehicleLock {problem.carrier(task_id)!r}: picked_up_at_s[{task_id!r}]"
+    return scaled_time(began + task.max_ride_s, scale, up=False, field=field)
+
+
+def _stop_name(problem: RoutingProblem, task_id: str, index: int) -> str:
+    """``Task 't7' delivery`` or ``Task 't7' pickup 0``: the owner named in errors."""
+    kind = "delivery" if index == len(problem.task(task_id).pickups) else f"pickup {index}"
+    return f"Task {task_id!r} {kind}"
+
+
+def _model_capacity(problem: RoutingProblem, vehicle: Vehicle, k: int) -> float:
+    """The vehicle's capacity in dimension ``k``, or for an overloaded vehicle
+    (:meth:`RoutingProblem.overloaded`: it serves only its locked work) the whole demand
+    of that work, which its load can never exceed: the lock is kept, not refused."""
+    if problem.overloaded(vehicle.id) is None:
+        return vehicle.capacity[k]
+    locked = [t for t in problem.tasks if problem.locked_to(t.id) == vehicle.id]
+    return max(vehicle.capacity[k], sum(t.demand[k] for t in locked))
 
 
 def _register(built: BuiltModel, matrix: np.ndarray) -> int:
@@ -360,8 +439,16 @@ def _register(built: BuiltModel, matrix: np.ndarray) -> int:
 
 def _allowed_vehicles(problem: RoutingProblem, task: Task) -> list[int]:
     """Vehicle positions that may serve ``task``: skills, then carrier (on board or
-    partly picked), pin or prefix."""
-    allowed = [i for i, v in enumerate(problem.vehicles) if task.skills <= v.skills]
+    partly picked), pin or prefix; an overloaded vehicle only its locked work."""
+    locked_to = problem.locked_to(task.id)
+    carrier = problem.carrier(task.id)
+    if carrier is not None:  # on board: its vehicle has it, skills or not
+        return [i for i, v in enumerate(problem.vehicles) if v.id == carrier]
+    allowed = [
+        i
+        for i, v in enumerate(problem.vehicles)
+        if task.skills <= v.skills and (locked_to == v.id or problem.overloaded(v.id) is None)
+    ]
     forced = problem.forced_vehicle(task.id)
     if forced is not None:
         allowed = [i for i in allowed if problem.vehicles[i].id == forced]
@@ -376,7 +463,11 @@ def _add_task_constraints(problem: RoutingProblem, built: BuiltModel) -> None:
     for task in problem.tasks:
         allowed = _allowed_vehicles(problem, task)
         required = problem.must_serve(task.id)
-        penalty = REQUIRED_PENALTY if required else scaled_cost(task.drop_penalty or 0.0)
+        penalty = (
+            REQUIRED_PENALTY
+            if required
+            else scaled_cost(task.drop_penalty or 0.0, field=f"Task {task.id!r}: drop_penalty")
+        )
         if task.id in built.task_pairs:
             _add_interleaved_task(problem, built, task, allowed, penalty)
             continue
@@ -413,7 +504,7 @@ def _add_task_constraints(problem: RoutingProblem, built: BuiltModel) -> None:
         if task.max_ride_s is not None:
             _limit_ride_time(problem, built, task, [*singles[:-1], *tours], delivery)
             if not task.pickups and problem.carrier(task.id) is None:
-                _limit_ride_from_departure(built, task.max_ride_s, delivery, allowed)
+                _limit_ride_from_departure(built, task, delivery, allowed)
     for lock in problem.locks:
         v_index = next(i for i, v in enumerate(problem.vehicles) if v.id == lock.vehicle_id)
         previous = routing.Start(v_index)
@@ -461,19 +552,22 @@ def _add_interleaved_task(
     split = SPLIT_COST if task.required else max(1, penalty)
     routing.AddSoftSameVehicleConstraint(indices, split)
     if task.max_ride_s is not None:
-        limit = scaled_time(task.max_ride_s, built.scale, up=False)
+        field = f"Task {task.id!r}: max_ride_s"
+        limit = scaled_time(task.max_ride_s, built.scale, up=False, field=field)
         for pickup, _ in pairs:
             for _, delivery in pairs:
                 solver.Add(time_dim.CumulVar(delivery) - time_dim.CumulVar(pickup) <= limit)
 
 
 def _limit_ride_from_departure(
-    built: BuiltModel, max_ride_s: float, delivery: int, vehicles: list[int]
+    built: BuiltModel, task: Task, delivery: int, vehicles: list[int]
 ) -> None:
     """A task loaded at the start rides from its vehicle's departure to its delivery."""
+    assert task.max_ride_s is not None
     routing, time_dim = built.routing, built.time_dim
     solver = routing.solver()
-    limit = scaled_time(max_ride_s, built.scale, up=False)
+    field = f"Task {task.id!r}: max_ride_s"
+    limit = scaled_time(task.max_ride_s, built.scale, up=False, field=field)
     for v in vehicles:
         # Binding only on the vehicle that serves it.
         elsewhere = solver.IsDifferentCstVar(routing.VehicleVar(delivery), v)
@@ -486,11 +580,16 @@ def _limit_ride_from_departure(
 def _limit_ride_time(
     problem: RoutingProblem, built: BuiltModel, task: Task, firsts: list[int], delivery: int
 ) -> None:
-    """Delivery within ``max_ride_s`` of the start of service at every pickup (node)."""
+    """Delivery within ``max_ride_s`` of the start of service at every pickup (node).
+
+    Not for a carried task: its ride limit is a soft deadline (see LATE_CARRIED_COST)."""
     assert task.max_ride_s is not None
+    if problem.carrier(task.id) is not None:
+        return
     routing, time_dim = built.routing, built.time_dim
     solver = routing.solver()
-    limit = scaled_time(task.max_ride_s, built.scale, up=False)
+    field = f"Task {task.id!r}: max_ride_s"
+    limit = scaled_time(task.max_ride_s, built.scale, up=False, field=field)
     for first in firsts:
         if len(firsts) == 1:
             solver.Add(time_dim.CumulVar(delivery) - time_dim.CumulVar(first) <= limit)
@@ -498,15 +597,3 @@ def _limit_ride_time(
             # An unserved alternative's start time is free: it must not bind.
             slack = routing.ActiveVar(first) * -MAX_HORIZON + MAX_HORIZON
             solver.Add(time_dim.CumulVar(delivery) - time_dim.CumulVar(first) <= limit + slack)
-    began = problem.ride_began_s(task.id)
-    if began is not None:
-        # Riding since ``began`` (on board or partly picked).  When even the delivery's
-        # window cannot be met any more, the bound binds only if the delivery is served
-        # (an empty domain would fail the whole model, not just this task).
-        latest = scaled_time(began + task.max_ride_s, built.scale, up=False)
-        cumul = time_dim.CumulVar(delivery)
-        if latest >= cumul.Min():
-            cumul.SetMax(latest)
-        else:
-            slack = routing.ActiveVar(delivery) * -MAX_HORIZON + MAX_HORIZON
-            solver.Add(cumul <= latest + slack)

@@ -8,9 +8,7 @@ depend on which process finishes first.
 
 from __future__ import annotations
 
-import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +19,7 @@ from solvers.evaluate import Visit
 from solvers.ortools.model import TIME, build_model
 from solvers.params import SolveParams
 from solvers.problem import RoutingProblem
+from solvers.processes import run_in_processes, worker_count
 
 _FIRST = routing_enums_pb2.FirstSolutionStrategy
 _META = routing_enums_pb2.LocalSearchMetaheuristic
@@ -194,18 +193,16 @@ def run_worker(
 
 
 def run_search(problem: RoutingProblem, params: SolveParams, budget: Budget) -> list[WorkerResult]:
-    """Run ``params.workers`` searches (processes if more than one) until ``budget``'s
-    deadline: every result, in worker order.
+    """Run ``params.workers`` searches, capped at the usable cores
+    (:func:`solvers.processes.worker_count`), until ``budget``'s deadline: every result,
+    in worker order.  More than one runs in worker processes that die with this one
+    (:func:`solvers.processes.run_in_processes`).
 
     The caller picks the best (objectives of different models do not compare).  Starting
     the processes and building the models count against the budget.
     """
-    if params.workers == 1:
+    # rel-solver: bounded, parent-bound worker processes (solvers/processes.py).
+    searches = worker_count(params.workers)
+    if searches == 1:
         return [run_worker(problem, params, 0, budget)]
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ProcessPoolExecutor(max_workers=params.workers, mp_context=context) as pool:
-        futures = [
-            pool.submit(run_worker, problem, params, w, budget) for w in range(params.workers)
-        ]
-        return [f.result() for f in futures]
+    return run_in_processes(run_worker, [(problem, params, w, budget) for w in range(searches)])

@@ -244,7 +244,15 @@ def test_overload_from_the_load_on_board_at_the_start() -> None:
         CostBreakdown(fixed=5.0, distance=80.0, time=8.0),
     )
     p = reference(vehicles=(small_v, W), locks=(on_board,))
-    assert kinds(p, solution((delivered, routes()[1]))) == {"capacity"}
+    # Overloaded by its lock: delivering what it carries is kept (no capacity breach),
+    # but the route must say it is overloaded.
+    assert kinds(p, solution((delivered, routes()[1]))) == {"reported"}
+    said = dataclasses.replace(delivered, overloaded="carries 5 > 4")
+    assert kinds(p, solution((said, routes()[1]))) == set()
+    # ... and it takes no new work: w's task s on v breaks the capacity rule.
+    s_on_v = dataclasses.replace(routes()[1], vehicle_id="v", overloaded="carries 5 > 4")
+    p_new = reference(vehicles=(small_v, dataclasses.replace(W, id="x")), locks=(on_board,))
+    assert "capacity" in kinds(p_new, solution((said, s_on_v)))
 
 
 def test_ride_time() -> None:

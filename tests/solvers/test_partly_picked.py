@@ -212,14 +212,18 @@ def test_ride_time_counts_from_the_first_pickup(seed: int) -> None:
 
 @pytest.mark.parametrize("seed", [0, 1])
 @pytest.mark.parametrize("began_s", [-10.0, -100.0])
-def test_a_ride_already_too_long_is_unassigned_not_the_plan(seed: int, began_s: float) -> None:
-    # The door is 20 s away at best: 20 - began_s > 25 s.  The other parcel is still served.
+def test_a_ride_already_too_long_is_delivered_late_not_dropped(seed: int, began_s: float) -> None:
+    # The door is 20 s away at best: 20 - began_s > 25 s.  Shop 0's goods are on board,
+    # so the basket is finished and delivered late (before: left unassigned with its
+    # goods on board); the other parcel is still served.
     c = Task("c", (Stop(2),), Stop(1), demand=(1.0,))
     lock = shop0_done(at_s=began_s)
     s = solved(problem([van("v2", 2)], [basket(25.0), c], LINE, [lock]), seeds(seed))
-    (u,) = s.unassigned
-    assert (u.task_id, u.reason) == ("b", UnassignedReason.RIDE_TIME)
-    assert visits(s, "v2") == [("c", 0), ("c", 1)]
+    assert s.unassigned == ()
+    route = visits(s, "v2")
+    assert {("b", 1), ("b", 2), ("c", 0), ("c", 1)} == set(route)
+    door = s.routes[0].stops[route.index(("b", 2))]
+    assert door.start_s - began_s > 25.0
 
 
 # --- the checker -----------------------------------------------------------------------
@@ -274,5 +278,15 @@ def test_checker_recomputes_the_done_share_and_the_ride_from_the_first_pickup() 
     small = problem([van("v1", 0), van("v2", 2, capacity=5.0)], (basket(),), LINE, [shop0_done()])
     right = _solution("v2", (_at("b", 1, 3, 10, 6), _at("b", 2, 4, 20, 0, last=True)), 20.0)
     assert {v.kind for v in check(small, right).violations} == {"capacity"}
+    # Riding since -10 s, the door at 20 s is past the 25 s limit: goods on board are
+    # delivered late rather than dropped, so that is no violation for their carrier...
     slow = _two([shop0_done(at_s=-10.0)], (basket(25.0),))
-    assert {v.kind for v in check(slow, right).violations} == {"ride_time"}
+    assert {v.kind for v in check(slow, right).violations} == set()
+    # ... but the same late ride of goods not yet on board is one.
+    late_free = problem([van("v1", 0), van("v2", 2)], (basket(5.0),), LINE)
+    whole = _solution(
+        "v2",
+        (_at("b", 0, 1, 10, 2), _at("b", 1, 3, 30, 6), _at("b", 2, 4, 40, 0, last=True)),
+        40.0,
+    )
+    assert "ride_time" in {v.kind for v in check(late_free, whole).violations}

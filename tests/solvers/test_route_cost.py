@@ -51,19 +51,21 @@ def test_cost_breakdowns_add_term_by_term() -> None:
 
 def test_a_task_on_board_since_an_earlier_departure_rides_from_its_lock_time() -> None:
     # Loaded 40 s before this re-plan, 30 s from its door, at most 50 s on board: it
-    # cannot be delivered in time.  The model, the diagnosis and the checker agree.
+    # cannot be delivered in time, but it is on board: it is delivered, late (the goods
+    # are not dropped), and the model, the evaluation and the checker agree.
     van = Vehicle("v", 0, 0, capacity=(10.0,), cost_per_km=1000.0)
     parcel = Task("t", (), Stop(3), demand=(1.0,), max_ride_s=50.0)
     lock = VehicleLock("v", on_board=("t",), picked_up_at_s={"t": -40.0})
     p = problem([van], [parcel], (0, 10, 20, 30), [lock])
     solution = solve(p, FAST)
-    assert [(u.task_id, u.reason) for u in solution.unassigned] == [
-        ("t", UnassignedReason.RIDE_TIME)
-    ]
+    assert solution.unassigned == ()
+    assert [(s.task_id, s.start_s) for r in solution.routes for s in r.stops] == [("t", 30.0)]
     assert check(p, solution).ok
-    assert not evaluate_route(p, van, [("t", 0)]).feasible
-    relaxed = problem([van], [parcel], (0, 10, 20, 30), [VehicleLock("v", on_board=("t",))])
-    assert evaluate_route(relaxed, van, [("t", 0)]).feasible
+    assert evaluate_route(p, van, [("t", 0)]).feasible
+    # The same parcel not on board may not ride that long.
+    free = Task("t", (Stop(1),), Stop(3), demand=(1.0,), max_ride_s=10.0)
+    p_free = problem([van], [free], (0, 10, 20, 30))
+    assert not evaluate_route(p_free, van, [("t", 0), ("t", 1)]).feasible
 
 
 def test_breach_kinds_name_unassigned_reasons_and_write_as_plain_strings() -> None:

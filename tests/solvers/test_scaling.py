@@ -8,11 +8,14 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from solvers.errors import InvalidInputError
 from solvers.scaling import (
     COST_SCALE,
     DEMAND_SCALE,
     MAX_HORIZON,
+    MAX_SCALED,
     objective_rate,
     positive_coefficient,
     priced,
@@ -38,11 +41,30 @@ def test_distances_and_demands_round_to_nearest() -> None:
     assert scaled_demand([2.5, 0.0004]).tolist() == [2500, 0]
 
 
-def test_huge_and_infinite_values_are_capped_at_the_horizon() -> None:
-    assert scaled_up([1e300, math.inf], 1000).tolist() == [MAX_HORIZON, MAX_HORIZON]
-    assert scaled([1e300], 1000).tolist() == [MAX_HORIZON]
+def test_infinite_times_are_capped_at_the_horizon() -> None:
     assert scaled_time(math.inf, 1000, up=False) == MAX_HORIZON
     assert scaled_time(-math.inf, 1000, up=True) == -MAX_HORIZON
+
+
+@pytest.mark.parametrize("value", [1e300, 2.0**63, 1.8e308, math.inf, math.nan])
+def test_values_beyond_the_integer_range_are_named_input_errors(value: float) -> None:
+    # Before: silently clipped (arrays) or an OverflowError from OR-Tools (scalars).
+    with pytest.raises(InvalidInputError, match=r"Vehicle 'v2': capacity\[0\]: a capacity"):
+        scaled_capacity(value, field="Vehicle 'v2': capacity[0]")
+    with pytest.raises(InvalidInputError, match="Task 't7': demand"):
+        scaled_demand([1.0, value], field="Task 't7': demand")
+    with pytest.raises(InvalidInputError, match="Vehicle 'v2': fixed_cost"):
+        scaled_cost(value, field="Vehicle 'v2': fixed_cost")
+    with pytest.raises(InvalidInputError, match="matrices"):
+        scaled_up([[0.0, value]], 1000, field="matrices['car'].duration_s")
+    with pytest.raises(InvalidInputError, match="matrices"):
+        scaled([value], 1000, field="matrices['car'].distance_m")
+    with pytest.raises(InvalidInputError, match="cost_per_km"):
+        priced([1000.0], value, field="cost_per_km")
+    if not math.isinf(value):  # infinity is the open end of a window
+        with pytest.raises(InvalidInputError, match="Task 't7' delivery: windows"):
+            scaled_time(value, 1000, up=True, field="Task 't7' delivery: windows")
+    assert scaled_time(MAX_SCALED / 1000, 1000, up=False) == MAX_SCALED
 
 
 def test_window_ends_round_inwards() -> None:
