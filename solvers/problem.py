@@ -121,19 +121,18 @@ class TimeWindow:
     what: str = field(default="TimeWindow", compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        _finite(self.what, "start", self.start_s, minimum=None)
+        _finite(self.what, "start_s", self.start_s, minimum=None)
         if not (
             isinstance(self.end_s, int | float)
             and not isinstance(self.end_s, bool)
             and not math.isnan(self.end_s)
         ):
-            raise InvalidInputError(f"{self.what}: end", f"must be a number, got {self.end_s!r}")
+            raise InvalidInputError(f"{self.what}: end_s", f"must be a number, got {self.end_s!r}")
         if self.end_s != INFINITE_S:
-            _finite(self.what, "end", self.end_s, minimum=None)
+            _finite(self.what, "end_s", self.end_s, minimum=None)
         if self.start_s > self.end_s:
             raise InvalidInputError(
-                self.what,
-                f"start must be <= end, got start {self.start_s!r} > end {self.end_s!r}",
+                self.what, f"start_s must be <= end_s, got {self.start_s!r} > {self.end_s!r}"
             )
 
     def contains(self, time_s: float) -> bool:

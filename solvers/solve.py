@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from solvers.budget import Budget
+from solvers.budget import MIN_PART_S, Budget
 from solvers.evaluate import Visit, evaluate_route
 from solvers.improve import improve_route
 from solvers.ortools.search import WorkerResult, run_search
@@ -131,8 +131,11 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
     served = {tid for visits in routes_visits.values() for tid, _ in visits}
     missing = [task for task in problem.tasks if task.id not in served]
     attempts = max(200, min(MAX_ATTEMPTS, TOTAL_ATTEMPTS // max(1, len(missing))))
+    # rel-solver: the diagnosis ends by the deadline too, with the budget rule's floor
+    # (MIN_PART_S) so a search that used its whole share still leaves reasons.
+    explain_by = max(deadline, time.perf_counter() + MIN_PART_S)
     unassigned = tuple(
-        diagnose(problem, task, routes_visits, starts, attempts, deadline=deadline)
+        diagnose(problem, task, routes_visits, starts, attempts, deadline=explain_by)
         for task in missing
     )
     drop = sum(problem.task(u.task_id).drop_penalty or 0.0 for u in unassigned)

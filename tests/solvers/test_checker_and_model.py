@@ -162,7 +162,7 @@ def test_split_task_locks_and_pins() -> None:
 @pytest.mark.parametrize(
     ("build", "match"),
     [
-        (lambda: TimeWindow(10, 5), r"TimeWindow: start must be <= end, got start 10 > end 5"),
+        (lambda: TimeWindow(10, 5), r"TimeWindow: start_s must be <= end_s, got 10 > 5"),
         (
             lambda: Task("t", (Stop(0),), Stop(1), demand=(-1.0,)),
             r"Task 't': demand\[0\]: must be a finite number in \[0, 1e\+09\]",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from solvers import InvalidInputError, RoutingProblem, SolveParams, UnassignedReason, check
+from solvers import InvalidInputError, RoutingProblem, SolveParams, check
 from solvers.problem import Stop, Task, Vehicle, VehicleLock
 from solvers.solution import (
     CostBreakdown,
