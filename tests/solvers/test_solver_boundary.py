@@ -175,7 +175,9 @@ def test_an_overloaded_vehicle_takes_no_new_work_even_when_pinned() -> None:
 def test_goods_on_board_are_delivered_late_rather_than_dropped() -> None:
     # The door's window closed before the re-plan: delivered late, not left on board.
     v = Vehicle("v", 0, None, capacity=(9.0,))
-    late = Task("t", (), Stop(3, windows=(TimeWindow(0.0, 5.0),)), (1.0,), skills={"cold"})
+    late = Task(
+        "t", (), Stop(3, windows=(TimeWindow(0.0, 5.0),)), (1.0,), skills=frozenset({"cold"})
+    )
     p = problem([v], [late], locks=[VehicleLock("v", on_board=("t",))])
     s = solved(p)
     assert s.unassigned == ()
