@@ -343,6 +343,10 @@ class Vehicle:
             raise InvalidInputError(f"{owner}: shift", f"must be a TimeWindow, got {self.shift!r}")
         if not math.isfinite(self.shift.start_s):
             raise InvalidInputError(f"{owner}: shift", "must start at a finite time")
+        if self.shift.end_s < 1e-3:
+            raise InvalidInputError(
+                f"{owner}: shift", f"must end after time 0 (the epoch), got {self.shift.end_s!r}"
+            )
 
 
 @dataclass(frozen=True, slots=True)

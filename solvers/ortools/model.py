@@ -79,6 +79,8 @@ class BuiltModel:
     task_tours: dict[str, list[int]] = field(default_factory=dict)  # tour alternatives
     stop_node: dict[Visit, int] = field(default_factory=dict)
     task_pairs: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # interleaved
+    # Vehicles whose shift holds no integer time (shorter than 1 / scale): serve nothing.
+    unusable: set[int] = field(default_factory=set)
 
 
 def _end(end: int | None) -> int:
@@ -251,8 +253,12 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
     built.time_dim = time_dim
     for v_index, v in enumerate(vehicles):
         shift = f"Vehicle {v.id!r}: shift"
-        start_lo = scaled_time(v.shift.start_s, scale, up=True, field=shift)
+        # The time dimension starts at 0 (a shift may start before; Vehicle ends it after).
+        start_lo = max(0, scaled_time(v.shift.start_s, scale, up=True, field=shift))
         end_hi = scaled_time(v.shift.end_s, scale, up=False, field=shift)
+        if end_hi < start_lo:  # an empty domain would fail the whole model
+            built.unusable.add(v_index)
+            end_hi = start_lo
         time_dim.CumulVar(routing.Start(v_index)).SetRange(start_lo, end_hi)
         time_dim.CumulVar(routing.End(v_index)).SetRange(start_lo, end_hi)
         per_unit = objective_rate(v.cost_per_hour, 3600.0, scale)
@@ -270,7 +276,7 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
         cumul = time_dim.CumulVar(manager.NodeToIndex(node))
         if spec.tour is not None:
             windows = spec.tour.windows
-            cumul.SetRange(windows[0][0], windows[-1][1])
+            cumul.SetRange(windows[0][0], _gapped_max(windows[0][0], windows[-1][1], len(windows)))
             for (_, before_hi), (after_lo, _) in itertools.pairwise(windows):
                 cumul.RemoveInterval(before_hi + 1, after_lo - 1)
             continue
@@ -278,35 +284,36 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
         stop = problem.task(task_id).stops[index]
         name = _stop_name(problem, task_id, index)
         windows_field = f"{name}: windows"
-        lo = scaled_time(stop.windows[0].start_s, scale, up=True, field=windows_field)
-        hi = scaled_time(
-            stop.windows[-1].end_s + stop.max_lateness_s,
-            scale,
-            up=False,
-            field=f"{name}: max_lateness_s",
-        )
-        if problem.carrier(task_id) is not None:
+        carried = problem.carrier(task_id) is not None
+        intervals = _integer_windows(problem, task_id, index, scale, carried)
+        if not intervals:
+            # No integer time fits any window (narrower than 1 / scale): no start of
+            # service exists in the model.  Left out (its reason comes from the
+            # diagnosis); removing every gap would empty the domain, which OR-Tools
+            # answers with an abort of the whole process.
+            routing.ActiveVar(manager.NodeToIndex(node)).SetValue(0)
+            continue
+        lo, hi = intervals[0][0], intervals[-1][1]
+        cumul.SetRange(lo, _gapped_max(lo, hi, len(intervals)))
+        for (_, before_hi), (after_lo, _) in itertools.pairwise(intervals):
+            if before_hi + 1 <= after_lo - 1:
+                cumul.RemoveInterval(before_hi + 1, after_lo - 1)
+        if carried:
             # Goods on board are delivered late rather than not at all: past its last
             # window (and allowance) or its ride limit, a carried task's stop costs
             # LATE_CARRIED_COST per unit instead of being dropped with the goods.
-            cumul.SetRange(lo, MAX_HORIZON)
+            due = scaled_time(
+                stop.windows[-1].end_s + stop.max_lateness_s,
+                scale,
+                up=False,
+                field=f"{name}: max_lateness_s",
+            )
             time_dim.SetCumulVarSoftUpperBound(
                 manager.NodeToIndex(node),
-                max(lo, min(hi, _ride_deadline(problem, task_id, index, scale))),
+                max(lo, min(due, _ride_deadline(problem, task_id, index, scale))),
                 LATE_CARRIED_COST,
             )
-        else:
-            cumul.SetRange(lo, max(lo, hi))
-        for before, after in zip(stop.windows, stop.windows[1:], strict=False):
-            gap_lo = scaled_time(before.end_s, scale, up=False, field=windows_field) + 1
-            gap_hi = scaled_time(after.start_s, scale, up=True, field=windows_field) - 1
-            if gap_lo <= gap_hi:
-                cumul.RemoveInterval(gap_lo, gap_hi)
-        if (
-            stop.max_lateness_s > 0
-            and stop.lateness_cost_per_s > 0
-            and problem.carrier(task_id) is None
-        ):
+        if stop.max_lateness_s > 0 and stop.lateness_cost_per_s > 0 and not carried:
             coef = positive_coefficient(
                 objective_rate(stop.lateness_cost_per_s, 1.0, scale),
                 field=f"{name}: lateness_cost_per_s",
@@ -405,6 +412,47 @@ def _add_capacity(problem: RoutingProblem, built: BuiltModel) -> None:
 LATE_CARRIED_COST = COST_SCALE
 
 
+# OR-Tools keeps a domain with holes as a bitset of at most 2**32 values and aborts the
+# process beyond (found by the property test: two windows, the last one open).
+_MAX_GAPPED_SPAN = (1 << 32) - 2
+
+
+def _gapped_max(lo: int, hi: int, intervals: int) -> int:
+    """``hi``, or for a domain with holes at most :data:`_MAX_GAPPED_SPAN` above ``lo``
+    (at 1000 units per second, about 49 days after its first window opens)."""
+    return hi if intervals < 2 else min(hi, lo + _MAX_GAPPED_SPAN)
+
+
+def _integer_windows(
+    problem: RoutingProblem, task_id: str, index: int, scale: int, carried: bool
+) -> list[tuple[int, int]]:
+    """The stop's windows as integer intervals that hold an integer (openings rounded up,
+    closings down), the last extended by the lateness allowance, or to the horizon for
+    a carried task's stop (see LATE_CARRIED_COST); in time order, maybe none."""
+    stop = problem.task(task_id).stops[index]
+    field = f"{_stop_name(problem, task_id, index)}: windows"
+    out: list[tuple[int, int]] = []
+    last = len(stop.windows) - 1
+    for i, window in enumerate(stop.windows):
+        lo = scaled_time(window.start_s, scale, up=True, field=field)
+        end_s = window.end_s + (stop.max_lateness_s if i == last else 0.0)
+        hi = (
+            MAX_HORIZON
+            if carried and i == last
+            else scaled_time(end_s, scale, up=False, field=field)
+        )
+        lo = max(lo, 0)  # the time dimension starts at 0: earlier times do not exist
+        if lo <= hi:
+            if out and lo <= out[-1][1] + 1:  # touching in integers: one interval
+                out[-1] = (out[-1][0], max(out[-1][1], hi))
+            else:
+                out.append((lo, hi))
+    if carried and not out:
+        lo = scaled_time(stop.windows[0].start_s, scale, up=True, field=field)
+        out.append((max(lo, 0), MAX_HORIZON))
+    return out
+
+
 def _ride_deadline(problem: RoutingProblem, task_id: str, index: int, scale: int) -> int:
     """For a carried task's delivery, the end of its ride limit (integer units) counted
     from when its first pickup began; MAX_HORIZON otherwise."""
@@ -461,7 +509,7 @@ def _add_task_constraints(problem: RoutingProblem, built: BuiltModel) -> None:
     n_vehicles = len(problem.vehicles)
     prefix_visits = {visit for lock in problem.locks for visit in lock.fixed_prefix}
     for task in problem.tasks:
-        allowed = _allowed_vehicles(problem, task)
+        allowed = [i for i in _allowed_vehicles(problem, task) if i not in built.unusable]
         required = problem.must_serve(task.id)
         penalty = (
             REQUIRED_PENALTY
