@@ -306,6 +306,10 @@ def plan_command(
                 "`dispatch replay` (its world is empty, there is nothing to plan)",
             )
         at_s = parse_clock(at, field="--at") if at is not None else loaded.at_s
+        if at_s is not None and at_s > limits.MAX_CLOCK_S:
+            raise InvalidInputError(
+                "--at", f"must be within the planning horizon ({limits.MAX_CLOCK_S // 3600}:00)"
+            )
         if at_s is None:
             raise InvalidInputError("--at", 'is required: the scenario gives no "at" time')
         with console.status(f"Planning {len(loaded.orders)} orders ..."):
