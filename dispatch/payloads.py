@@ -44,6 +44,7 @@ from pydantic import (
     StrictInt,
     ValidationError,
     WithJsonSchema,
+    model_validator,
 )
 
 from core.errors import listed_problems
@@ -207,8 +208,19 @@ class WindowPayload(_Payload):
         validation_alias=AliasChoices("end", "end_s"), serialization_alias="end"
     )
 
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> WindowPayload:
+        # Checked here so the error names the window's own path (``promised``,
+        # ``shift``) rather than the solver's TimeWindow.
+        if self.end_s < self.start_s:
+            raise ValueError(
+                f"end ({format_clock(self.end_s)}) must not be before start "
+                f"({format_clock(self.start_s)})"
+            )
+        return self
+
     def to_window(self) -> TimeWindow:
-        """The :class:`TimeWindow` (raises its InvalidInputError if it ends first)."""
+        """The :class:`TimeWindow`."""
         return TimeWindow(self.start_s, self.end_s)
 
 

@@ -129,6 +129,18 @@ def test_many_problems_are_listed_up_to_a_limit() -> None:
 # --- the scenario's numbers: documented ranges, full paths --------------------------------
 
 
+def test_a_window_that_ends_first_names_its_path() -> None:
+    data = straight_line_scenario()
+    data["couriers"][1]["shift"] = {"start": "20:00", "end": "08:00"}
+    data["orders"][2]["promised"] = {"start": "18:30", "end": "18:00"}
+    with pytest.raises(ScenarioFileError) as info:
+        parse_scenario(data)
+    assert info.value.problems == (
+        ("couriers[1 'c2'].shift", "end (08:00) must not be before start (20:00)"),
+        ("orders[2 'sc1'].promised", "end (18:00) must not be before start (18:30)"),
+    )
+
+
 @pytest.mark.parametrize(
     ("value", "rule"),
     [
