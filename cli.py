@@ -8,6 +8,7 @@ from __future__ import annotations
 import inspect
 import json
 import signal
+import math
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -27,6 +28,8 @@ from rich.table import Table
 from typer._click.core import Context, Parameter  # typer 0.2x vendors click
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
+from core import limits
+from core.files import confined_path, file_field, read_json
 from dispatch import Plan, Planner
 from dispatch.clock import format_clock, parse_clock
 from dispatch.geojson import plan_geojson
@@ -54,7 +57,7 @@ from scenarios.replay import (
     replay_scenario,
 )
 from scenarios.scenario_file import load_scenario, read_scenario_file, save_scenario
-from scenarios.scenario_schema import ScenarioFile, scenario_json_schema
+from scenarios.scenario_schema import OsmNetwork, ScenarioFile, scenario_json_schema
 from solvers import SolveParams, check
 from solvers import solve as solve_problem
 from solvers.errors import EngineError, InvalidInputError
@@ -138,6 +141,47 @@ def _exit_on_sigterm(signum: int, _frame: object) -> None:
     """SIGTERM becomes ``SystemExit(143)``: ``finally`` blocks run and the solvers' worker
     pools are terminated on the way out (:mod:`solvers.processes`)."""
     raise SystemExit(128 + signum)
+# --- input limits of the command line (core.limits; README "Input limits") ------------
+# Each numeric option is checked here first, so a value such as `--workers 100000` or
+# `--time-limit 1e300` is one clear error line naming the option, not a hang.
+_OPTION_RANGES: dict[str, tuple[float, float]] = {
+    "--time-limit": (0.0, limits.MAX_TIME_LIMIT_S),
+    "--workers": (1, limits.MAX_WORKERS),
+    "--iterations": (1, limits.MAX_ITERATIONS),
+    "--seed": (0, limits.MAX_SEED),
+    "--blocks": (1, limits.MAX_CITY_BLOCKS_PER_SIDE),
+    "--orders": (1, limits.MAX_ORDERS),
+    "--couriers": (1, limits.MAX_COURIERS),
+    "--micro-warehouses": (1, limits.MAX_CITY_BLOCKS),
+}
+DATA_ROOT_HELP = (
+    "A folder that files the scenario refers to (an OSM file) may lie in, besides the "
+    "scenario's own folder; repeat for more."
+)
+
+
+def _check_options(**values: float | None) -> None:
+    """Refuse a numeric option outside its range (keys: option names, `_` for `-`).
+
+    Raises:
+        InvalidInputError: naming the option, its range and the value.
+    """
+    for key, value in values.items():
+        if value is None:
+            continue
+        option = "--" + key.replace("_", "-")
+        low, high = _OPTION_RANGES[option]
+        # --time-limit is a positive number; the others are whole numbers.
+        if option == "--time-limit":
+            if not (math.isfinite(value) and low < value <= high):
+                raise InvalidInputError(
+                    option, f"must be a number > 0 and <= {high:g} seconds, got {value:g}"
+                )
+        elif not low <= value <= high:
+            raise InvalidInputError(
+                option,
+                f"must be a whole number in {low:,.0f}..{high:,.0f}, got {limits.quoted(value)}",
+            )
 
 
 @app.callback()
@@ -246,6 +290,10 @@ def plan_command(
     seed: Annotated[int, typer.Option(help="Search seed.")] = 0,
     iterations: Annotated[int | None, typer.Option(help=ITERATIONS_HELP)] = None,
     workers: Annotated[int, typer.Option(help="Parallel searches (processes) per run.")] = 1,
+    data_root: Annotated[
+        list[Path] | None,
+        typer.Option("--data-root", metavar="<folder>", help=DATA_ROOT_HELP, file_okay=False),
+    ] = None,
 ) -> None:
     """Plan a scenario's batch of orders and write the plan (JSON, optional GeoJSON and map).
 
@@ -253,10 +301,11 @@ def plan_command(
     building, a closed pickup point...) prints one error line and exits with code 2.
     """
     try:
+        _check_options(time_limit=time_limit, seed=seed, iterations=iterations, workers=workers)
         params = SolveParams(
             time_limit_s=time_limit, seed=seed, workers=workers, iterations=iterations
         )
-        loaded = load_scenario(scenario)
+        loaded = load_scenario(scenario, data_roots=data_root or ())
         if loaded.spec.grubhub is not None:
             raise InvalidInputError(
                 "grubhub",
@@ -264,6 +313,10 @@ def plan_command(
                 "`dispatch replay` (its world is empty, there is nothing to plan)",
             )
         at_s = parse_clock(at, field="--at") if at is not None else loaded.at_s
+        if at_s is not None and at_s > limits.MAX_CLOCK_S:
+            raise InvalidInputError(
+                "--at", f"must be within the planning horizon ({limits.MAX_CLOCK_S // 3600}:00)"
+            )
         if at_s is None:
             raise InvalidInputError("--at", 'is required: the scenario gives no "at" time')
         with console.status(f"Planning {len(loaded.orders)} orders ..."):
@@ -329,6 +382,7 @@ def demo(
     assignment) takes at most --time-limit seconds in all.
     """
     try:
+        _check_options(seed=seed, blocks=blocks, time_limit=time_limit, workers=workers)
         params = SolveParams(time_limit_s=time_limit, workers=workers)
         with console.status("Generating the city and computing travel ..."):
             report = city_demo(seed=seed, blocks=blocks, with_map=False)
@@ -387,6 +441,7 @@ def solve(
     line and exit with code 2.
     """
     try:
+        _check_options(time_limit=time_limit, seed=seed, iterations=iterations, workers=workers)
         params = SolveParams(
             time_limit_s=time_limit, seed=seed, workers=workers, iterations=iterations
         )
@@ -420,13 +475,11 @@ def solve(
 
 
 def _read_json_file(path: Path) -> object:
+    """A policy file, read with every guard of :mod:`core.files`."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        failure = InvalidInputError(str(path), f"must be a readable file ({error.strerror})")
-        raise _fail(failure) from error
-    except ValueError as error:
-        raise _fail(InvalidInputError(str(path), f"must be JSON ({error})")) from error
+        return read_json(path, field=file_field("policy", path), max_bytes=1024**2)
+    except EngineError as error:
+        raise _fail(error) from error
 
 
 def _print_grubhub(replay: GrubhubReplay) -> None:
@@ -556,6 +609,10 @@ def replay(
         int | None,
         typer.Option(help=ITERATIONS_HELP + " Scenario days; overrides the policy's."),
     ] = None,
+    data_root: Annotated[
+        list[Path] | None,
+        typer.Option("--data-root", metavar="<folder>", help=DATA_ROOT_HELP, file_okay=False),
+    ] = None,
 ) -> None:
     """Replay a day with rolling-horizon re-planning and write the KPIs.
 
@@ -567,8 +624,12 @@ def replay(
     still writes the partial KPIs (`"complete": false`), exiting with code 130.  A bad
     file or policy prints one error line and exits with code 2.
     """
+    try:
+        _check_options(time_limit=time_limit, seed=seed, iterations=iterations)
+    except EngineError as error:
+        raise _fail(error) from error
     policy_data = _read_json_file(policy) if policy is not None else {}
-    label = f"policy {str(policy)!r}"
+    label = file_field("policy", str(policy))
     overrides = {
         name: value
         for name, value in (
@@ -594,7 +655,7 @@ def replay(
     else:
         try:
             day_policy = replay_policy_from_json(policy_data, source=label)
-            scenario = load_scenario(source, loaded)
+            scenario = load_scenario(source, loaded, data_roots=data_root or ())
         except EngineError as error:
             raise _fail(error) from error
         with _replay_progress(scenario.name) as progress:
@@ -644,6 +705,7 @@ def generate_city_command(
 ) -> None:
     """A generated city and a day of orders with breakfast, lunch and evening peaks."""
     try:
+        _check_options(seed=seed, blocks=blocks, orders=orders, couriers=couriers)
         spec = city_day_scenario(
             seed,
             blocks=blocks,
@@ -686,6 +748,9 @@ def generate_osm_command(
     The scenario refers to the OSM file by its path relative to --out's folder.
     """
     try:
+        _check_options(
+            seed=seed, orders=orders, couriers=couriers, micro_warehouses=micro_warehouses
+        )
         spec = osm_day_scenario(
             osm_file,
             seed,
@@ -699,6 +764,13 @@ def generate_osm_command(
         save_scenario(spec, out)
     except EngineError as error:
         raise _fail(error) from error
+    network = spec.network
+    if isinstance(network, OsmNetwork) and confined_path(network.path, base_dir=out.parent) is None:
+        console.print(
+            f"the OSM file lies outside {escape(str(out.parent))}: plan or replay the scenario "
+            f"with --data-root {escape(str(osm_file.parent))}",
+            soft_wrap=True,
+        )
     places = spec.places
     homes = sum(1 for b in places.buildings if b.households > 0)
     console.print(
@@ -784,6 +856,10 @@ def compare(
     out: Annotated[
         Path | None, typer.Option(help="Also write every policy's KPIs (JSON).", dir_okay=False)
     ] = None,
+    data_root: Annotated[
+        list[Path] | None,
+        typer.Option("--data-root", metavar="<folder>", help=DATA_ROOT_HELP, file_okay=False),
+    ] = None,
 ) -> None:
     """Replay one scenario under each policy; print a table and write plots.
 
@@ -796,7 +872,11 @@ def compare(
     try:
         loaded = _read_source(source)
         # Built once: a replay does not change the scenario.
-        scenario = None if isinstance(loaded, GrubhubInstance) else load_scenario(source, loaded)
+        scenario = (
+            None
+            if isinstance(loaded, GrubhubInstance)
+            else load_scenario(source, loaded, data_roots=data_root or ())
+        )
     except EngineError as error:
         raise _fail(error) from error
     series: list[ReplaySeries] = []

@@ -8,6 +8,11 @@ caller can catch :class:`EngineError` for anything the engine refuses.  They liv
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+#: Problems an error lists in its message at most; all stay in its ``problems``.
+MAX_LISTED_PROBLEMS = 20
+
 
 class EngineError(Exception):
     """Root of every error the engine raises on purpose."""
@@ -24,3 +29,13 @@ class InvalidInputError(EngineError, ValueError):
         self.field = field
         self.rule = rule
         super().__init__(f"{field}: {rule}")
+
+
+def listed_problems(problems: Sequence[tuple[str, str]], limit: int = MAX_LISTED_PROBLEMS) -> str:
+    """``"N invalid fields: path: rule; ..."`` with at most ``limit`` problems written
+    out (``"... and K more"``), so one file with a million bad fields cannot make a
+    million-line message."""
+    n = len(problems)
+    shown = "; ".join(f"{path}: {rule}" for path, rule in problems[:limit])
+    more = f"; ... and {n - limit} more" if n > limit else ""
+    return f"{n} invalid field{'s' if n != 1 else ''}: {shown}{more}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 
+from core.limits import quoted
 from solvers.errors import InvalidInputError
 
 _CLOCK = re.compile(r"^(\d{1,3}):([0-5]\d)(?::([0-5]\d(?:\.\d+)?))?$")
@@ -24,7 +25,8 @@ def parse_clock(text: str, *, field: str = "time") -> float:
     match = _CLOCK.match(text.strip()) if isinstance(text, str) else None
     if match is None:
         raise InvalidInputError(
-            field, f'must be a clock time "HH:MM" or "HH:MM:SS" (HH may pass 23), got {text!r}'
+            field,
+            f'must be a clock time "HH:MM" or "HH:MM:SS" (HH may pass 23), got {quoted(text)}',
         )
     hours, minutes, seconds = match.groups()
     return int(hours) * 3600.0 + int(minutes) * 60.0 + float(seconds or 0.0)

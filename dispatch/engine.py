@@ -47,9 +47,9 @@ from dispatch.planner import Planner
 from dispatch.quotes import Quote, Quoter, QuoteSettings, Usage
 from dispatch.settings import CourierCost, PlannerSettings
 from dispatch.store.sql import OrderStatus, SqlStore, StoredOrder, StoredPlan
-from dispatch.validation import check_order_payload
+from dispatch.validation import check_order_payload, member_problems
 from dispatch.world import World
-from geo.places import Building, PickupPoint
+from geo.places import PickupPoint
 from solvers import SolveParams
 from solvers.errors import InvalidInputError
 
@@ -334,11 +334,9 @@ class Engine:
         return parsed
 
     def _check_member(self, member: Member) -> None:
-        home = member.home_building_id
-        if home is not None and not self.world.has_place(home, Building):
-            raise PayloadError(
-                f"member {member.id!r}", [("home_building_id", f"unknown building {home!r}")]
-            )
+        problems = member_problems(member, self.world)
+        if problems:
+            raise PayloadError(f"member {member.id!r}", problems)
 
     def member(self, member_id: str) -> Member:
         """The member with this id.

@@ -44,8 +44,22 @@ from pydantic import (
     StrictInt,
     ValidationError,
     WithJsonSchema,
+    model_validator,
 )
 
+from core.errors import listed_problems
+from core.limits import (
+    MAX_CLOCK_S,
+    MAX_DURATION_S,
+    MAX_ID_CHARS,
+    MAX_LINES_PER_ORDER,
+    MAX_LIST_ITEMS,
+    MAX_QUANTITY,
+    MAX_UNIT_VOLUME_L,
+    MAX_UNIT_WEIGHT_KG,
+    quoted,
+    shorten,
+)
 from dispatch.clock import CLOCK_PATTERN, format_clock, parse_clock
 from dispatch.domain import (
     CommissionTier,
@@ -70,9 +84,7 @@ class PayloadError(InvalidInputError):
 
     def __init__(self, source: str, problems: Sequence[tuple[str, str]]) -> None:
         self.problems = tuple(problems)
-        n = len(self.problems)
-        listed = "; ".join(f"{path}: {rule}" for path, rule in self.problems)
-        super().__init__(source, f"{n} invalid field{'s' if n != 1 else ''}: {listed}")
+        super().__init__(source, listed_problems(self.problems))
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -107,7 +119,11 @@ DecimalText = Annotated[
     ),
 ]
 NonNegative = Annotated[float, Strict(), Field(ge=0)]
-Id = Annotated[str, Strict(), Field(min_length=1)]
+# Bounded numbers (core.limits): a value past its bound is refused with its path.
+Duration = Annotated[float, Strict(), Field(ge=0, le=MAX_DURATION_S)]
+UnitWeight = Annotated[float, Strict(), Field(ge=0, le=MAX_UNIT_WEIGHT_KG)]
+UnitVolume = Annotated[float, Strict(), Field(ge=0, le=MAX_UNIT_VOLUME_L)]
+Id = Annotated[str, Strict(), Field(min_length=1, max_length=MAX_ID_CHARS)]
 
 
 def _clock_in(value: object) -> object:
@@ -127,16 +143,17 @@ ClockTime = Annotated[
     float,
     BeforeValidator(_clock_in),
     Strict(),
-    Field(ge=0),
+    Field(ge=0, le=MAX_CLOCK_S),
     PlainSerializer(_clock_out, when_used="json"),
     WithJsonSchema(
         {
             "anyOf": [
                 {"type": "string", "pattern": CLOCK_PATTERN},
-                {"type": "number", "minimum": 0},
+                {"type": "number", "minimum": 0, "maximum": MAX_CLOCK_S},
             ],
             "description": 'clock time: "HH:MM" or "HH:MM:SS" (hours past 23 for the next '
-            "day) or seconds since the plan's midnight",
+            "days) or seconds since the plan's midnight, within the planning horizon of "
+            f"{MAX_CLOCK_S // 86400} days ({MAX_CLOCK_S} s)",
         }
     ),
 ]
@@ -162,9 +179,9 @@ class LinePayload(_Payload):
 
     store_id: Id
     sku: Id
-    quantity: StrictInt = Field(gt=0)
-    weight_kg: NonNegative = 0.5
-    volume_l: NonNegative = 1.0
+    quantity: StrictInt = Field(gt=0, le=MAX_QUANTITY)
+    weight_kg: UnitWeight = 0.5
+    volume_l: UnitVolume = 1.0
     temperature: TemperatureClass = TemperatureClass.AMBIENT
     unit_price: DecimalText = Decimal("0")
 
@@ -191,6 +208,17 @@ class WindowPayload(_Payload):
         validation_alias=AliasChoices("end", "end_s"), serialization_alias="end"
     )
 
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> WindowPayload:
+        # Checked here so the error names the window's own path (``promised``,
+        # ``shift``) rather than the solver's TimeWindow.
+        if self.end_s < self.start_s:
+            raise ValueError(
+                f"end ({format_clock(self.end_s)}) must not be before start "
+                f"({format_clock(self.start_s)})"
+            )
+        return self
+
     def to_window(self, what: str = "window") -> TimeWindow:
         """The :class:`TimeWindow` (raises its InvalidInputError, naming ``what``, if it
         ends first)."""
@@ -211,9 +239,9 @@ class OrderPayload(_Payload):
     building_id: Id | None = None
     pickup_point_id: Id | None = None
     promised: WindowPayload | None = None
-    required_skills: tuple[Id, ...] = ()
-    service_duration_s: NonNegative = 60.0
-    lines: tuple[LinePayload, ...] = Field(min_length=1)
+    required_skills: tuple[Id, ...] = Field((), max_length=MAX_LIST_ITEMS)
+    service_duration_s: Duration = 60.0
+    lines: tuple[LinePayload, ...] = Field(min_length=1, max_length=MAX_LINES_PER_ORDER)
 
     def to_order(self) -> Order:
         """The :class:`Order` (raises its InvalidInputError on a domain rule, such as a
@@ -261,7 +289,7 @@ class LeaderPayload(_Payload):
 
     id: Id
     pickup_point_id: Id
-    tiers: tuple[TierPayload, ...] | None = None
+    tiers: tuple[TierPayload, ...] | None = Field(None, max_length=MAX_LIST_ITEMS)
     rating: Annotated[float, Strict(), Field(ge=0, le=5)] = 5.0
 
     def to_leader(self) -> Leader:
@@ -297,12 +325,12 @@ def pydantic_rule(error: Any) -> str:
         return f"is another spelling of {_CLOCK_SPELLINGS[last]!r}: give one of them"
     if error["type"] == "missing" and last in _SHORT_SPELLINGS:
         return f"is required (or {_SHORT_SPELLINGS[last]!r}, in seconds)"
-    message = str(error["msg"])
+    message = shorten(str(error["msg"]), 300)
     for pattern, replacement in _MESSAGES:
         message = pattern.sub(replacement, message)
     value = error.get("input")
     if error["type"] not in ("missing", "value_error") and not isinstance(value, dict | list):
-        message += f", got {value!r}"
+        message += f", got {quoted(value)}"
     return message
 
 

@@ -134,6 +134,16 @@ def reference_problems(
     return problems
 
 
+def member_problems(member: Member, world: World) -> list[Problem]:
+    """Every reference of a member that the world does not have: an unknown
+    ``home_building_id``.  The rule of :meth:`dispatch.Engine.add_member` and of the
+    scenario file's ``members``, each as ``(path in the member's payload, rule)``."""
+    home = member.home_building_id
+    if home is not None and not world.has_place(home, Building):
+        return [("home_building_id", f"unknown building {home!r}")]
+    return []
+
+
 def validate_orders(orders: Sequence[Order], world: World, settings: PlannerSettings) -> None:
     """Check a batch of orders against the world, members looked up in the world.
 

@@ -47,6 +47,15 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from core.limits import (
+    MAX_BUILDINGS_PER_BLOCK,
+    MAX_CITY_BLOCKS,
+    MAX_CITY_BLOCKS_PER_SIDE,
+    MAX_CITY_BYTES,
+    MAX_HOUSEHOLDS,
+    MAX_SEED,
+    quoted,
+)
 from geo.errors import InvalidInputError
 from geo.frame import LocalFrame
 from geo.network import BoolArray, IntArray, RoadNetwork
@@ -103,13 +112,22 @@ _INSET_MIN_M, _INSET_MAX_M = 12.0, 40.0
 # Shops and other places: distance beside their street, metres.
 _OFFSET_MIN_M, _OFFSET_MAX_M = 6.0, 20.0
 _MAX_REPAIR_ROUNDS = 10_000
+# Memory estimate of CitySpec.estimated_bytes: the street arrays (corners, middles,
+# centres, about six directed edges and their attributes) per block, and one place
+# object with its fields.
+_BYTES_PER_BLOCK = 4_096
+_BYTES_PER_PLACE = 1_024
 
 
-def _require_int(field: str, value: object, minimum: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise InvalidInputError(
-            f"CitySpec.{field}", f"must be an integer >= {minimum}, got {value!r}"
-        )
+def _require_int(field: str, value: object, minimum: int, maximum: int | None = None) -> None:
+    if (
+        not isinstance(value, int)
+        or isinstance(value, bool)
+        or value < minimum
+        or (maximum is not None and value > maximum)
+    ):
+        rule = f"an integer >= {minimum}" + (f" and <= {maximum:,}" if maximum is not None else "")
+        raise InvalidInputError(f"CitySpec.{field}", f"must be {rule}, got {quoted(value)}")
 
 
 def _require_real(field: str, value: object, low: float, high: float, *, high_open: bool) -> None:
@@ -129,7 +147,10 @@ class CitySpec:
 
     Attributes:
         seed: seed of :func:`numpy.random.default_rng`, integer >= 0.
-        blocks_x, blocks_y: blocks west-east and south-north, integers >= 1.
+        blocks_x, blocks_y: blocks west-east and south-north, integers in
+            [1, ``core.limits.MAX_CITY_BLOCKS_PER_SIDE``], at most
+            ``MAX_CITY_BLOCKS`` blocks in all; the city's :attr:`estimated_bytes` must
+            stay within ``MAX_CITY_BYTES``.
         block_m: street spacing, metres, in [40, 2000].
         centre_lon, centre_lat: WGS-84 degrees of the city centre (default Haidian,
             Beijing).
@@ -176,34 +197,63 @@ class CitySpec:
     n_depots: int | None = None
 
     def __post_init__(self) -> None:
-        _require_int("seed", self.seed, 0)
-        _require_int("blocks_x", self.blocks_x, 1)
-        _require_int("blocks_y", self.blocks_y, 1)
+        _require_int("seed", self.seed, 0, MAX_SEED)
+        _require_int("blocks_x", self.blocks_x, 1, MAX_CITY_BLOCKS_PER_SIDE)
+        _require_int("blocks_y", self.blocks_y, 1, MAX_CITY_BLOCKS_PER_SIDE)
+        if self.block_count > MAX_CITY_BLOCKS:
+            raise InvalidInputError(
+                "CitySpec.blocks_x, blocks_y",
+                f"must make at most {MAX_CITY_BLOCKS:,} blocks in all, got "
+                f"{self.blocks_x} x {self.blocks_y} = {self.block_count:,}",
+            )
         _require_real("block_m", self.block_m, 40.0, 2000.0, high_open=False)
         _require_real("centre_lon", self.centre_lon, -180.0, 180.0, high_open=False)
         _require_real("centre_lat", self.centre_lat, -80.0, 80.0, high_open=False)
         _require_real("jitter_m", self.jitter_m, 0.0, self.block_m / 5.0, high_open=False)
         _require_real("removed_street_share", self.removed_street_share, 0.0, 1.0, high_open=True)
         _require_real("oneway_share", self.oneway_share, 0.0, 1.0, high_open=True)
-        _require_int("arterial_every", self.arterial_every, 0)
+        _require_int("arterial_every", self.arterial_every, 0, MAX_CITY_BLOCKS_PER_SIDE)
         _require_real("service_lane_share", self.service_lane_share, 0.0, 1.0, high_open=False)
         _require_real("footway_share", self.footway_share, 0.0, 1.0, high_open=False)
         if not isinstance(self.diagonal_avenue, bool):
             raise InvalidInputError(
                 "CitySpec.diagonal_avenue", f"must be True or False, got {self.diagonal_avenue!r}"
             )
-        _require_int("buildings_per_block", self.buildings_per_block, 0)
-        _require_int("households_min", self.households_min, 0)
-        _require_int("households_max", self.households_max, self.households_min)
+        _require_int("buildings_per_block", self.buildings_per_block, 0, MAX_BUILDINGS_PER_BLOCK)
+        _require_int("households_min", self.households_min, 0, MAX_HOUSEHOLDS)
+        _require_int("households_max", self.households_max, self.households_min, MAX_HOUSEHOLDS)
         for name in ("n_stores", "n_micro_warehouses", "n_pickup_points", "n_depots"):
             value = getattr(self, name)
             if value is not None:
-                _require_int(name, value, 0)
+                _require_int(name, value, 0, MAX_CITY_BLOCKS)
+        # Checked before anything is allocated: a city too large for memory is refused
+        # as input, not met as a MemoryError half-way through.
+        if self.estimated_bytes > MAX_CITY_BYTES:
+            raise InvalidInputError(
+                "CitySpec",
+                f"the city would need about {self.estimated_bytes / 2**20:,.0f} MiB, more "
+                f"than the limit of {MAX_CITY_BYTES / 2**20:,.0f} MiB: fewer blocks or "
+                "buildings per block",
+            )
 
     @property
     def block_count(self) -> int:
         """Number of blocks, ``blocks_x * blocks_y``."""
         return self.blocks_x * self.blocks_y
+
+    @property
+    def estimated_bytes(self) -> int:
+        """About how much memory generating this city takes at its peak, bytes: the
+        street arrays per block and the place objects (measured on the default spec
+        and a 115 x 115 city, with a margin)."""
+        places = (
+            self.block_count * self.buildings_per_block
+            + self.store_count
+            + self.micro_warehouse_count
+            + self.pickup_point_count
+            + self.depot_count
+        )
+        return self.block_count * _BYTES_PER_BLOCK + places * _BYTES_PER_PLACE
 
     @property
     def store_count(self) -> int:

@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from core.files import check_regular_file, file_field
+from core.limits import MAX_OSM_BYTES, shorten
 from geo.errors import InvalidInputError, OsmReadError
 from geo.frame import haversine_m
 from geo.network import RoadNetwork
@@ -65,19 +67,21 @@ def _first(value: object) -> str:
 def check_osm_file(path: Path) -> str:
     """The field name errors about this OSM file use, after checking the file is there.
 
+    The checks are :func:`core.files.check_regular_file`'s (a regular file of at most
+    :data:`core.limits.MAX_OSM_BYTES`, so ``/dev/zero`` or a pipe is refused at once).
+
     Raises:
-        OsmReadError: the file is missing, not a regular file, unreadable or empty.
+        OsmReadError: the file is missing, not a regular file, unreadable, too large or
+            empty.
     """
-    field = f"OSM file {str(path)!r}"
+    field = file_field("OSM file", path)
     if not path.exists():
         raise OsmReadError(field, "must exist")
-    if not path.is_file():
-        raise OsmReadError(field, "must be a regular file")
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise OsmReadError(field, f"must be readable ({exc.strerror or exc})") from None
-    if size == 0:
+        check_regular_file(path, field=field, max_bytes=MAX_OSM_BYTES)
+    except InvalidInputError as error:
+        raise OsmReadError(field, error.rule) from None
+    if path.stat().st_size == 0:
         raise OsmReadError(field, "must not be empty")
     return field
 
@@ -107,7 +111,7 @@ def read_osm(path: str | PathLike[str], *, name: str | None = None) -> RoadNetwo
             graph = ox.graph_from_xml(p, simplify=False, retain_all=True, bidirectional=False)
     except Exception as exc:  # any parser or osmnx failure means the file is unusable
         raise OsmReadError(
-            field, f"must be readable OSM XML ({type(exc).__name__}: {exc})"
+            field, f"must be readable OSM XML ({type(exc).__name__}: {shorten(str(exc))})"
         ) from None
     return _network_from_graph(graph, name if name is not None else p.name, field)
 

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from core.limits import MAX_COURIERS, MAX_ORDERS
 from dispatch.domain import FulfilmentMode
 from geo.citygen import (
     PICKUP_CAPACITIES,
@@ -135,6 +136,12 @@ def _check_day(
     """The rules both generators share (see :func:`city_day_scenario`)."""
     if orders < 1 or couriers < 1:
         raise InvalidInputError("orders, couriers", f"must be >= 1, got {orders}, {couriers}")
+    # Checked before any order is drawn: a day of 10**8 orders is refused, not generated.
+    if orders > MAX_ORDERS or couriers > MAX_COURIERS:
+        raise InvalidInputError(
+            "orders, couriers",
+            f"must be at most {MAX_ORDERS:,} and {MAX_COURIERS:,}, got {orders:,}, {couriers:,}",
+        )
     if not (0 <= multi_store_share <= 1 and 0 <= next_day_share <= 1) or (
         multi_store_share + next_day_share > 1
     ):

@@ -21,11 +21,22 @@ missing file) and whose rule says what is wrong.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from core.files import read_text
+from core.limits import (
+    MAX_COURIERS,
+    MAX_GRUBHUB_COORD_M,
+    MAX_GRUBHUB_MINUTES,
+    MAX_GRUBHUB_RATE,
+    MAX_ORDERS,
+    MAX_PLACES,
+    shorten,
+)
 from solvers.errors import InvalidInputError
 
 PARAMETERS_FILE = "instance_parameters.txt"
@@ -164,23 +175,25 @@ class GrubhubInstance:
         )
 
 
-def _rows(folder: Path, name: str, columns: Sequence[str]) -> list[tuple[int, list[str]]]:
-    """Rows (line number, fields) of one tab-separated file after checking its header."""
+def _rows(
+    folder: Path, name: str, columns: Sequence[str], *, max_rows: int = MAX_ORDERS
+) -> list[tuple[int, list[str]]]:
+    """Rows (line number, fields) of one tab-separated file after checking its header;
+    at most ``max_rows`` rows."""
     path = folder / name
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as error:
-        raise InvalidInputError(name, f"file missing in {folder}") from error
-    except (OSError, UnicodeDecodeError) as error:
-        raise InvalidInputError(name, f"cannot read: {error}") from error
-    lines = text.splitlines()
+    if not path.exists():
+        raise InvalidInputError(name, f"file missing in {shorten(str(folder))}")
+    lines = read_text(path, field=name).splitlines()
     if not lines:
         raise InvalidInputError(f"{name}:1", "empty file, expected a header row")
     header = tuple(field.strip() for field in lines[0].split("\t"))
     if header != tuple(columns):
         raise InvalidInputError(
-            f"{name}:1", f"header must be {'<TAB>'.join(columns)}, got {'<TAB>'.join(header)}"
+            f"{name}:1",
+            f"header must be {'<TAB>'.join(columns)}, got {shorten('<TAB>'.join(header))}",
         )
+    if len(lines) - 1 > max_rows and sum(1 for line in lines[1:] if line.strip()) > max_rows:
+        raise InvalidInputError(name, f"must have at most {max_rows:,} rows")
     rows: list[tuple[int, list[str]]] = []
     for number, line in enumerate(lines[1:], start=2):
         if not line.strip():
@@ -195,14 +208,21 @@ def _rows(folder: Path, name: str, columns: Sequence[str]) -> list[tuple[int, li
     return rows
 
 
-def _number(name: str, number: int, column: str, text: str) -> float:
+def _number(
+    name: str, number: int, column: str, text: str, limit: float = MAX_GRUBHUB_MINUTES
+) -> float:
+    """A finite number within ``+-limit`` (core.limits: minutes, metres or rates)."""
     try:
         value = float(text)
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
         raise InvalidInputError(
-            f"{name}:{number}", f"{column} must be a finite number, got {text!r}"
+            f"{name}:{number}", f"{column} must be a finite number, got {shorten(repr(text))}"
+        )
+    if abs(value) > limit:
+        raise InvalidInputError(
+            f"{name}:{number}", f"{column} must be within +-{limit:g}, got {value:g}"
         )
     return value
 
@@ -210,6 +230,8 @@ def _number(name: str, number: int, column: str, text: str) -> float:
 def _ident(name: str, number: int, column: str, text: str) -> str:
     if not text:
         raise InvalidInputError(f"{name}:{number}", f"{column} must not be empty")
+    if len(text) > 200:
+        raise InvalidInputError(f"{name}:{number}", f"{column} must be at most 200 characters")
     return text
 
 
@@ -225,7 +247,7 @@ def read_grubhub(folder: str | Path) -> GrubhubInstance:
     """Read and validate one instance folder; the folder's name is the instance name."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise InvalidInputError(str(folder), "not a folder")
+        raise InvalidInputError(shorten(str(folder)), "not a folder")
     parameter_rows = _rows(folder, PARAMETERS_FILE, _PARAMETER_COLUMNS)
     if len(parameter_rows) != 1:
         raise InvalidInputError(
@@ -233,18 +255,18 @@ def read_grubhub(folder: str | Path) -> GrubhubInstance:
         )
     number, fields = parameter_rows[0]
     values = [
-        _number(PARAMETERS_FILE, number, c, f)
+        _number(PARAMETERS_FILE, number, c, f, MAX_GRUBHUB_RATE)
         for c, f in zip(_PARAMETER_COLUMNS, fields, strict=True)
     ]
     parameters = _at_line(PARAMETERS_FILE, number, GrubhubParameters, *values)
 
     restaurants: list[GrubhubRestaurant] = []
-    for number, f in _rows(folder, RESTAURANTS_FILE, _RESTAURANT_COLUMNS):
+    for number, f in _rows(folder, RESTAURANTS_FILE, _RESTAURANT_COLUMNS, max_rows=MAX_PLACES):
         restaurants.append(
             GrubhubRestaurant(
                 _ident(RESTAURANTS_FILE, number, "restaurant", f[0]),
-                _number(RESTAURANTS_FILE, number, "x", f[1]),
-                _number(RESTAURANTS_FILE, number, "y", f[2]),
+                _number(RESTAURANTS_FILE, number, "x", f[1], MAX_GRUBHUB_COORD_M),
+                _number(RESTAURANTS_FILE, number, "y", f[2], MAX_GRUBHUB_COORD_M),
             )
         )
     known = {r.id for r in restaurants}
@@ -252,28 +274,30 @@ def read_grubhub(folder: str | Path) -> GrubhubInstance:
     for number, f in _rows(folder, ORDERS_FILE, _ORDER_COLUMNS):
         restaurant = _ident(ORDERS_FILE, number, "restaurant", f[4])
         if restaurant not in known:
-            raise InvalidInputError(f"{ORDERS_FILE}:{number}", f"unknown restaurant {restaurant!r}")
+            raise InvalidInputError(
+                f"{ORDERS_FILE}:{number}", f"unknown restaurant {shorten(repr(restaurant))}"
+            )
         order = _at_line(
             ORDERS_FILE,
             number,
             GrubhubOrder,
             _ident(ORDERS_FILE, number, "order", f[0]),
-            _number(ORDERS_FILE, number, "x", f[1]),
-            _number(ORDERS_FILE, number, "y", f[2]),
+            _number(ORDERS_FILE, number, "x", f[1], MAX_GRUBHUB_COORD_M),
+            _number(ORDERS_FILE, number, "y", f[2], MAX_GRUBHUB_COORD_M),
             _number(ORDERS_FILE, number, "placement_time", f[3]),
             restaurant,
             _number(ORDERS_FILE, number, "ready_time", f[5]),
         )
         orders.append(order)
     couriers: list[GrubhubCourier] = []
-    for number, f in _rows(folder, COURIERS_FILE, _COURIER_COLUMNS):
+    for number, f in _rows(folder, COURIERS_FILE, _COURIER_COLUMNS, max_rows=MAX_COURIERS):
         courier = _at_line(
             COURIERS_FILE,
             number,
             GrubhubCourier,
             _ident(COURIERS_FILE, number, "courier", f[0]),
-            _number(COURIERS_FILE, number, "x", f[1]),
-            _number(COURIERS_FILE, number, "y", f[2]),
+            _number(COURIERS_FILE, number, "x", f[1], MAX_GRUBHUB_COORD_M),
+            _number(COURIERS_FILE, number, "y", f[2], MAX_GRUBHUB_COORD_M),
             _number(COURIERS_FILE, number, "on_time", f[3]),
             _number(COURIERS_FILE, number, "off_time", f[4]),
         )
@@ -283,10 +307,8 @@ def read_grubhub(folder: str | Path) -> GrubhubInstance:
         ("order", ORDERS_FILE, orders),
         ("courier", COURIERS_FILE, couriers),
     ):
-        ids = [item.id for item in items]
-        duplicates = (
-            sorted({i for i in ids if ids.count(i) > 1}) if len(set(ids)) != len(ids) else []
-        )
+        counts = Counter(item.id for item in items)
+        duplicates = sorted(i for i, n in counts.items() if n > 1)
         if duplicates:
             raise InvalidInputError(name, f"duplicate {kind} id {duplicates[0]!r}")
     return GrubhubInstance(

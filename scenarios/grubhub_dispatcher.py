@@ -26,9 +26,11 @@ from typing import Protocol
 
 import numpy as np
 
+from core.limits import DAY_S, MAX_COURIERS, MAX_GRUBHUB_MINUTES, MAX_GRUBHUB_RATE, MIN_WAVE_S
 from scenarios.grubhub import GrubhubCourier, GrubhubInstance, GrubhubOrder
 from scenarios.policy_json import numeric_policy_from_json
 from solvers.budget import Budget
+from scenarios.policy_json import bounded, check_bounds, numeric_policy_from_json
 from solvers.bundling import BundleOption, choose_bundles
 from solvers.errors import InvalidInputError
 
@@ -37,6 +39,10 @@ COST_RESOLUTION = 10
 # Reward per order served, minutes: far above any click-to-door time, so the number of
 # orders served comes first.
 _SERVE_REWARD_MIN = 1000.0
+# Most orders of one restaurant in a trip (their delivery orders are all tried), and the
+# CP-SAT seconds per wave, that a policy may ask for.
+MAX_BUNDLE = 6  # delivery orders are enumerated: 6! = 720
+MAX_WAVE_SEARCH_S = 3600.0
 
 
 @dataclass(frozen=True)
@@ -61,17 +67,20 @@ class GrubhubPolicy:
             left), so a wave never runs past it on a loaded machine either.
     """
 
-    wave_min: float = 2.0
-    horizon_min: float = 20.0
-    max_bundle: int = 3
-    courier_candidates: int = 8
-    overage_weight: float = 2.0
-    age_weight: float = 2.0
-    commit_slack_min: float = 0.0
-    lookahead_min: float = 5.0
-    wave_search_s: float = 0.5
+    wave_min: float = bounded(2.0, ge=MIN_WAVE_S / 60, le=DAY_S / 60)
+    horizon_min: float = bounded(20.0, ge=0, le=MAX_GRUBHUB_MINUTES)
+    max_bundle: int = bounded(3, ge=1, le=MAX_BUNDLE)
+    courier_candidates: int = bounded(8, ge=1, le=MAX_COURIERS)
+    overage_weight: float = bounded(2.0, ge=0, le=MAX_GRUBHUB_RATE)
+    age_weight: float = bounded(2.0, ge=0, le=MAX_GRUBHUB_RATE)
+    commit_slack_min: float = bounded(0.0, ge=-MAX_GRUBHUB_MINUTES, le=MAX_GRUBHUB_MINUTES)
+    lookahead_min: float = bounded(5.0, ge=0, le=MAX_GRUBHUB_MINUTES)
+    wave_search_s: float = bounded(0.5, gt=0, le=MAX_WAVE_SEARCH_S)
 
     def __post_init__(self) -> None:
+        # The ranges first (core.limits): a wave under a second would mean millions of
+        # waves a day.
+        check_bounds(self, "GrubhubPolicy")
         if not (math.isfinite(self.wave_min) and self.wave_min > 0):
             raise InvalidInputError("wave_min", f"must be > 0, got {self.wave_min}")
         if not (math.isfinite(self.horizon_min) and self.horizon_min >= 0):

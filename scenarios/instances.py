@@ -17,7 +17,11 @@ Where a customer's goods are loaded at the depot, the task has no pickup stop
 route is one trip, as the benchmarks require, and there is no depot stop to report.
 
 Every reader raises :class:`solvers.errors.InvalidInputError` naming the file, the line
-and the rule for a malformed file.
+and the rule for a malformed file.  Files are read through :mod:`core.files` (a regular
+file, at most :data:`core.limits.MAX_TEXT_FILE_BYTES`, UTF-8) and every number is
+bounded (:mod:`core.limits`): at most :data:`MAX_INSTANCE_NUMBER` in magnitude, at most
+:data:`MAX_INSTANCE_LOCATIONS` locations (the travel matrix is their square) and
+:data:`MAX_INSTANCE_VEHICLES` vehicles, checked before anything of that size is built.
 """
 
 from __future__ import annotations
@@ -33,6 +37,14 @@ import numpy as np
 import numpy.typing as npt
 import vrplib
 
+from core.files import check_regular_file, read_text
+from core.limits import (
+    MAX_INSTANCE_LOCATIONS,
+    MAX_INSTANCE_NUMBER,
+    MAX_INSTANCE_VEHICLES,
+    MAX_QUOTED_PATH_CHARS,
+    shorten,
+)
 from solvers.errors import InvalidInputError
 from solvers.problem import RoutingProblem, Stop, Task, TimeWindow, TravelMatrices, Vehicle
 from solvers.solution import RoutingSolution
@@ -90,10 +102,25 @@ class BenchInstance:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="strict")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInputError(str(path), f"must be a readable text file ({exc})") from None
+    return read_text(path, field=_where(path))
+
+
+def _where(path: Path, line: int | None = None) -> str:
+    """How errors name a file, or a line of it: ``path:line`` (the path shortened)."""
+    name = shorten(str(path), MAX_QUOTED_PATH_CHARS)
+    return name if line is None else f"{name}:{line}"
+
+
+def _check_number(where: str, value: float) -> None:
+    if abs(value) > MAX_INSTANCE_NUMBER:
+        raise InvalidInputError(
+            where, f"numbers must be within +-{MAX_INSTANCE_NUMBER:g}, got {value:g}"
+        )
+
+
+def _check_count(where: str, what: str, count: int, limit: int) -> None:
+    if count > limit:
+        raise InvalidInputError(where, f"{what} must be at most {limit:,}, got {count:,}")
 
 
 def _numeric_lines(path: Path, *, skip: int = 0) -> list[tuple[int, list[float]]]:
@@ -115,9 +142,13 @@ def _numeric_lines(path: Path, *, skip: int = 0) -> list[tuple[int, list[float]]
             values = [math.nan]
         if not all(math.isfinite(v) for v in values):
             raise InvalidInputError(
-                f"{path}:{number}", f"must hold finite numbers only, got {line.strip()!r}"
+                _where(path, number),
+                f"must hold finite numbers only, got {shorten(repr(line.strip()))}",
             )
+        for value in values:
+            _check_number(_where(path, number), value)
         out.append((number, values))
+    _check_count(_where(path), "data lines (locations)", len(out), MAX_INSTANCE_LOCATIONS + 1)
     return out
 
 
@@ -127,10 +158,10 @@ def _rows(path: Path, width: int, *, skip: int = 0) -> list[tuple[int, list[floa
     for number, values in out:
         if len(values) != width:
             raise InvalidInputError(
-                f"{path}:{number}", f"must hold {width} numbers, got {len(values)}"
+                _where(path, number), f"must hold {width} numbers, got {len(values)}"
             )
     if not out:
-        raise InvalidInputError(str(path), "has no data lines")
+        raise InvalidInputError(_where(path), "has no data lines")
     return out
 
 
@@ -138,8 +169,10 @@ def _header(path: Path, what: str, width: int) -> tuple[int, float]:
     """(vehicles, capacity) from the first line, which holds ``width`` numbers."""
     values = _first_line(path, what, width)
     vehicles, capacity = values[0], values[1]
-    if vehicles != int(vehicles) or vehicles < 1 or capacity < 0:
-        raise InvalidInputError(f"{path}:1", f"'{what}' needs a whole vehicle count >= 1")
+    if not math.isfinite(vehicles) or vehicles != int(vehicles) or vehicles < 1 or capacity < 0:
+        raise InvalidInputError(_where(path, 1), f"'{what}' needs a whole vehicle count >= 1")
+    _check_count(_where(path, 1), "the vehicle count", int(vehicles), MAX_INSTANCE_VEHICLES)
+    _check_number(_where(path, 1), capacity)
     return int(vehicles), capacity
 
 
@@ -150,8 +183,8 @@ def _first_line(path: Path, what: str, width: int) -> list[float]:
         values = [float(p) for p in parts]
     except ValueError:
         values = []
-    if len(values) != width:
-        raise InvalidInputError(f"{path}:1", f"must hold {width} numbers: {what}")
+    if len(values) != width or not all(math.isfinite(v) for v in values):
+        raise InvalidInputError(_where(path, 1), f"must hold {width} finite numbers: {what}")
     return values
 
 
@@ -204,28 +237,34 @@ def read_solomon(path: Path) -> BenchInstance:
         (i for i, line in enumerate(lines) if line.strip().upper().startswith("NUMBER")), None
     )
     if header is None or header + 1 >= len(lines):
-        raise InvalidInputError(str(path), "must have a VEHICLE block with NUMBER and CAPACITY")
+        raise InvalidInputError(_where(path), "must have a VEHICLE block with NUMBER and CAPACITY")
     try:
         fleet, capacity = (int(x) for x in lines[header + 1].split())
     except ValueError:
         raise InvalidInputError(
-            f"{path}:{header + 2}", "must hold the vehicle NUMBER and CAPACITY"
+            _where(path, header + 2), "must hold the vehicle NUMBER and CAPACITY"
         ) from None
+    if fleet < 1 or capacity < 0:
+        raise InvalidInputError(
+            _where(path, header + 2), "the vehicle NUMBER must be >= 1 and CAPACITY >= 0"
+        )
+    _check_count(_where(path, header + 2), "the vehicle NUMBER", fleet, MAX_INSTANCE_VEHICLES)
+    _check_number(_where(path, header + 2), capacity)
     start = next(
         (i for i, line in enumerate(lines) if line.strip().upper().startswith("CUST")), None
     )
     if start is None:
-        raise InvalidInputError(str(path), "must have a CUSTOMER block")
+        raise InvalidInputError(_where(path), "must have a CUSTOMER block")
     rows = _rows(path, 7, skip=start + 2)  # the CUSTOMER line and its column titles
     table = np.array([r for _, r in rows])
     if int(table[0, 0]) != 0:
         raise InvalidInputError(
-            f"{path}:{rows[0][0]}", "the first customer row must be the depot, id 0"
+            _where(path, rows[0][0]), "the first customer row must be the depot, id 0"
         )
     for number, r in rows:
         if r[3] < 0 or r[4] > r[5]:
             raise InvalidInputError(
-                f"{path}:{number}", "demand must be >= 0 and ready time <= due date"
+                _where(path, number), "demand must be >= 0 and ready time <= due date"
             )
     horizon = float(table[0, 5])
     tasks = tuple(
@@ -256,7 +295,7 @@ def read_lilim(path: Path) -> BenchInstance:
     table = np.array([r for _, r in rows])
     n = table.shape[0]
     if not np.array_equal(table[:, 0], np.arange(n)):
-        raise InvalidInputError(str(path), "location ids must run 0, 1, 2, ... in order")
+        raise InvalidInputError(_where(path), "location ids must run 0, 1, 2, ... in order")
     horizon = float(table[0, 5])
     tasks: list[Task] = []
     for number, r in rows[1:]:
@@ -265,7 +304,7 @@ def read_lilim(path: Path) -> BenchInstance:
         d = int(r[8])
         if not 0 < d < n or int(table[d, 7]) != int(r[0]):
             raise InvalidInputError(
-                f"{path}:{number}", f"pickup {int(r[0])} must name a delivery that names it back"
+                _where(path, number), f"pickup {int(r[0])} must name a delivery that names it back"
             )
         dr = table[d]
         tasks.append(
@@ -307,14 +346,18 @@ def read_mpdptw(path: Path) -> BenchInstance:
             pickups.setdefault(request, []).append(loc)
         elif kind == 1:
             if request in delivery:
-                raise InvalidInputError(f"{path}:{number}", f"request {request} has two deliveries")
+                raise InvalidInputError(
+                    _where(path, number), f"request {request} has two deliveries"
+                )
             delivery[request] = loc
         else:
             raise InvalidInputError(
-                f"{path}:{number}", f"type must be 0 (pickup) or 1 (delivery), got {kind}"
+                _where(path, number), f"type must be 0 (pickup) or 1 (delivery), got {kind}"
             )
     if set(pickups) != set(delivery):
-        raise InvalidInputError(str(path), "every request needs pickups and exactly one delivery")
+        raise InvalidInputError(
+            _where(path), "every request needs pickups and exactly one delivery"
+        )
 
     def stop(loc: int) -> Stop:
         r = table[loc]
@@ -356,9 +399,9 @@ def read_cordeau(path: Path) -> BenchInstance:
     path = Path(path)
     lines = _numeric_lines(path)
     if not lines:
-        raise InvalidInputError(str(path), "has no data lines")
+        raise InvalidInputError(_where(path), "has no data lines")
     number, head = lines[0]
-    where = f"{path}:{number}"
+    where = _where(path, number)
     if len(head) != 4 or not all(_whole(v) for v in head):
         raise InvalidInputError(where, "the first line must hold 4 whole numbers: type m n t")
     kind, m, n, t = (int(v) for v in head)
@@ -366,34 +409,36 @@ def read_cordeau(path: Path) -> BenchInstance:
         raise InvalidInputError(where, f"type must be 2 (MDVRP), got {kind}")
     if min(m, n, t) < 1:
         raise InvalidInputError(where, f"m, n and t must be >= 1, got {m}, {n}, {t}")
+    _check_count(where, "vehicles (m times t)", m * t, MAX_INSTANCE_VEHICLES)
+    _check_count(where, "locations (n + t)", n + t, MAX_INSTANCE_LOCATIONS)
     expected = 1 + t + n + t
     layout = f"the header, {t} 'D Q' lines, {n} customer lines and {t} depot lines"
     if len(lines) > expected:
         raise InvalidInputError(
-            f"{path}:{lines[expected][0]}", f"is past the end: the file holds {layout}"
+            _where(path, lines[expected][0]), f"is past the end: the file holds {layout}"
         )
     if len(lines) < expected:
         raise InvalidInputError(
-            f"{path}:{lines[-1][0]}",
+            _where(path, lines[-1][0]),
             f"the file ends after {len(lines)} data lines, needs {expected}: {layout}",
         )
     limits: list[tuple[float, float]] = []
     for number, values in lines[1 : 1 + t]:
         if len(values) != 2:
             raise InvalidInputError(
-                f"{path}:{number}", f"must hold 2 numbers: D Q, got {len(values)}"
+                _where(path, number), f"must hold 2 numbers: D Q, got {len(values)}"
             )
         duration, capacity = values
         if duration < 0 or capacity <= 0:
             raise InvalidInputError(
-                f"{path}:{number}", "max duration D must be >= 0 and capacity Q > 0"
+                _where(path, number), "max duration D must be >= 0 and capacity Q > 0"
             )
         limits.append((duration, capacity))
     coords = np.full((n + t + 1, 2), np.nan)
     service = np.zeros(n + 1)
     demand = np.zeros(n + 1)
     for i, (number, values) in enumerate(lines[1 + t : 1 + t + n], start=1):
-        where = f"{path}:{number}"
+        where = _where(path, number)
         if len(values) < 5:
             raise InvalidInputError(
                 where, f"a customer line must hold id x y service demand, got {len(values)} numbers"
@@ -413,7 +458,7 @@ def read_cordeau(path: Path) -> BenchInstance:
         coords[i] = values[1:3]
         service[i], demand[i] = values[3], values[4]
     for j, (number, values) in enumerate(lines[1 + t + n :]):
-        where = f"{path}:{number}"
+        where = _where(path, number)
         if len(values) < 3:
             raise InvalidInputError(
                 where, f"a depot line must hold at least id x y, got {len(values)} numbers"
@@ -481,7 +526,7 @@ def _scan_vrplib(path: Path) -> tuple[str, int]:
     current: str | None = None
     for number, raw in enumerate(_read_text(path).splitlines(), start=1):
         line = raw.strip()
-        where = f"{path}:{number}"
+        where = _where(path, number)
         if not line:
             continue
         if line == "EOF":
@@ -509,7 +554,11 @@ def _scan_vrplib(path: Path) -> tuple[str, int]:
         except ValueError:
             values = [math.nan]
         if not all(math.isfinite(v) for v in values):
-            raise InvalidInputError(where, f"must hold finite numbers only, got {line!r}")
+            raise InvalidInputError(
+                where, f"must hold finite numbers only, got {shorten(repr(line))}"
+            )
+        for v in values:
+            _check_number(where, v)
         width = _VRPLIB_SECTIONS[current]
         if len(values) != width:
             raise InvalidInputError(
@@ -518,64 +567,68 @@ def _scan_vrplib(path: Path) -> tuple[str, int]:
         sections[current][1].append((number, values))
     for key, wanted in (("TYPE", "CVRP"), ("EDGE_WEIGHT_TYPE", "EUC_2D")):
         if key not in specs:
-            raise InvalidInputError(str(path), f"must have a '{key} : {wanted}' line")
+            raise InvalidInputError(_where(path), f"must have a '{key} : {wanted}' line")
         number, value = specs[key]
         if value.upper() != wanted:
-            raise InvalidInputError(f"{path}:{number}", f"{key} must be {wanted}, got {value!r}")
+            raise InvalidInputError(_where(path, number), f"{key} must be {wanted}, got {value!r}")
     for key in ("DIMENSION", "CAPACITY"):
         if key not in specs:
-            raise InvalidInputError(str(path), f"must have a '{key} : number' line")
+            raise InvalidInputError(_where(path), f"must have a '{key} : number' line")
     number, text = specs["DIMENSION"]
-    if not re.fullmatch(r"\d+", text) or int(text) < 2:
+    if not re.fullmatch(r"\d{1,9}", text) or int(text) < 2:
         raise InvalidInputError(
-            f"{path}:{number}", f"DIMENSION must be a whole number >= 2, got {text!r}"
+            _where(path, number), f"DIMENSION must be a whole number >= 2, got {shorten(text)!r}"
         )
     size = int(text)
+    _check_count(_where(path, number), "DIMENSION", size, MAX_INSTANCE_LOCATIONS)
     number, text = specs["CAPACITY"]
     try:
         capacity = float(text)
     except ValueError:
         capacity = math.nan
-    if not (math.isfinite(capacity) and capacity > 0):
-        raise InvalidInputError(f"{path}:{number}", f"CAPACITY must be a number > 0, got {text!r}")
+    if not (math.isfinite(capacity) and 0 < capacity <= MAX_INSTANCE_NUMBER):
+        raise InvalidInputError(
+            _where(path, number),
+            f"CAPACITY must be a number > 0 and <= {MAX_INSTANCE_NUMBER:g}, got {shorten(text)!r}",
+        )
     for name in _VRPLIB_SECTIONS:
         if name not in sections:
-            raise InvalidInputError(str(path), f"must have a {name}_SECTION")
+            raise InvalidInputError(_where(path), f"must have a {name}_SECTION")
     demand: list[float] = []
     for name in ("NODE_COORD", "DEMAND"):
         start, rows = sections[name]
         if len(rows) > size:
             raise InvalidInputError(
-                f"{path}:{rows[size][0]}", f"{name}_SECTION must have DIMENSION = {size} lines"
+                _where(path, rows[size][0]), f"{name}_SECTION must have DIMENSION = {size} lines"
             )
         if len(rows) < size:
             raise InvalidInputError(
-                f"{path}:{start}",
+                _where(path, start),
                 f"{name}_SECTION must have DIMENSION = {size} lines, got {len(rows)}",
             )
         for expected, (number, values) in enumerate(rows, start=1):
             if values[0] != expected:
                 raise InvalidInputError(
-                    f"{path}:{number}",
+                    _where(path, number),
                     f"{name}_SECTION node ids must run 1..{size} in order: expected {expected}",
                 )
             if name == "DEMAND":
                 if values[1] < 0:
-                    raise InvalidInputError(f"{path}:{number}", "a demand must be >= 0")
+                    raise InvalidInputError(_where(path, number), "a demand must be >= 0")
                 demand.append(values[1])
     start, rows = sections["DEPOT"]
     ids = [(number, values[0]) for number, values in rows]
     if len(ids) != 2 or ids[1][1] != -1:
         raise InvalidInputError(
-            f"{path}:{start}", "DEPOT_SECTION must name exactly one depot, then -1"
+            _where(path, start), "DEPOT_SECTION must name exactly one depot, then -1"
         )
     number, depot = ids[0]
     if not (_whole(depot) and 1 <= depot <= size):
         raise InvalidInputError(
-            f"{path}:{number}", f"the depot must be a node id in 1..{size}, got {depot:g}"
+            _where(path, number), f"the depot must be a node id in 1..{size}, got {depot:g}"
         )
     if demand[int(depot) - 1] != 0:
-        raise InvalidInputError(f"{path}:{number}", "the depot's demand must be 0")
+        raise InvalidInputError(_where(path, number), "the depot's demand must be 0")
     name = specs["NAME"][1] if "NAME" in specs else path.stem
     return name, int(depot)
 
@@ -587,7 +640,7 @@ def _cvrp_fleet_size(name: str, total_demand: float, capacity: float) -> int:
     routes) or ``ceil(total_demand / capacity)``, whichever is larger; spare vehicles
     are added on top: 20%, at least 3.
     """
-    match = re.search(r"-k(\d+)", name)
+    match = re.search(r"-k(\d{1,9})", name)
     by_name = int(match.group(1)) if match else 0
     by_load = math.ceil(total_demand / capacity - 1e-9)
     least = max(by_name, by_load, 1)
@@ -613,7 +666,7 @@ def read_vrplib(path: Path) -> BenchInstance:
     try:
         data = vrplib.read_instance(path)
     except (ValueError, RuntimeError, KeyError, IndexError, TypeError, OSError) as exc:
-        raise InvalidInputError(str(path), f"vrplib cannot read it ({exc})") from None
+        raise InvalidInputError(_where(path), f"vrplib cannot read it ({exc})") from None
     coords = np.asarray(data["node_coord"], dtype=np.float64)
     demand = np.asarray(data["demand"], dtype=np.float64)
     edges = np.asarray(data["edge_weight"], dtype=np.float64)
@@ -625,11 +678,14 @@ def read_vrplib(path: Path) -> BenchInstance:
         or edges.shape != (size, size)
         or depots != [depot_id - 1]
     ):
-        raise InvalidInputError(str(path), "vrplib read a different layout than the file shows")
+        raise InvalidInputError(_where(path), "vrplib read a different layout than the file shows")
     capacity = float(data["capacity"])
     dist = _nint(edges)
     depot = depot_id - 1
     fleet = _cvrp_fleet_size(name, float(demand.sum()), capacity)
+    _check_count(
+        _where(path), "vehicles (from NAME's -k and the demand)", fleet, MAX_INSTANCE_VEHICLES
+    )
     vehicles = tuple(
         Vehicle(f"v{i + 1}", depot, depot, capacity=(capacity,), cost_per_km=1000.0)
         for i in range(fleet)
@@ -659,9 +715,10 @@ def read_instance(path: Path, fmt: str) -> BenchInstance:
         InstanceFormat.VRPLIB: read_vrplib,
     }
     if fmt not in FORMATS:
-        raise InvalidInputError("format", f"must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    if not Path(path).is_file():
-        raise InvalidInputError(str(path), "must be an existing file")
+        raise InvalidInputError(
+            "format", f"must be one of {', '.join(FORMATS)}, got {shorten(repr(fmt))}"
+        )
+    check_regular_file(path, field=_where(Path(path)))
     return readers[InstanceFormat(fmt)](Path(path))
 
 

@@ -2,22 +2,71 @@
 
 The accepted fields and their types come from the dataclass itself (a pydantic model is
 derived from its fields), so a field added to a policy is accepted without editing this
-module.  Every problem is named at once.
+module.  Every number has a range: a field declared with :func:`bounded` carries it in
+its metadata, the JSON model enforces it and the dataclass checks it on construction
+(:func:`check_bounds`), so a policy such as ``wave_s: 0.001`` (a million waves a day)
+is refused either way.  Every problem is named at once, with its field and rule.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import typing
 from typing import Any, TypeVar
 
 import pydantic
 from pydantic_core import PydanticCustomError
 
+from core.limits import quoted, shorten
 from solvers.errors import InvalidInputError
 
 P = TypeVar("P")
+_BOUNDS = "bounds"
+
+
+def bounded(
+    default: Any, *, ge: float | None = None, gt: float | None = None, le: float | None = None
+) -> Any:
+    """A dataclass field with a default and a range (``ge``/``gt`` below, ``le`` above),
+    enforced by :func:`numeric_policy_from_json` and :func:`check_bounds`; None (for an
+    optional field) is always in range."""
+    limits = {k: v for k, v in (("ge", ge), ("gt", gt), ("le", le)) if v is not None}
+    return dataclasses.field(default=default, metadata={_BOUNDS: limits})
+
+
+def check_bounds(instance: object, prefix: str) -> None:
+    """Raise for the first field of a dataclass instance outside its :func:`bounded`
+    range (or not a number), named ``prefix.field``.
+
+    Raises:
+        InvalidInputError: ``"<prefix>.<field>: must be <rule>, got <value>"``.
+    """
+    for item in dataclasses.fields(typing.cast(Any, instance)):
+        limits = item.metadata.get(_BOUNDS)
+        value = getattr(instance, item.name)
+        if not limits or value is None:
+            continue
+        field = f"{prefix}.{item.name}"
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise InvalidInputError(field, f"must be a number, got {quoted(value)}")
+        rule = _rule(limits)
+        low_ok = value >= limits.get("ge", -math.inf) and value > limits.get("gt", -math.inf)
+        if not (math.isfinite(value) and low_ok and value <= limits.get("le", math.inf)):
+            raise InvalidInputError(field, f"must be {rule}, got {quoted(value)}")
+
+
+def _rule(limits: dict[str, float]) -> str:
+    parts = []
+    if "ge" in limits:
+        parts.append(f">= {limits['ge']:g}")
+    if "gt" in limits:
+        parts.append(f"> {limits['gt']:g}")
+    if "le" in limits:
+        parts.append(f"<= {limits['le']:g}")
+    return " and ".join(parts) if parts else "a finite number"
+
 
 # pydantic error types that mean "not a number" (reported as such, with the value).
 _NOT_A_NUMBER = frozenset({"float_type", "float_parsing", "int_type", "int_parsing"})
@@ -39,7 +88,7 @@ def numeric_policy_from_json(cls: type[P], data: object, *, source: str) -> P:
     try:
         validated = _model_of(typing.cast(type, cls)).model_validate(data)
     except pydantic.ValidationError as error:
-        raise InvalidInputError(source, "; ".join(_problems(error))) from None
+        raise InvalidInputError(source, "; ".join(_problems(error, cls))) from None
     values = {name: getattr(validated, name) for name in validated.model_fields_set}
     try:
         return cls(**values)
@@ -47,7 +96,7 @@ def numeric_policy_from_json(cls: type[P], data: object, *, source: str) -> P:
         raise InvalidInputError(source, str(error)) from error
 
 
-def _problems(error: pydantic.ValidationError) -> list[str]:
+def _problems(error: pydantic.ValidationError, cls: type) -> list[str]:
     """Each of pydantic's errors as ``"field.path: rule"`` in this project's words."""
     problems: list[str] = []
     for item in error.errors():
@@ -56,13 +105,24 @@ def _problems(error: pydantic.ValidationError) -> list[str]:
         if kind == "extra_forbidden":
             rule = "unknown field"
         elif kind in _NOT_A_NUMBER:
-            rule = f"must be a number, got {item['input']!r}"
+            rule = f"must be a number, got {quoted(item['input'])}"
         elif kind == "int_from_float":
-            rule = f"must be a whole number, got {item['input']!r}"
+            rule = f"must be a whole number, got {quoted(item['input'])}"
+        elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "finite_number"):
+            rule = f"must be {_field_rule(cls, item)}, got {quoted(item['input'])}"
         else:
-            rule = str(item["msg"])
+            rule = shorten(str(item["msg"]))
         problems.append(f"{path}: {rule}")
     return problems
+
+
+def _field_rule(cls: type, item: Any) -> str:
+    """The whole range of the field an error is about (pydantic names one side)."""
+    name = item["loc"][0] if item["loc"] else None
+    for f in dataclasses.fields(cls):
+        if f.name == name and f.metadata.get(_BOUNDS):
+            return _rule(f.metadata[_BOUNDS])
+    return "a finite number"
 
 
 def _numbers_only(value: object) -> object:
@@ -90,6 +150,9 @@ def _model_of(cls: type) -> type[pydantic.BaseModel]:
             default = pydantic.Field(default_factory=item.default_factory)
         else:
             default = ...
+        limits = item.metadata.get(_BOUNDS)
+        if limits and default is not ...:
+            default = pydantic.Field(default, **limits, allow_inf_nan=False)
         fields[item.name] = (hints[item.name], default)
     return pydantic.create_model(
         f"{cls.__name__}Json",

@@ -43,6 +43,16 @@ from typing import Any
 
 import numpy as np
 
+from core.limits import (
+    DAY_S,
+    MAX_COURIERS,
+    MAX_DURATION_S,
+    MAX_ITERATIONS,
+    MAX_SEED,
+    MAX_TIME_LIMIT_S,
+    MAX_WORKERS,
+    MIN_WAVE_S,
+)
 from dispatch import Planner
 from dispatch.domain import FulfilmentMode, Order
 from dispatch.flows.delivery import DeliveryPromise
@@ -59,7 +69,7 @@ from dispatch.live import (
 from dispatch.plan import Plan, StopAction, UnassignedOrderReason
 from dispatch.settings import PlannerSettings
 from dispatch.world import World
-from scenarios.policy_json import numeric_policy_from_json
+from scenarios.policy_json import bounded, check_bounds, numeric_policy_from_json
 from scenarios.scenario_build import Scenario
 from solvers import SolveParams
 from solvers.errors import EngineError, InvalidInputError
@@ -93,20 +103,19 @@ class ReplayPolicy:
             (:mod:`dispatch.zones`); None never splits.
     """
 
-    wave_s: float = 120.0
-    give_up_s: float = 3600.0
-    drain_s: float = 4 * 3600.0
-    time_limit_s: float = DEFAULT_TIME_LIMIT_S
-    workers: int = 1
-    seed: int = 0
-    iterations: int | None = None
-    zones_from_couriers: int | None = 40
+    wave_s: float = bounded(120.0, ge=MIN_WAVE_S, le=DAY_S)
+    give_up_s: float = bounded(3600.0, gt=0, le=MAX_DURATION_S)
+    drain_s: float = bounded(4 * 3600.0, gt=0, le=MAX_DURATION_S)
+    time_limit_s: float = bounded(DEFAULT_TIME_LIMIT_S, gt=0, le=MAX_TIME_LIMIT_S)
+    workers: int = bounded(1, ge=1, le=MAX_WORKERS)
+    seed: int = bounded(0, ge=0, le=MAX_SEED)
+    iterations: int | None = bounded(None, ge=1, le=MAX_ITERATIONS)
+    zones_from_couriers: int | None = bounded(40, ge=1, le=MAX_COURIERS)
 
     def __post_init__(self) -> None:
-        for name in ("wave_s", "give_up_s", "drain_s", "time_limit_s"):
-            value = getattr(self, name)
-            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
-                raise InvalidInputError(f"ReplayPolicy.{name}", f"must be > 0, got {value!r}")
+        # The ranges (core.limits): wave_s at least MIN_WAVE_S, or a day would be
+        # millions of waves.
+        check_bounds(self, "ReplayPolicy")
         zones = self.zones_from_couriers
         if zones is not None and (not isinstance(zones, int) or zones < 1):
             raise InvalidInputError(

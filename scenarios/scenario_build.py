@@ -14,12 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from os import PathLike
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
+from core.files import CONFINED_RULE, confined_path
 from dispatch.domain import Courier, Leader, Member, Order
 from dispatch.settings import PlannerSettings
-from dispatch.validation import OrderReferences, reference_problems, world_member
+from dispatch.validation import (
+    OrderReferences,
+    member_problems,
+    reference_problems,
+    world_member,
+)
 from dispatch.world import World
 from geo.citygen import City, generate_city
 from geo.matrix import DEFAULT_DETOUR_FACTOR
@@ -185,28 +192,36 @@ def _courier(c: CourierSpec, places: dict[str, Place]) -> Courier:
 
 
 def _network(
-    spec: ScenarioFile, base_dir: Path, problems: _Problems
+    spec: ScenarioFile, base_dir: Path, data_roots: Sequence[Path], problems: _Problems
 ) -> tuple[City | None, RoadNetwork | None]:
     net = spec.network
     if isinstance(net, GeneratedNetwork):
         city = problems.attempt("network", lambda: generate_city(net.city_spec()))
         return city, city.network if city is not None else None
     if isinstance(net, OsmNetwork):
-        path = Path(net.path)
-        if not path.is_absolute():
-            path = base_dir / path
+        # Confined: one answer for every path outside, whether it exists or not.
+        path = confined_path(net.path, base_dir=base_dir, roots=data_roots)
+        if path is None:
+            problems.add("network.path", CONFINED_RULE)
+            return None, None
         return None, problems.attempt("network.path", lambda: read_osm(path))
     return None, None
 
 
 def build_scenario(
-    spec: ScenarioFile, *, base_dir: str | Path | None = None, source: str = "scenario"
+    spec: ScenarioFile,
+    *,
+    base_dir: str | Path | None = None,
+    data_roots: Sequence[str | PathLike[str]] = (),
+    source: str = "scenario",
 ) -> Scenario:
     """Build the world, orders and settings of a validated scenario file.
 
     Args:
         spec: the file's contents.
         base_dir: where relative paths (an OSM file) start; default the working directory.
+        data_roots: folders besides ``base_dir`` that files the scenario refers to may
+            lie in; a file outside all of them is refused (:func:`core.files.confined_path`).
         source: how errors name the scenario.
 
     Raises:
@@ -214,7 +229,8 @@ def build_scenario(
             its path (see the module doc).
     """
     problems = _Problems()
-    city, network = _network(spec, Path(base_dir) if base_dir is not None else Path(), problems)
+    base = Path(base_dir) if base_dir is not None else Path()
+    city, network = _network(spec, base, [Path(r) for r in data_roots], problems)
     extra = _places(spec.places, problems)
     places: dict[str, Place] = {}
     if city is not None:
@@ -252,6 +268,11 @@ def build_scenario(
     )
     if world is None:
         raise ScenarioFileError(source, problems.items)
+    # The Engine's rule for members (dispatch.validation), so a file it would refuse
+    # is refused here too.
+    for i, member_spec in enumerate(spec.members):
+        for field, rule in member_problems(member_spec.to_member(), world):
+            problems.add(f"{_item('members', i, member_spec.id)}.{field}", rule)
     seen: set[str] = set()
     member = world_member(world)
     for i, order in enumerate(orders):

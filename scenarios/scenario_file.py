@@ -13,9 +13,11 @@ everything else is imported from the module that defines it.
 
 from __future__ import annotations
 
-import json
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
+from core.files import file_field, read_json
 from scenarios.scenario_build import Scenario, build_scenario
 from scenarios.scenario_schema import ScenarioFile, parse_scenario
 from solvers.errors import InvalidInputError
@@ -28,31 +30,29 @@ __all__ = ["Scenario", "build_scenario", "load_scenario", "read_scenario_file", 
 def read_scenario_file(path: str | Path) -> ScenarioFile:
     """Read and validate a scenario file (no world is built).
 
+    The file is read through :func:`core.files.read_json`: a regular file, at most
+    :data:`core.limits.MAX_JSON_BYTES`, UTF-8, JSON nested at most
+    :data:`core.limits.MAX_JSON_DEPTH` deep.
+
     Raises:
-        InvalidInputError: the file is missing or unreadable, or not JSON.
+        InvalidInputError: the file is missing, unreadable, not a regular file, too
+            large, not UTF-8, not JSON or nested too deeply.
         ScenarioFileError: the JSON breaks the schema.
     """
-    p = Path(path)
-    field = f"scenario {str(p)!r}"
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidInputError(field, "must be an existing file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InvalidInputError(field, f"must be a readable UTF-8 file ({error})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InvalidInputError(
-            field, f"must be JSON (line {error.lineno} column {error.colno}: {error.msg})"
-        ) from None
-    return parse_scenario(data, source=field)
+    field = file_field("scenario", path)
+    return parse_scenario(read_json(path, field=field), source=field)
 
 
-def load_scenario(path: str | Path, spec: ScenarioFile | None = None) -> Scenario:
+def load_scenario(
+    path: str | Path,
+    spec: ScenarioFile | None = None,
+    *,
+    data_roots: Sequence[str | os.PathLike[str]] = (),
+) -> Scenario:
     """Read a scenario file and build its world, orders and settings.
 
-    An OSM network's path is relative to the file's directory.  ``spec`` is the file's
+    An OSM network's path is relative to the file's directory and must resolve inside
+    it or inside one of ``data_roots`` (``--data-root``).  ``spec`` is the file's
     contents when they are already read (:func:`read_scenario_file`); it is then not
     read again.
 
@@ -63,7 +63,9 @@ def load_scenario(path: str | Path, spec: ScenarioFile | None = None) -> Scenari
     """
     p = Path(path)
     spec = spec if spec is not None else read_scenario_file(p)
-    return build_scenario(spec, base_dir=p.parent, source=f"scenario {str(p)!r}")
+    return build_scenario(
+        spec, base_dir=p.parent, data_roots=data_roots, source=file_field("scenario", p)
+    )
 
 
 def save_scenario(spec: ScenarioFile, path: str | Path) -> None:
@@ -79,5 +81,5 @@ def save_scenario(spec: ScenarioFile, path: str | Path) -> None:
         p.write_text(text + "\n", encoding="utf-8")
     except OSError as error:
         raise InvalidInputError(
-            f"scenario {str(p)!r}", f"must be a writable file ({error.strerror or error})"
+            file_field("scenario", p), f"must be a writable file ({error.strerror or error})"
         ) from None

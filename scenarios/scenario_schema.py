@@ -84,9 +84,12 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from core import limits
+from core.errors import listed_problems
 from dispatch.domain import TemperatureClass
 from dispatch.payloads import (
     ClockTime,
+    Duration,
     Id,
     LeaderPayload,
     LinePayload,
@@ -117,9 +120,7 @@ class ScenarioFileError(InvalidInputError):
 
     def __init__(self, source: str, problems: Sequence[tuple[str, str]]) -> None:
         self.problems = tuple(problems)
-        n = len(self.problems)
-        listed = "; ".join(f"{path}: {rule}" for path, rule in self.problems)
-        super().__init__(source, f"{n} invalid field{'s' if n != 1 else ''}: {listed}")
+        super().__init__(source, listed_problems(self.problems))
 
 
 # --- field types ------------------------------------------------------------------------
@@ -127,6 +128,21 @@ class ScenarioFileError(InvalidInputError):
 
 Number = Annotated[float, Strict()]
 Positive = Annotated[float, Strict(), Field(gt=0)]
+# Bounded numbers: the ranges are core.limits' and appear in the JSON Schema.
+PositiveDuration = Annotated[float, Strict(), Field(gt=0, le=limits.MAX_DURATION_S)]
+Distance = Annotated[float, Strict(), Field(ge=0, le=limits.MAX_DISTANCE_M)]
+Money = Annotated[float, Strict(), Field(ge=0, le=limits.MAX_MONEY)]
+Share = Annotated[float, Strict(), Field(ge=0, le=1)]
+CapacityKg = Annotated[float, Strict(), Field(gt=0, le=limits.MAX_CAPACITY_KG)]
+CapacityL = Annotated[float, Strict(), Field(gt=0, le=limits.MAX_CAPACITY_L)]
+Volume = Annotated[float, Strict(), Field(gt=0, le=limits.MAX_CAPACITY_L)]
+Metres = Annotated[
+    float, Strict(), Field(ge=-limits.MAX_GRUBHUB_COORD_M, le=limits.MAX_GRUBHUB_COORD_M)
+]
+Minutes = Annotated[float, Strict(), Field(ge=0, le=limits.MAX_GRUBHUB_MINUTES)]
+Rate = Annotated[float, Strict(), Field(ge=0, le=limits.MAX_GRUBHUB_RATE)]
+PositiveRate = Annotated[float, Strict(), Field(gt=0, le=limits.MAX_GRUBHUB_RATE)]
+Text = Annotated[str, Strict(), Field(max_length=limits.MAX_TEXT_CHARS)]
 Lon = Annotated[float, Strict(), Field(ge=-180, le=180)]
 Lat = Annotated[float, Strict(), Field(ge=-90, le=90)]
 
@@ -142,26 +158,26 @@ class GeneratedNetwork(_Spec):
     """A procedural city (:func:`geo.generate_city`); fields left out keep its defaults."""
 
     kind: Literal["generated"]
-    seed: StrictInt = Field(ge=0)
-    blocks_x: StrictInt = Field(12, ge=1)
-    blocks_y: StrictInt = Field(12, ge=1)
-    block_m: NonNegative | None = None
+    seed: StrictInt = Field(ge=0, le=limits.MAX_SEED)
+    blocks_x: StrictInt = Field(12, ge=1, le=limits.MAX_CITY_BLOCKS_PER_SIDE)
+    blocks_y: StrictInt = Field(12, ge=1, le=limits.MAX_CITY_BLOCKS_PER_SIDE)
+    block_m: NonNegative | None = Field(None, le=2000)
     centre_lon: Lon | None = None
     centre_lat: Lat | None = None
-    jitter_m: NonNegative | None = None
-    removed_street_share: NonNegative | None = None
-    oneway_share: NonNegative | None = None
-    arterial_every: StrictInt | None = Field(None, ge=0)
-    service_lane_share: NonNegative | None = None
-    footway_share: NonNegative | None = None
+    jitter_m: NonNegative | None = Field(None, le=400)
+    removed_street_share: Share | None = None
+    oneway_share: Share | None = None
+    arterial_every: StrictInt | None = Field(None, ge=0, le=limits.MAX_CITY_BLOCKS_PER_SIDE)
+    service_lane_share: Share | None = None
+    footway_share: Share | None = None
     diagonal_avenue: StrictBool | None = None
-    buildings_per_block: StrictInt | None = Field(None, ge=0)
-    households_min: StrictInt | None = Field(None, ge=0)
-    households_max: StrictInt | None = Field(None, ge=0)
-    n_stores: StrictInt | None = Field(None, ge=0)
-    n_micro_warehouses: StrictInt | None = Field(None, ge=0)
-    n_pickup_points: StrictInt | None = Field(None, ge=0)
-    n_depots: StrictInt | None = Field(None, ge=0)
+    buildings_per_block: StrictInt | None = Field(None, ge=0, le=limits.MAX_BUILDINGS_PER_BLOCK)
+    households_min: StrictInt | None = Field(None, ge=0, le=limits.MAX_HOUSEHOLDS)
+    households_max: StrictInt | None = Field(None, ge=0, le=limits.MAX_HOUSEHOLDS)
+    n_stores: StrictInt | None = Field(None, ge=0, le=limits.MAX_CITY_BLOCKS)
+    n_micro_warehouses: StrictInt | None = Field(None, ge=0, le=limits.MAX_CITY_BLOCKS)
+    n_pickup_points: StrictInt | None = Field(None, ge=0, le=limits.MAX_CITY_BLOCKS)
+    n_depots: StrictInt | None = Field(None, ge=0, le=limits.MAX_CITY_BLOCKS)
 
     def city_spec(self) -> CitySpec:
         """The :class:`geo.CitySpec` (raises its InvalidInputError on a bad combination)."""
@@ -180,7 +196,7 @@ class StraightLineNetwork(_Spec):
     """No streets: the straight line times a detour factor."""
 
     kind: Literal["straight_line"]
-    detour_factor: Number = Field(1.3, ge=1)
+    detour_factor: Number = Field(1.3, ge=1, le=limits.MAX_FACTOR)
 
 
 Network = Annotated[
@@ -197,7 +213,7 @@ class BuildingSpec(_Spec):
     id: Id
     lon: Lon
     lat: Lat
-    households: StrictInt = Field(1, ge=0)
+    households: StrictInt = Field(1, ge=0, le=limits.MAX_HOUSEHOLDS)
 
 
 class StoreSpec(_Spec):
@@ -206,8 +222,8 @@ class StoreSpec(_Spec):
     id: Id
     lon: Lon
     lat: Lat
-    category: str = "general"
-    prep_duration_s: NonNegative = 600.0
+    category: Annotated[str, Strict(), Field(max_length=limits.MAX_ID_CHARS)] = "general"
+    prep_duration_s: Duration = 600.0
 
 
 class MicroWarehouseSpec(_Spec):
@@ -216,8 +232,8 @@ class MicroWarehouseSpec(_Spec):
     id: Id
     lon: Lon
     lat: Lat
-    promise_s: Positive = 1800.0
-    pick_duration_s: NonNegative = 180.0
+    promise_s: PositiveDuration = 1800.0
+    pick_duration_s: Duration = 180.0
 
 
 class OpeningSpec(_Spec):
@@ -234,9 +250,11 @@ class PickupPointSpec(_Spec):
     lon: Lon
     lat: Lat
     kind: PickupPointKind = PickupPointKind.CONVENIENCE_STORE
-    capacity_parcels: StrictInt = Field(100, ge=0)
+    capacity_parcels: StrictInt = Field(100, ge=0, le=limits.MAX_PARCELS)
     opening_hours: tuple[OpeningSpec, ...] = Field(
-        default=(OpeningSpec(open=0.0, close=86400.0),), min_length=1
+        default=(OpeningSpec(open=0.0, close=86400.0),),
+        min_length=1,
+        max_length=limits.MAX_LIST_ITEMS,
     )
     leader_id: Id | None = None
 
@@ -252,11 +270,11 @@ class DepotSpec(_Spec):
 class PlacesSpec(_Spec):
     """Places of the world (added to a generated city's own)."""
 
-    buildings: tuple[BuildingSpec, ...] = ()
-    stores: tuple[StoreSpec, ...] = ()
-    micro_warehouses: tuple[MicroWarehouseSpec, ...] = ()
-    pickup_points: tuple[PickupPointSpec, ...] = ()
-    depots: tuple[DepotSpec, ...] = ()
+    buildings: tuple[BuildingSpec, ...] = Field((), max_length=limits.MAX_PLACES)
+    stores: tuple[StoreSpec, ...] = Field((), max_length=limits.MAX_PLACES)
+    micro_warehouses: tuple[MicroWarehouseSpec, ...] = Field((), max_length=limits.MAX_PLACES)
+    pickup_points: tuple[PickupPointSpec, ...] = Field((), max_length=limits.MAX_PLACES)
+    depots: tuple[DepotSpec, ...] = Field((), max_length=limits.MAX_PLACES)
 
 
 # --- people -----------------------------------------------------------------------------
@@ -282,10 +300,10 @@ class CourierSpec(_Spec):
     lon: Lon | None = None
     lat: Lat | None = None
     shift: WindowSpec
-    capacity_kg: Positive = 30.0
-    capacity_l: Positive = 80.0
-    cold_boxes: StrictInt = Field(2, ge=0)
-    skills: tuple[Id, ...] = ()
+    capacity_kg: CapacityKg = 30.0
+    capacity_l: CapacityL = 80.0
+    cold_boxes: StrictInt = Field(2, ge=0, le=limits.MAX_COLD_BOXES)
+    skills: tuple[Id, ...] = Field((), max_length=limits.MAX_LIST_ITEMS)
     returns_to_start: StrictBool = False
 
     @model_validator(mode="after")
@@ -305,9 +323,9 @@ class CourierCostSpec(_Spec):
     """What a courier of one profile costs (:class:`dispatch.CourierCost`), yuan; fields
     left out keep the profile's default cost."""
 
-    fixed_cost: NonNegative | None = None
-    cost_per_km: NonNegative | None = None
-    cost_per_hour: NonNegative | None = None
+    fixed_cost: Money | None = None
+    cost_per_km: Money | None = None
+    cost_per_hour: Money | None = None
 
     def over(self, default: CourierCost) -> CourierCost:
         """This cost with the fields left out taken from ``default``."""
@@ -322,24 +340,24 @@ class SettingsSpec(_Spec):
     """Overrides of :class:`dispatch.PlannerSettings` (fields left out keep the defaults;
     ``max_ride_s_by_temperature`` and ``courier_costs`` override per key)."""
 
-    instant_promise_s: Positive | None = None
-    multi_store_promise_s: Positive | None = None
-    max_lateness_s: NonNegative | None = None
-    scheduled_max_lateness_s: NonNegative | None = None
-    home_service_max_lateness_s: NonNegative | None = None
-    lateness_cost_per_s: NonNegative | None = None
-    drop_penalty: NonNegative | None = None
-    paid_priority_factor: Number | None = Field(None, ge=1)
-    max_ride_s_by_temperature: dict[TemperatureClass, Positive | None] | None = None
-    pickup_service_s: NonNegative | None = None
-    trunk_unload_s: NonNegative | None = None
-    walk_limit_m: NonNegative | None = None
-    switch_penalty_m: NonNegative | None = None
+    instant_promise_s: PositiveDuration | None = None
+    multi_store_promise_s: PositiveDuration | None = None
+    max_lateness_s: Duration | None = None
+    scheduled_max_lateness_s: Duration | None = None
+    home_service_max_lateness_s: Duration | None = None
+    lateness_cost_per_s: Money | None = None
+    drop_penalty: Money | None = None
+    paid_priority_factor: Number | None = Field(None, ge=1, le=limits.MAX_FACTOR)
+    max_ride_s_by_temperature: dict[TemperatureClass, PositiveDuration | None] | None = None
+    pickup_service_s: Duration | None = None
+    trunk_unload_s: Duration | None = None
+    walk_limit_m: Distance | None = None
+    switch_penalty_m: Distance | None = None
     next_day_cutoff: ClockTime | None = None
     collection_from: ClockTime | None = None
     collection_until: ClockTime | None = None
-    tote_volume_l: Positive | None = None
-    cold_box_volume_l: Positive | None = None
+    tote_volume_l: Volume | None = None
+    cold_box_volume_l: Volume | None = None
     courier_costs: dict[ProfileName, CourierCostSpec] | None = None
 
     def planner_settings(self) -> PlannerSettings:
@@ -374,21 +392,21 @@ class GrubhubParametersSpec(_Spec):
     """The family's rules for the instance (:class:`scenarios.grubhub.GrubhubParameters`);
     pay is the instance's own numbers (dollars), not a decimal string."""
 
-    meters_per_minute: Positive
-    pickup_service_min: NonNegative
-    dropoff_service_min: NonNegative
-    target_click_to_door_min: NonNegative
-    max_click_to_door_min: NonNegative
-    pay_per_order_usd: NonNegative
-    guaranteed_pay_per_hour_usd: NonNegative
+    meters_per_minute: PositiveRate
+    pickup_service_min: Minutes
+    dropoff_service_min: Minutes
+    target_click_to_door_min: Minutes
+    max_click_to_door_min: Minutes
+    pay_per_order_usd: Rate
+    guaranteed_pay_per_hour_usd: Rate
 
 
 class GrubhubRestaurantSpec(_Spec):
     """A restaurant at ``(x_m, y_m)`` (:class:`scenarios.grubhub.GrubhubRestaurant`)."""
 
     id: Id
-    x_m: Number
-    y_m: Number
+    x_m: Metres
+    y_m: Metres
 
 
 class GrubhubOrderSpec(_Spec):
@@ -396,11 +414,11 @@ class GrubhubOrderSpec(_Spec):
     ``restaurant_id`` and ready at ``ready_min`` (:class:`scenarios.grubhub.GrubhubOrder`)."""
 
     id: Id
-    x_m: Number
-    y_m: Number
-    placement_min: NonNegative
+    x_m: Metres
+    y_m: Metres
+    placement_min: Minutes
     restaurant_id: Id
-    ready_min: NonNegative
+    ready_min: Minutes
 
     @model_validator(mode="after")
     def _ready_after_placement(self) -> GrubhubOrderSpec:
@@ -417,10 +435,10 @@ class GrubhubCourierSpec(_Spec):
     (:class:`scenarios.grubhub.GrubhubCourier`)."""
 
     id: Id
-    x_m: Number
-    y_m: Number
-    on_min: NonNegative
-    off_min: NonNegative
+    x_m: Metres
+    y_m: Metres
+    on_min: Minutes
+    off_min: Minutes
 
     @model_validator(mode="after")
     def _off_after_on(self) -> GrubhubCourierSpec:
@@ -497,9 +515,9 @@ class GrubhubSpec(_Spec):
 
     name: Id
     parameters: GrubhubParametersSpec
-    restaurants: tuple[GrubhubRestaurantSpec, ...]
-    orders: tuple[GrubhubOrderSpec, ...]
-    couriers: tuple[GrubhubCourierSpec, ...]
+    restaurants: tuple[GrubhubRestaurantSpec, ...] = Field(max_length=limits.MAX_PLACES)
+    orders: tuple[GrubhubOrderSpec, ...] = Field(max_length=limits.MAX_ORDERS)
+    couriers: tuple[GrubhubCourierSpec, ...] = Field(max_length=limits.MAX_COURIERS)
 
     @model_validator(mode="wrap")
     @classmethod
@@ -538,17 +556,17 @@ class ScenarioFile(_Spec):
     )
 
     version: Literal[1]
-    name: str = "scenario"
-    description: str = ""
+    name: Text = "scenario"
+    description: Text = ""
     at: ClockTime | None = None
     network: Network
     places: PlacesSpec = PlacesSpec()
-    closed_pickup_point_ids: tuple[Id, ...] = ()
-    couriers: tuple[CourierSpec, ...] = ()
-    members: tuple[MemberSpec, ...] = ()
-    leaders: tuple[LeaderSpec, ...] | None = None
+    closed_pickup_point_ids: tuple[Id, ...] = Field((), max_length=limits.MAX_PLACES)
+    couriers: tuple[CourierSpec, ...] = Field((), max_length=limits.MAX_COURIERS)
+    members: tuple[MemberSpec, ...] = Field((), max_length=limits.MAX_MEMBERS)
+    leaders: tuple[LeaderSpec, ...] | None = Field(None, max_length=limits.MAX_PLACES)
     settings: SettingsSpec = SettingsSpec()
-    orders: tuple[OrderSpec, ...] = ()
+    orders: tuple[OrderSpec, ...] = Field((), max_length=limits.MAX_ORDERS)
     grubhub: GrubhubSpec | None = None
 
 

@@ -45,7 +45,9 @@ def test_generate_osm_writes_a_loadable_scenario(tmp_path: Path) -> None:
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["network"] == {"kind": "osm", "path": "../maps/tiny.osm"}
     assert len(data["orders"]) == 15
-    scenario = load_scenario(out)
+    # The OSM file lies beside the scenario's folder: confined unless it is a data root.
+    assert "--data-root" in output
+    scenario = load_scenario(out, data_roots=[tmp_path / "maps"])
     assert [c.id for c in scenario.world.couriers] == ["eb001", "eb002", "van-dp1"]
 
 
@@ -58,5 +60,5 @@ def test_generate_osm_bad_input_is_one_error_line(tmp_path: Path) -> None:
     osm = write_tiny_osm(tmp_path / "tiny.osm")
     code, output = run(str(osm), "--out", out, "--micro-warehouses", "0")
     assert code == 2
-    assert "micro_warehouses: must be >= 1, got 0" in output
+    assert "--micro-warehouses: must be a whole number in 1..40,000, got 0" in output
     assert not Path(out).exists()

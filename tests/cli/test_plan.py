@@ -173,4 +173,4 @@ def test_bad_iterations_is_one_clear_line(tmp_path: Path, generated: Path) -> No
         "plan", str(generated), "--out", str(tmp_path / "p.json"), "--iterations", "0"
     )
     assert code == 2
-    assert "SolveParams.iterations: must be an integer >= 1" in output
+    assert "--iterations: must be a whole number in 1..100,000,000, got 0" in output

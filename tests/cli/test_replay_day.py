@@ -56,7 +56,7 @@ def test_replay_scenario_bad_policy(tmp_path: Path, scenario_file: Path) -> None
     policy.write_text(json.dumps({"wave_s": -1}))
     code, output = run(str(scenario_file), "--policy", str(policy), "--out", str(tmp_path / "k"))
     assert code == 2
-    assert "wave_s: must be > 0" in output
+    assert "wave_s: must be >= 1 and <= 86400, got -1" in output
 
 
 def test_replay_scenario_ctrl_c(

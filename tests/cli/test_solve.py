@@ -115,7 +115,7 @@ def test_bad_time_limit_is_one_clear_line(tmp_path: Path) -> None:
     )
     assert code == 2
     assert output.strip().splitlines() == [
-        "error: SolveParams.time_limit_s: must be a finite number > 0, got 0.0"
+        "error: --time-limit: must be a number > 0 and <= 604800 seconds, got 0"
     ]
 
 

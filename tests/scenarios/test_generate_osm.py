@@ -186,7 +186,7 @@ def test_beijing_day(beijing_osm: Path, tmp_path: Path) -> None:
     spec = osm_day_scenario(beijing_osm, seed=7, orders=40, couriers=4, scenario_dir=tmp_path)
     path = tmp_path / "beijing-day.json"
     save_scenario(spec, path)
-    scenario = load_scenario(path)
+    scenario = load_scenario(path, data_roots=[beijing_osm.parent])
     world = scenario.world
     # The README: 258 buildings, 63 shops of which 17 convenience (+1 'convenience;...'),
     # 2 supermarkets; no lockers.

@@ -108,7 +108,7 @@ def test_empty_file_is_refused(tmp_path: Path, fmt: str) -> None:
 def test_binary_file_is_refused(tmp_path: Path, fmt: str) -> None:
     path = tmp_path / "binary.dat"
     path.write_bytes(b"\xff\xfe\x00\x81")
-    with pytest.raises(InvalidInputError, match="must be a readable text file"):
+    with pytest.raises(InvalidInputError, match="must be UTF-8 text: byte 0xff at offset 0"):
         read_instance(path, fmt)
 
 
@@ -123,8 +123,11 @@ def test_unknown_format_names_the_formats(tmp_path: Path) -> None:
 
 
 def test_missing_file_and_folder_are_refused(tmp_path: Path) -> None:
-    for path in (tmp_path / "nope.txt", tmp_path):
+    for path, rule in (
+        (tmp_path / "nope.txt", "must be an existing file"),
+        (tmp_path, "must be a regular file, not a folder"),
+    ):
         with pytest.raises(InvalidInputError) as caught:
             read_instance(path, "cordeau")
         assert caught.value.field == str(path)
-        assert caught.value.rule == "must be an existing file"
+        assert caught.value.rule == rule
