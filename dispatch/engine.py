@@ -44,6 +44,7 @@ from dispatch.payloads import (
     parse_lines,
     parse_member,
     parse_order,
+    shorten,
 )
 from dispatch.plan import Plan, UnassignedOrder, UnassignedOrderReason
 from dispatch.planner import Planner
@@ -459,9 +460,7 @@ class Engine:
         params = params or SolveParams(workers=1)
         wanted = _modes(modes)
         unreadable: list[UnreadableOrder] = []
-        pending = self.store.orders(
-            status=OrderStatus.PENDING, modes=wanted, unreadable=unreadable
-        )
+        pending = self.store.orders(status=OrderStatus.PENDING, modes=wanted, unreadable=unreadable)
         if order_ids is not None:
             if isinstance(order_ids, str) or not isinstance(order_ids, Sequence):
                 raise InvalidInputError("order_ids", f"must be a list of ids, got {order_ids!r}")
@@ -596,12 +595,8 @@ def _rejected(
         order_id,
         mode,
         UnassignedOrderReason.INVALID_INPUT,
-        _shorten(f"cannot be planned: {listed}"),
+        shorten(f"cannot be planned: {listed}", 500),
     )
-
-
-def _shorten(text: str, limit: int = 500) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _meaning_hash_of(stored_payload: str) -> str | None:

@@ -363,7 +363,17 @@ def pydantic_rule(error: Any) -> str:
     value = error.get("input")
     if error["type"] not in ("missing", "value_error") and not isinstance(value, dict | list):
         message += f", got {value!r}"
-    return message
+    return shorten(message)
+
+
+MAX_RULE_CHARS = 300
+"""The longest rule text of one field (a long value it quotes is cut)."""
+
+
+def shorten(text: str, limit: int = MAX_RULE_CHARS) -> str:
+    """``text`` cut to ``limit`` characters (with ``...``), so an error quoting a long
+    value stays readable."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _path(loc: Sequence[int | str]) -> str:
@@ -519,8 +529,7 @@ def order_bound_problems(order: Order) -> list[tuple[str, str]]:
 
 def _plain_decimal(value: Decimal) -> str:
     # 12.9, 12.90 and 012.900 are one amount: no trailing zeros, never an exponent.
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(), "f")
 
 
 def order_meaning(payload: Mapping[str, Any]) -> dict[str, Any]:

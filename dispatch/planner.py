@@ -152,7 +152,6 @@ class Planner:
         return plan
 
 
-
 def _join(
     orders: Sequence[Order],
     outcomes: dict[FulfilmentMode, FlowOutcome],

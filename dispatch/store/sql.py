@@ -74,6 +74,7 @@ from solvers.errors import EngineError, InvalidInputError
 
 _TABLES = (members, leaders, orders, order_lines, plans, capacity_usage)
 
+
 class OrderStatus(StrEnum):
     """Where a stored order is; stored as its value (the column holds these strings)."""
 
@@ -462,9 +463,7 @@ class SqlStore:
         store counts it (every engine on the database)."""
         usage = Usage()
         with self._tx() as conn:
-            rows = conn.execute(
-                sa.select(capacity_usage).where(capacity_usage.c.used != 0)
-            ).all()
+            rows = conn.execute(sa.select(capacity_usage).where(capacity_usage.c.used != 0)).all()
         for row in rows:
             if row.kind == SLOT:
                 source_id, _, start = str(row.key).rpartition("@")

@@ -23,7 +23,7 @@ import dispatch.flows.delivery as delivery_module
 from dispatch import Engine, FulfilmentMode, Order, Planner
 from dispatch.payloads import PayloadError, canonical_json, content_hash, order_payload
 from dispatch.plan import UnassignedOrderReason
-from dispatch.store import CapacityFullError, OrderStatus
+from dispatch.store import CapacityFullError, OrderStatus, UnreadableOrder
 from dispatch.store.schema import capacity_usage, orders
 from solvers import SolveParams
 from solvers.errors import InvalidInputError
@@ -35,7 +35,9 @@ PLAN_FAST = SolveParams(time_limit_s=0.3, workers=1)
 
 @pytest.fixture
 def file_engine(tmp_path: Path) -> Iterator[Engine]:
-    with Engine.open(f"sqlite:///{tmp_path / 'orders.db'}", small_world(), clock=lambda: 10 * H) as e:
+    with Engine.open(
+        f"sqlite:///{tmp_path / 'orders.db'}", small_world(), clock=lambda: 10 * H
+    ) as e:
         yield e
 
 
@@ -114,7 +116,7 @@ def test_plan_batch_takes_mode_names_and_names_a_bad_one(file_engine: Engine) ->
     with pytest.raises(InvalidInputError, match=r"modes\[1\]: must be one of instant, .*'bogus'"):
         file_engine.plan_batch(at_s=10 * H, modes=["instant", "bogus"], params=PLAN_FAST)
     with pytest.raises(InvalidInputError, match="modes: must be a list"):
-        file_engine.plan_batch(at_s=10 * H, modes="instant", params=PLAN_FAST)  # type: ignore[arg-type]
+        file_engine.plan_batch(at_s=10 * H, modes="instant", params=PLAN_FAST)
     with pytest.raises(InvalidInputError, match="order_ids: must be a list"):
         file_engine.plan_batch(at_s=10 * H, order_ids="i1", params=PLAN_FAST)
 
@@ -195,7 +197,8 @@ def test_plan_batch_isolates_orders_that_cannot_be_modelled(engine: Engine) -> N
     # The store stays consistent: the plan and the served orders, nothing else.
     for k in range(3):
         assert engine.order(f"i{k}").status is OrderStatus.PLANNED
-    pending = engine.store.orders(status=OrderStatus.PENDING, unreadable=(bad := []))
+    bad: list[UnreadableOrder] = []
+    pending = engine.store.orders(status=OrderStatus.PENDING, unreadable=bad)
     assert [s.order.id for s in pending] == ["p-member"]
     assert sorted(u.order_id for u in bad) == ["p-time", "p-weight"]
     assert engine.store.incomplete_orders() == []
@@ -213,8 +216,12 @@ def test_plan_batch_isolates_orders_that_cannot_be_modelled(engine: Engine) -> N
 
 def test_planner_isolates_an_order_outside_the_ranges() -> None:
     world = small_world()
-    good = Order("g1", "m1", 9.5 * H, (line("mw1", "milk"),), FulfilmentMode.INSTANT, building_id="b1")
-    late = Order("x1", "m1", 1e300, (line("mw1", "milk"),), FulfilmentMode.INSTANT, building_id="b1")
+    good = Order(
+        "g1", "m1", 9.5 * H, (line("mw1", "milk"),), FulfilmentMode.INSTANT, building_id="b1"
+    )
+    late = Order(
+        "x1", "m1", 1e300, (line("mw1", "milk"),), FulfilmentMode.INSTANT, building_id="b1"
+    )
     heavy = Order(
         "x2", "m1", 9.5 * H, (line("mw1", "milk", weight_kg=1e308),), FulfilmentMode.INSTANT,
         building_id="b1",
@@ -235,7 +242,9 @@ def test_an_order_whose_task_cannot_be_built_is_set_aside(
 ) -> None:
     world = small_world()
     orders_ = [
-        Order(f"g{k}", "m1", 9.5 * H, (line("mw1", "milk"),), FulfilmentMode.INSTANT, building_id="b1")
+        Order(
+            f"g{k}", "m1", 9.5 * H, (line("mw1", "milk"),), FulfilmentMode.INSTANT, building_id="b1"
+        )
         for k in range(3)
     ]
     real = delivery_module.delivery_task
@@ -284,7 +293,7 @@ def test_two_engines_never_overbook_a_slot(store_url: str) -> None:
                     with lock:
                         refused.append(str(error))
                     continue
-                except BaseException as error:  # noqa: BLE001 - reported below
+                except BaseException as error:
                     with lock:
                         errors.append(error)
                     continue
@@ -303,7 +312,9 @@ def test_two_engines_never_overbook_a_slot(store_url: str) -> None:
         for engine in engines:
             (slot,) = [
                 s
-                for s in engine.quote("b1", [line("mw1", "milk")], "m1").of(FulfilmentMode.SCHEDULED)
+                for s in engine.quote("b1", [line("mw1", "milk")], "m1").of(
+                    FulfilmentMode.SCHEDULED
+                )
                 if s.window is not None and s.window.start_s == 11 * H
             ]
             assert not slot.available and slot.remaining == 0

@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 import dispatch.engine as engine_module
+import dispatch.store.schema as store_schema
 import dispatch.store.sql as store_sql
 from dispatch import Engine, FulfilmentMode, MemberTier
 from dispatch.store import OrderStatus, StoreError, head_revision
@@ -54,7 +55,7 @@ def test_an_order_and_its_lines_commit_together(
     missing = sa.Table(
         "no_such_table",
         sa.MetaData(),
-        *[sa.Column(c.name, c.type) for c in store_sql.order_lines.c],
+        *[sa.Column(c.name, c.type) for c in store_schema.order_lines.c],
     )
     monkeypatch.setattr(store_sql, "order_lines", missing)
     with pytest.raises(StoreError, match="no_such_table"):

@@ -114,7 +114,7 @@ def test_a_read_only_sqlite_file_refuses_writes_and_keeps_what_it_has(tmp_path: 
         engine.submit(instant_payload("o1", lines=2))
     read_only = f"sqlite:///file:{path}?mode=ro&uri=true"
     with Engine.open(read_only, small_world()) as engine:
-        with pytest.raises(StoreWriteError, match="refuses writes.*readonly") as caught:
+        with pytest.raises(StoreWriteError, match=r"refuses writes.*readonly") as caught:
             engine.submit(instant_payload("o2"))
         assert not caught.value.retryable
         assert engine.order("o1").order.lines[1].quantity == 2
@@ -166,7 +166,7 @@ def test_a_read_only_postgresql_refuses_writes(postgres_server: str) -> None:
         conn.execute(sa.text(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on'))
     admin.dispose()
     with Engine.open(url, small_world()) as engine:
-        with pytest.raises(StoreWriteError, match="refuses writes.*read-only"):
+        with pytest.raises(StoreWriteError, match=r"refuses writes.*read-only"):
             engine.submit(instant_payload("o2"))
         assert [s.order.id for s in engine.store.orders()] == ["o1"]
 

@@ -111,7 +111,7 @@ def test_engines_opening_a_new_database_together_agree(store_url: str) -> None:
         start.wait()
         try:
             opened = Engine.open(store_url, small_world())
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             with lock:
                 errors.append(error)
             return
