@@ -253,7 +253,14 @@ class Engine:
             raise InvalidInputError("member", f"unknown member {member!r}")
         now = self._clock() if at_s is None else at_s
         # The store counts every engine's orders: a slot another process filled is full.
-        return self.quoter.quote(destination, lines, found, at_s=now, usage=self.store.usage())
+        # Only the counters this quote can show are read.
+        usage = self.store.usage(
+            slot_sources=sorted({line.store_id for line in lines}),
+            pickup_point_ids=self.quoter.offered_pickup_point_ids(destination)
+            if isinstance(destination, str)
+            else (),
+        )
+        return self.quoter.quote(destination, lines, found, at_s=now, usage=usage)
 
     # --- orders -------------------------------------------------------------------------
 

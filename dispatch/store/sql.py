@@ -458,12 +458,34 @@ class SqlStore:
                 )
         return out
 
-    def usage(self) -> Usage:
-        """How full every scheduled slot, pickup point and home-service slot is, as the
-        store counts it (every engine on the database)."""
+    def usage(
+        self,
+        *,
+        slot_sources: Sequence[str] | None = None,
+        pickup_point_ids: Sequence[str] | None = None,
+    ) -> Usage:
+        """How full scheduled slots, pickup points and home-service slots are, as the
+        store counts them (every engine on the database).
+
+        Args:
+            slot_sources: read only the slots of these stores (None: every slot).
+            pickup_point_ids: read only these pickup points (None: every point).
+        """
         usage = Usage()
+        kind, key = capacity_usage.c.kind, capacity_usage.c.key
+        slots = kind == SLOT
+        if slot_sources is not None:
+            slots = slots & sa.or_(
+                sa.false(), *(key.startswith(f"{sid}@", autoescape=True) for sid in slot_sources)
+            )
+        points = kind == PARCELS
+        if pickup_point_ids is not None:
+            points = points & key.in_(list(pickup_point_ids))
+        query = sa.select(capacity_usage).where(
+            capacity_usage.c.used != 0, sa.or_(slots, points, kind == VISIT)
+        )
         with self._tx() as conn:
-            rows = conn.execute(sa.select(capacity_usage).where(capacity_usage.c.used != 0)).all()
+            rows = conn.execute(query).all()
         for row in rows:
             if row.kind == SLOT:
                 source_id, _, start = str(row.key).rpartition("@")
