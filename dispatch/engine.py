@@ -32,6 +32,7 @@ from typing import Any
 
 from dispatch.domain import FulfilmentMode, Leader, Member, Order, OrderLine
 from dispatch.payloads import (
+    MAX_CLOCK_S,
     PayloadError,
     canonical_json,
     content_hash,
@@ -464,6 +465,7 @@ class Engine:
             StoreUnavailableError, StoreWriteError: the plan could not be stored;
                 nothing of it was (the orders stay pending).
         """
+        _require_at_s(at_s)
         params = params or SolveParams(workers=1)
         wanted = _modes(modes)
         unreadable: list[UnreadableOrder] = []
@@ -534,13 +536,7 @@ class Engine:
         params: SolveParams,
         rejected: Sequence[UnassignedOrder] = (),
     ) -> Plan:
-        if not (
-            isinstance(at_s, int | float)
-            and not isinstance(at_s, bool)
-            and math.isfinite(at_s)
-            and at_s >= 0
-        ):
-            raise InvalidInputError("at_s", f"must be a finite number >= 0, got {at_s!r}")
+        _require_at_s(at_s)
         if not isinstance(params, SolveParams):
             raise InvalidInputError("params", f"must be a SolveParams, got {params!r}")
         world = dataclasses.replace(self.world, members=tuple(members), leaders=tuple(leaders))
@@ -573,6 +569,20 @@ class Engine:
             settings=_settings_from_json(inputs["settings"]),
             params=params or _params_from_json(inputs["params"]),
             rejected=[UnassignedOrder.from_json(u) for u in inputs.get("rejected", ())],
+        )
+
+
+def _require_at_s(at_s: object) -> None:
+    if not (
+        isinstance(at_s, int | float)
+        and not isinstance(at_s, bool)
+        and math.isfinite(at_s)
+        and 0 <= at_s <= MAX_CLOCK_S
+    ):
+        raise InvalidInputError(
+            "at_s",
+            f"must be a number of seconds in [0, {MAX_CLOCK_S:.0f}] (the planning horizon), "
+            f"got {at_s!r}",
         )
 
 

@@ -77,7 +77,8 @@ class PayloadError(InvalidInputError):
     ``(path, rule)``."""
 
     def __init__(self, source: str, problems: Sequence[tuple[str, str]]) -> None:
-        self.problems = tuple(problems)
+        # A rule quoting a long value is cut (see shorten), wherever it was written.
+        self.problems = tuple((path, shorten(rule)) for path, rule in problems)
         n = len(self.problems)
         listed = "; ".join(f"{path}: {rule}" for path, rule in self.problems)
         super().__init__(source, f"{n} invalid field{'s' if n != 1 else ''}: {listed}")
@@ -519,11 +520,11 @@ def order_bound_problems(order: Order) -> list[tuple[str, str]]:
     two can never disagree.
     """
     try:
-        OrderPayload.model_validate(order_payload(order))
-    except ValidationError as error:
-        return [(_path(e["loc"]), pydantic_rule(e)) for e in error.errors()]
+        _validate(OrderPayload, order_payload(order), "order")
+    except PayloadError as error:
+        return list(error.problems)
     except (ValueError, ArithmeticError) as error:  # a value order_payload cannot write
-        return [("(order)", f"cannot be written as a payload ({error})")]
+        return [("(order)", shorten(f"cannot be written as a payload ({error})"))]
     return []
 
 

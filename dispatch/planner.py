@@ -36,7 +36,7 @@ from dispatch.flows.next_day import plan_next_day
 from dispatch.flows.routing import FlowOutcome, PlanContext, invalid_input
 from dispatch.flows.scheduled import plan_scheduled
 from dispatch.kpis import plan_kpis
-from dispatch.payloads import order_bound_problems
+from dispatch.payloads import MAX_CLOCK_S, order_bound_problems
 from dispatch.plan import Plan, UnassignedOrder
 from dispatch.settings import PlannerSettings
 from dispatch.validation import validate_orders
@@ -81,16 +81,19 @@ class Planner:
         Raises:
             InvalidInputError: an order refers to something the world does not have
                 (see :func:`dispatch.validation.validate_orders`), ``at_s`` is not a
-                finite number >= 0.
+                number of seconds within the planning horizon
+                (:data:`dispatch.payloads.MAX_CLOCK_S`).
         """
         if not (
             isinstance(at_s, int | float)
             and not isinstance(at_s, bool)
             and math.isfinite(at_s)
-            and at_s >= 0
+            and 0 <= at_s <= MAX_CLOCK_S
         ):
             raise InvalidInputError(
-                "Planner.plan: at_s", f"must be a finite number >= 0, got {at_s!r}"
+                "Planner.plan: at_s",
+                f"must be a number of seconds in [0, {MAX_CLOCK_S:.0f}] (the planning "
+                f"horizon), got {at_s!r}",
             )
         params = params or SolveParams()
         budget = Budget.start(params.time_limit_s)

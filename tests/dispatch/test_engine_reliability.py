@@ -350,3 +350,35 @@ def test_fulfilment_and_plans_keep_the_counters_in_step(file_engine: Engine) -> 
     engine.plan_batch(at_s=22 * H, modes=["next_day_pickup"], params=PLAN_FAST)
     assert engine.order("n1").pickup_point_id == "pp1"
     assert engine.store.usage().parcels == Counter({"pp1": 1})
+
+
+def test_an_order_built_in_code_is_held_to_the_same_ranges(file_engine: Engine) -> None:
+    order = Order(
+        "x1", "m1", 9.5 * H, (line("mw1", "milk", quantity=10**30),), FulfilmentMode.INSTANT,
+        building_id="b1",
+    )  # fmt: skip
+    with pytest.raises(PayloadError) as caught:
+        file_engine.submit(order)
+    assert caught.value.fields == ("lines[0].quantity",)
+    assert file_engine.store.count_orders() == 0
+
+
+@pytest.mark.parametrize("at_s", [1e300, -1.0, float("nan"), "10:00", 8 * 24 * 3600.0])
+def test_plan_batch_refuses_a_plan_time_outside_the_horizon(
+    file_engine: Engine, at_s: object
+) -> None:
+    file_engine.submit(instant_payload("i1"))
+    with pytest.raises(InvalidInputError, match=r"at_s: must be a number of seconds in \[0, "):
+        file_engine.plan_batch(at_s=at_s, params=PLAN_FAST)  # type: ignore[arg-type]
+    assert file_engine.store.plan_ids() == []
+
+
+def test_a_long_value_is_shortened_in_every_rule(file_engine: Engine) -> None:
+    payload = instant_payload("o1")
+    payload["member_id"] = "9" * 5000
+    payload["lines"][0]["sku"] = "s" * 5000
+    with pytest.raises(PayloadError) as caught:
+        file_engine.submit(payload)
+    assert set(caught.value.fields) == {"member_id", "lines[0].sku"}
+    assert all(len(rule) <= 300 for _, rule in caught.value.problems)
+    assert len(str(caught.value)) < 1000
