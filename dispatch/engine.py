@@ -249,18 +249,20 @@ class Engine:
             InvalidInputError: unknown member, building, store or micro-warehouse.
         """
         lines = _lines(basket)
-        found = self.store.member(member) if isinstance(member, str) else None
-        if found is None:
+        if not isinstance(member, str):
             raise InvalidInputError("member", f"unknown member {member!r}")
-        now = self._clock() if at_s is None else at_s
         # The store counts every engine's orders: a slot another process filled is full.
-        # Only the counters this quote can show are read.
-        usage = self.store.usage(
-            slot_sources=sorted({line.store_id for line in lines}),
-            pickup_point_ids=self.quoter.offered_pickup_point_ids(destination)
+        # Only the counters this quote can show are read, with the member, in one go.
+        found, usage = self.store.quote_inputs(
+            member,
+            sorted({line.store_id for line in lines}),
+            self.quoter.offered_pickup_point_ids(destination)
             if isinstance(destination, str)
             else (),
         )
+        if found is None:
+            raise InvalidInputError("member", f"unknown member {member!r}")
+        now = self._clock() if at_s is None else at_s
         return self.quoter.quote(destination, lines, found, at_s=now, usage=usage)
 
     # --- orders -------------------------------------------------------------------------

@@ -471,30 +471,20 @@ class SqlStore:
             slot_sources: read only the slots of these stores (None: every slot).
             pickup_point_ids: read only these pickup points (None: every point).
         """
-        usage = Usage()
-        kind, key = capacity_usage.c.kind, capacity_usage.c.key
-        slots = kind == SLOT
-        if slot_sources is not None:
-            slots = slots & sa.or_(
-                sa.false(), *(key.startswith(f"{sid}@", autoescape=True) for sid in slot_sources)
-            )
-        points = kind == PARCELS
-        if pickup_point_ids is not None:
-            points = points & key.in_(list(pickup_point_ids))
-        query = sa.select(capacity_usage).where(
-            capacity_usage.c.used != 0, sa.or_(slots, points, kind == VISIT)
-        )
         with self._tx() as conn:
-            rows = conn.execute(query).all()
-        for row in rows:
-            if row.kind == SLOT:
-                source_id, _, start = str(row.key).rpartition("@")
-                usage.add_slot(source_id, float(start), int(row.used))
-            elif row.kind == PARCELS:
-                usage.add_parcels(str(row.key), int(row.used))
-            elif row.kind == VISIT:
-                usage.add_visit(float(row.key), int(row.used))
-        return usage
+            return _usage(conn, slot_sources, pickup_point_ids)
+
+    def quote_inputs(
+        self, member_id: str, slot_sources: Sequence[str], pickup_point_ids: Sequence[str]
+    ) -> tuple[Member | None, Usage]:
+        """The member and the usage a quote needs (:meth:`member`, :meth:`usage`), read
+        in one transaction (quotes are the hot path)."""
+        with self._tx() as conn:
+            payload = conn.execute(
+                sa.select(members.c.payload).where(members.c.id == member_id)
+            ).scalar()
+            usage = _usage(conn, slot_sources, pickup_point_ids)
+        return (None if payload is None else parse_member(json.loads(payload))), usage
 
     def count_orders(self) -> int:
         """How many orders are stored."""
@@ -652,6 +642,34 @@ def _stored(row: Any) -> StoredOrder:
         pickup_point_id=row.pickup_point_id,
         fulfilled_on=fulfilled,
     )
+
+
+def _usage(
+    conn: Connection, slot_sources: Sequence[str] | None, pickup_point_ids: Sequence[str] | None
+) -> Usage:
+    kind, key, used = capacity_usage.c.kind, capacity_usage.c.key, capacity_usage.c.used
+    wanted = [kind == VISIT]
+    if slot_sources is None:
+        wanted.append(kind == SLOT)
+    else:  # a slot's key starts with its store's id and "@"
+        wanted += [
+            (kind == SLOT) & key.startswith(f"{sid}@", autoescape=True) for sid in slot_sources
+        ]
+    if pickup_point_ids is None:
+        wanted.append(kind == PARCELS)
+    elif pickup_point_ids:
+        wanted.append((kind == PARCELS) & key.in_(list(pickup_point_ids)))
+    rows = conn.execute(sa.select(kind, key, used).where(used != 0, sa.or_(*wanted))).all()
+    usage = Usage()
+    for row in rows:
+        if row.kind == SLOT:
+            source_id, _, start = str(row.key).rpartition("@")
+            usage.add_slot(source_id, float(start), int(row.used))
+        elif row.kind == PARCELS:
+            usage.add_parcels(str(row.key), int(row.used))
+        elif row.kind == VISIT:
+            usage.add_visit(float(row.key), int(row.used))
+    return usage
 
 
 def _add(conn: Connection, claim: Claim, n: int, limit: int | None) -> bool:
