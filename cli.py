@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import inspect
 import json
-import signal
 import math
+import signal
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -141,6 +141,8 @@ def _exit_on_sigterm(signum: int, _frame: object) -> None:
     """SIGTERM becomes ``SystemExit(143)``: ``finally`` blocks run and the solvers' worker
     pools are terminated on the way out (:mod:`solvers.processes`)."""
     raise SystemExit(128 + signum)
+
+
 # --- input limits of the command line (core.limits; README "Input limits") ------------
 # Each numeric option is checked here first, so a value such as `--workers 100000` or
 # `--time-limit 1e300` is one clear error line naming the option, not a hang.

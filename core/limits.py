@@ -46,7 +46,7 @@ MAX_MEMBERS = 1_000_000
 MAX_PLACES = 1_000_000  # per kind (buildings, stores, ...)
 MAX_LINES_PER_ORDER = 1_000
 MAX_LIST_ITEMS = 1_000  # small lists: skills, opening hours, tiers, closed points
-MAX_ID_CHARS = 200
+MAX_ID_CHARS = 100
 MAX_TEXT_CHARS = 10_000  # names and descriptions
 
 #: A generated city: blocks per side, blocks in all, buildings per block and the memory

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any
 
+from core.limits import MAX_CLOCK_S, shorten
 from dispatch.domain import FulfilmentMode, Leader, Member, Order, OrderLine
 from dispatch.payloads import (
     PayloadError,
@@ -36,18 +38,25 @@ from dispatch.payloads import (
     content_hash,
     leader_payload,
     member_payload,
+    order_meaning,
+    order_meaning_hash,
     order_payload,
     parse_leader,
     parse_lines,
     parse_member,
     parse_order,
 )
-from dispatch.plan import Plan
+from dispatch.plan import Plan, UnassignedOrder, UnassignedOrderReason
 from dispatch.planner import Planner
-from dispatch.quotes import Quote, Quoter, QuoteSettings, Usage
+from dispatch.quotes import Quote, Quoter, QuoteSettings
 from dispatch.settings import CourierCost, PlannerSettings
-from dispatch.store.sql import OrderStatus, SqlStore, StoredOrder, StoredPlan
-from dispatch.validation import check_order_payload, member_problems
+from dispatch.store.sql import OrderStatus, SqlStore, StoredOrder, StoredPlan, UnreadableOrder
+from dispatch.validation import (
+    OrderReferences,
+    check_order_payload,
+    member_problems,
+    reference_problems,
+)
 from dispatch.world import World
 from geo.places import PickupPoint
 from solvers import SolveParams
@@ -154,7 +163,6 @@ class Engine:
         self.settings = settings
         self.quoter = Quoter(world, settings, quote_settings)
         self._clock = clock
-        self._usage = Usage()
 
     @classmethod
     def open(
@@ -193,7 +201,6 @@ class Engine:
             clock or shanghai_clock_s,
         )
         engine._seed(world.members, world.leaders)
-        engine._load_usage()
         return engine
 
     def close(self) -> None:
@@ -223,19 +230,6 @@ class Engine:
                 with contextlib.suppress(InvalidInputError):
                     self.store.put_leader(leader, create=True)
 
-    def _load_usage(self) -> None:
-        for status in (OrderStatus.PENDING, OrderStatus.PLANNED):
-            for stored in self.store.orders(status=status):
-                self._count(stored.order, stored.pickup_point_id)
-
-    def _count(self, order: Order, point_id: str | None) -> None:
-        if order.mode is FulfilmentMode.SCHEDULED and order.promised is not None:
-            self._usage.add_slot(order.lines[0].store_id, order.promised.start_s)
-        elif order.mode is FulfilmentMode.NEXT_DAY_PICKUP and point_id is not None:
-            self._usage.add_parcels(point_id, order.parcels)
-        elif order.mode is FulfilmentMode.HOME_SERVICE and order.promised is not None:
-            self._usage.add_visit(order.promised.start_s)
-
     # --- quotes -------------------------------------------------------------------------
 
     def quote(
@@ -259,31 +253,55 @@ class Engine:
             InvalidInputError: unknown member, building, store or micro-warehouse.
         """
         lines = _lines(basket)
-        found = self.store.member(member) if isinstance(member, str) else None
+        if not isinstance(member, str):
+            raise InvalidInputError("member", f"unknown member {member!r}")
+        # The store counts every engine's orders: a slot another process filled is full.
+        # Only the counters this quote can show are read, with the member, in one go.
+        found, usage = self.store.quote_inputs(
+            member,
+            sorted({line.store_id for line in lines}),
+            self.quoter.offered_pickup_point_ids(destination)
+            if isinstance(destination, str)
+            else (),
+        )
         if found is None:
             raise InvalidInputError("member", f"unknown member {member!r}")
         now = self._clock() if at_s is None else at_s
-        return self.quoter.quote(destination, lines, found, at_s=now, usage=self._usage)
+        return self.quoter.quote(destination, lines, found, at_s=now, usage=usage)
 
     # --- orders -------------------------------------------------------------------------
 
     def submit(self, order: Order | Mapping[str, Any]) -> Submitted:
         """Store an order; the same id with the same content again is a no-op.
 
-        The order and its lines are committed in one transaction before this returns.
+        The same content means the same order: amounts written differently (``"12.9"``,
+        ``"12.90"``), clock times as ``"10:00"`` or ``36000`` are equal.  The order, its
+        lines and its place in a scheduled slot are committed in one transaction before
+        this returns; a slot holds at most ``QuoteSettings.slot_capacity`` orders over
+        every engine on the database.
 
         Raises:
-            PayloadError: a malformed payload and references the world or store does not
-                have (unknown member, building, store or pickup point, a pickup point
-                closed on the collection day), every problem named together
-                (:func:`dispatch.validation.check_order_payload`).
+            PayloadError: a malformed payload (a number outside its documented range:
+                :data:`dispatch.payloads.ORDER_LIMITS`) and references the world or
+                store does not have (unknown member, building, store or pickup point, a
+                pickup point closed on the collection day), every problem named
+                together (:func:`dispatch.validation.check_order_payload`).
+            CapacityFullError: the order's scheduled slot is full (an InvalidInputError).
             InvalidInputError: the id was already submitted with different content.
+            StoreUnavailableError: the database cannot be reached now; retry (retryable,
+                idempotent).
+            StoreWriteError: the database refuses writes (read-only, disk full).
         """
         parsed = check_order_payload(order, self.world, self.settings, self.store.member)
         payload = order_payload(parsed)
-        stored = self.store.insert_order(parsed, canonical_json(payload), content_hash(payload))
-        if stored:
-            self._count(parsed, parsed.pickup_point_id)
+        digest = order_meaning_hash(parsed)
+        stored = self.store.insert_order(
+            parsed,
+            canonical_json(payload),
+            digest,
+            slot_capacity=self.quoter.quote_settings.slot_capacity,
+            same_meaning=lambda text: _meaning_hash_of(text) == digest,
+        )
         return Submitted(parsed.id, stored)
 
     def order(self, order_id: str) -> StoredOrder:
@@ -421,7 +439,7 @@ class Engine:
         self,
         *,
         at_s: float,
-        modes: Sequence[FulfilmentMode] | None = None,
+        modes: Sequence[FulfilmentMode | str] | None = None,
         order_ids: Sequence[str] | None = None,
         params: SolveParams | None = None,
         label: str = "batch",
@@ -430,11 +448,15 @@ class Engine:
         next-day cut-off: ``modes=[NEXT_DAY_PICKUP]``) and store the plan with its inputs.
 
         Served orders become ``planned`` (next-day orders keep their assigned pickup
-        point); unassigned ones stay ``pending`` for the next batch.
+        point); unassigned ones stay ``pending`` for the next batch.  A stored order
+        that cannot be modelled (its payload breaks today's ranges, or its member,
+        building or store is gone) is unassigned with reason ``invalid_input`` naming
+        the field, and the rest is planned.
 
         Args:
             at_s: the plan time (plan clock).
-            modes: the flows to plan; None: every flow.
+            modes: the flows to plan (members or names: ``["instant"]``); None: every
+                flow.
             order_ids: plan exactly these pending orders instead (``modes`` still filters).
             params: solver parameters; ``time_limit_s`` is the budget of the whole plan.
                 They are stored with the plan: with ``iterations`` set, :meth:`replay`
@@ -442,25 +464,46 @@ class Engine:
             label: a name kept with the plan ("wave 10:05", "cut-off").
 
         Raises:
-            InvalidInputError: an unknown or not-pending order id, a bad ``at_s``.
+            InvalidInputError: an unknown or not-pending order id, an unknown mode, a
+                bad ``at_s``.
+            StoreUnavailableError, StoreWriteError: the plan could not be stored;
+                nothing of it was (the orders stay pending).
         """
+        _require_at_s(at_s)
         params = params or SolveParams(workers=1)
-        pending = self.store.orders(status=OrderStatus.PENDING, modes=modes)
+        wanted = _modes(modes)
+        unreadable: list[UnreadableOrder] = []
+        pending = self.store.orders(status=OrderStatus.PENDING, modes=wanted, unreadable=unreadable)
         if order_ids is not None:
+            if isinstance(order_ids, str) or not isinstance(order_ids, Sequence):
+                raise InvalidInputError("order_ids", f"must be a list of ids, got {order_ids!r}")
             by_id = {s.order.id: s for s in pending}
-            missing = [oid for oid in order_ids if oid not in by_id]
+            bad = {u.order_id: u for u in unreadable}
+            missing = [oid for oid in order_ids if oid not in by_id and oid not in bad]
             if missing:
                 raise InvalidInputError(
                     "order_ids", f"not pending orders (of these modes): {missing}"
                 )
-            pending = [by_id[oid] for oid in order_ids]
-        orders = [s.order for s in pending]
+            pending = [by_id[oid] for oid in order_ids if oid in by_id]
+            unreadable = [bad[oid] for oid in order_ids if oid in bad]
+        # One bad order never sinks a wave: an order that can no longer be read, or
+        # whose member, building or store is gone, is reported, and the rest planned.
+        rejected = [_rejected(u.order_id, u.mode, u.problems) for u in unreadable]
+        orders: list[Order] = []
+        for stored in pending:
+            refs = OrderReferences.of_order(stored.order)
+            problems = reference_problems(refs, self.world, self.settings, self.store.member)
+            if problems:
+                rejected.append(_rejected(stored.order.id, stored.order.mode, problems))
+            else:
+                orders.append(stored.order)
         member_ids = sorted({o.member_id for o in orders})
         members = [self.member(mid) for mid in member_ids]
         leaders = self.store.leaders()
         inputs = {
             "at_s": float(at_s),
             "orders": [order_payload(o) for o in orders],
+            "rejected": [u.to_json() for u in rejected],
             "members": [member_payload(m) for m in members],
             "leaders": [leader_payload(leader) for leader in leaders],
             "settings": _settings_json(self.settings),
@@ -473,6 +516,7 @@ class Engine:
             at_s=at_s,
             settings=self.settings,
             params=params,
+            rejected=rejected,
         )
         assignments = {a.order_id: a.pickup_point_id for a in plan.pickup_assignments}
         plan_id = self.store.record_plan(
@@ -483,12 +527,6 @@ class Engine:
             served=sorted(plan.served_order_ids()),
             assignments=assignments,
         )
-        for order in orders:  # parcels move to the point the plan assigned
-            assigned = assignments.get(order.id)
-            if assigned is not None and assigned != order.pickup_point_id:
-                self._usage.add_parcels(assigned, order.parcels)
-                if order.pickup_point_id is not None:
-                    self._usage.add_parcels(order.pickup_point_id, -order.parcels)
         return PlanRecord(plan_id, plan)
 
     def _plan(
@@ -500,11 +538,13 @@ class Engine:
         at_s: float,
         settings: PlannerSettings,
         params: SolveParams,
+        rejected: Sequence[UnassignedOrder] = (),
     ) -> Plan:
-        if not (isinstance(at_s, int | float) and math.isfinite(at_s) and at_s >= 0):
-            raise InvalidInputError("at_s", f"must be a finite number >= 0, got {at_s!r}")
+        _require_at_s(at_s)
+        if not isinstance(params, SolveParams):
+            raise InvalidInputError("params", f"must be a SolveParams, got {params!r}")
         world = dataclasses.replace(self.world, members=tuple(members), leaders=tuple(leaders))
-        return Planner(world, settings).plan(orders, at_s=at_s, params=params)
+        return Planner(world, settings).plan(orders, at_s=at_s, params=params, rejected=rejected)
 
     def stored_plan(self, plan_id: int) -> StoredPlan:
         """A stored plan with its inputs.
@@ -532,7 +572,60 @@ class Engine:
             at_s=float(inputs["at_s"]),
             settings=_settings_from_json(inputs["settings"]),
             params=params or _params_from_json(inputs["params"]),
+            rejected=[UnassignedOrder.from_json(u) for u in inputs.get("rejected", ())],
         )
+
+
+def _require_at_s(at_s: object) -> None:
+    if not (
+        isinstance(at_s, int | float)
+        and not isinstance(at_s, bool)
+        and math.isfinite(at_s)
+        and 0 <= at_s <= MAX_CLOCK_S
+    ):
+        raise InvalidInputError(
+            "at_s",
+            f"must be a number of seconds in [0, {MAX_CLOCK_S:.0f}] (the planning horizon), "
+            f"got {at_s!r}",
+        )
+
+
+def _modes(modes: object) -> list[FulfilmentMode] | None:
+    """Flows from enum members or their names (``"instant"``)."""
+    if modes is None:
+        return None
+    if isinstance(modes, str | bytes) or not isinstance(modes, Iterable):
+        raise InvalidInputError("modes", f"must be a list of fulfilment modes, got {modes!r}")
+    known = ", ".join(m.value for m in FulfilmentMode)
+    out: list[FulfilmentMode] = []
+    for k, mode in enumerate(modes):
+        if isinstance(mode, FulfilmentMode):
+            out.append(mode)
+        elif isinstance(mode, str) and mode in tuple(FulfilmentMode):
+            out.append(FulfilmentMode(mode))
+        else:
+            raise InvalidInputError(f"modes[{k}]", f"must be one of {known}, got {mode!r}")
+    return out
+
+
+def _rejected(
+    order_id: str, mode: FulfilmentMode, problems: Sequence[tuple[str, str]]
+) -> UnassignedOrder:
+    listed = "; ".join(f"{path}: {rule}" for path, rule in problems)
+    return UnassignedOrder(
+        order_id,
+        mode,
+        UnassignedOrderReason.INVALID_INPUT,
+        shorten(f"cannot be planned: {listed}", 500),
+    )
+
+
+def _meaning_hash_of(stored_payload: str) -> str | None:
+    """The meaning hash of a stored order payload (None if it cannot be read)."""
+    try:
+        return content_hash(order_meaning(json.loads(stored_payload)))
+    except (ValueError, KeyError, TypeError, ArithmeticError):
+        return None
 
 
 def _lines(basket: Sequence[OrderLine | Mapping[str, Any]]) -> list[OrderLine]:

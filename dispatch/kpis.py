@@ -9,9 +9,16 @@ from dispatch.flows.routing import FlowOutcome
 from dispatch.plan import PlanKpis
 
 
-def plan_kpis(orders: Sequence[Order], outcomes: Mapping[FulfilmentMode, FlowOutcome]) -> PlanKpis:
+def plan_kpis(
+    orders: Sequence[Order],
+    outcomes: Mapping[FulfilmentMode, FlowOutcome],
+    unplannable: Sequence[FulfilmentMode] = (),
+) -> PlanKpis:
     """Orders served and on time, distance, courier hours, cost per order, walking
-    distance to pickup points and pickup-point utilisation (see :class:`PlanKpis`)."""
+    distance to pickup points and pickup-point utilisation (see :class:`PlanKpis`).
+
+    ``unplannable``: the flow of each order of the batch that was not in ``orders``
+    because it cannot be modelled (it counts in the totals, unassigned)."""
     served = sum(len(o.served) for o in outcomes.values())
     on_time = sum(len(o.on_time) for o in outcomes.values())
     routes = [r for o in outcomes.values() for r in o.routes]
@@ -23,13 +30,16 @@ def plan_kpis(orders: Sequence[Order], outcomes: Mapping[FulfilmentMode, FlowOut
     total_by_flow = {f.value: 0 for f in FulfilmentMode}
     for order in orders:
         total_by_flow[order.mode.value] += 1
+    for flow in unplannable:
+        total_by_flow[flow.value] += 1
+    total = len(orders) + len(unplannable)
     served_by_flow = {
         f.value: len(outcomes[f].served) if f in outcomes else 0 for f in FulfilmentMode
     }
     return PlanKpis(
-        orders_total=len(orders),
+        orders_total=total,
         orders_served=served,
-        orders_unassigned=len(orders) - served,
+        orders_unassigned=total - served,
         on_time_pct=100.0 * on_time / served if served else None,
         distance_km=sum(r.distance_m for r in routes) / 1000.0,
         courier_hours=sum(r.duration_s for r in routes) / 3600.0,

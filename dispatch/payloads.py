@@ -21,6 +21,14 @@ than a scenario schema and a payload schema, keeps the fields, rules and convert
 from drifting apart; the canonical store form (:func:`order_payload`) stays in
 seconds under ``created_at_s``/``start_s``/``end_s`` so stored hashes do not change.
 Money is a decimal string in yuan.
+
+Every number has a documented range (:data:`ORDER_LIMITS`, shown in the JSON Schema):
+clock times lie within the planning horizon :data:`MAX_CLOCK_S` (seven days after the
+plan's midnight), and sizes, quantities and amounts stay far below what the solvers'
+integer scaling and the store's columns hold, so an order that passes the schema can
+always be modelled.  Ids are 1 to :data:`MAX_ID_CHARS` characters (the store's column
+width).  Two payloads that mean the same order (``"12.9"`` and ``"12.90"``, ``36000``
+and ``"10:00"``) have the same :func:`order_meaning_hash`.
 """
 
 from __future__ import annotations
@@ -83,7 +91,8 @@ class PayloadError(InvalidInputError):
     ``(path, rule)``."""
 
     def __init__(self, source: str, problems: Sequence[tuple[str, str]]) -> None:
-        self.problems = tuple(problems)
+        # A rule quoting a long value is cut (see shorten), wherever it was written.
+        self.problems = tuple((path, shorten(rule)) for path, rule in problems)
         super().__init__(source, listed_problems(self.problems))
 
     @property
@@ -93,7 +102,24 @@ class PayloadError(InvalidInputError):
 
 
 # Field types shared with the scenario file (scenarios.scenario_schema imports them).
-_DECIMAL = re.compile(r"^\d+(\.\d+)?$")
+# At most 12 integer and 6 fraction digits: far more than any amount or rate needs, and
+# a bound on the work a decimal string can cause.
+_DECIMAL = re.compile(r"^\d{1,12}(\.\d{1,6})?$")
+
+MAX_UNIT_PRICE = Decimal("1000000")
+"""The dearest unit of an order line, yuan."""
+ORDER_LIMITS: Mapping[str, object] = {
+    "created_at_s, promised.start_s, promised.end_s": f"0..{MAX_CLOCK_S:.0f} s",
+    "lines": f"1..{MAX_LINES_PER_ORDER}",
+    "lines[].quantity": f"1..{MAX_QUANTITY}",
+    "lines[].weight_kg": f"0..{MAX_UNIT_WEIGHT_KG:.0f} kg",
+    "lines[].volume_l": f"0..{MAX_UNIT_VOLUME_L:.0f} l",
+    "lines[].unit_price": f"0..{MAX_UNIT_PRICE} yuan",
+    "service_duration_s": f"0..{MAX_DURATION_S:.0f} s",
+    "required_skills": f"0..{MAX_LIST_ITEMS}",
+    "ids": f"1..{MAX_ID_CHARS} characters",
+}
+"""The documented range of every number of an order payload (for people and docs)."""
 
 
 def _decimal_in(value: object) -> object:
@@ -124,6 +150,28 @@ Duration = Annotated[float, Strict(), Field(ge=0, le=MAX_DURATION_S)]
 UnitWeight = Annotated[float, Strict(), Field(ge=0, le=MAX_UNIT_WEIGHT_KG)]
 UnitVolume = Annotated[float, Strict(), Field(ge=0, le=MAX_UNIT_VOLUME_L)]
 Id = Annotated[str, Strict(), Field(min_length=1, max_length=MAX_ID_CHARS)]
+
+
+def _price_in(value: object) -> object:
+    value = _decimal_in(value)
+    if isinstance(value, Decimal) and value > MAX_UNIT_PRICE:
+        raise ValueError(f"must be at most {MAX_UNIT_PRICE} yuan, got {value}")
+    return value
+
+
+Price = Annotated[
+    Decimal,
+    BeforeValidator(_price_in),
+    PlainSerializer(str, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": _DECIMAL.pattern,
+            "description": f'price in yuan as an exact decimal string, e.g. "9.90", '
+            f"at most {MAX_UNIT_PRICE}",
+        }
+    ),
+]
 
 
 def _clock_in(value: object) -> object:
@@ -183,7 +231,7 @@ class LinePayload(_Payload):
     weight_kg: UnitWeight = 0.5
     volume_l: UnitVolume = 1.0
     temperature: TemperatureClass = TemperatureClass.AMBIENT
-    unit_price: DecimalText = Decimal("0")
+    unit_price: Price = Decimal("0")
 
     def to_line(self) -> OrderLine:
         """The :class:`OrderLine` (its domain rules are checked by the order it is in)."""
@@ -331,7 +379,7 @@ def pydantic_rule(error: Any) -> str:
     value = error.get("input")
     if error["type"] not in ("missing", "value_error") and not isinstance(value, dict | list):
         message += f", got {quoted(value)}"
-    return message
+    return shorten(message)
 
 
 def _path(loc: Sequence[int | str]) -> str:
@@ -461,11 +509,50 @@ def order_payload(order: Order) -> dict[str, Any]:
                 "weight_kg": float(line.weight_kg),
                 "volume_l": float(line.volume_l),
                 "temperature": line.temperature.value,
-                "unit_price": str(line.unit_price),
+                "unit_price": format(line.unit_price, "f"),
             }
             for line in order.lines
         ],
     }
+
+
+def order_bound_problems(order: Order) -> list[tuple[str, str]]:
+    """Every field of a built order outside its documented range (:data:`ORDER_LIMITS`),
+    as ``(path, rule)``; empty when the order can be modelled.
+
+    An :class:`Order` built in code (not parsed from a payload) or read from a store
+    written before the ranges existed is checked by the payload schema itself, so the
+    two can never disagree.
+    """
+    try:
+        _validate(OrderPayload, order_payload(order), "order")
+    except PayloadError as error:
+        return list(error.problems)
+    except (ValueError, ArithmeticError) as error:  # a value order_payload cannot write
+        return [("(order)", shorten(f"cannot be written as a payload ({error})"))]
+    return []
+
+
+def _plain_decimal(value: Decimal) -> str:
+    # 12.9, 12.90 and 012.900 are one amount: no trailing zeros, never an exponent.
+    return format(value.normalize(), "f")
+
+
+def order_meaning(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The canonical order payload (:func:`order_payload`) with every amount written one
+    way (``"12.90"`` -> ``"12.9"``): equal for two payloads that mean the same order."""
+    out = dict(payload)
+    out["lines"] = [
+        {**line, "unit_price": _plain_decimal(Decimal(str(line["unit_price"])))}
+        for line in payload["lines"]
+    ]
+    return out
+
+
+def order_meaning_hash(order: Order) -> str:
+    """SHA-256 of :func:`order_meaning` of the order: the idempotency check's content
+    hash (the store keeps it beside the payload as submitted)."""
+    return content_hash(order_meaning(order_payload(order)))
 
 
 def member_payload(member: Member) -> dict[str, Any]:

@@ -51,6 +51,7 @@ class UnassignedOrderReason(StrEnum):
     AFTER_CUTOFF = "after_cutoff"  # a next-day order created after the cut-off
     PICKUP_CAPACITY = "pickup_capacity"  # its pickup point(s) are full
     NO_PICKUP_POINT_IN_WALKING_DISTANCE = "no_pickup_point_in_walking_distance"
+    INVALID_INPUT = "invalid_input"  # the order cannot be modelled (the detail names the field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +257,16 @@ class UnassignedOrder:
             "reason": self.reason.value,
             "detail": self.detail,
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> UnassignedOrder:
+        """The inverse of :meth:`to_json`."""
+        return cls(
+            str(data["order_id"]),
+            FulfilmentMode(data["flow"]),
+            UnassignedOrderReason(data["reason"]),
+            str(data["detail"]),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,11 @@ one :class:`dispatch.plan.Plan`.  Orders that cannot be served are in
 ``Plan.unassigned`` with a reason; every order of the batch is served exactly once or
 unassigned exactly once.
 
+One bad order never sinks a wave: an order with a number outside its documented range
+(:func:`dispatch.payloads.order_bound_problems`: a clock time past the planning horizon,
+a weight of 1e308...), or one whose routing task cannot be built, is unassigned with
+reason ``invalid_input`` naming the field, and the rest of the batch is planned.
+
 ``params.time_limit_s`` is the wall-clock budget of the whole plan: validation, travel
 matrices, every flow's solve and the pickup-point assignment.  The flows are planned in
 turn and each gets the time left in proportion to its orders over the orders of the
@@ -18,19 +23,22 @@ the same batch, settings, seed and iterations give the same plan.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 
+from core.limits import MAX_CLOCK_S
 from dispatch.domain import Courier, FulfilmentMode, Order
 from dispatch.fleet import DELIVERY_FLOWS, allocate_fleet
 from dispatch.flows.home_service import plan_home_service
 from dispatch.flows.instant import plan_instant
 from dispatch.flows.multi_store import plan_multi_store
 from dispatch.flows.next_day import plan_next_day
-from dispatch.flows.routing import FlowOutcome, PlanContext
+from dispatch.flows.routing import FlowOutcome, PlanContext, invalid_input
 from dispatch.flows.scheduled import plan_scheduled
 from dispatch.kpis import plan_kpis
-from dispatch.plan import Plan
+from dispatch.payloads import order_bound_problems
+from dispatch.plan import Plan, UnassignedOrder
 from dispatch.settings import PlannerSettings
 from dispatch.validation import validate_orders
 from dispatch.world import World
@@ -56,32 +64,55 @@ class Planner:
         self.settings = settings or PlannerSettings()
 
     def plan(
-        self, orders: Sequence[Order], *, at_s: float, params: SolveParams | None = None
+        self,
+        orders: Sequence[Order],
+        *,
+        at_s: float,
+        params: SolveParams | None = None,
+        rejected: Sequence[UnassignedOrder] = (),
     ) -> Plan:
         """Plan a batch of orders at time ``at_s`` (plan clock, seconds since midnight).
 
         Couriers leave no earlier than ``at_s``; ``params.time_limit_s`` bounds the
-        whole call (see the module docstring).
+        whole call (see the module docstring).  ``rejected``: orders of the batch the
+        caller already found unplannable (e.g. stored orders that no longer read as
+        orders), joined into the plan's unassigned orders and KPIs; their ids must
+        differ from those of ``orders``.
 
         Raises:
             InvalidInputError: an order refers to something the world does not have
                 (see :func:`dispatch.validation.validate_orders`), ``at_s`` is not a
-                finite number >= 0.
+                number of seconds within the planning horizon
+                (:data:`dispatch.payloads.MAX_CLOCK_S`).
         """
         if not (
             isinstance(at_s, int | float)
             and not isinstance(at_s, bool)
             and math.isfinite(at_s)
-            and at_s >= 0
+            and 0 <= at_s <= MAX_CLOCK_S
         ):
             raise InvalidInputError(
-                "Planner.plan: at_s", f"must be a finite number >= 0, got {at_s!r}"
+                "Planner.plan: at_s",
+                f"must be a number of seconds in [0, {MAX_CLOCK_S:.0f}] (the planning "
+                f"horizon), got {at_s!r}",
             )
         params = params or SolveParams()
         budget = Budget.start(params.time_limit_s)
         orders = tuple(orders)
         world, settings = self.world, self.settings
         validate_orders(orders, world, settings)
+        invalid = list(rejected)
+        if len({u.order_id for u in invalid} | {o.id for o in orders}) != len(invalid) + len(
+            orders
+        ):
+            raise InvalidInputError("Planner.plan: rejected", "order ids must be unique")
+        for order in orders:
+            problems = order_bound_problems(order)
+            if problems:
+                invalid.append(invalid_input(order, problems))
+        if len(invalid) > len(rejected):
+            bad = {u.order_id for u in invalid}
+            orders = tuple(o for o in orders if o.id not in bad)
         ctx = PlanContext(world, settings, at_s, params, budget)
         by_flow: dict[FulfilmentMode, list[Order]] = {f: [] for f in FulfilmentMode}
         for order in orders:
@@ -113,13 +144,23 @@ class Planner:
                 fleet.of(FulfilmentMode.HOME_SERVICE),
                 next(flow_ctxs),
             )
-        plan = _join(orders, outcomes, at_s)
-        _require_coverage(orders, plan)
+        for unplannable in invalid:
+            flow = unplannable.flow
+            before = outcomes.get(flow)
+            outcomes[flow] = dataclasses.replace(
+                before or FlowOutcome(),
+                unassigned=(*(before.unassigned if before else ()), unplannable),
+            )
+        plan = _join(orders, outcomes, at_s, [u.flow for u in invalid])
+        _require_coverage([*(o.id for o in orders), *(u.order_id for u in invalid)], plan)
         return plan
 
 
 def _join(
-    orders: Sequence[Order], outcomes: dict[FulfilmentMode, FlowOutcome], at_s: float
+    orders: Sequence[Order],
+    outcomes: dict[FulfilmentMode, FlowOutcome],
+    at_s: float,
+    invalid_flows: Sequence[FulfilmentMode] = (),
 ) -> Plan:
     flows = [f for f in FulfilmentMode if f in outcomes]
     return Plan(
@@ -139,16 +180,16 @@ def _join(
         unassigned=tuple(
             sorted((u for f in flows for u in outcomes[f].unassigned), key=lambda u: u.order_id)
         ),
-        kpis=plan_kpis(orders, outcomes),
+        kpis=plan_kpis(orders, outcomes, invalid_flows),
         solver_runs=tuple(run for f in flows for run in outcomes[f].runs),
     )
 
 
-def _require_coverage(orders: Sequence[Order], plan: Plan) -> None:
+def _require_coverage(order_ids: Sequence[str], plan: Plan) -> None:
     """Every order served exactly once or unassigned exactly once (an internal invariant)."""
     served = plan.served_order_ids()
     unassigned = [u.order_id for u in plan.unassigned]
-    ids = {o.id for o in orders}
+    ids = set(order_ids)
     if (
         len(unassigned) != len(set(unassigned))
         or served & set(unassigned)

@@ -6,8 +6,8 @@ in well under a millisecond, so everything spatial is computed once when the
 straight-line position in a metric frame).  Times are estimates: straight-line distance
 times the world's detour factor at the travel profile's speed (the planner, later,
 routes on the road network).  Availability of scheduled slots, pickup points and
-home-service slots comes from a :class:`Usage` the caller keeps (the engine counts its
-stored orders).
+home-service slots comes from a :class:`Usage` the caller gives (the engine reads the
+store's counters, which count every engine's orders).
 
 Fees are :class:`QuoteSettings` (yuan, exact): a base fee per mode, then the member's
 benefits: a paid member gets free delivery and a discount on home-service call-outs;
@@ -324,6 +324,12 @@ class Quoter:
         if q.free_delivery_from is not None and value >= q.free_delivery_from and base > 0:
             return Decimal("0.00"), f"free delivery from {q.free_delivery_from} yuan"
         return to_cents(base), None
+
+    def offered_pickup_point_ids(self, destination_id: str) -> tuple[str, ...]:
+        """The pickup points a quote to this building may list (nearest first): the only
+        ones whose usage it reads."""
+        near = self._near.get(destination_id, ())[: self.quote_settings.pickup_points_offered]
+        return tuple(self._points[pos].id for pos, _ in near)
 
     def is_home_service(self, line: OrderLine) -> bool:
         """Whether the line books a home service (its SKU is a known service)."""

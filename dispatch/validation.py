@@ -19,8 +19,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from core.limits import MAX_ID_CHARS
 from dispatch.domain import FulfilmentMode, Member, Order
-from dispatch.payloads import PayloadError, order_source, parse_order
+from dispatch.payloads import (
+    PayloadError,
+    order_bound_problems,
+    order_source,
+    parse_order,
+)
 from dispatch.settings import PlannerSettings
 from dispatch.world import World
 from geo.places import Building, MicroWarehouse, PickupPoint, Store
@@ -80,7 +86,8 @@ class OrderReferences:
 
 
 def _id(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
+    # Only a well-formed id is looked up (the schema reports the others).
+    return value if isinstance(value, str) and 0 < len(value) <= MAX_ID_CHARS else None
 
 
 def world_member(world: World) -> MemberLookup:
@@ -184,8 +191,9 @@ def check_order_payload(
     checked against the world.
 
     Raises:
-        PayloadError: every schema problem, the domain rule the order breaks, and every
-            problem of :func:`reference_problems`, together, each with its path.
+        PayloadError: every schema problem (for an Order: every number outside its
+            range), the domain rule the order breaks, and every problem of
+            :func:`reference_problems`, together, each with its path.
     """
     problems: list[Problem] = []
     order: Order | None = None
@@ -193,6 +201,8 @@ def check_order_payload(
         order = parse_order(data)
     except PayloadError as error:
         problems.extend(error.problems)
+    if isinstance(data, Order):  # built in code: the payload's ranges still hold
+        problems.extend(order_bound_problems(data))
     if order is not None:
         refs = OrderReferences.of_order(order)
     else:

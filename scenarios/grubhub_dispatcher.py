@@ -28,9 +28,8 @@ import numpy as np
 
 from core.limits import DAY_S, MAX_COURIERS, MAX_GRUBHUB_MINUTES, MAX_GRUBHUB_RATE, MIN_WAVE_S
 from scenarios.grubhub import GrubhubCourier, GrubhubInstance, GrubhubOrder
-from scenarios.policy_json import numeric_policy_from_json
-from solvers.budget import Budget
 from scenarios.policy_json import bounded, check_bounds, numeric_policy_from_json
+from solvers.budget import Budget
 from solvers.bundling import BundleOption, choose_bundles
 from solvers.errors import InvalidInputError
 

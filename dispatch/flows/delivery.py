@@ -21,9 +21,11 @@ from dispatch.flows.routing import (
     PlanContext,
     TaskOrigin,
     build_problem,
+    build_tasks,
     infinite_window,
     no_courier,
     solve_flow,
+    with_unassigned,
 )
 from dispatch.loads import add, demand
 from dispatch.locations import LocationTable
@@ -122,13 +124,17 @@ def route_deliveries(
     table = LocationTable()
     for courier in couriers:
         table.courier(courier)
-    tasks = [
-        delivery_task(order, promise_rule(order, world, settings), world, table, settings)
-        for order in orders
-    ]
+    tasks, invalid = build_tasks(
+        orders,
+        lambda order: delivery_task(
+            order, promise_rule(order, world, settings), world, table, settings
+        ),
+    )
+    if not tasks:
+        return FlowOutcome(unassigned=tuple(invalid))
     flow_problem = build_problem(flow, couriers, tasks, table, ctx)
-    solved = solve_flow(flow_problem, ctx.solve_params())
-    return solved.outcome(flow)
+    solved = solve_flow(flow_problem, ctx.solve_params()).outcome(flow)
+    return with_unassigned(solved, invalid)
 
 
 def single_micro_warehouse(order: Order, world: World) -> MicroWarehouse | None:

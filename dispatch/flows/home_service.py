@@ -17,8 +17,10 @@ from dispatch.flows.routing import (
     PlanContext,
     TaskOrigin,
     build_problem,
+    build_tasks,
     no_courier,
     solve_flow,
+    with_unassigned,
 )
 from dispatch.loads import ZERO
 from dispatch.locations import LocationTable
@@ -69,6 +71,10 @@ def plan_home_service(
     table = LocationTable()
     for technician in technicians:
         table.courier(technician)
-    tasks = [visit_task(order, ctx.world, table, ctx.settings) for order in orders]
+    tasks, invalid = build_tasks(
+        orders, lambda order: visit_task(order, ctx.world, table, ctx.settings)
+    )
+    if not tasks:
+        return FlowOutcome(unassigned=tuple(invalid))
     solved = solve_flow(build_problem(flow, technicians, tasks, table, ctx), ctx.solve_params())
-    return solved.outcome(flow)
+    return with_unassigned(solved.outcome(flow), invalid)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from dispatch.domain import Courier, FulfilmentMode
+from dispatch.domain import Courier, FulfilmentMode, Order
 from dispatch.loads import DIMENSIONS, capacity
 from dispatch.locations import LocationTable
 from dispatch.plan import (
@@ -32,8 +33,11 @@ from dispatch.settings import PlannerSettings
 from dispatch.world import World
 from solvers import SolveParams, solve
 from solvers.budget import Budget
+from solvers.errors import InvalidInputError
 from solvers.problem import RoutingProblem, Task, TimeWindow, Vehicle
 from solvers.solution import UnassignedReason, UnassignedTask
+
+T = TypeVar("T")
 
 ON_TIME_EPS_S = 1e-6
 
@@ -161,6 +165,41 @@ def build_problem(
         matrices=table.matrices(ctx.world, profiles),
     )
     return FlowProblem(flow, problem, {task.id: origin for task, origin in tasks})
+
+
+def invalid_input(order: Order, problems: Sequence[tuple[str, str]]) -> UnassignedOrder:
+    """An order that cannot be modelled, unassigned (reason ``invalid_input``) with the
+    fields it breaks, each ``(path, rule)``."""
+    listed = "; ".join(f"{path}: {rule}" for path, rule in problems)
+    if len(listed) > 400:  # long text in a reason is shortened
+        listed = listed[:397] + "..."
+    return UnassignedOrder(
+        order.id, order.mode, UnassignedOrderReason.INVALID_INPUT, f"cannot be planned: {listed}"
+    )
+
+
+def build_tasks(
+    orders: Sequence[Order], build: Callable[[Order], T]
+) -> tuple[list[T], list[UnassignedOrder]]:
+    """Each order's task, built by ``build``; an order whose task cannot be built (an
+    :class:`InvalidInputError`) is set aside as ``invalid_input`` so it cannot sink the
+    flow."""
+    built: list[T] = []
+    invalid: list[UnassignedOrder] = []
+    for order in orders:
+        try:
+            built.append(build(order))
+        except InvalidInputError as error:
+            invalid.append(invalid_input(order, [(error.field, error.rule)]))
+    return built, invalid
+
+
+def with_unassigned(outcome: FlowOutcome, more: Sequence[UnassignedOrder]) -> FlowOutcome:
+    """The outcome with more unassigned orders (by order id, as a flow reports them)."""
+    if not more:
+        return outcome
+    joined = sorted((*outcome.unassigned, *more), key=lambda u: u.order_id)
+    return dataclasses.replace(outcome, unassigned=tuple(joined))
 
 
 def no_courier(flow: FulfilmentMode, order_ids: Sequence[str], why: str) -> list[UnassignedOrder]:

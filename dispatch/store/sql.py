@@ -5,17 +5,24 @@ busy timeout so concurrent writers queue; ``sqlite://`` is in memory, one shared
 connection behind a lock) and PostgreSQL by URL (``postgresql+psycopg://...``), the
 same statements on both.
 
-Migrations are a short, ordered list of versioned steps (:data:`MIGRATIONS`); the
-``schema_version`` table records which ran.  :meth:`SqlStore.open` applies the missing
-ones, each in its own transaction.
+The schema is migrated with Alembic when the store opens (:mod:`dispatch.store.migrate`,
+the revisions ship inside the package).  The tables are in :mod:`dispatch.store.schema`.
 
-Every write is one transaction: an order and its lines are committed together or not
-at all, so a process killed at any moment leaves whole orders only.
+Every write is one transaction: an order, its lines and its claim on a capacity counter
+(a scheduled slot, a pickup point, a home-service slot) are committed together or not
+at all, so a process killed at any moment leaves whole orders only and counters that
+match them; a full slot refuses the order inside that transaction
+(:class:`~dispatch.store.errors.CapacityFullError`), so engines in many processes on one
+database never overbook.  Driver errors become the store's own
+(:mod:`dispatch.store.errors`): retryable :class:`StoreUnavailableError` (unreachable,
+locked, connection lost) or :class:`StoreWriteError` (read-only, disk full).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -26,12 +33,15 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
+from dispatch.clock import format_clock
 from dispatch.domain import FulfilmentMode, Leader, Member, Order
 from dispatch.payloads import (
+    PayloadError,
     canonical_json,
     leader_payload,
     member_payload,
@@ -39,70 +49,30 @@ from dispatch.payloads import (
     parse_member,
     parse_order,
 )
+from dispatch.quotes import Usage
+from dispatch.store.errors import (
+    CapacityFullError,
+    StoreError,
+    StoreUnavailableError,
+    StoreWriteError,
+)
+from dispatch.store.migrate import upgrade
+from dispatch.store.schema import (
+    PARCELS,
+    SLOT,
+    VISIT,
+    Claim,
+    capacity_usage,
+    leaders,
+    members,
+    order_claims,
+    order_lines,
+    orders,
+    plans,
+)
 from solvers.errors import EngineError, InvalidInputError
 
-metadata = sa.MetaData()
-
-schema_version = sa.Table(
-    "schema_version",
-    metadata,
-    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("description", sa.String(200), nullable=False),
-    sa.Column("applied_at", sa.String(40), nullable=False),
-)
-members = sa.Table(
-    "members",
-    metadata,
-    sa.Column("id", sa.String(100), primary_key=True),
-    sa.Column("tier", sa.String(20), nullable=False),
-    sa.Column("payload", sa.Text, nullable=False),
-    sa.Column("updated_at", sa.String(40), nullable=False),
-)
-leaders = sa.Table(
-    "leaders",
-    metadata,
-    sa.Column("id", sa.String(100), primary_key=True),
-    sa.Column("pickup_point_id", sa.String(100), nullable=False, unique=True),
-    sa.Column("payload", sa.Text, nullable=False),
-    sa.Column("updated_at", sa.String(40), nullable=False),
-)
-orders = sa.Table(
-    "orders",
-    metadata,
-    sa.Column("id", sa.String(100), primary_key=True),
-    sa.Column("member_id", sa.String(100), nullable=False, index=True),
-    sa.Column("mode", sa.String(20), nullable=False),
-    sa.Column("created_at_s", sa.Float, nullable=False),
-    sa.Column("content_hash", sa.String(64), nullable=False),
-    sa.Column("payload", sa.Text, nullable=False),
-    sa.Column("gmv", sa.String(40), nullable=False),
-    sa.Column("line_count", sa.Integer, nullable=False),
-    sa.Column("status", sa.String(20), nullable=False, index=True),
-    sa.Column("plan_id", sa.Integer, nullable=True),
-    sa.Column("pickup_point_id", sa.String(100), nullable=True, index=True),
-    sa.Column("fulfilled_on", sa.Date, nullable=True),
-    sa.Column("received_at", sa.String(40), nullable=False),
-)
-order_lines = sa.Table(
-    "order_lines",
-    metadata,
-    sa.Column("order_id", sa.String(100), sa.ForeignKey("orders.id"), primary_key=True),
-    sa.Column("line_no", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("store_id", sa.String(100), nullable=False),
-    sa.Column("sku", sa.String(200), nullable=False),
-    sa.Column("quantity", sa.Integer, nullable=False),
-    sa.Column("unit_price", sa.String(40), nullable=False),
-)
-plans = sa.Table(
-    "plans",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("label", sa.String(200), nullable=False),
-    sa.Column("at_s", sa.Float, nullable=False),
-    sa.Column("inputs", sa.Text, nullable=False),
-    sa.Column("plan", sa.Text, nullable=False),
-    sa.Column("created_at", sa.String(40), nullable=False),
-)
+_TABLES = (members, leaders, orders, order_lines, plans, capacity_usage)
 
 
 class OrderStatus(StrEnum):
@@ -111,18 +81,6 @@ class OrderStatus(StrEnum):
     PENDING = "pending"  # not yet in a plan that serves it
     PLANNED = "planned"
     FULFILLED = "fulfilled"
-
-
-def _v1(conn: Connection) -> None:
-    for table in (members, leaders, orders, order_lines, plans):
-        table.create(conn, checkfirst=True)
-
-
-# (version, description, step): append new steps, never edit applied ones.
-MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
-    (1, "members, leaders, orders with lines, plans", _v1),
-)
-SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
 def _now() -> str:
@@ -147,6 +105,21 @@ class StoredOrder:
     plan_id: int | None
     pickup_point_id: str | None
     fulfilled_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadableOrder:
+    """A stored order that can no longer be read as a valid order (stored before the
+    payload ranges existed, or written into the database by other means).
+
+    Attributes:
+        order_id, mode: its id and flow (from its row).
+        problems: ``(path, rule)`` of every field that breaks the payload schema.
+    """
+
+    order_id: str
+    mode: FulfilmentMode
+    problems: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +192,11 @@ class SqlStore:
         except (sa.exc.ArgumentError, ImportError) as error:
             raise InvalidInputError("store url", f"cannot be opened ({error})") from None
         store = cls(engine, serialise=memory)
-        store.migrate()
+        try:
+            store.migrate()
+        except BaseException:
+            engine.dispose()
+            raise
         return store
 
     def close(self) -> None:
@@ -233,52 +210,37 @@ class SqlStore:
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
-        if self._lock is None:
-            with self._engine.begin() as conn:
+        """One transaction; driver errors (other than integrity errors, which callers
+        interpret) become :class:`StoreUnavailableError` or :class:`StoreWriteError`."""
+        try:
+            if self._lock is None:
+                with self._engine.begin() as conn:
+                    yield conn
+                return
+            with self._lock, self._engine.begin() as conn:
                 yield conn
-            return
-        with self._lock, self._engine.begin() as conn:
-            yield conn
+        except IntegrityError:
+            raise
+        except sa.exc.DBAPIError as error:
+            raise store_error(error) from None
 
     # --- migrations ------------------------------------------------------------------------
 
-    def migrate(self) -> int:
-        """Apply the missing migrations; returns the schema version.
+    def migrate(self) -> str:
+        """Upgrade the schema to the newest Alembic revision; returns it.
 
         Raises:
-            EngineError: the database cannot be reached, or its schema is newer than
-                this code.
+            StoreUnavailableError: the database cannot be reached (retryable).
+            StoreWriteError: the database cannot be written (read-only, disk full).
+            EngineError: the database's revision is unknown to (newer than) this code.
         """
         try:
-            with self._tx() as conn:
-                schema_version.create(conn, checkfirst=True)
-            for version, description, step in MIGRATIONS:
-                try:
-                    with self._tx() as conn:
-                        done = conn.execute(
-                            sa.select(schema_version.c.version).where(
-                                schema_version.c.version == version
-                            )
-                        ).first()
-                        if done is not None:
-                            continue
-                        step(conn)
-                        conn.execute(
-                            schema_version.insert().values(
-                                version=version, description=description, applied_at=_now()
-                            )
-                        )
-                except IntegrityError:
-                    continue  # another process applied it first
-            with self._tx() as conn:
-                newest = conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar()
-        except sa.exc.OperationalError as error:
-            raise EngineError(f"store: cannot open the database ({error.orig})") from None
-        if newest is not None and newest > SCHEMA_VERSION:
-            raise EngineError(
-                f"store: schema version {newest} is newer than this code ({SCHEMA_VERSION})"
-            )
-        return int(newest or 0)
+            if self._lock is not None:
+                with self._lock:
+                    return upgrade(self._engine, memory=True)
+            return upgrade(self._engine, memory=False)
+        except sa.exc.DBAPIError as error:
+            raise store_error(error, "cannot open or migrate the database") from None
 
     # --- members and leaders ----------------------------------------------------------------
 
@@ -367,14 +329,33 @@ class SqlStore:
 
     # --- orders -----------------------------------------------------------------------------
 
-    def insert_order(self, order: Order, payload: str, digest: str) -> bool:
-        """Store an order with its lines in one transaction.
+    def insert_order(
+        self,
+        order: Order,
+        payload: str,
+        digest: str,
+        *,
+        slot_capacity: int | None = None,
+        same_meaning: Callable[[str], bool] | None = None,
+    ) -> bool:
+        """Store an order with its lines and its claim on a capacity counter in one
+        transaction.
 
-        Returns True when stored now, False when the same order (same content hash) was
-        already there.
+        Args:
+            order: the order.
+            payload: its canonical JSON, as stored.
+            digest: its content hash (the idempotency check).
+            slot_capacity: the most orders a scheduled slot takes (None: no limit).
+            same_meaning: for an order stored earlier under this id with another
+                hash, whether its stored payload (JSON) means the same order
+                (hashes written by older code); None: only equal hashes are the same.
+
+        Returns True when stored now, False when the same order was already there.
 
         Raises:
+            CapacityFullError: the order's scheduled slot is full; nothing is stored.
             InvalidInputError: an order with this id and different content exists.
+            StoreUnavailableError, StoreWriteError: see :mod:`dispatch.store.errors`.
         """
         row = {
             "id": order.id,
@@ -404,18 +385,26 @@ class SqlStore:
         ]
         try:
             with self._tx() as conn:
+                # The order row first: it takes the write lock (SQLite) and the id's
+                # unique key (PostgreSQL) before the counter is read.
                 conn.execute(orders.insert().values(**row))
                 conn.execute(order_lines.insert(), lines)
+                for claim in order_claims(order, order.pickup_point_id):
+                    limit = slot_capacity if claim.kind == SLOT else None
+                    if not _add(conn, claim, claim.n, limit):
+                        raise _slot_full(order, limit)
             return True
         except IntegrityError:
             pass
         with self._tx() as conn:
             existing = conn.execute(
-                sa.select(orders.c.content_hash).where(orders.c.id == order.id)
-            ).scalar()
+                sa.select(orders.c.content_hash, orders.c.payload).where(orders.c.id == order.id)
+            ).first()
         if existing is None:  # pragma: no cover - an integrity error without the row
             raise EngineError(f"store: order {order.id!r} could not be stored")
-        if existing != digest:
+        if existing.content_hash != digest and not (
+            same_meaning is not None and same_meaning(str(existing.payload))
+        ):
             raise InvalidInputError(
                 f"order {order.id!r}",
                 "was already submitted with different content (order ids are idempotency keys)",
@@ -429,16 +418,73 @@ class SqlStore:
         return None if row is None else _stored(row)
 
     def orders(
-        self, *, status: OrderStatus | None = None, modes: Sequence[FulfilmentMode] | None = None
+        self,
+        *,
+        status: OrderStatus | None = None,
+        modes: Sequence[FulfilmentMode] | None = None,
+        unreadable: list[UnreadableOrder] | None = None,
     ) -> list[StoredOrder]:
-        """Stored orders, by id, optionally of one status and some modes."""
-        query = sa.select(orders).order_by(orders.c.id)
+        """Stored orders, by id, optionally of one status and some modes.
+
+        Args:
+            status: only orders of this status.
+            modes: only orders of these flows (None: every flow; a row whose mode is
+                not a flow is never listed).
+            unreadable: when given, orders whose payload no longer reads as a valid
+                order are appended here instead of raising.
+
+        Raises:
+            PayloadError: an unreadable stored order, when ``unreadable`` is None.
+        """
+        wanted = list(FulfilmentMode) if modes is None else list(modes)
+        query = (
+            sa.select(orders)
+            .where(orders.c.mode.in_([m.value for m in wanted]))
+            .order_by(orders.c.id)
+        )
         if status is not None:
             query = query.where(orders.c.status == status.value)
-        if modes is not None:
-            query = query.where(orders.c.mode.in_([m.value for m in modes]))
         with self._tx() as conn:
-            return [_stored(row) for row in conn.execute(query)]
+            rows = conn.execute(query).all()
+        out: list[StoredOrder] = []
+        for row in rows:
+            try:
+                out.append(_stored(row))
+            except PayloadError as error:
+                if unreadable is None:
+                    raise
+                unreadable.append(
+                    UnreadableOrder(str(row.id), FulfilmentMode(row.mode), error.problems)
+                )
+        return out
+
+    def usage(
+        self,
+        *,
+        slot_sources: Sequence[str] | None = None,
+        pickup_point_ids: Sequence[str] | None = None,
+    ) -> Usage:
+        """How full scheduled slots, pickup points and home-service slots are, as the
+        store counts them (every engine on the database).
+
+        Args:
+            slot_sources: read only the slots of these stores (None: every slot).
+            pickup_point_ids: read only these pickup points (None: every point).
+        """
+        with self._tx() as conn:
+            return _usage(conn, slot_sources, pickup_point_ids)
+
+    def quote_inputs(
+        self, member_id: str, slot_sources: Sequence[str], pickup_point_ids: Sequence[str]
+    ) -> tuple[Member | None, Usage]:
+        """The member and the usage a quote needs (:meth:`member`, :meth:`usage`), read
+        in one transaction (quotes are the hot path)."""
+        with self._tx() as conn:
+            payload = conn.execute(
+                sa.select(members.c.payload).where(members.c.id == member_id)
+            ).scalar()
+            usage = _usage(conn, slot_sources, pickup_point_ids)
+        return (None if payload is None else parse_member(json.loads(payload))), usage
 
     def count_orders(self) -> int:
         """How many orders are stored."""
@@ -451,11 +497,23 @@ class SqlStore:
         Raises:
             InvalidInputError: unknown order.
         """
+        open_statuses = (OrderStatus.PENDING.value, OrderStatus.PLANNED.value)
         with self._tx() as conn:
-            result = conn.execute(
+            # The update first: it takes the write lock before anything is read.
+            leaving = conn.execute(
                 orders.update()
-                .where(orders.c.id == order_id)
+                .where(orders.c.id == order_id, orders.c.status.in_(open_statuses))
                 .values(status=OrderStatus.FULFILLED.value, fulfilled_on=on)
+            ).rowcount
+            if leaving:  # it no longer holds its slot or its pickup point's shelf
+                row = conn.execute(sa.select(orders).where(orders.c.id == order_id)).one()
+                with contextlib.suppress(PayloadError):
+                    stored = _stored(row)
+                    for claim in order_claims(stored.order, stored.pickup_point_id):
+                        _add(conn, claim, -claim.n, None)
+                return
+            result = conn.execute(
+                orders.update().where(orders.c.id == order_id).values(fulfilled_on=on)
             )
             if result.rowcount == 0:
                 raise InvalidInputError("order_id", f"unknown order {order_id!r}")
@@ -485,7 +543,13 @@ class SqlStore:
         assignments: dict[str, str],
     ) -> int:
         """Store a plan with its inputs and mark its served orders planned, in one
-        transaction; returns the plan id."""
+        transaction; returns the plan id.  A next-day order's parcels move to the
+        pickup point the plan assigned (its counter follows).  An order another engine
+        planned meanwhile is left as it is.
+
+        Raises:
+            StoreUnavailableError, StoreWriteError: nothing of the plan is stored.
+        """
         with self._tx() as conn:
             plan_id = conn.execute(
                 plans.insert().values(
@@ -499,14 +563,24 @@ class SqlStore:
             assert plan_id is not None
             pid = int(plan_id[0])
             for order_id in served:
+                pending = orders.c.status == OrderStatus.PENDING.value
                 values: dict[str, Any] = {"status": OrderStatus.PLANNED.value, "plan_id": pid}
+                before = None
                 if order_id in assignments:
                     values["pickup_point_id"] = assignments[order_id]
-                conn.execute(
-                    orders.update()
-                    .where(orders.c.id == order_id, orders.c.status == OrderStatus.PENDING.value)
-                    .values(**values)
-                )
+                    before = conn.execute(
+                        sa.select(orders).where(orders.c.id == order_id, pending)
+                    ).first()
+                done = conn.execute(
+                    orders.update().where(orders.c.id == order_id, pending).values(**values)
+                ).rowcount
+                if done and before is not None and before.pickup_point_id != assignments[order_id]:
+                    with contextlib.suppress(PayloadError):
+                        order = _stored(before).order
+                        for claim in order_claims(order, before.pickup_point_id):
+                            _add(conn, claim, -claim.n, None)
+                        for claim in order_claims(order, assignments[order_id]):
+                            _add(conn, claim, claim.n, None)
         return pid
 
     def plan(self, plan_id: int) -> StoredPlan | None:
@@ -535,7 +609,7 @@ class SqlStore:
         """Rows per table (for checks and tests)."""
         out: dict[str, int] = {}
         with self._tx() as conn:
-            for table in (members, leaders, orders, order_lines, plans):
+            for table in _TABLES:
                 out[table.name] = int(
                     conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() or 0
                 )
@@ -568,6 +642,93 @@ def _stored(row: Any) -> StoredOrder:
         pickup_point_id=row.pickup_point_id,
         fulfilled_on=fulfilled,
     )
+
+
+def _usage(
+    conn: Connection, slot_sources: Sequence[str] | None, pickup_point_ids: Sequence[str] | None
+) -> Usage:
+    kind, key, used = capacity_usage.c.kind, capacity_usage.c.key, capacity_usage.c.used
+    wanted = [kind == VISIT]
+    if slot_sources is None:
+        wanted.append(kind == SLOT)
+    else:  # a slot's key starts with its store's id and "@"
+        wanted += [
+            (kind == SLOT) & key.startswith(f"{sid}@", autoescape=True) for sid in slot_sources
+        ]
+    if pickup_point_ids is None:
+        wanted.append(kind == PARCELS)
+    elif pickup_point_ids:
+        wanted.append((kind == PARCELS) & key.in_(list(pickup_point_ids)))
+    rows = conn.execute(sa.select(kind, key, used).where(used != 0, sa.or_(*wanted))).all()
+    usage = Usage()
+    for row in rows:
+        if row.kind == SLOT:
+            source_id, _, start = str(row.key).rpartition("@")
+            usage.add_slot(source_id, float(start), int(row.used))
+        elif row.kind == PARCELS:
+            usage.add_parcels(str(row.key), int(row.used))
+        elif row.kind == VISIT:
+            usage.add_visit(float(row.key), int(row.used))
+    return usage
+
+
+def _add(conn: Connection, claim: Claim, n: int, limit: int | None) -> bool:
+    """Add ``n`` to a counter (creating it at 0), unless that would pass ``limit``;
+    whether it was added.  The conditional UPDATE is atomic: it locks the counter row
+    (PostgreSQL) or runs under the write lock (SQLite)."""
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    conn.execute(
+        dialect_insert(capacity_usage)
+        .values(kind=claim.kind, key=claim.key, used=0)
+        .on_conflict_do_nothing()
+    )
+    where = [capacity_usage.c.kind == claim.kind, capacity_usage.c.key == claim.key]
+    if limit is not None:
+        where.append(capacity_usage.c.used + n <= limit)
+    result = conn.execute(
+        capacity_usage.update().where(*where).values(used=capacity_usage.c.used + n)
+    )
+    return bool(result.rowcount)
+
+
+def _slot_full(order: Order, capacity: int | None) -> CapacityFullError:
+    assert order.promised is not None  # only scheduled orders claim a limited counter
+    return CapacityFullError(
+        f"order {order.id!r}: promised",
+        f"slot full: the scheduled slot from {format_clock(order.promised.start_s)} at "
+        f"{order.lines[0].store_id!r} already holds its {capacity} orders",
+    )
+
+
+def store_error(error: sa.exc.DBAPIError, doing: str = "") -> StoreError:
+    """The store's error for a driver error: retryable when the database cannot be
+    reached or is busy now, a write error when it refuses writes."""
+    detail = " ".join(str(error.orig).split())[:300]
+    where = f"{doing}: " if doing else ""
+    sqlstate = str(getattr(error.orig, "sqlstate", "") or "")
+    text = detail.lower()
+    if sqlstate in ("25006", "53100") or any(
+        word in text
+        for word in ("readonly", "read-only", "disk is full", "disk full", "unable to open")
+    ):
+        return StoreWriteError(
+            f"store: {where}the database refuses writes (nothing was stored; "
+            f"fix the database and retry): {detail}"
+        )
+    if error.connection_invalidated or isinstance(error.orig, sqlite3.Error):
+        # SQLite's operational errors are mostly not about reaching it: only a lock
+        # held past the busy timeout passes if tried again.
+        unavailable = error.connection_invalidated or "locked" in text or "busy" in text
+    else:  # PostgreSQL: connection lost or refused, shutting down, serialisation
+        unavailable = isinstance(
+            error, sa.exc.OperationalError | sa.exc.InterfaceError
+        ) or sqlstate[:2] in ("08", "40", "57")
+    if unavailable:
+        return StoreUnavailableError(
+            f"store: {where}the database cannot be reached now (nothing was acknowledged; "
+            f"retry: submits are idempotent by order id): {detail}"
+        )
+    return StoreError(f"store: {where}the database failed: {detail}")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -134,6 +134,60 @@ def _unavailable(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
+class PgCluster:
+    """A throw-away PostgreSQL cluster on a free localhost port that a test may stop and
+    start again (same port, same data).  :meth:`create` skips (or fails under
+    ``O2O_REQUIRE_POSTGRES=1``) when the server binaries are missing."""
+
+    def __init__(self, bindir: Path, root: Path, prefix: list[str], port: int) -> None:
+        self.bindir, self.root, self.prefix, self.port = bindir, root, prefix, port
+        self.data = root / "data"
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+
+    @classmethod
+    def create(cls) -> PgCluster:
+        bindir = _pg_bindir()
+        if bindir is None:
+            _unavailable("PostgreSQL server binaries (pg_ctl, initdb) are not installed")
+        root = Path(tempfile.mkdtemp(prefix="o2o-pg-"))
+        prefix: list[str] = []
+        if os.geteuid() == 0:
+            prefix = ["runuser", "-u", "postgres", "--"]
+            shutil.chown(root, "postgres", "postgres")
+        cluster = cls(bindir, root, prefix, _free_port())
+        try:
+            subprocess.run(
+                [*prefix, str(bindir / "initdb"), "-D", str(cluster.data), "-U", "postgres",
+                 "--auth=trust", "-E", "UTF8", "--no-sync"],
+                check=True, capture_output=True,
+            )  # fmt: skip
+            cluster.start()
+        except (subprocess.CalledProcessError, OSError) as error:
+            shutil.rmtree(root, ignore_errors=True)
+            _unavailable(f"could not start PostgreSQL: {error}")
+        return cluster
+
+    def start(self) -> None:
+        subprocess.run(
+            [*self.prefix, str(self.bindir / "pg_ctl"), "-D", str(self.data),
+             "-l", str(self.root / "log"),
+             "-o", f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off",
+             "-w", "start"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+
+    def stop(self, mode: str = "fast") -> None:
+        subprocess.run(
+            [*self.prefix, str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode,
+             "-w", "stop"],
+            check=False, capture_output=True,
+        )  # fmt: skip
+
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """A throw-away PostgreSQL cluster on a free localhost port; yields its base URL.
@@ -142,40 +196,11 @@ def postgres_server() -> Iterator[str]:
     postgresql``); skips without them, or fails when ``O2O_REQUIRE_POSTGRES=1`` (CI sets
     it).  As root, the cluster runs as ``postgres``.
     """
-    bindir = _pg_bindir()
-    if bindir is None:
-        _unavailable("PostgreSQL server binaries (pg_ctl, initdb) are not installed")
-    root = Path(tempfile.mkdtemp(prefix="o2o-pg-"))
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        prefix = ["runuser", "-u", "postgres", "--"]
-        shutil.chown(root, "postgres", "postgres")
-    data = root / "data"
-    port = _free_port()
+    cluster = PgCluster.create()
     try:
-        subprocess.run(
-            [*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
-             "--auth=trust", "-E", "UTF8", "--no-sync"],
-            check=True, capture_output=True,
-        )  # fmt: skip
-        subprocess.run(
-            [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"),
-             "-o", f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off",
-             "-w", "start"],
-            check=True, capture_output=True,
-        )  # fmt: skip
-    except (subprocess.CalledProcessError, OSError) as error:
-        shutil.rmtree(root, ignore_errors=True)
-        _unavailable(f"could not start PostgreSQL: {error}")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+        yield cluster.url
     finally:
-        subprocess.run(
-            [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
-            check=False,
-            capture_output=True,
-        )
-        shutil.rmtree(root, ignore_errors=True)
+        cluster.destroy()
 
 
 def fresh_postgres_database(base_url: str) -> str:

@@ -111,7 +111,9 @@ def test_batch_and_call_rules() -> None:
     order = Order("o1", "m1", 0.0, (line("st1", "a"),), INSTANT, building_id="b1")
     with pytest.raises(InvalidInputError, match=r"Order 'o1': id: appears twice in the batch"):
         plan(order, order)
-    with pytest.raises(InvalidInputError, match=r"at_s: must be a finite number >= 0"):
+    with pytest.raises(
+        InvalidInputError, match=r"at_s: must be a number of seconds in \[0, 604800\]"
+    ):
         Planner(WORLD).plan([order], at_s=-1.0)
 
 

@@ -137,7 +137,9 @@ def problems(draw: Any) -> RoutingProblem:
                 on_board.append(task.id)
             began[task.id] = _number(draw, -300.0, horizon / 4)
         locks.append(
-            VehicleLock(carrier, on_board=tuple(on_board), picked_up_at_s=began, pickups_done=partly)
+            VehicleLock(
+                carrier, on_board=tuple(on_board), picked_up_at_s=began, pickups_done=partly
+            )
         )
     return RoutingProblem(tuple(vehicles), tuple(tasks), matrices, tuple(locks))
 
