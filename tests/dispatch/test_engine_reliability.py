@@ -82,7 +82,7 @@ OUT_OF_RANGE = [
     (("lines", 0, "volume_l"), 1e20, "lines[0].volume_l", "less than or equal to 10000"),
     (("lines", 0, "unit_price"), "99999999.00", "lines[0].unit_price", "at most 1000000"),
     (("lines", 0, "unit_price"), "1" * 400, "lines[0].unit_price", "decimal string"),
-    (("service_duration_s",), 2**63, "service_duration_s", "less than or equal to 86400"),
+    (("service_duration_s",), 2**63, "service_duration_s", "less than or equal to 604800"),
     (("id",), "o" * 101, "id", "at most 100 characters"),
 ]
 
