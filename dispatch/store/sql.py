@@ -458,21 +458,16 @@ class SqlStore:
                 )
         return out
 
-    def usage(
-        self,
-        *,
-        slot_sources: Sequence[str] | None = None,
-        pickup_point_ids: Sequence[str] | None = None,
-    ) -> Usage:
-        """How full scheduled slots, pickup points and home-service slots are, as the
-        store counts them (every engine on the database).
-
-        Args:
-            slot_sources: read only the slots of these stores (None: every slot).
-            pickup_point_ids: read only these pickup points (None: every point).
-        """
+    def usage(self) -> Usage:
+        """How full every scheduled slot, pickup point and home-service slot is, as the
+        store counts them (every engine on the database)."""
         with self._tx() as conn:
-            return _usage(conn, slot_sources, pickup_point_ids)
+            rows = conn.execute(
+                sa.select(capacity_usage.c.kind, capacity_usage.c.key, capacity_usage.c.used).where(
+                    capacity_usage.c.used != 0
+                )
+            ).all()
+        return _usage_of(rows)
 
     def quote_inputs(
         self, member_id: str, slot_source: str | None, pickup_point_ids: Sequence[str]
@@ -651,25 +646,6 @@ def _stored(row: Any) -> StoredOrder:
         pickup_point_id=row.pickup_point_id,
         fulfilled_on=fulfilled,
     )
-
-
-def _usage(
-    conn: Connection, slot_sources: Sequence[str] | None, pickup_point_ids: Sequence[str] | None
-) -> Usage:
-    kind, key, used = capacity_usage.c.kind, capacity_usage.c.key, capacity_usage.c.used
-    wanted = [kind == VISIT]
-    if slot_sources is None:
-        wanted.append(kind == SLOT)
-    else:  # a slot's key starts with its store's id and "@"
-        wanted += [
-            (kind == SLOT) & key.startswith(f"{sid}@", autoescape=True) for sid in slot_sources
-        ]
-    if pickup_point_ids is None:
-        wanted.append(kind == PARCELS)
-    elif pickup_point_ids:
-        wanted.append((kind == PARCELS) & key.in_(list(pickup_point_ids)))
-    rows = conn.execute(sa.select(kind, key, used).where(used != 0, sa.or_(*wanted))).all()
-    return _usage_of(rows)
 
 
 def _usage_of(rows: Sequence[Any]) -> Usage:

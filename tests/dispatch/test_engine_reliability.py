@@ -382,3 +382,27 @@ def test_a_long_value_is_shortened_in_every_rule(file_engine: Engine) -> None:
     assert set(caught.value.fields) == {"member_id", "lines[0].sku"}
     assert all(len(rule) <= 300 for _, rule in caught.value.problems)
     assert len(str(caught.value)) < 1000
+
+
+def test_a_quote_reads_the_slots_of_its_own_source(file_engine: Engine) -> None:
+    file_engine.submit(scheduled_payload("s1"))
+    other = scheduled_payload("s2")
+    other["lines"][0]["store_id"] = "st1"
+    other["building_id"] = "b2"
+    file_engine.submit(other)
+
+    def remaining(source: str) -> int:
+        (slot,) = [
+            s
+            for s in file_engine.quote("b1", [line(source, "milk")], "m1").of(
+                FulfilmentMode.SCHEDULED
+            )
+            if s.window is not None and s.window.start_s == 11 * H
+        ]
+        return slot.remaining
+
+    assert remaining("mw1") == 19 and remaining("st1") == 19 and remaining("st2") == 20
+    # A two-shop basket is offered no slot, and reads none.
+    assert not file_engine.quote("b1", [line("st1", "a"), line("st2", "b")], "m1").of(
+        FulfilmentMode.SCHEDULED
+    )
