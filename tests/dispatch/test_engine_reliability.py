@@ -399,6 +399,7 @@ def test_a_quote_reads_the_slots_of_its_own_source(file_engine: Engine) -> None:
             )
             if s.window is not None and s.window.start_s == 11 * H
         ]
+        assert slot.remaining is not None
         return slot.remaining
 
     assert remaining("mw1") == 19 and remaining("st1") == 19 and remaining("st2") == 20
