@@ -10,6 +10,9 @@ database, a full disk, a PostgreSQL restart between submits.
   :class:`StoreWriteError`, nothing acknowledged is lost, no half-written order.
 - PostgreSQL stopped: a retryable :class:`StoreUnavailableError`; after the restart
   the retry stores the order once, and idle pooled connections are replaced.
+
+Marked ``fault``: they run in the default test run (most of their time is the child
+process's imports and PostgreSQL's start and stop); ``-m "not fault"`` leaves them out.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from tests.dispatch.engine_helpers import (
 )
 from tests.dispatch.helpers import H
 
+pytestmark = pytest.mark.fault  # in the default run; `-m "not fault"` leaves them out
 PLAN_FAST = SolveParams(time_limit_s=0.3, workers=1)
 
 # The child plans the pending orders; when the statement marking the first served
