@@ -47,10 +47,14 @@ from tests.dispatch.engine_helpers import (
 from tests.dispatch.helpers import H
 
 pytestmark = pytest.mark.fault  # in the default run; `-m "not fault"` leaves them out
-PLAN_FAST = SolveParams(time_limit_s=0.3, workers=1)
+# A search that stops on its iteration count (the time limit is only a cap), so the
+# plans do not depend on how loaded the machine is.
+PLAN_FAST = SolveParams(time_limit_s=20.0, workers=1, iterations=30)
 
-# The child plans the pending orders; when the statement marking the first served
-# order planned has run (inside the plan's transaction), it says so and waits to die.
+# The child plans the pending orders (the search stops on its iteration count, so it
+# serves them however loaded the machine is); when the statement marking the first
+# served order planned has run (inside the plan's transaction, after the plan row), it
+# says so and waits to die.
 CHILD = """
 import sys, time
 import sqlalchemy as sa
@@ -67,7 +71,7 @@ def stall(conn, clause, *args):
 
 sa.event.listen(engine.store._engine, "after_execute", stall)
 print("planning", flush=True)
-engine.plan_batch(at_s=36000, params=SolveParams(time_limit_s=0.3, workers=1))
+engine.plan_batch(at_s=36000, params=SolveParams(time_limit_s=20, workers=1, iterations=30))
 print("returned", flush=True)
 """
 
