@@ -257,9 +257,10 @@ class Engine:
             raise InvalidInputError("member", f"unknown member {member!r}")
         # The store counts every engine's orders: a slot another process filled is full.
         # Only the counters this quote can show are read, with the member, in one go.
+        sources = {line.store_id for line in lines}  # slots are offered from one source
         found, usage = self.store.quote_inputs(
             member,
-            sorted({line.store_id for line in lines}),
+            next(iter(sources)) if len(sources) == 1 else None,
             self.quoter.offered_pickup_point_ids(destination)
             if isinstance(destination, str)
             else (),

@@ -458,32 +458,36 @@ class SqlStore:
                 )
         return out
 
-    def usage(
-        self,
-        *,
-        slot_sources: Sequence[str] | None = None,
-        pickup_point_ids: Sequence[str] | None = None,
-    ) -> Usage:
-        """How full scheduled slots, pickup points and home-service slots are, as the
-        store counts them (every engine on the database).
-
-        Args:
-            slot_sources: read only the slots of these stores (None: every slot).
-            pickup_point_ids: read only these pickup points (None: every point).
-        """
+    def usage(self) -> Usage:
+        """How full every scheduled slot, pickup point and home-service slot is, as the
+        store counts them (every engine on the database)."""
         with self._tx() as conn:
-            return _usage(conn, slot_sources, pickup_point_ids)
+            rows = conn.execute(
+                sa.select(capacity_usage.c.kind, capacity_usage.c.key, capacity_usage.c.used).where(
+                    capacity_usage.c.used != 0
+                )
+            ).all()
+        return _usage_of(rows)
 
     def quote_inputs(
-        self, member_id: str, slot_sources: Sequence[str], pickup_point_ids: Sequence[str]
+        self, member_id: str, slot_source: str | None, pickup_point_ids: Sequence[str]
     ) -> tuple[Member | None, Usage]:
-        """The member and the usage a quote needs (:meth:`member`, :meth:`usage`), read
-        in one transaction (quotes are the hot path)."""
+        """The member and the usage a quote needs, read in one transaction with two
+        prepared statements (quotes are the hot path): the slots of ``slot_source``
+        (None: no slots), these pickup points and every visit slot."""
+        prefix = f"{slot_source}@" if slot_source is not None else ""
         with self._tx() as conn:
-            payload = conn.execute(
-                sa.select(members.c.payload).where(members.c.id == member_id)
-            ).scalar()
-            usage = _usage(conn, slot_sources, pickup_point_ids)
+            payload = conn.execute(_MEMBER_PAYLOAD, {"member_id": member_id}).scalar()
+            rows = conn.execute(
+                _QUOTE_USAGE,
+                {
+                    "points": list(pickup_point_ids),
+                    # substr(key, 1, 0) is "" and never equals "-": no slot is read
+                    "prefix": prefix or "-",
+                    "prefix_chars": len(prefix),
+                },
+            ).all()
+        usage = _usage_of(rows)
         return (None if payload is None else parse_member(json.loads(payload))), usage
 
     def count_orders(self) -> int:
@@ -644,22 +648,7 @@ def _stored(row: Any) -> StoredOrder:
     )
 
 
-def _usage(
-    conn: Connection, slot_sources: Sequence[str] | None, pickup_point_ids: Sequence[str] | None
-) -> Usage:
-    kind, key, used = capacity_usage.c.kind, capacity_usage.c.key, capacity_usage.c.used
-    wanted = [kind == VISIT]
-    if slot_sources is None:
-        wanted.append(kind == SLOT)
-    else:  # a slot's key starts with its store's id and "@"
-        wanted += [
-            (kind == SLOT) & key.startswith(f"{sid}@", autoescape=True) for sid in slot_sources
-        ]
-    if pickup_point_ids is None:
-        wanted.append(kind == PARCELS)
-    elif pickup_point_ids:
-        wanted.append((kind == PARCELS) & key.in_(list(pickup_point_ids)))
-    rows = conn.execute(sa.select(kind, key, used).where(used != 0, sa.or_(*wanted))).all()
+def _usage_of(rows: Sequence[Any]) -> Usage:
     usage = Usage()
     for row in rows:
         if row.kind == SLOT:
@@ -670,6 +659,23 @@ def _usage(
         elif row.kind == VISIT:
             usage.add_visit(float(row.key), int(row.used))
     return usage
+
+
+# The quote's statements, built once (building a statement costs more than running it).
+_MEMBER_PAYLOAD = sa.select(members.c.payload).where(members.c.id == sa.bindparam("member_id"))
+_QUOTE_USAGE = sa.select(capacity_usage.c.kind, capacity_usage.c.key, capacity_usage.c.used).where(
+    capacity_usage.c.used != 0,
+    sa.or_(
+        capacity_usage.c.kind == VISIT,
+        (capacity_usage.c.kind == PARCELS)
+        & capacity_usage.c.key.in_(sa.bindparam("points", expanding=True)),
+        (capacity_usage.c.kind == SLOT)
+        & (
+            sa.func.substr(capacity_usage.c.key, 1, sa.bindparam("prefix_chars", type_=sa.Integer))
+            == sa.bindparam("prefix", type_=sa.String)
+        ),
+    ),
+)
 
 
 def _add(conn: Connection, claim: Claim, n: int, limit: int | None) -> bool:

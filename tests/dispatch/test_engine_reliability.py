@@ -30,7 +30,9 @@ from solvers.errors import InvalidInputError
 from tests.dispatch.engine_helpers import instant_payload, small_world
 from tests.dispatch.helpers import FAST, H, check_plan, line
 
-PLAN_FAST = SolveParams(time_limit_s=0.3, workers=1)
+# A search that stops on its iteration count (the time limit is only a cap), so the
+# plans do not depend on how loaded the machine is.
+PLAN_FAST = SolveParams(time_limit_s=20.0, workers=1, iterations=30)
 
 
 @pytest.fixture
@@ -347,7 +349,12 @@ def test_fulfilment_and_plans_keep_the_counters_in_step(file_engine: Engine) -> 
         }
     )
     assert engine.store.usage().parcels == Counter()
-    engine.plan_batch(at_s=22 * H, modes=["next_day_pickup"], params=PLAN_FAST)
+    # (CP-SAT assigns the pickup point within its share of the time limit: keep it short)
+    engine.plan_batch(
+        at_s=22 * H,
+        modes=["next_day_pickup"],
+        params=SolveParams(time_limit_s=2.0, workers=1, iterations=30),
+    )
     assert engine.order("n1").pickup_point_id == "pp1"
     assert engine.store.usage().parcels == Counter({"pp1": 1})
 
@@ -382,3 +389,28 @@ def test_a_long_value_is_shortened_in_every_rule(file_engine: Engine) -> None:
     assert set(caught.value.fields) == {"member_id", "lines[0].sku"}
     assert all(len(rule) <= 300 for _, rule in caught.value.problems)
     assert len(str(caught.value)) < 1000
+
+
+def test_a_quote_reads_the_slots_of_its_own_source(file_engine: Engine) -> None:
+    file_engine.submit(scheduled_payload("s1"))
+    other = scheduled_payload("s2")
+    other["lines"][0]["store_id"] = "st1"
+    other["building_id"] = "b2"
+    file_engine.submit(other)
+
+    def remaining(source: str) -> int:
+        (slot,) = [
+            s
+            for s in file_engine.quote("b1", [line(source, "milk")], "m1").of(
+                FulfilmentMode.SCHEDULED
+            )
+            if s.window is not None and s.window.start_s == 11 * H
+        ]
+        assert slot.remaining is not None
+        return slot.remaining
+
+    assert remaining("mw1") == 19 and remaining("st1") == 19 and remaining("st2") == 20
+    # A two-shop basket is offered no slot, and reads none.
+    assert not file_engine.quote("b1", [line("st1", "a"), line("st2", "b")], "m1").of(
+        FulfilmentMode.SCHEDULED
+    )

@@ -10,6 +10,9 @@ database, a full disk, a PostgreSQL restart between submits.
   :class:`StoreWriteError`, nothing acknowledged is lost, no half-written order.
 - PostgreSQL stopped: a retryable :class:`StoreUnavailableError`; after the restart
   the retry stores the order once, and idle pooled connections are replaced.
+
+Marked ``fault``: they run in the default test run (most of their time is the child
+process's imports and PostgreSQL's start and stop); ``-m "not fault"`` leaves them out.
 """
 
 from __future__ import annotations
@@ -43,10 +46,15 @@ from tests.dispatch.engine_helpers import (
 )
 from tests.dispatch.helpers import H
 
-PLAN_FAST = SolveParams(time_limit_s=0.3, workers=1)
+pytestmark = pytest.mark.fault  # in the default run; `-m "not fault"` leaves them out
+# A search that stops on its iteration count (the time limit is only a cap), so the
+# plans do not depend on how loaded the machine is.
+PLAN_FAST = SolveParams(time_limit_s=20.0, workers=1, iterations=30)
 
-# The child plans the pending orders; when the statement marking the first served
-# order planned has run (inside the plan's transaction), it says so and waits to die.
+# The child plans the pending orders (the search stops on its iteration count, so it
+# serves them however loaded the machine is); when the statement marking the first
+# served order planned has run (inside the plan's transaction, after the plan row), it
+# says so and waits to die.
 CHILD = """
 import sys, time
 import sqlalchemy as sa
@@ -63,7 +71,7 @@ def stall(conn, clause, *args):
 
 sa.event.listen(engine.store._engine, "after_execute", stall)
 print("planning", flush=True)
-engine.plan_batch(at_s=36000, params=SolveParams(time_limit_s=0.3, workers=1))
+engine.plan_batch(at_s=36000, params=SolveParams(time_limit_s=20, workers=1, iterations=30))
 print("returned", flush=True)
 """
 
