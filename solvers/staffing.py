@@ -9,7 +9,8 @@ forecast and throughput.  For one site and one day of hours ``0..H-1``:
 * hour ``h`` has ``c[h]`` couriers (the shifts covering it) and serves
   ``served[h] <= min(forecast[h], orders_per_courier_hour x c[h])`` orders within the
   promise;
-* the served orders add up to at least ``target_share`` of the forecast;
+* the served orders add up to at least ``target_share`` of the forecast orders within
+  the opening hours (the warehouse takes no orders outside them);
 * minimise courier hours, then the number of shifts.
 
 Orders count to 1/100.  Deterministic (one CP-SAT worker, fixed seed).
@@ -99,8 +100,9 @@ class StaffingProblem:
 
     @property
     def target_orders(self) -> float:
-        """Orders that must be served: ``target_share`` of the forecast."""
-        return self.target_share * sum(self.forecast)
+        """Orders that must be served: ``target_share`` of the forecast within the
+        opening hours (orders outside them are not taken: the warehouse is closed)."""
+        return self.target_share * sum(self.forecast[self.open_h : self.closes_h])
 
 
 @dataclass(frozen=True)
