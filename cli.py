@@ -962,6 +962,13 @@ def design_pickup_points_command(
     time_limit: Annotated[
         float, typer.Option("--time-limit", help="Wall-clock budget of the design, seconds.")
     ] = 20.0,
+    plan_time_limit: Annotated[
+        float,
+        typer.Option(
+            "--plan-time-limit", help="Budget of each next-day plan of --plan-cost, seconds."
+        ),
+    ] = DEFAULT_TIME_LIMIT_S,
+    iterations: Annotated[int | None, typer.Option(help=ITERATIONS_HELP)] = None,
     seed: Annotated[int, typer.Option(help="Search seed.")] = 0,
 ) -> None:
     """Choose which pickup points to open: a capacitated maximal-covering model (CP-SAT).
@@ -994,7 +1001,9 @@ def design_pickup_points_command(
         costs: dict[str, Any] = {}
         if plan_cost:
             with console.status("Planning the next-day orders on each network ..."):
-                params = SolveParams(time_limit_s=DEFAULT_TIME_LIMIT_S, seed=seed)
+                params = SolveParams(
+                    time_limit_s=plan_time_limit, seed=seed, iterations=iterations
+                )
                 for net in (comparison.design, comparison.greedy, comparison.current):
                     costs[net.name] = next_day_cost(
                         net.name,
@@ -1268,15 +1277,15 @@ def staff_command(
             if loaded is None:
                 raise InvalidInputError("--replay", "needs --scenario (the world to replay in)")
             policy = ReplayPolicy(time_limit_s=replay_time_limit, iterations=iterations, seed=0)
-            for label, pick in (
-                ("model", lambda w: w.staffing.shifts),
-                ("naive", lambda w: w.naive.shifts),
-            ):
+            for label in ("model", "naive"):
                 spec = forecast_day_scenario(
                     loaded.spec,
                     loaded.world,
                     day_forecast,
-                    {k: pick(v) for k, v in shifts.items()},
+                    {
+                        k: (v.staffing if label == "model" else v.naive).shifts
+                        for k, v in shifts.items()
+                    },
                     seed=seed,
                     name=f"forecast-day-{chosen.isoformat()}-{label}",
                 )

@@ -26,6 +26,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from dispatch.domain import FulfilmentMode, Order
 from dispatch.planning.demand import HistoryOrder
@@ -46,7 +47,7 @@ MODE_SHARES: tuple[tuple[FulfilmentMode, float], ...] = (
 DEFAULT_START = dt.date(2026, 1, 5)
 
 
-def daily_profile() -> np.ndarray:
+def daily_profile() -> npt.NDArray[np.float64]:
     """Share of a day's orders in each hour 0..23 (sums to 1): the three peaks, with a
     small floor so night hours are not empty."""
     hours = np.arange(24) + 0.5
@@ -57,14 +58,20 @@ def daily_profile() -> np.ndarray:
             * np.exp(-0.5 * ((hours - peak) / spread) ** 2)
             / (spread * math.sqrt(2 * math.pi))
         )
-    return rate / rate.sum()
+    profile: npt.NDArray[np.float64] = rate / rate.sum()
+    return profile
 
 
-def expected_hourly(weeks: int, orders_per_day: float, weekly_growth: float) -> np.ndarray:
+def expected_hourly(
+    weeks: int, orders_per_day: float, weekly_growth: float
+) -> npt.NDArray[np.float64]:
     """The noise-free rate of every hour of ``weeks`` weeks (the known seasonality)."""
     days = np.arange(7 * weeks)
     day_factor = np.array([WEEKLY_FACTORS[d % 7] for d in days]) * weekly_growth ** (days / 7.0)
-    return (orders_per_day * day_factor[:, None] * daily_profile()[None, :]).ravel()
+    rate: npt.NDArray[np.float64] = (
+        orders_per_day * day_factor[:, None] * daily_profile()[None, :]
+    ).ravel()
+    return rate
 
 
 def generate_history(
