@@ -66,7 +66,7 @@ from scenarios.grubhub_import import grubhub_instance, grubhub_scenario
 from scenarios.grubhub_outcome import GrubhubReplay
 from scenarios.grubhub_rules import check_grubhub_replay
 from scenarios.grubhub_sim import replay_grubhub
-from scenarios.history import generate_history
+from scenarios.history import generate_history, history_of_orders
 from scenarios.instances import FORMATS, read_instance, solution_json
 from scenarios.plan_report import FLOW_HEADERS, flow_rows, kpi_rows, unassigned_rows
 from scenarios.planning_files import (
@@ -1001,9 +1001,7 @@ def design_pickup_points_command(
         costs: dict[str, Any] = {}
         if plan_cost:
             with console.status("Planning the next-day orders on each network ..."):
-                params = SolveParams(
-                    time_limit_s=plan_time_limit, seed=seed, iterations=iterations
-                )
+                params = SolveParams(time_limit_s=plan_time_limit, seed=seed, iterations=iterations)
                 for net in (comparison.design, comparison.greedy, comparison.current):
                     costs[net.name] = next_day_cost(
                         net.name,
@@ -1046,8 +1044,8 @@ def design_pickup_points_command(
 @generate_app.command("history", cls=CleanHelpCommand)
 def generate_history_command(
     *,
-    weeks: Annotated[int, typer.Option(help="Weeks of history.")],
     out: Annotated[Path, typer.Option(help="Where to write the history CSV.", dir_okay=False)],
+    weeks: Annotated[int, typer.Option(help="Weeks of history.")] = 8,
     seed: Annotated[int, typer.Option(help="City (without --scenario) and order seed.")] = 7,
     scenario: Annotated[
         Path | None,
@@ -1060,14 +1058,30 @@ def generate_history_command(
         float, typer.Option("--orders-per-day", help="Mean orders a day in the first week.")
     ] = 300.0,
     growth: Annotated[float, typer.Option(help="Demand growth factor per week.")] = 1.02,
+    export_day: Annotated[
+        bool,
+        typer.Option(
+            "--export-day", help="Write --scenario's own day of orders as history rows instead."
+        ),
+    ] = False,
 ) -> None:
     """Weeks of orders with daily and weekly seasonality, weather-like noise and growth.
 
     CSV columns: order_id, created_at (ISO 8601 local time), building_id, warehouse_id,
     mode.  Without --scenario the world is the generated city of --seed and --blocks
-    (the one `dispatch generate city` with the same seed and blocks makes).
+    (the one `dispatch generate city` with the same seed and blocks makes).  With
+    --export-day the scenario's own orders are written (on 2026-01-05), so day files
+    join a history.
     """
     try:
+        if export_day:
+            if scenario is None:
+                raise InvalidInputError("--export-day", "needs --scenario (the day to export)")
+            day_scenario = load_scenario(scenario)
+            day_rows = history_of_orders(day_scenario.world, day_scenario.orders)
+            write_history(out, day_rows)
+            console.print(f"{len(day_rows)} orders -> [bold]{escape(str(out))}[/bold]")
+            return
         if scenario is not None:
             world = load_scenario(scenario).world
         else:
@@ -1287,6 +1301,8 @@ def staff_command(
                         for k, v in shifts.items()
                     },
                     seed=seed,
+                    open_h=open_hour,
+                    close_h=close_hour,
                     name=f"forecast-day-{chosen.isoformat()}-{label}",
                 )
                 with console.status(f"Replaying the forecast day with the {label} shifts ..."):

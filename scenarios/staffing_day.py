@@ -5,7 +5,8 @@
   the day generators' draw (1-3 distinct items of :data:`WAREHOUSE_ITEMS`, 1-2 of each);
 * :func:`forecast_day_scenario`: the scenario's world with a day of instant orders drawn
   from a warehouse forecast (Poisson counts per hour, homes nearest to the warehouse by
-  households, minutes uniform) and e-bike couriers on the given shifts;
+  households, minutes uniform, only while the warehouses are open) and e-bike couriers
+  on the given shifts;
 * :func:`replay_staffing`: that day replayed (:func:`scenarios.replay.replay_scenario`);
   the promise kept is the share of the day's orders delivered on time.
 """
@@ -62,9 +63,14 @@ def forecast_day_scenario(
     shifts: Mapping[str, Sequence[Shift]],
     *,
     seed: int = 7,
+    open_h: int = 0,
+    close_h: int = 24,
     name: str = "forecast-day",
 ) -> ScenarioFile:
     """The scenario's world with a forecast day of instant orders and these shifts.
+
+    Orders are drawn only for the hours ``open_h <= h < close_h`` (the warehouses take
+    no orders while closed).
 
     Raises:
         InvalidInputError: a forecast or shift key that is not a micro-warehouse.
@@ -87,6 +93,8 @@ def forecast_day_scenario(
         pool = mine[wid] or list(range(len(homes)))
         w = np.array([homes[i].households for i in pool], dtype=np.float64)
         for h, rate in enumerate(day_forecast[wid]):
+            if not open_h <= h < close_h:
+                continue
             for _ in range(int(rng.poisson(max(0.0, rate)))):
                 home = homes[pool[int(rng.choice(len(pool), p=w / w.sum()))]]
                 created = h * _H + 60.0 * int(rng.integers(0, 60))

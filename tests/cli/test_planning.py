@@ -85,6 +85,12 @@ def _pipeline(tmp_path: Path, scenario: Path, k: int) -> None:
     open_ids = {p.id for p in designed.world.pickup_points} - designed.world.closed_pickup_point_ids
     assert open_ids == set(data["opened"])
 
+    day_rows = tmp_path / "day.csv"
+    run("generate", "history", "--scenario", str(scenario), "--export-day", "--out", str(day_rows))
+    with day_rows.open(encoding="utf-8") as handle:
+        exported = list(csv.DictReader(handle))
+    assert len(exported) == len(load_scenario(scenario).orders)
+    assert exported[0]["created_at"].startswith("2026-01-05T")
     history = tmp_path / "history.csv"
     run(
         "generate",
