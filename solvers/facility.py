@@ -245,7 +245,8 @@ def solve_design(
     seed: int = 0,
     open_only: Sequence[str] | None = None,
 ) -> FacilityDesign:
-    """The best design within the time limit (CP-SAT), or the greedy one if none is found.
+    """The best design within the time limit (CP-SAT, started from the greedy design),
+    or the greedy one if CP-SAT returns nothing better.
 
     ``open_only`` fixes the network: exactly these sites open (the best assignment of a
     given network, :func:`evaluate_design`); limits and fixed/closed sites then do not
@@ -309,14 +310,24 @@ def solve_design(
                 <= math.floor(100 * problem.budget + 1e-6)
             )
     model.maximize(sum(terms))
+    # The greedy design is the search's first solution (a hint): the answer is never
+    # worse than the greedy baseline, however short the time.
+    greedy = greedy_design(problem) if forced is None else None
+    if greedy is not None:
+        open_set = set(greedy.opened)
+        for sid, var in y.items():
+            model.add_hint(var, int(sid in open_set))
+        for (did, sid), var in x.items():
+            model.add_hint(var, int(greedy.assigned.get(did) == sid))
     left = max(0.0, time_limit_s - (time.perf_counter() - started))
     solver, status = solve_model(model, seed=seed, time_limit_s=left)
     if status is not None:
         opened = tuple(s.id for s in problem.sites if solver.value(y[s.id]))
         assigned = {d: s for (d, s), var in x.items() if solver.value(var)}
         bound: float | None = float(solver.best_objective_bound)
+        if greedy is not None and greedy.run.objective > design_objective(problem, assigned):
+            opened, assigned = greedy.opened, dict(greedy.assigned)
     else:
-        greedy = greedy_design(problem) if forced is None else None
         opened = greedy.opened if greedy is not None else tuple(sorted(forced or ()))
         assigned = dict(greedy.assigned) if greedy is not None else {}
         status, bound = ModelStatus.GREEDY, None
