@@ -5,7 +5,9 @@ the greedy and current networks, and its network plans the next-day orders."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -22,7 +24,9 @@ from dispatch.world import World
 from geo.areas import buildings_covered
 from geo.citygen import CitySpec, generate_city
 from geo.profiles import WALK
+from scenarios.design_scenario import candidates_from_json
 from scenarios.generate import city_day_scenario
+from scenarios.planning_files import read_candidates
 from scenarios.scenario_build import build_scenario
 from solvers import SolveParams
 from solvers.errors import InvalidInputError
@@ -132,3 +136,46 @@ def test_next_day_cost_plans_only_next_day_orders(world: World) -> None:
     assert cost.orders == sum(1 for o in scenario.orders if o.mode == "next_day_pickup") > 0
     assert cost.served + cost.unassigned == cost.orders
     assert cost.route_cost >= 0
+
+
+def test_candidates_from_a_file(world: World, tmp_path: Path) -> None:
+    b = max(world.buildings, key=lambda b: b.households)
+    path = tmp_path / "candidates.json"
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "id": "locker-1",
+                    "lon": b.lon,
+                    "lat": b.lat,
+                    "kind": "locker",
+                    "capacity_parcels": 500,
+                    "open_cost": 3000,
+                    "status": "fixed_open",
+                },
+                {"id": "office-1", "lon": b.lon, "lat": b.lat, "kind": "property_office"},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    candidates = with_statuses(world, read_candidates(path))
+    # The world's points join the file's sites as existing ones.
+    assert {c.id for c in candidates} == {"locker-1", "office-1"} | {
+        p.id for p in world.pickup_points
+    }
+    comparison = design_network(
+        world,
+        candidates,
+        walk_limit_m=WALK_LIMIT_M,
+        max_open=3,
+        budget=3000.0,
+        time_limit_s=5.0,
+    )
+    assert "locker-1" in comparison.design.design.opened
+    assert check_design(comparison.problem, comparison.design.design) == []
+    with pytest.raises(InvalidInputError, match=r"\[0\]\.lon"):
+        candidates_from_json([{"id": "x", "lon": 500, "lat": 0}])
+    with pytest.raises(InvalidInputError, match="repeats"):
+        candidates_from_json([{"id": "x", "lon": 1, "lat": 1}, {"id": "x", "lon": 1, "lat": 1}])
+    with pytest.raises(InvalidInputError, match="non-empty"):
+        candidates_from_json({})
