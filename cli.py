@@ -1290,14 +1290,7 @@ def staff_command(
         if replay_day:
             if loaded is None:
                 raise InvalidInputError("--replay", "needs --scenario (the world to replay in)")
-            # Unsplit waves: the zone split of large fleets (dispatch.zones) raised a
-            # coverage error on such days (reported in the branch's notes).
-            policy = ReplayPolicy(
-                time_limit_s=replay_time_limit,
-                iterations=iterations,
-                seed=0,
-                zones_from_couriers=None,
-            )
+            policy = ReplayPolicy(time_limit_s=replay_time_limit, iterations=iterations, seed=0)
             for label in ("model", "naive"):
                 spec = forecast_day_scenario(
                     loaded.spec,
