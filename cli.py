@@ -5,6 +5,7 @@ This is the only module that prints or reads the command line.
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import json
 import math
@@ -34,6 +35,25 @@ from dispatch import Plan, Planner
 from dispatch.clock import format_clock, parse_clock
 from dispatch.geojson import plan_geojson
 from dispatch.mapping import plot_plan
+from dispatch.planning.demand import ForecastKey, forecast_rows, history_key, hourly_series
+from dispatch.planning.design_map import plot_design
+from dispatch.planning.network_design import (
+    NetworkComparison,
+    default_candidates,
+    design_network,
+    network_world,
+    next_day_cost,
+    with_statuses,
+)
+from dispatch.planning.service_areas import RIDE_S, service_areas_geojson
+from dispatch.planning.staffing import (
+    DEFAULT_ORDERS_PER_COURIER_HOUR,
+    plan_shifts,
+    stock_plan,
+    warehouse_throughput,
+)
+from dispatch.world import World
+from geo.citygen import CitySpec, generate_city
 from scenarios.compare import (
     ReplaySeries,
     comparison_figures,
@@ -42,6 +62,7 @@ from scenarios.compare import (
     series_of_grubhub,
 )
 from scenarios.demo import city_demo, plan_demo
+from scenarios.design_scenario import design_scenario
 from scenarios.generate import city_day_scenario, osm_day_scenario
 from scenarios.grubhub import GrubhubInstance, read_grubhub
 from scenarios.grubhub_dispatcher import GrubhubPolicy, policy_from_json
@@ -49,18 +70,29 @@ from scenarios.grubhub_import import grubhub_instance, grubhub_scenario
 from scenarios.grubhub_outcome import GrubhubReplay
 from scenarios.grubhub_rules import check_grubhub_replay
 from scenarios.grubhub_sim import replay_grubhub
+from scenarios.history import generate_history, history_of_orders
 from scenarios.instances import FORMATS, read_instance, solution_json
 from scenarios.plan_report import FLOW_HEADERS, flow_rows, kpi_rows, unassigned_rows
+from scenarios.planning_files import (
+    read_candidates,
+    read_forecast,
+    read_history,
+    write_forecast,
+    write_history,
+)
 from scenarios.replay import (
     DayReplay,
+    ReplayPolicy,
     replay_policy_from_json,
     replay_scenario,
 )
 from scenarios.scenario_file import load_scenario, read_scenario_file, save_scenario
 from scenarios.scenario_schema import OsmNetwork, ScenarioFile, scenario_json_schema
+from scenarios.staffing_day import forecast_day_scenario, replay_staffing, units_per_order
 from solvers import SolveParams, check
 from solvers import solve as solve_problem
 from solvers.errors import EngineError, InvalidInputError
+from solvers.forecast import forecast_counts
 from solvers.params import DEFAULT_TIME_LIMIT_S
 
 ITERATIONS_HELP = (
@@ -912,6 +944,534 @@ def compare(
     if out is not None:
         _write(out, json.dumps({s.label: s.kpis for s in series}, indent=1) + "\n")
     console.print(f"plots written to [bold]{escape(str(plots))}[/bold]")
+
+
+# --- planning ahead: pickup-point network design, forecasts, shifts, service areas ----
+# One block for the planning commands (issue 14); the library does the work in
+# dispatch/planning/ and scenarios/ (history, design_scenario, staffing_day, planning_files).
+
+
+design_app = typer.Typer(
+    help="Design networks: where to open pickup points.",
+    no_args_is_help=True,
+    rich_markup_mode=MARKUP_MODE,
+    cls=CleanHelpGroup,
+)
+app.add_typer(design_app, name="design")
+
+
+def _comparison_table(comparison: NetworkComparison, costs: dict[str, Any]) -> Table:
+    table = Table(title="Pickup-point networks compared", title_justify="left")
+    table.add_column("figure", style="cyan")
+    nets = (comparison.design, comparison.greedy, comparison.current)
+    for net in nets:
+        table.add_column(net.name, justify="right")
+
+    def num(value: float | None, fmt: str) -> str:
+        return "-" if value is None else format(value, fmt)
+
+    table.add_row("points open", *(str(len(n.design.opened)) for n in nets))
+    table.add_row("households covered %", *(num(n.households_covered_pct, ".1f") for n in nets))
+    table.add_row("mean walk m", *(num(n.mean_walk_m, ".0f") for n in nets))
+    table.add_row("p90 walk m", *(num(n.p90_walk_m, ".0f") for n in nets))
+    table.add_row(
+        "mean utilisation %",
+        *(
+            num(100 * sum(n.utilisation.values()) / len(n.utilisation), ".1f")
+            if n.utilisation
+            else "-"
+            for n in nets
+        ),
+    )
+    table.add_row("objective", *(num(n.design.run.objective, ".0f") for n in nets))
+    table.add_row("gap %", *(num(n.design.gap_pct, ".2f") for n in nets))
+    if costs:
+        table.add_row(
+            "next-day served / orders",
+            *(f"{costs[n.name]['served']}/{costs[n.name]['orders']}" for n in nets),
+        )
+        table.add_row(
+            "next-day trunk cost yuan", *(num(costs[n.name]["route_cost"], ".2f") for n in nets)
+        )
+        table.add_row(
+            "next-day mean walk m", *(num(costs[n.name]["mean_walk_m"], ".0f") for n in nets)
+        )
+    return table
+
+
+@design_app.command("pickup-points", cls=CleanHelpCommand)
+def design_pickup_points_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (JSON; see `dispatch schema`).")],
+    *,
+    open_count: Annotated[
+        int, typer.Option("--open", help="Most pickup points open in the design (K).")
+    ],
+    out: Annotated[Path, typer.Option(help="Where to write design.json.", dir_okay=False)],
+    candidates: Annotated[
+        Path | None,
+        typer.Option(
+            help="JSON list of candidate sites (id, lon, lat, kind, capacity_parcels, "
+            "open_cost, status); default: the scenario's pickup points, grocery stores and "
+            "the largest home of every 250 m cell as a leader home."
+        ),
+    ] = None,
+    map_path: Annotated[
+        Path | None, typer.Option("--map", help="Also write the design's map PNG.", dir_okay=False)
+    ] = None,
+    budget: Annotated[
+        float | None, typer.Option(help="Most total opening cost of new points, yuan.")
+    ] = None,
+    walk_limit: Annotated[
+        float | None,
+        typer.Option("--walk-limit", help="Walking limit, metres (default: the scenario's)."),
+    ] = None,
+    parcels_per_household: Annotated[
+        float,
+        typer.Option("--parcels-per-household", help="Expected parcels a household sends a day."),
+    ] = 0.05,
+    keep_existing: Annotated[
+        bool, typer.Option("--keep-existing", help="Keep every existing point open.")
+    ] = False,
+    fix_open: Annotated[
+        list[str] | None,
+        typer.Option("--fix-open", metavar="<id>", help="A site that must open (repeatable)."),
+    ] = None,
+    close: Annotated[
+        list[str] | None,
+        typer.Option("--close", metavar="<id>", help="A site that must not open (repeatable)."),
+    ] = None,
+    scenario_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenario-out",
+            help="Also write the scenario on the designed network.",
+            dir_okay=False,
+        ),
+    ] = None,
+    plan_cost: Annotated[
+        bool,
+        typer.Option(
+            "--plan-cost",
+            help="Plan the scenario's next-day orders on each network and compare the cost.",
+        ),
+    ] = False,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Wall-clock budget of the design, seconds.")
+    ] = 20.0,
+    plan_time_limit: Annotated[
+        float,
+        typer.Option(
+            "--plan-time-limit", help="Budget of each next-day plan of --plan-cost, seconds."
+        ),
+    ] = DEFAULT_TIME_LIMIT_S,
+    iterations: Annotated[int | None, typer.Option(help=ITERATIONS_HELP)] = None,
+    seed: Annotated[int, typer.Option(help="Search seed.")] = 0,
+) -> None:
+    """Choose which pickup points to open: a capacitated maximal-covering model (CP-SAT).
+
+    Residents' expected parcels (households x --parcels-per-household) are served by
+    open points within the walking limit on the walk network, under each point's
+    capacity and --open (and --budget).  design.json has `opened`,
+    `households_covered_pct`, `mean_walk_m`, `p90_walk_m`, `utilisation`, `objective`,
+    `bound`, `gap_pct` and `baselines` (`current`: the scenario's network, `greedy`).
+    """
+    try:
+        loaded = load_scenario(scenario)
+        world = loaded.world
+        cands = read_candidates(candidates) if candidates is not None else default_candidates(world)
+        cands = with_statuses(
+            world, cands, keep_existing=keep_existing, fix_open=fix_open or (), close=close or ()
+        )
+        limit_m = walk_limit if walk_limit is not None else loaded.settings.walk_limit_m
+        with console.status(f"Designing among {len(cands)} candidate sites ..."):
+            comparison = design_network(
+                world,
+                cands,
+                walk_limit_m=limit_m,
+                max_open=open_count,
+                budget=budget,
+                parcels_per_household=parcels_per_household,
+                time_limit_s=time_limit,
+                seed=seed,
+            )
+        costs: dict[str, Any] = {}
+        if plan_cost:
+            with console.status("Planning the next-day orders on each network ..."):
+                params = SolveParams(time_limit_s=plan_time_limit, seed=seed, iterations=iterations)
+                for net in (comparison.design, comparison.greedy, comparison.current):
+                    costs[net.name] = next_day_cost(
+                        net.name,
+                        network_world(world, cands, net.design.opened),
+                        loaded.orders,
+                        loaded.settings,
+                        params,
+                    ).to_json()
+        figure = plot_design(world, comparison) if map_path is not None else None
+        spec_out = (
+            design_scenario(
+                loaded.spec,
+                [p.id for p in world.pickup_points],
+                cands,
+                comparison.design.design.opened,
+            )
+            if scenario_out is not None
+            else None
+        )
+    except EngineError as error:
+        raise _fail(error) from error
+    data = comparison.to_json()
+    if costs:
+        data["next_day_plan"] = costs
+    _write(out, json.dumps(data, indent=1) + "\n")
+    written = [str(out)]
+    if map_path is not None and figure is not None:
+        _save_figure(figure, map_path)
+        written.append(str(map_path))
+    if scenario_out is not None and spec_out is not None:
+        try:
+            save_scenario(spec_out, scenario_out)
+        except EngineError as error:
+            raise _fail(error) from error
+        written.append(str(scenario_out))
+    console.print(_comparison_table(comparison, costs))
+    console.print("written: " + ", ".join(escape(w) for w in written))
+
+
+@generate_app.command("history", cls=CleanHelpCommand)
+def generate_history_command(
+    *,
+    out: Annotated[Path, typer.Option(help="Where to write the history CSV.", dir_okay=False)],
+    weeks: Annotated[int, typer.Option(help="Weeks of history.")] = 8,
+    seed: Annotated[int, typer.Option(help="City (without --scenario) and order seed.")] = 7,
+    scenario: Annotated[
+        Path | None,
+        typer.Option(help="The scenario whose world orders come from (default: a generated city)."),
+    ] = None,
+    blocks: Annotated[
+        int, typer.Option(help="Blocks each way of the generated city (without --scenario).")
+    ] = 10,
+    orders_per_day: Annotated[
+        float, typer.Option("--orders-per-day", help="Mean orders a day in the first week.")
+    ] = 300.0,
+    growth: Annotated[float, typer.Option(help="Demand growth factor per week.")] = 1.02,
+    export_day: Annotated[
+        bool,
+        typer.Option(
+            "--export-day", help="Write --scenario's own day of orders as history rows instead."
+        ),
+    ] = False,
+) -> None:
+    """Weeks of orders with daily and weekly seasonality, weather-like noise and growth.
+
+    CSV columns: order_id, created_at (ISO 8601 local time), building_id, warehouse_id,
+    mode.  Without --scenario the world is the generated city of --seed and --blocks
+    (the one `dispatch generate city` with the same seed and blocks makes).  With
+    --export-day the scenario's own orders are written (on 2026-01-05), so day files
+    join a history.
+    """
+    try:
+        if export_day:
+            if scenario is None:
+                raise InvalidInputError("--export-day", "needs --scenario (the day to export)")
+            day_scenario = load_scenario(scenario)
+            day_rows = history_of_orders(day_scenario.world, day_scenario.orders)
+            write_history(out, day_rows)
+            console.print(f"{len(day_rows)} orders -> [bold]{escape(str(out))}[/bold]")
+            return
+        if scenario is not None:
+            world = load_scenario(scenario).world
+        else:
+            world = World.from_city(
+                generate_city(CitySpec(seed=seed, blocks_x=blocks, blocks_y=blocks))
+            )
+        rows = generate_history(
+            world, weeks=weeks, seed=seed, orders_per_day=orders_per_day, weekly_growth=growth
+        )
+        write_history(out, rows)
+    except EngineError as error:
+        raise _fail(error) from error
+    console.print(f"{len(rows)} orders over {weeks} weeks -> [bold]{escape(str(out))}[/bold]")
+
+
+def _hours(value: str, field: str) -> int:
+    """Hours of "7d" or "36h"."""
+    text = value.strip().lower()
+    try:
+        if text.endswith("d"):
+            hours = 24 * int(text[:-1])
+        elif text.endswith("h"):
+            hours = int(text[:-1])
+        else:
+            raise ValueError
+    except ValueError:
+        raise InvalidInputError(
+            field, f'must be days or hours like "7d" or "36h", got {value!r}'
+        ) from None
+    if hours < 1:
+        raise InvalidInputError(field, f"must be at least one hour, got {value!r}")
+    return hours
+
+
+@app.command("forecast", cls=CleanHelpCommand)
+def forecast_command(
+    history: Annotated[
+        Path, typer.Argument(help="Order history CSV (`dispatch generate history`).")
+    ],
+    *,
+    out: Annotated[Path, typer.Option(help="Where to write the forecast CSV.", dir_okay=False)],
+    by: Annotated[str, typer.Option(help="Series: building, cell or warehouse.")] = "warehouse",
+    freq: Annotated[str, typer.Option(help="Period of the series: hour.")] = "hour",
+    horizon: Annotated[str, typer.Option(help='Hours to forecast: "7d" or "36h".')] = "7d",
+    holdout: Annotated[
+        str, typer.Option(help='Final part of the history held back to score methods: "7d".')
+    ] = "7d",
+    mode: Annotated[
+        str | None, typer.Option(help="Only orders of this mode (e.g. instant).")
+    ] = None,
+    scenario: Annotated[
+        Path | None, typer.Option(help="The history's scenario (needed for --by cell).")
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Also write the MASE of every method (JSON).", dir_okay=False),
+    ] = None,
+) -> None:
+    """Forecast orders per building, 500 m cell or micro-warehouse and hour (statsforecast).
+
+    Every method (seasonal naive, MSTL, AutoETS) is scored by MASE on the held-back final
+    week; the best is refitted on the whole history and forecasts --horizon.  CSV
+    columns: key, period_start (ISO 8601), forecast.
+    """
+    try:
+        if freq != "hour":
+            raise InvalidInputError("--freq", f'must be "hour", got {freq!r}')
+        try:
+            key_kind = ForecastKey(by)
+        except ValueError:
+            raise InvalidInputError(
+                "--by", f"must be building, cell or warehouse, got {by!r}"
+            ) from None
+        horizon_h = _hours(horizon, "--horizon")
+        holdout_h = _hours(holdout, "--holdout")
+        rows = read_history(history)
+        if mode is not None:
+            rows = [r for r in rows if r.mode.value == mode]
+        world = load_scenario(scenario).world if scenario is not None else None
+        start, series = hourly_series(rows, history_key(key_kind, world))
+        with console.status(f"Forecasting {len(series)} series (numba compiles on first use) ..."):
+            result = forecast_counts(series, horizon_h=horizon_h, holdout_h=holdout_h)
+        length = len(next(iter(series.values())))
+        first = start + dt.timedelta(hours=length)
+        write_forecast(out, forecast_rows(first, result.forecast))
+    except EngineError as error:
+        raise _fail(error) from error
+    table = Table(title=f"MASE on the held-back {holdout_h} h ({result.scored_series} series)")
+    table.add_column("method", style="cyan")
+    table.add_column("MASE", justify="right")
+    for name, value in result.mase.items():
+        table.add_row(name + (" (kept)" if name == result.method else ""), f"{value:.3f}")
+    console.print(table)
+    if report is not None:
+        _write(
+            report,
+            json.dumps(
+                {
+                    "by": by,
+                    "series": len(series),
+                    "scored_series": result.scored_series,
+                    "holdout_h": holdout_h,
+                    "horizon_h": horizon_h,
+                    "mase": result.mase,
+                    "method": result.method,
+                },
+                indent=1,
+            )
+            + "\n",
+        )
+    console.print(
+        f"{len(series)} series x {horizon_h} h from {first.isoformat(timespec='minutes')} -> "
+        f"[bold]{escape(str(out))}[/bold]"
+    )
+
+
+@app.command("staff", cls=CleanHelpCommand)
+def staff_command(
+    forecast: Annotated[
+        Path, typer.Argument(help="Forecast CSV by warehouse (`dispatch forecast`).")
+    ],
+    *,
+    out: Annotated[Path, typer.Option(help="Where to write shifts.json.", dir_okay=False)],
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            help="The scenario of the warehouses: throughput from its streets, and the replay."
+        ),
+    ] = None,
+    day: Annotated[
+        str | None, typer.Option(help="Day to staff, YYYY-MM-DD (default: the forecast's first).")
+    ] = None,
+    target: Annotated[
+        float, typer.Option(help="Share of forecast orders to serve within the promise.")
+    ] = 0.95,
+    min_shift: Annotated[int, typer.Option("--min-shift", help="Shortest shift, hours.")] = 4,
+    max_shift: Annotated[int, typer.Option("--max-shift", help="Longest shift, hours.")] = 8,
+    open_hour: Annotated[int, typer.Option("--open-hour", help="First hour couriers work.")] = 7,
+    close_hour: Annotated[int, typer.Option("--close-hour", help="Hour couriers stop.")] = 23,
+    orders_per_courier_hour: Annotated[
+        float,
+        typer.Option(
+            "--orders-per-courier-hour", help="Throughput without --scenario, orders per hour."
+        ),
+    ] = DEFAULT_ORDERS_PER_COURIER_HOUR,
+    replay_day: Annotated[
+        bool,
+        typer.Option(
+            "--replay", help="Replay the forecast day with the shifts and the naive staffing."
+        ),
+    ] = False,
+    replay_time_limit: Annotated[
+        float, typer.Option("--replay-time-limit", help="Budget of each replay wave, seconds.")
+    ] = 2.0,
+    iterations: Annotated[int | None, typer.Option(help=ITERATIONS_HELP)] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the replayed day's orders and searches.")] = 7,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Budget of the shift models, seconds.")
+    ] = 10.0,
+) -> None:
+    """Courier shifts per micro-warehouse and hour from a forecast, and stock to pre-position.
+
+    An integer model (CP-SAT) schedules shifts of --min-shift to --max-shift hours so that
+    --target of the forecast orders can be served within the promise at the warehouse's
+    throughput, with the fewest courier hours; the naive staffing (enough couriers for
+    the peak hour all day) is reported beside it.  With --replay (needs --scenario) the
+    forecast day is replayed with both and the promise kept is reported.
+    """
+    try:
+        rows = read_forecast(forecast)
+        if not rows:
+            raise InvalidInputError(str(forecast), "must contain forecast rows")
+        chosen = (
+            dt.date.fromisoformat(day) if day is not None else min(t for _, t, _ in rows).date()
+        )
+        day_forecast: dict[str, list[float]] = {}
+        for key, t, value in rows:
+            if t.date() == chosen:
+                day_forecast.setdefault(key, [0.0] * 24)[t.hour] += value
+        if not day_forecast:
+            raise InvalidInputError("--day", f"the forecast has no hour on {chosen.isoformat()}")
+        loaded = load_scenario(scenario) if scenario is not None else None
+        throughput = (
+            warehouse_throughput(loaded.world)
+            if loaded is not None
+            else dict.fromkeys(day_forecast, orders_per_courier_hour)
+        )
+        with console.status("Scheduling shifts ..."):
+            shifts = plan_shifts(
+                day_forecast,
+                throughput,
+                target_share=target,
+                min_shift_h=min_shift,
+                max_shift_h=max_shift,
+                open_h=open_hour,
+                close_h=close_hour,
+                time_limit_s=time_limit,
+                seed=0,
+            )
+        mix = units_per_order(
+            loaded.spec if loaded is not None else None,
+            loaded.world if loaded is not None else None,
+        )
+        stock = stock_plan({k: sum(v) for k, v in day_forecast.items()}, mix)
+        replays: dict[str, Any] = {}
+        if replay_day:
+            if loaded is None:
+                raise InvalidInputError("--replay", "needs --scenario (the world to replay in)")
+            policy = ReplayPolicy(time_limit_s=replay_time_limit, iterations=iterations, seed=0)
+            for label in ("model", "naive"):
+                spec = forecast_day_scenario(
+                    loaded.spec,
+                    loaded.world,
+                    day_forecast,
+                    {
+                        k: (v.staffing if label == "model" else v.naive).shifts
+                        for k, v in shifts.items()
+                    },
+                    seed=seed,
+                    open_h=open_hour,
+                    close_h=close_hour,
+                    name=f"forecast-day-{chosen.isoformat()}-{label}",
+                )
+                with console.status(f"Replaying the forecast day with the {label} shifts ..."):
+                    replays[label] = replay_staffing(
+                        label, spec, base_dir=scenario.parent if scenario else None, policy=policy
+                    ).to_json()
+    except EngineError as error:
+        raise _fail(error) from error
+    total = sum(w.staffing.courier_hours for w in shifts.values())
+    naive_total = sum(w.naive.courier_hours for w in shifts.values())
+    data = {
+        "day": chosen.isoformat(),
+        "target_share": target,
+        "courier_hours": total,
+        "naive_courier_hours": naive_total,
+        "warehouses": {k: w.to_json() for k, w in shifts.items()},
+        "stock": stock,
+        **({"replay": replays} if replays else {}),
+    }
+    _write(out, json.dumps(data, indent=1) + "\n")
+    table = Table(title=f"Shifts for {chosen.isoformat()}", title_justify="left")
+    for header in ("warehouse", "forecast", "served", "courier h", "naive h", "shifts"):
+        table.add_column(header, justify="left" if header in ("warehouse", "shifts") else "right")
+    for k, w in shifts.items():
+        table.add_row(
+            escape(k),
+            f"{sum(w.problem.forecast):.1f}",
+            f"{w.staffing.served:.1f}",
+            str(w.staffing.courier_hours),
+            str(w.naive.courier_hours),
+            ", ".join(f"{s.couriers}x{s.start_h:02d}-{s.end_h:02d}" for s in w.staffing.shifts),
+        )
+    console.print(table)
+    for label, r in replays.items():
+        console.print(
+            f"replay ({label}): {r['courier_hours']:.0f} courier h, promise kept "
+            f"{r['promise_kept_pct']:.1f}% of {r['orders']} orders"
+        )
+    console.print(f"{total} courier hours (naive {naive_total}) -> [bold]{escape(str(out))}[/bold]")
+
+
+@app.command("areas", cls=CleanHelpCommand)
+def areas_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (JSON; see `dispatch schema`).")],
+    *,
+    geojson: Annotated[
+        Path, typer.Option(help="Where to write the areas (GeoJSON).", dir_okay=False)
+    ],
+    ride_min: Annotated[
+        float, typer.Option("--ride-min", help="The micro-warehouse ride, minutes.")
+    ] = RIDE_S / 60.0,
+) -> None:
+    """Service areas for GIS tools: each micro-warehouse's ride and pickup point's walk.
+
+    Features (WGS-84 lon/lat): `micro_warehouse_ride` (reached by e-bike within
+    --ride-min) and `pickup_point_walk` (walked within the scenario's walking limit, with
+    the buildings and households covered).
+    """
+    try:
+        loaded = load_scenario(scenario)
+        with console.status("Computing isochrones ..."):
+            collection = service_areas_geojson(
+                loaded.world, loaded.settings, ride_s=60.0 * ride_min
+            )
+    except EngineError as error:
+        raise _fail(error) from error
+    _write(geojson, json.dumps(collection) + "\n")
+    kinds: dict[str, int] = {}
+    for f in collection["features"]:
+        kinds[f["properties"]["kind"]] = kinds.get(f["properties"]["kind"], 0) + 1
+    console.print(
+        ", ".join(f"{n} {k}" for k, n in kinds.items()) + f" -> [bold]{escape(str(geojson))}[/bold]"
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover
