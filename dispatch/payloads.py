@@ -48,6 +48,7 @@ from pydantic import (
 
 from dispatch.clock import CLOCK_PATTERN, format_clock, parse_clock
 from dispatch.domain import (
+    MAX_NOTE_CHARS,
     CommissionTier,
     FulfilmentMode,
     Leader,
@@ -213,6 +214,7 @@ class OrderPayload(_Payload):
     required_skills: tuple[Id, ...] = ()
     service_duration_s: NonNegative = 60.0
     lines: tuple[LinePayload, ...] = Field(min_length=1)
+    note: Annotated[str, Strict(), Field(max_length=MAX_NOTE_CHARS)] | None = None
 
     def to_order(self) -> Order:
         """The :class:`Order` (raises its InvalidInputError on a domain rule, such as a
@@ -228,6 +230,7 @@ class OrderPayload(_Payload):
             promised=self.promised.to_window() if self.promised is not None else None,
             required_skills=frozenset(self.required_skills),
             service_duration_s=self.service_duration_s,
+            note=self.note,
         )
 
 
@@ -405,8 +408,12 @@ def parse_leader(data: object) -> Leader:
 
 
 def order_payload(order: Order) -> dict[str, Any]:
-    """The canonical JSON-ready dict of an order (``parse_order`` reads it back)."""
-    return {
+    """The canonical JSON-ready dict of an order (``parse_order`` reads it back).
+
+    ``note`` appears only when the order has one, so orders without a note keep the
+    content hash they were stored with.
+    """
+    payload: dict[str, Any] = {
         "id": order.id,
         "member_id": order.member_id,
         "created_at_s": float(order.created_at_s),
@@ -433,6 +440,9 @@ def order_payload(order: Order) -> dict[str, Any]:
             for line in order.lines
         ],
     }
+    if order.note is not None:
+        payload["note"] = order.note
+    return payload
 
 
 def member_payload(member: Member) -> dict[str, Any]:

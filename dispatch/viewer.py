@@ -1,0 +1,308 @@
+"""The plan viewer: one self-contained HTML page per plan, readable offline.
+
+:func:`render_plan_html` returns the page as text (no file access, no network): the
+city's streets drawn from the world's own road network, each courier's route in its own
+colour (the colours of :func:`dispatch.geojson.route_colour`) with its stops in order
+and their ETAs as ``"HH:MM"``, micro-warehouses, stores, pickup points and depots,
+unassigned orders with their reasons, the KPI tables, and a route list: clicking a route
+(on the map or in the list) shows its stops.  The page's script and style are ours,
+shipped as package data (``dispatch/viewer_assets``) and inlined; it loads nothing from
+anywhere (no CDN, no tile server, no web font).
+
+Geometry is drawn in the network's local frame (metres east and north of its centre,
+:class:`geo.frame.LocalFrame`), rounded to the metre.  Streets are merged into polylines
+and simplified (Douglas-Peucker) until they fit :data:`MAX_STREET_VERTICES`, so a city
+of any size gives a page of bounded size; routes follow the streets as in the GeoJSON
+export (:func:`dispatch.geojson.route_lines`), simplified to a metre.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+from dispatch.clock import format_hhmm
+from dispatch.domain import Order
+from dispatch.geojson import order_place, route_colour, route_lines
+from dispatch.plan import Plan, StopAction
+from dispatch.plan_report import FLOW_HEADERS, flow_rows, kpi_rows, late_stops
+from dispatch.world import World
+from geo.frame import LocalFrame
+from geo.network import RoadNetwork
+
+#: The most street vertices a page holds; a larger network is simplified harder, then
+#: loses its footpaths and minor streets, until it fits (about 12 bytes per vertex).
+MAX_STREET_VERTICES = 60_000
+#: Douglas-Peucker tolerances tried in turn on the streets, metres.
+_STREET_TOLERANCES_M = (1.0, 3.0, 8.0, 20.0, 50.0)
+#: Tolerance for route lines, metres (a metre is below a pixel at city scale).
+_ROUTE_TOLERANCE_M = 1.0
+_LATE_EPS_S = 1e-6
+
+_ARTERIALS = frozenset(
+    {"motorway", "trunk", "primary", "secondary", "tertiary"}
+    | {f"{k}_link" for k in ("motorway", "trunk", "primary", "secondary", "tertiary")}
+)
+_FOOTPATHS = frozenset({"footway", "pedestrian", "steps", "path", "cycleway"})
+# Street classes in the order they are dropped when the page would be too big.
+_CLASSES = ("arterial", "street", "footpath")
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@cache
+def _asset(name: str) -> str:
+    """A file of ``dispatch/viewer_assets`` (package data, read once)."""
+    return resources.files("dispatch").joinpath("viewer_assets", name).read_text("utf-8")
+
+
+def _frame(world: World) -> LocalFrame:
+    if world.network is not None:
+        return world.network.frame
+    lon = [p.lon for p in world.all_places] + [c.lon for c in world.couriers]
+    lat = [p.lat for p in world.all_places] + [c.lat for c in world.couriers]
+    return LocalFrame.around(lon, lat)
+
+
+def _flat(x: FloatArray, y: FloatArray) -> list[int]:
+    """Interleaved [x0, y0, x1, y1, ...] in whole metres, y pointing down (SVG)."""
+    out = np.empty(2 * x.size, dtype=np.int64)
+    out[0::2] = np.rint(x)
+    out[1::2] = np.rint(-y)
+    return [int(v) for v in out]
+
+
+def _street_class(highway: npt.NDArray[np.str_]) -> npt.NDArray[np.str_]:
+    classes = np.full(highway.size, "street", dtype="<U9")
+    classes[np.isin(highway, sorted(_ARTERIALS))] = "arterial"
+    classes[np.isin(highway, sorted(_FOOTPATHS))] = "footpath"
+    return classes
+
+
+def _merged_lines(
+    x: FloatArray, y: FloatArray, u: npt.NDArray[np.int64], v: npt.NDArray[np.int64]
+) -> list[shapely.LineString]:
+    """Segments u-v (one per undirected street segment) merged into longest polylines."""
+    if u.size == 0:
+        return []
+    segments = shapely.linestrings(
+        np.stack([np.column_stack([x[u], y[u]]), np.column_stack([x[v], y[v]])], axis=1)
+    )
+    merged = shapely.line_merge(shapely.MultiLineString(list(segments)))
+    return [g for g in shapely.get_parts(merged) if isinstance(g, shapely.LineString)]
+
+
+def street_layers(
+    network: RoadNetwork, max_vertices: int = MAX_STREET_VERTICES
+) -> dict[str, list[list[int]]]:
+    """The network's streets as polylines per class (``arterial``, ``street``,
+    ``footpath``), each a flat list of whole frame metres (y down), at most
+    ``max_vertices`` vertices in all (see the module doc).
+
+    Each street segment appears once, whatever its directions.
+    """
+    x, y = network.frame.forward(network.node_lon, network.node_lat)
+    a = np.minimum(network.edge_u, network.edge_v)
+    b = np.maximum(network.edge_u, network.edge_v)
+    keep = a != b
+    pairs, first = np.unique(np.column_stack([a[keep], b[keep]]), axis=0, return_index=True)
+    classes = _street_class(network.edge_highway[keep][first])
+    merged = {
+        name: _merged_lines(x, y, pairs[classes == name, 0], pairs[classes == name, 1])
+        for name in _CLASSES
+    }
+    kept = list(_CLASSES)
+    while kept:
+        for tolerance in _STREET_TOLERANCES_M:
+            simplified = {
+                name: [shapely.simplify(line, tolerance) for line in merged[name]] for name in kept
+            }
+            total = sum(
+                shapely.get_num_coordinates(lines).sum() for lines in simplified.values() if lines
+            )
+            if total <= max_vertices:
+                return {
+                    name: [_flat(*_coords(line)) for line in simplified.get(name, [])]
+                    for name in _CLASSES
+                }
+        kept.pop()  # footpaths first, then minor streets
+    return {name: [] for name in _CLASSES}
+
+
+def _coords(line: shapely.LineString) -> tuple[FloatArray, FloatArray]:
+    coords = shapely.get_coordinates(line)
+    return coords[:, 0], coords[:, 1]
+
+
+def _xy(frame: LocalFrame, lon: float, lat: float) -> list[int]:
+    x, y = frame.forward([lon], [lat])
+    return _flat(x, y)
+
+
+def _routes(plan: Plan, world: World, frame: LocalFrame) -> list[dict[str, Any]]:
+    kinds = {
+        **{p.id: "building" for p in world.buildings},
+        **{p.id: "store" for p in world.stores},
+        **{p.id: "micro-warehouse" for p in world.micro_warehouses},
+        **{p.id: "pickup point" for p in world.pickup_points},
+        **{p.id: "depot" for p in world.depots},
+    }
+    out: list[dict[str, Any]] = []
+    for index, (route, line) in enumerate(zip(plan.routes, route_lines(plan, world), strict=True)):
+        x, y = frame.forward(np.array(line.lon), np.array(line.lat))
+        simple = (
+            shapely.simplify(shapely.linestrings(np.column_stack([x, y])), _ROUTE_TOLERANCE_M)
+            if x.size > 1
+            else None
+        )
+        lx, ly = _coords(simple) if simple is not None else (x, y)
+        stops = []
+        for sequence, stop in enumerate(route.stops, start=1):
+            place = world.place(stop.place_id)
+            late = stop.action is not StopAction.PICKUP and stop.lateness_s > _LATE_EPS_S
+            stops.append(
+                {
+                    "seq": sequence,
+                    "eta": format_hhmm(stop.eta_s),
+                    "dep": format_hhmm(stop.departure_s),
+                    "action": stop.action.value,
+                    "place": stop.place_id,
+                    "kind": kinds.get(stop.place_id, "place"),
+                    "orders": list(stop.order_ids),
+                    "late_min": round(stop.lateness_s / 60.0) if late else 0,
+                    "load_kg": round(stop.load_kg, 1),
+                    "xy": _xy(frame, place.lon, place.lat),
+                }
+            )
+        out.append(
+            {
+                "courier": route.courier_id,
+                "flow": route.flow.value,
+                "colour": route_colour(index),
+                "start": format_hhmm(route.start_s),
+                "end": format_hhmm(route.end_s),
+                "km": round(route.distance_m / 1000.0, 1),
+                "late": late_stops(route),
+                "along_network": line.along_network,
+                "line": _flat(lx, ly),
+                "stops": stops,
+            }
+        )
+    return out
+
+
+def _places(plan: Plan, world: World, frame: LocalFrame) -> list[dict[str, Any]]:
+    parcels = {p.pickup_point_id: p.parcels for p in plan.pick_lists}
+    out: list[dict[str, Any]] = []
+    for kind, places in (
+        ("micro-warehouse", world.micro_warehouses),
+        ("store", world.stores),
+        ("depot", world.depots),
+    ):
+        out.extend({"id": p.id, "kind": kind, "xy": _xy(frame, p.lon, p.lat)} for p in places)
+    for point in world.pickup_points:
+        closed = point.id in world.closed_pickup_point_ids
+        out.append(
+            {
+                "id": point.id,
+                "kind": "pickup point",
+                "xy": _xy(frame, point.lon, point.lat),
+                "note": (
+                    "closed"
+                    if closed
+                    else f"{parcels.get(point.id, 0)} / {point.capacity_parcels} parcels"
+                ),
+                "used": point.id in parcels,
+            }
+        )
+    return out
+
+
+def _unassigned(
+    plan: Plan, world: World, orders: Sequence[Order], frame: LocalFrame
+) -> list[dict[str, Any]]:
+    by_id = {order.id: order for order in orders}
+    out: list[dict[str, Any]] = []
+    for item in plan.unassigned:
+        order = by_id.get(item.order_id)
+        place = order_place(order, world) if order is not None else None
+        out.append(
+            {
+                "order": item.order_id,
+                "flow": item.flow.value,
+                "reason": item.reason.value,
+                "detail": item.detail,
+                "place": place.id if place is not None else None,
+                "xy": _xy(frame, place.lon, place.lat) if place is not None else None,
+            }
+        )
+    return out
+
+
+def plan_view_data(
+    plan: Plan, world: World, orders: Sequence[Order] = (), *, title: str = ""
+) -> dict[str, Any]:
+    """What the page draws, as JSON-ready data (the page embeds it as it is).
+
+    Raises:
+        InvalidInputError: a route's courier or a stop's place is not in the world.
+    """
+    frame = _frame(world)
+    streets = (
+        street_layers(world.network) if world.network is not None else {c: [] for c in _CLASSES}
+    )
+    return {
+        "title": title or f"Plan at {format_hhmm(plan.at_s)}",
+        "at": format_hhmm(plan.at_s),
+        "streets": streets,
+        "routes": _routes(plan, world, frame),
+        "places": _places(plan, world, frame),
+        "unassigned": _unassigned(plan, world, orders, frame),
+        "kpis": [list(row) for row in kpi_rows(plan)],
+        "flows": {"headers": list(FLOW_HEADERS), "rows": [list(r) for r in flow_rows(plan)]},
+    }
+
+
+def _script_json(data: object) -> str:
+    """JSON safe inside a ``<script>`` element: no ``</script>`` or ``<!--`` can close
+    or comment it, whatever the ids and notes contain."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def render_plan_html(
+    plan: Plan, world: World, orders: Sequence[Order] = (), *, title: str = ""
+) -> str:
+    """The plan viewer page for ``plan`` (see the module doc), as one HTML document.
+
+    Args:
+        plan: a plan made in ``world``.
+        world: the world it was made in (streets, places, couriers).
+        orders: the batch; when given, unassigned orders are marked at their place.
+        title: the page's title; default ``"Plan at HH:MM"``.
+
+    Raises:
+        InvalidInputError: a route's courier or a stop's place is not in the world.
+    """
+    data = plan_view_data(plan, world, orders, title=title)
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<link rel="icon" href="data:,">\n'
+        f"<title>{html.escape(data['title'])}</title>\n"
+        f"<style>\n{_asset('viewer.css')}</style>\n"
+        "</head><body>\n"
+        '<div id="app"><div id="map"></div><aside id="panel"></aside></div>\n'
+        f'<script type="application/json" id="plan-data">{_script_json(data)}</script>\n'
+        f"<script>\n{_asset('viewer.js')}</script>\n"
+        "</body></html>\n"
+    )
