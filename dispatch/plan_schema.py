@@ -6,7 +6,9 @@ more keys in front, ``scenario`` (the scenario's name) and ``at`` (the plan time
 here.  Every model forbids unknown keys, so a key added to the writer without its field
 here fails validation (``tests/dispatch/test_plan_schema.py`` validates real plans):
 the schema cannot drift from the file.  :func:`plan_json_schema` is what
-``dispatch schema --plan`` prints (JSON Schema draft 2020-12, as pydantic writes it).
+``dispatch schema --plan`` prints (JSON Schema draft 2020-12, as pydantic writes it);
+:func:`plan_from_json` reads a plan file (or a stored plan's JSON) back into a
+:class:`dispatch.Plan` (without its solver runs, which are not exported).
 
 Units: times are seconds since the plan's midnight (``*_s``), distances metres
 (``*_m``) or kilometres (``distance_km``), weights kg, volumes litres, money yuan as
@@ -15,13 +17,28 @@ decimal strings.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from dispatch.clock import CLOCK_PATTERN
 from dispatch.domain import FulfilmentMode, TemperatureClass
-from dispatch.plan import StopAction, UnassignedOrderReason
+from dispatch.payloads import PayloadError, pydantic_rule
+from dispatch.plan import (
+    LeaderCommission,
+    PickItem,
+    PickList,
+    PickupAssignment,
+    Plan,
+    PlanKpis,
+    PlannedRoute,
+    PlanStop,
+    StopAction,
+    UnassignedOrder,
+    UnassignedOrderReason,
+)
 
 Seconds = Annotated[float, Field(ge=0, description="seconds since the plan's midnight")]
 Money = Annotated[
@@ -155,3 +172,95 @@ def plan_json_schema() -> dict[str, Any]:
         **schema,
         "title": "o2o-dispatch plan file",
     }
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for key in loc:
+        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
+    return out or "(plan)"
+
+
+def plan_from_json(data: Mapping[str, Any], *, source: str = "plan") -> Plan:
+    """The :class:`dispatch.Plan` of a plan file or of ``Plan.to_json()`` (its inverse:
+    ``plan_from_json(p.to_json()) == p``; solver runs are not in the JSON).
+
+    Raises:
+        PayloadError: the data breaks the plan file's schema; names every bad field.
+    """
+    try:
+        model = PlanFile.model_validate(data)
+    except ValidationError as error:
+        problems = [(_path(tuple(e["loc"])), pydantic_rule(e)) for e in error.errors()]
+        raise PayloadError(source, problems) from None
+    k = model.kpis
+    return Plan(
+        at_s=model.at_s,
+        routes=tuple(
+            PlannedRoute(
+                courier_id=r.courier_id,
+                flow=r.flow,
+                start_s=r.start_s,
+                end_s=r.end_s,
+                distance_m=r.distance_m,
+                cost=r.cost,
+                stops=tuple(
+                    PlanStop(
+                        order_ids=tuple(s.order_ids),
+                        action=s.action,
+                        place_id=s.place_id,
+                        eta_s=s.eta_s,
+                        start_s=s.start_s,
+                        departure_s=s.departure_s,
+                        lateness_s=s.lateness_s,
+                        load_kg=s.load_kg,
+                        load_l=s.load_l,
+                        load_cold_boxes=s.load_cold_boxes,
+                    )
+                    for s in r.stops
+                ),
+            )
+            for r in model.routes
+        ),
+        pickup_assignments=tuple(
+            PickupAssignment(a.order_id, a.pickup_point_id, a.walk_m, a.chosen)
+            for a in model.pickup_assignments
+        ),
+        pick_lists=tuple(
+            PickList(
+                pickup_point_id=p.pickup_point_id,
+                order_ids=tuple(p.order_ids),
+                items=tuple(
+                    PickItem(i.store_id, i.sku, i.temperature, i.quantity) for i in p.items
+                ),
+                parcels=p.parcels,
+                totes=p.totes,
+                weight_kg=p.weight_kg,
+                volume_l=p.volume_l,
+            )
+            for p in model.pick_lists
+        ),
+        commissions=tuple(
+            LeaderCommission(
+                c.leader_id, c.pickup_point_id, Decimal(c.fulfilled_gmv), Decimal(c.commission)
+            )
+            for c in model.commissions
+        ),
+        unassigned=tuple(
+            UnassignedOrder(u.order_id, u.flow, u.reason, u.detail) for u in model.unassigned
+        ),
+        kpis=PlanKpis(
+            orders_total=k.orders_total,
+            orders_served=k.orders_served,
+            orders_unassigned=k.orders_unassigned,
+            on_time_pct=k.on_time_pct,
+            distance_km=k.distance_km,
+            courier_hours=k.courier_hours,
+            route_cost=k.route_cost,
+            cost_per_order=k.cost_per_order,
+            mean_walk_m=k.mean_walk_m,
+            pickup_utilisation=dict(k.pickup_utilisation),
+            served_by_flow=dict(k.served_by_flow),
+            total_by_flow=dict(k.total_by_flow),
+        ),
+    )

@@ -32,8 +32,11 @@ import shapely
 from dispatch.clock import format_hhmm
 from dispatch.domain import Order
 from dispatch.geojson import order_place, route_colour, route_lines
+from dispatch.payloads import parse_order
 from dispatch.plan import Plan, StopAction
 from dispatch.plan_report import FLOW_HEADERS, flow_rows, kpi_rows, late_stops
+from dispatch.plan_schema import plan_from_json
+from dispatch.store.sql import StoredPlan
 from dispatch.world import World
 from geo.frame import LocalFrame
 from geo.network import RoadNetwork
@@ -306,3 +309,18 @@ def render_plan_html(
         f"<script>\n{_asset('viewer.js')}</script>\n"
         "</body></html>\n"
     )
+
+
+def render_stored_plan_html(stored: StoredPlan, world: World) -> str:
+    """The viewer page of a plan the :class:`dispatch.Engine` stored
+    (``engine.stored_plan(plan_id)``), drawn in ``world`` (the engine's world); its
+    stored orders place the unassigned ones, its label and time make the title.
+
+    Raises:
+        PayloadError: the stored plan's JSON or orders break their schema.
+        InvalidInputError: a route's courier or a stop's place is not in the world.
+    """
+    plan = plan_from_json(stored.plan, source=f"plan {stored.id}")
+    orders = [parse_order(o) for o in stored.inputs.get("orders", [])]
+    title = f"{stored.label} (plan {stored.id}) at {format_hhmm(plan.at_s)}"
+    return render_plan_html(plan, world, orders, title=title)

@@ -11,7 +11,8 @@ import pytest
 from pydantic import ValidationError
 
 from dispatch.clock import format_clock
-from dispatch.plan_schema import PlanFile, plan_json_schema
+from dispatch.payloads import PayloadError
+from dispatch.plan_schema import PlanFile, plan_from_json, plan_json_schema
 from tests.dispatch.viewer_plan import planned
 
 
@@ -84,3 +85,21 @@ def test_the_schema_names_its_draft_and_units() -> None:
     }
     stop = schema["$defs"]["StopModel"]["properties"]
     assert "seconds" in stop["eta_s"]["description"]
+
+
+def test_plan_from_json_is_the_inverse_of_to_json() -> None:
+    _, _, plan = planned()
+    again = plan_from_json(json.loads(json.dumps(plan.to_json())))
+    assert again == plan
+    assert again.to_json() == plan.to_json()
+    assert plan_from_json(plan_file()) == plan  # a plan file's extra keys are fine
+
+
+def test_plan_from_json_names_every_bad_field() -> None:
+    data = copy.deepcopy(plan_file())
+    break_action(data)
+    break_reason(data)
+    with pytest.raises(PayloadError) as caught:
+        plan_from_json(data, source="plan 7")
+    assert caught.value.fields == ("routes[0].stops[0].action", "unassigned[0].reason")
+    assert str(caught.value).startswith("plan 7: 2 invalid fields: routes[0].stops[0].action:")

@@ -14,15 +14,18 @@ from typing import Any
 import numpy as np
 
 import geo
-from dispatch import FulfilmentMode, UnassignedOrder, UnassignedOrderReason
+from dispatch import Engine, FulfilmentMode, UnassignedOrder, UnassignedOrderReason
 from dispatch.plan import StopAction
 from dispatch.viewer import (
     MAX_STREET_VERTICES,
     _asset,
     plan_view_data,
     render_plan_html,
+    render_stored_plan_html,
     street_layers,
 )
+from tests.dispatch.engine_helpers import instant_payload, small_world
+from tests.dispatch.helpers import FAST, H
 from tests.dispatch.viewer_plan import planned
 
 HHMM = re.compile(r"^\d{2}:\d{2}$")
@@ -147,3 +150,34 @@ def test_the_page_of_a_big_city_stays_small() -> None:
     vertices = sum(len(line) // 2 for lines in data["streets"].values() for line in lines)
     assert vertices <= MAX_STREET_VERTICES
     assert len(json.dumps(data)) < 1_500_000
+
+
+def test_a_stored_plan_of_the_engine_renders_in_its_world() -> None:
+    world = small_world()
+    engine = Engine.open("sqlite://", world, clock=lambda: 9.6 * H)
+    try:
+        engine.submit({**instant_payload("o1"), "note": "call first"})
+        engine.submit(  # no technician has the skill: unassigned
+            {
+                "id": "h1",
+                "member_id": "m2",
+                "created_at_s": 9.5 * H,
+                "mode": "home_service",
+                "building_id": "b2",
+                "promised": {"start_s": 14 * H, "end_s": 15 * H},
+                "required_skills": ["roofing"],
+                "lines": [{"store_id": "mw1", "sku": "roof-repair", "quantity": 1}],
+            }
+        )
+        record = engine.plan_batch(at_s=9.6 * H, params=FAST, label="wave 1")
+        stored = engine.stored_plan(record.plan_id)
+    finally:
+        engine.close()
+    assert record.plan.routes  # straight-line world: no network, still drawn
+    page = render_stored_plan_html(stored, world)
+    data = embedded(page)
+    assert data["title"] == f"wave 1 (plan {record.plan_id}) at 09:36"
+    assert [r["courier"] for r in data["routes"]] == [r.courier_id for r in record.plan.routes]
+    assert data["streets"] == {"arterial": [], "street": [], "footpath": []}
+    assert [u["order"] for u in data["unassigned"]] == [u.order_id for u in record.plan.unassigned]
+    assert data["unassigned"] and all(u["xy"] is not None for u in data["unassigned"])
