@@ -295,9 +295,16 @@
     t.id = "stop-list";
     r.stops.forEach(function (s) {
       var tr = html("tr", { class: "stop-row" + (s.late_min > 0 ? " late" : "") });
-      [s.seq, s.eta, s.action, s.kind + " " + s.place, s.orders.join(" "),
+      // A trunk stop hands over every order of a pickup point: the first few, and the
+      // whole list on hover.
+      var shown = s.orders.length > 4
+        ? s.orders.slice(0, 3).join(" ") + " +" + (s.orders.length - 3) + " more"
+        : s.orders.join(" ");
+      [s.seq, s.eta, s.action, s.kind + " " + s.place, shown,
         s.late_min > 0 ? s.late_min + " min" : ""].forEach(function (v, k) {
-        tr.appendChild(html("td", k === 0 || k === 1 || k === 5 ? { class: "num" } : null, v));
+        var td = html("td", k === 0 || k === 1 || k === 5 ? { class: "num" } : null, v);
+        if (k === 4 && s.orders.length > 4) td.title = s.orders.join(" ");
+        tr.appendChild(td);
       });
       t.tBodies[0].appendChild(tr);
     });

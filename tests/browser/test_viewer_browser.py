@@ -209,3 +209,26 @@ def test_a_plan_without_routes_loads_clean(driver: Any, tmp_path: Path) -> None:
     log = load(driver, render_plan_html(empty, world, orders), tmp_path)
     assert [e for e in log if e.get("level") == "SEVERE"] == []
     assert driver.execute_script("return document.querySelectorAll('path.route').length") == 0
+
+
+def test_wheel_zooms_and_drag_pans_without_selecting(driver: Any, tmp_path: Path) -> None:
+    world, orders, plan = planned()
+    load(driver, render_plan_html(plan, world, orders), tmp_path)
+    svg = driver.find_element(By.ID, "map-svg")
+
+    def view_box() -> list[float]:
+        box: str = driver.execute_script("return arguments[0].getAttribute('viewBox')", svg)
+        return [float(v) for v in box.split()]
+
+    before = view_box()
+    ActionChains(driver).scroll_to_element(svg).scroll_by_amount(0, -300).perform()
+    zoomed = view_box()
+    assert zoomed[2] < before[2] and zoomed[3] < before[3]  # wheel up zooms in
+    ActionChains(driver).move_to_element(svg).click_and_hold().move_by_offset(
+        120, 40
+    ).release().perform()
+    panned = view_box()
+    assert panned[0] < zoomed[0] and panned[1] < zoomed[1]  # dragged right and down
+    assert panned[2:] == zoomed[2:]
+    assert not driver.find_element(By.ID, "stops").is_displayed()  # a drag is no click
+    assert driver.get_log("browser") == []
