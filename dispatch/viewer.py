@@ -92,15 +92,18 @@ def _street_class(highway: npt.NDArray[np.str_]) -> npt.NDArray[np.str_]:
 
 def _merged_lines(
     x: FloatArray, y: FloatArray, u: npt.NDArray[np.int64], v: npt.NDArray[np.int64]
-) -> list[shapely.LineString]:
-    """Segments u-v (one per undirected street segment) merged into longest polylines."""
+) -> npt.NDArray[np.object_]:
+    """Segments u-v (one per undirected street segment) merged into longest polylines,
+    an array of LineStrings."""
     if u.size == 0:
-        return []
+        return np.empty(0, dtype=object)
     segments = shapely.linestrings(
         np.stack([np.column_stack([x[u], y[u]]), np.column_stack([x[v], y[v]])], axis=1)
     )
     merged = shapely.line_merge(shapely.MultiLineString(list(segments)))
-    return [g for g in shapely.get_parts(merged) if isinstance(g, shapely.LineString)]
+    parts = shapely.get_parts(merged)
+    lines: npt.NDArray[np.object_] = parts[shapely.get_type_id(parts) == 1]  # LineString
+    return lines
 
 
 def street_layers(
@@ -125,15 +128,13 @@ def street_layers(
     kept = list(_CLASSES)
     while kept:
         for tolerance in _STREET_TOLERANCES_M:
-            simplified = {
-                name: [shapely.simplify(line, tolerance) for line in merged[name]] for name in kept
-            }
+            simplified = {name: shapely.simplify(merged[name], tolerance) for name in kept}
             total = sum(
-                shapely.get_num_coordinates(lines).sum() for lines in simplified.values() if lines
+                int(shapely.get_num_coordinates(lines).sum()) for lines in simplified.values()
             )
             if total <= max_vertices:
                 return {
-                    name: [_flat(*_coords(line)) for line in simplified.get(name, [])]
+                    name: [_flat(*_coords(line)) for line in simplified.get(name, ())]
                     for name in _CLASSES
                 }
         kept.pop()  # footpaths first, then minor streets
@@ -161,12 +162,13 @@ def _routes(plan: Plan, world: World, frame: LocalFrame) -> list[dict[str, Any]]
     out: list[dict[str, Any]] = []
     for index, (route, line) in enumerate(zip(plan.routes, route_lines(plan, world), strict=True)):
         x, y = frame.forward(np.array(line.lon), np.array(line.lat))
-        simple = (
-            shapely.simplify(shapely.linestrings(np.column_stack([x, y])), _ROUTE_TOLERANCE_M)
-            if x.size > 1
-            else None
-        )
-        lx, ly = _coords(simple) if simple is not None else (x, y)
+        lx, ly = x, y
+        if x.size > 2:
+            simple = shapely.simplify(
+                shapely.linestrings(np.column_stack([x, y])), _ROUTE_TOLERANCE_M
+            )
+            if shapely.get_num_coordinates(simple) >= 2:  # a line that goes nowhere stays
+                lx, ly = _coords(simple)
         stops = []
         for sequence, stop in enumerate(route.stops, start=1):
             place = world.place(stop.place_id)

@@ -35,6 +35,7 @@
     return node;
   }
   function polyline(flat) {
+    if (flat.length < 2) return "";
     var parts = ["M", flat[0], flat[1]];
     for (var i = 2; i < flat.length; i += 2) parts.push("L", flat[i], flat[i + 1]);
     return parts.join(" ");

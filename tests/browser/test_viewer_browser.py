@@ -27,7 +27,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from dispatch import FulfilmentMode, Plan, UnassignedOrder, UnassignedOrderReason
 from dispatch.viewer import render_plan_html
-from tests.dispatch.viewer_plan import planned
+from tests.dispatch.viewer_plan import nowhere, planned
 
 CHROMIUM_ARGS = (
     "--headless",
@@ -207,8 +207,19 @@ def test_a_plan_without_routes_loads_clean(driver: Any, tmp_path: Path) -> None:
     world, orders, plan = planned()
     empty = dataclasses.replace(plan, routes=())
     log = load(driver, render_plan_html(empty, world, orders), tmp_path)
-    assert [e for e in log if e.get("level") == "SEVERE"] == []
+    assert [e for e in log if e.get("level") in ("SEVERE", "WARNING")] == []
     assert driver.execute_script("return document.querySelectorAll('path.route').length") == 0
+
+
+def test_a_route_that_goes_nowhere_loads_clean(driver: Any, tmp_path: Path) -> None:
+    world, orders, plan = planned()
+    odd = nowhere(plan, world)
+    log = load(driver, render_plan_html(odd, world, orders), tmp_path)
+    assert [e for e in log if e.get("level") in ("SEVERE", "WARNING")] == []
+    count = "return document.querySelectorAll('path.route').length"
+    assert driver.execute_script(count) == len(odd.routes)
+    driver.find_elements(By.CSS_SELECTOR, "tr.route-row")[-1].click()
+    assert len(stop_rows(driver)) == 1
 
 
 def test_wheel_zooms_and_drag_pans_without_selecting(driver: Any, tmp_path: Path) -> None:

@@ -14,7 +14,12 @@ from typing import Any
 import numpy as np
 
 import geo
-from dispatch import Engine, FulfilmentMode, UnassignedOrder, UnassignedOrderReason
+from dispatch import (
+    Engine,
+    FulfilmentMode,
+    UnassignedOrder,
+    UnassignedOrderReason,
+)
 from dispatch.plan import StopAction
 from dispatch.viewer import (
     MAX_STREET_VERTICES,
@@ -26,7 +31,7 @@ from dispatch.viewer import (
 )
 from tests.dispatch.engine_helpers import instant_payload, small_world
 from tests.dispatch.helpers import FAST, H
-from tests.dispatch.viewer_plan import planned
+from tests.dispatch.viewer_plan import nowhere, planned
 
 HHMM = re.compile(r"^\d{2}:\d{2}$")
 
@@ -113,6 +118,13 @@ def test_a_plan_without_routes_still_renders() -> None:
     empty = dataclasses.replace(plan, routes=())
     data = embedded(render_plan_html(empty, world, orders))
     assert data["routes"] == []
+
+
+def test_a_route_that_goes_nowhere_keeps_a_line() -> None:
+    world, orders, plan = planned()
+    data = embedded(render_plan_html(nowhere(plan, world), world, orders))
+    last = data["routes"][-1]
+    assert len(last["stops"]) == 1 and len(last["line"]) >= 2  # at least its start
 
 
 def test_streets_fit_the_budget_by_simplifying_then_dropping_minor_classes() -> None:

@@ -26,3 +26,14 @@ def planned() -> tuple[World, tuple[Order, ...], Plan]:
     noted = tuple(dataclasses.replace(o, note=NOTES[o.id]) if o.id in NOTES else o for o in orders)
     plan = Planner(world).plan(list(noted), at_s=10 * H, params=PARAMS)
     return world, noted, plan
+
+
+def nowhere(plan: Plan, world: World) -> Plan:
+    """The plan with one more route: a courier's single stop where they start."""
+    route = next(r for r in plan.routes if r.courier_id == "c1")
+    start = next(c for c in world.couriers if c.id == "c1")
+    here = next(p for p in world.all_places if (p.lon, p.lat) == (start.lon, start.lat))
+    stop = dataclasses.replace(route.stops[0], place_id=here.id)
+    return dataclasses.replace(
+        plan, routes=(*plan.routes, dataclasses.replace(route, stops=(stop,)))
+    )
