@@ -146,12 +146,19 @@ def _coords(line: shapely.LineString) -> tuple[FloatArray, FloatArray]:
     return coords[:, 0], coords[:, 1]
 
 
-def _xy(frame: LocalFrame, lon: float, lat: float) -> list[int]:
-    x, y = frame.forward([lon], [lat])
-    return _flat(x, y)
+def _positions(world: World, frame: LocalFrame) -> dict[str, list[int]]:
+    """Every place's [x, y] on the page (whole frame metres, y down), projected at once."""
+    places = world.all_places
+    if not places:
+        return {}
+    x, y = frame.forward([p.lon for p in places], [p.lat for p in places])
+    flat = _flat(x, y)
+    return {p.id: flat[2 * k : 2 * k + 2] for k, p in enumerate(places)}
 
 
-def _routes(plan: Plan, world: World, frame: LocalFrame) -> list[dict[str, Any]]:
+def _routes(
+    plan: Plan, world: World, frame: LocalFrame, xy: dict[str, list[int]]
+) -> list[dict[str, Any]]:
     kinds = {
         **{p.id: "building" for p in world.buildings},
         **{p.id: "store" for p in world.stores},
@@ -160,6 +167,7 @@ def _routes(plan: Plan, world: World, frame: LocalFrame) -> list[dict[str, Any]]
         **{p.id: "depot" for p in world.depots},
     }
     out: list[dict[str, Any]] = []
+    # route_lines raises InvalidInputError for an unknown courier or place first.
     for index, (route, line) in enumerate(zip(plan.routes, route_lines(plan, world), strict=True)):
         x, y = frame.forward(np.array(line.lon), np.array(line.lat))
         lx, ly = x, y
@@ -171,7 +179,6 @@ def _routes(plan: Plan, world: World, frame: LocalFrame) -> list[dict[str, Any]]
                 lx, ly = _coords(simple)
         stops = []
         for sequence, stop in enumerate(route.stops, start=1):
-            place = world.place(stop.place_id)
             late = stop.action is not StopAction.PICKUP and stop.lateness_s > _LATE_EPS_S
             stops.append(
                 {
@@ -184,7 +191,7 @@ def _routes(plan: Plan, world: World, frame: LocalFrame) -> list[dict[str, Any]]
                     "orders": list(stop.order_ids),
                     "late_min": round(stop.lateness_s / 60.0) if late else 0,
                     "load_kg": round(stop.load_kg, 1),
-                    "xy": _xy(frame, place.lon, place.lat),
+                    "xy": xy[stop.place_id],
                 }
             )
         out.append(
@@ -204,7 +211,7 @@ def _routes(plan: Plan, world: World, frame: LocalFrame) -> list[dict[str, Any]]
     return out
 
 
-def _places(plan: Plan, world: World, frame: LocalFrame) -> list[dict[str, Any]]:
+def _places(plan: Plan, world: World, xy: dict[str, list[int]]) -> list[dict[str, Any]]:
     parcels = {p.pickup_point_id: p.parcels for p in plan.pick_lists}
     out: list[dict[str, Any]] = []
     for kind, places in (
@@ -212,14 +219,14 @@ def _places(plan: Plan, world: World, frame: LocalFrame) -> list[dict[str, Any]]
         ("store", world.stores),
         ("depot", world.depots),
     ):
-        out.extend({"id": p.id, "kind": kind, "xy": _xy(frame, p.lon, p.lat)} for p in places)
+        out.extend({"id": p.id, "kind": kind, "xy": xy[p.id]} for p in places)
     for point in world.pickup_points:
         closed = point.id in world.closed_pickup_point_ids
         out.append(
             {
                 "id": point.id,
                 "kind": "pickup point",
-                "xy": _xy(frame, point.lon, point.lat),
+                "xy": xy[point.id],
                 "note": (
                     "closed"
                     if closed
@@ -232,7 +239,7 @@ def _places(plan: Plan, world: World, frame: LocalFrame) -> list[dict[str, Any]]
 
 
 def _unassigned(
-    plan: Plan, world: World, orders: Sequence[Order], frame: LocalFrame
+    plan: Plan, world: World, orders: Sequence[Order], xy: dict[str, list[int]]
 ) -> list[dict[str, Any]]:
     by_id = {order.id: order for order in orders}
     out: list[dict[str, Any]] = []
@@ -246,7 +253,7 @@ def _unassigned(
                 "reason": item.reason.value,
                 "detail": item.detail,
                 "place": place.id if place is not None else None,
-                "xy": _xy(frame, place.lon, place.lat) if place is not None else None,
+                "xy": xy[place.id] if place is not None else None,
             }
         )
     return out
@@ -261,6 +268,7 @@ def plan_view_data(
         InvalidInputError: a route's courier or a stop's place is not in the world.
     """
     frame = _frame(world)
+    xy = _positions(world, frame)
     streets = (
         street_layers(world.network) if world.network is not None else {c: [] for c in _CLASSES}
     )
@@ -268,9 +276,9 @@ def plan_view_data(
         "title": title or f"Plan at {format_hhmm(plan.at_s)}",
         "at": format_hhmm(plan.at_s),
         "streets": streets,
-        "routes": _routes(plan, world, frame),
-        "places": _places(plan, world, frame),
-        "unassigned": _unassigned(plan, world, orders, frame),
+        "routes": _routes(plan, world, frame, xy),
+        "places": _places(plan, world, xy),
+        "unassigned": _unassigned(plan, world, orders, xy),
         "kpis": [list(row) for row in kpi_rows(plan)],
         "flows": {"headers": list(FLOW_HEADERS), "rows": [list(r) for r in flow_rows(plan)]},
     }

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 import numpy as np
+import pytest
 
 import geo
 from dispatch import (
@@ -29,6 +30,7 @@ from dispatch.viewer import (
     render_stored_plan_html,
     street_layers,
 )
+from solvers.errors import InvalidInputError
 from tests.dispatch.engine_helpers import instant_payload, small_world
 from tests.dispatch.helpers import FAST, H
 from tests.dispatch.viewer_plan import nowhere, planned
@@ -193,3 +195,15 @@ def test_a_stored_plan_of_the_engine_renders_in_its_world() -> None:
     assert data["streets"] == {"arterial": [], "street": [], "footpath": []}
     assert [u["order"] for u in data["unassigned"]] == [u.order_id for u in record.plan.unassigned]
     assert data["unassigned"] and all(u["xy"] is not None for u in data["unassigned"])
+
+
+def test_a_plan_of_another_world_is_refused_by_name() -> None:
+    world, orders, plan = planned()
+    stranger = dataclasses.replace(plan.routes[0], courier_id="ghost")
+    with pytest.raises(InvalidInputError, match="route of 'ghost'"):
+        render_plan_html(dataclasses.replace(plan, routes=(stranger,)), world, orders)
+    lost = dataclasses.replace(
+        plan.routes[0], stops=(dataclasses.replace(plan.routes[0].stops[0], place_id="b-x"),)
+    )
+    with pytest.raises(InvalidInputError, match="unknown place id 'b-x'"):
+        render_plan_html(dataclasses.replace(plan, routes=(lost,)), world, orders)
