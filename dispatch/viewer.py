@@ -7,7 +7,9 @@ and their ETAs as ``"HH:MM"``, micro-warehouses, stores, pickup points and depot
 unassigned orders with their reasons, the KPI tables, and a route list: clicking a route
 (on the map or in the list) shows its stops.  The page's script and style are ours,
 shipped as package data (``dispatch/viewer_assets``) and inlined; it loads nothing from
-anywhere (no CDN, no tile server, no web font).
+anywhere (no CDN, no tile server, no web font), and its Content-Security-Policy
+(:func:`viewer_csp`, in the page) makes the browser refuse any fetch and any script
+but ours.
 
 Geometry is drawn in the network's local frame (metres east and north of its centre,
 :class:`geo.frame.LocalFrame`), rounded to the metre.  Streets are merged into polylines
@@ -18,6 +20,8 @@ export (:func:`dispatch.geojson.route_lines`), simplified to a metre.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
 from collections.abc import Sequence
@@ -65,6 +69,31 @@ FloatArray = npt.NDArray[np.float64]
 def _asset(name: str) -> str:
     """A file of ``dispatch/viewer_assets`` (package data, read once)."""
     return resources.files("dispatch").joinpath("viewer_assets", name).read_text("utf-8")
+
+
+def _inline(name: str) -> str:
+    """An asset as it goes between its tags (the text :func:`viewer_csp` hashes)."""
+    return "\n" + _asset(name)
+
+
+def _sha256(text: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
+
+
+@cache
+def viewer_csp() -> str:
+    """The viewer page's Content-Security-Policy: our inline script and style (by hash)
+    and ``data:`` images, nothing else; no connection, frame, font or form.
+
+    The page carries it in a ``<meta>`` element, so the browser itself stops any fetch;
+    a server may send it as a header too (the same value).
+    """
+    return (
+        "default-src 'none'; "
+        f"script-src '{_sha256(_inline('viewer.js'))}'; "
+        f"style-src '{_sha256(_inline('viewer.css'))}'; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
 
 
 def _frame(world: World) -> LocalFrame:
@@ -309,14 +338,15 @@ def render_plan_html(
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{viewer_csp()}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<link rel="icon" href="data:,">\n'
         f"<title>{html.escape(data['title'])}</title>\n"
-        f"<style>\n{_asset('viewer.css')}</style>\n"
+        f"<style>{_inline('viewer.css')}</style>\n"
         "</head><body>\n"
         '<div id="app"><div id="map"></div><aside id="panel"></aside></div>\n'
         f'<script type="application/json" id="plan-data">{_script_json(data)}</script>\n'
-        f"<script>\n{_asset('viewer.js')}</script>\n"
+        f"<script>{_inline('viewer.js')}</script>\n"
         "</body></html>\n"
     )
 

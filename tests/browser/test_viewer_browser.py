@@ -243,3 +243,15 @@ def test_wheel_zooms_and_drag_pans_without_selecting(driver: Any, tmp_path: Path
     assert panned[2:] == zoomed[2:]
     assert not driver.find_element(By.ID, "stops").is_displayed()  # a drag is no click
     assert driver.get_log("browser") == []
+
+
+def test_the_pages_policy_stops_any_fetch(driver: Any, tmp_path: Path) -> None:
+    world, orders, plan = planned()
+    load(driver, render_plan_html(plan, world, orders), tmp_path)
+    outcome = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch('data:text/plain,hello').then(() => done('fetched'), () => done('blocked'));"
+    )
+    assert outcome == "blocked"
+    log = driver.get_log("browser")
+    assert log and all("Content Security Policy" in e["message"] for e in log)

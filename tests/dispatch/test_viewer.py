@@ -29,6 +29,7 @@ from dispatch.viewer import (
     render_plan_html,
     render_stored_plan_html,
     street_layers,
+    viewer_csp,
 )
 from solvers.errors import InvalidInputError
 from tests.dispatch.engine_helpers import instant_payload, small_world
@@ -55,6 +56,9 @@ def test_the_page_needs_nothing_from_outside() -> None:
     assert "<script src" not in page and '<link rel="stylesheet"' not in page
     assert "@import" not in page and "url(" not in page
     assert page.count("<script") == 2  # the data and our script, both inline
+    # The browser enforces it: only our script and style (by hash), data: images.
+    assert f'<meta http-equiv="Content-Security-Policy" content="{viewer_csp()}">' in page
+    assert viewer_csp().startswith("default-src 'none'; script-src 'sha256-")
     # Inlined as they are: nothing in them may end or comment out their element.
     for name in ("viewer.js", "viewer.css"):
         text = _asset(name)
