@@ -188,7 +188,7 @@ def _print_routes(plan: Plan, world: World) -> None:
             header,
             justify="left" if i < 2 else "right",
             style="cyan" if i == 0 else None,
-            no_wrap=i > 0,
+            no_wrap=True,
         )
     for row in route_rows(plan, world):
         table.add_row(*(escape(cell) for cell in row))

@@ -129,7 +129,8 @@ def unassigned_rows(plan: Plan, limit: int = 10) -> tuple[tuple[str, str, str, s
 
 
 #: Column headers of :func:`route_rows`.
-ROUTE_HEADERS = ("courier", "flow", "stops", "start", "end", "km", "load kg", "late stops")
+#: ``late``: stops served after their promise.
+ROUTE_HEADERS = ("courier", "flow", "stops", "start", "end", "km", "load kg", "late")
 
 
 def late_stops(route: PlannedRoute) -> int:
