@@ -32,9 +32,19 @@ from typer.core import TyperCommand, TyperGroup, TyperOption
 from core import limits
 from core.files import confined_path, file_field, read_json
 from dispatch import Plan, Planner
-from dispatch.clock import format_clock, parse_clock
+from dispatch.clock import format_clock, format_hhmm, parse_clock
 from dispatch.geojson import plan_geojson
+from dispatch.manifests import plan_manifests
 from dispatch.mapping import plot_plan
+from dispatch.plan_report import (
+    FLOW_HEADERS,
+    ROUTE_HEADERS,
+    flow_rows,
+    kpi_rows,
+    route_rows,
+    unassigned_rows,
+)
+from dispatch.plan_schema import plan_json_schema
 from dispatch.planning.demand import ForecastKey, forecast_rows, history_key, hourly_series
 from dispatch.planning.design_map import plot_design
 from dispatch.planning.network_design import (
@@ -52,6 +62,7 @@ from dispatch.planning.staffing import (
     stock_plan,
     warehouse_throughput,
 )
+from dispatch.viewer import render_plan_html
 from dispatch.world import World
 from geo.citygen import CitySpec, generate_city
 from scenarios.compare import (
@@ -72,7 +83,6 @@ from scenarios.grubhub_rules import check_grubhub_replay
 from scenarios.grubhub_sim import replay_grubhub
 from scenarios.history import generate_history, history_of_orders
 from scenarios.instances import FORMATS, read_instance, solution_json
-from scenarios.plan_report import FLOW_HEADERS, flow_rows, kpi_rows, unassigned_rows
 from scenarios.planning_files import (
     read_candidates,
     read_forecast,
@@ -224,11 +234,11 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: Path, text: str, encoding: str = "utf-8") -> None:
     """Write a text file (parent folders made); an OSError becomes one error line."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        path.write_text(text, encoding=encoding)
     except OSError as error:
         failure = InvalidInputError(str(path), f"must be a writable file ({error.strerror})")
         raise _fail(failure) from error
@@ -253,8 +263,28 @@ def _print_rows(title: str, rows: Sequence[tuple[str, str]]) -> None:
     console.print(table)
 
 
-def _print_plan(plan: Plan) -> None:
-    """The plan's KPI tables (per flow and overall) and its first unassigned orders."""
+def _print_routes(plan: Plan, world: World) -> None:
+    """The route table: one row per courier route (clock times as HH:MM)."""
+    if not plan.routes:
+        console.print("[dim]no routes[/dim]")
+        return
+    table = Table(title="Routes", title_justify="left")
+    for i, header in enumerate(ROUTE_HEADERS):
+        table.add_column(
+            header,
+            justify="left" if i < 2 else "right",
+            style="cyan" if i == 0 else None,
+            no_wrap=True,
+        )
+    for row in route_rows(plan, world):
+        table.add_row(*(escape(cell) for cell in row))
+    console.print(table)
+
+
+def _print_plan(plan: Plan, world: World) -> None:
+    """The plan's route table, KPI tables (per flow and overall) and its first unassigned
+    orders."""
+    _print_routes(plan, world)
     flows = Table(title="Orders by flow", title_justify="left")
     for i, header in enumerate(FLOW_HEADERS):
         flows.add_column(
@@ -277,6 +307,18 @@ def _print_plan(plan: Plan) -> None:
             console.print(f"[dim]... and {len(plan.unassigned) - len(unassigned)} more[/dim]")
 
 
+def _write_manifests(folder: Path, sheets: dict[str, str]) -> None:
+    """Write courier manifests (CSV) into ``folder``; with a byte-order mark so that
+    spreadsheet programs read the UTF-8 (Chinese notes) right."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        failure = InvalidInputError(str(folder), f"must be a writable folder ({error.strerror})")
+        raise _fail(failure) from error
+    for name, text in sheets.items():
+        _write(folder / name, text, encoding="utf-8-sig")
+
+
 def _plan_json(name: str, plan: Plan) -> str:
     return (
         json.dumps({"scenario": name, "at": format_clock(plan.at_s), **plan.to_json()}, indent=2)
@@ -290,9 +332,17 @@ def schema(
         Path | None,
         typer.Option(help="Write the schema to this file instead of printing it.", dir_okay=False),
     ] = None,
+    plan: Annotated[
+        bool,
+        typer.Option(
+            "--plan", help="The schema of plan files (the output of `dispatch plan`) instead."
+        ),
+    ] = False,
 ) -> None:
-    """Print the JSON Schema of scenario files (the input of `dispatch plan`)."""
-    text = json.dumps(scenario_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    """Print the JSON Schema of scenario files (the input of `dispatch plan`), or with
+    --plan of plan files (its output)."""
+    chosen = plan_json_schema() if plan else scenario_json_schema()
+    text = json.dumps(chosen, indent=2, ensure_ascii=False) + "\n"
     if out is None:
         typer.echo(text, nl=False)
     else:
@@ -328,8 +378,25 @@ def plan_command(
         list[Path] | None,
         typer.Option("--data-root", metavar="<folder>", help=DATA_ROOT_HELP, file_okay=False),
     ] = None,
+    html_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            help="Also write the plan viewer: one HTML page that works offline.",
+            dir_okay=False,
+        ),
+    ] = None,
+    manifests: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write one manifest per courier into this folder (CSV: sequence, "
+            "time, action, place, location, orders, items, customer note).",
+            file_okay=False,
+        ),
+    ] = None,
 ) -> None:
-    """Plan a scenario's batch of orders and write the plan (JSON, optional GeoJSON and map).
+    """Plan a scenario's batch of orders, print the route table and KPIs, and write the
+    plan (JSON; optional GeoJSON, map, viewer page and courier manifests).
 
     Bad input (a scenario that breaks the schema, an order naming an unknown store or
     building, a closed pickup point...) prints one error line and exits with code 2.
@@ -367,19 +434,38 @@ def plan_command(
                 if map_path is not None
                 else None
             )
+            page = (
+                render_plan_html(
+                    plan,
+                    loaded.world,
+                    loaded.orders,
+                    title=f"{loaded.name}: plan at {format_hhmm(at_s)}",
+                )
+                if html_path is not None
+                else None
+            )
+            sheets = (
+                plan_manifests(plan, loaded.world, loaded.orders) if manifests is not None else {}
+            )
     except EngineError as error:
         raise _fail(error) from error
     _write(out, _plan_json(loaded.name, plan))
     written = [str(out)]
+    if html_path is not None and page is not None:
+        _write(html_path, page)
+        written.append(str(html_path))
+    if manifests is not None:
+        _write_manifests(manifests, sheets)
+        written.append(f"{len(sheets)} manifests in {manifests}")
     if geojson is not None and collection is not None:
         _write(geojson, json.dumps(collection) + "\n")
         written.append(str(geojson))
     if map_path is not None and figure is not None:
         _save_figure(figure, map_path)
         written.append(str(map_path))
-    _print_plan(plan)
+    _print_plan(plan, loaded.world)
     console.print(
-        f"{escape(loaded.name)} at {format_clock(at_s)}: planned in {plan_s:.1f} s -> "
+        f"{escape(loaded.name)} at {format_hhmm(at_s)}: planned in {plan_s:.1f} s -> "
         + ", ".join(escape(w) for w in written)
     )
 
@@ -409,6 +495,14 @@ def demo(
         Path | None,
         typer.Option("--scenario-out", help="Also write the demo scenario file.", dir_okay=False),
     ] = None,
+    html_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            help="Also write the plan viewer: one HTML page that works offline.",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Generate a city and a batch of all five flows, plan it, print KPIs, write the map.
 
@@ -429,11 +523,22 @@ def demo(
                 if geojson is not None
                 else None
             )
+            page = (
+                render_plan_html(
+                    demo_report.plan,
+                    demo_report.scenario.world,
+                    demo_report.scenario.orders,
+                    title=f"{demo_report.scenario.name}: plan at "
+                    f"{format_hhmm(demo_report.plan.at_s)}",
+                )
+                if html_path is not None
+                else None
+            )
     except EngineError as error:
         raise _fail(error) from error
     for section in report.sections:
         _print_rows(section.title, section.rows)
-    _print_plan(demo_report.plan)
+    _print_plan(demo_report.plan, demo_report.scenario.world)
     timings = {**report.timings_s, **demo_report.timings_s}
     timing = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in timings.items())
     console.print(f"[dim]timings: {timing}[/dim]")
@@ -445,6 +550,9 @@ def demo(
     if geojson is not None and collection is not None:
         _write(geojson, json.dumps(collection) + "\n")
         console.print(f"GeoJSON written to [bold]{escape(str(geojson))}[/bold]")
+    if html_path is not None and page is not None:
+        _write(html_path, page)
+        console.print(f"plan viewer written to [bold]{escape(str(html_path))}[/bold]")
     if scenario_out is not None:
         try:
             save_scenario(demo_report.spec, scenario_out)

@@ -48,3 +48,19 @@ def format_clock(seconds: float) -> str:
     if secs:
         return f"{hours:02d}:{minutes:02d}:{secs:02d}"
     return f"{hours:02d}:{minutes:02d}"
+
+
+def format_hhmm(seconds: float) -> str:
+    """``"HH:MM"`` rounded to the nearest minute (half a minute up): clock times for
+    people (ETAs on a manifest, a route table, the plan viewer), where seconds are noise.
+
+    Hours count on past 23 (``"28:30"`` for 04:30 the next day).
+
+    Raises:
+        InvalidInputError: ``seconds`` is negative or not finite.
+    """
+    if not (isinstance(seconds, int | float) and math.isfinite(seconds) and seconds >= 0):
+        raise InvalidInputError("time", f"must be a finite number of seconds >= 0, got {seconds!r}")
+    # Half a minute rounds up (10:00:30 -> 10:01), not to even as round() would.
+    hours, minutes = divmod(math.floor(seconds / 60.0 + 0.5), 60)
+    return f"{hours:02d}:{minutes:02d}"

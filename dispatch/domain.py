@@ -135,6 +135,10 @@ class OrderLine:
         return self.unit_price * self.quantity
 
 
+#: The longest customer note an order may carry (a manifest line, not a letter).
+MAX_NOTE_CHARS = 500
+
+
 def _require_finite_window(name: str, window: TimeWindow) -> None:
     # The solver's window allows an open end (``math.inf``); a promise or a shift is a
     # real clock interval that reports and JSON output print.
@@ -159,6 +163,8 @@ class Order:
         promised: the promised delivery or visit window, if the mode has one.
         required_skills: skills a home-service technician must have.
         service_duration_s: time at the door (or the visit's duration), seconds.
+        note: the customer's note for the courier ("leave at the door"), printed on
+            the courier's manifest; at most :data:`MAX_NOTE_CHARS` characters.
     """
 
     id: str
@@ -171,6 +177,7 @@ class Order:
     promised: TimeWindow | None = None
     required_skills: frozenset[str] = frozenset()
     service_duration_s: float = 60.0
+    note: str | None = None
 
     def __post_init__(self) -> None:
         require_id("Order.id", self.id)
@@ -207,6 +214,12 @@ class Order:
             )
         if self.promised is not None:
             _require_finite_window(f"{owner}: promised", self.promised)
+        if self.note is not None and not (
+            isinstance(self.note, str) and len(self.note) <= MAX_NOTE_CHARS
+        ):
+            raise InvalidInputError(
+                f"{owner}: note", f"must be a text of at most {MAX_NOTE_CHARS} characters"
+            )
         if (
             self.mode in (FulfilmentMode.SCHEDULED, FulfilmentMode.HOME_SERVICE)
             and self.promised is None

@@ -70,6 +70,7 @@ from core.limits import (
 )
 from dispatch.clock import CLOCK_PATTERN, format_clock, parse_clock
 from dispatch.domain import (
+    MAX_NOTE_CHARS,
     CommissionTier,
     FulfilmentMode,
     Leader,
@@ -290,6 +291,7 @@ class OrderPayload(_Payload):
     required_skills: tuple[Id, ...] = Field((), max_length=MAX_LIST_ITEMS)
     service_duration_s: Duration = 60.0
     lines: tuple[LinePayload, ...] = Field(min_length=1, max_length=MAX_LINES_PER_ORDER)
+    note: Annotated[str, Strict(), Field(max_length=MAX_NOTE_CHARS)] | None = None
 
     def to_order(self) -> Order:
         """The :class:`Order` (raises its InvalidInputError on a domain rule, such as a
@@ -309,6 +311,7 @@ class OrderPayload(_Payload):
             ),
             required_skills=frozenset(self.required_skills),
             service_duration_s=self.service_duration_s,
+            note=self.note,
         )
 
 
@@ -486,8 +489,12 @@ def parse_leader(data: object) -> Leader:
 
 
 def order_payload(order: Order) -> dict[str, Any]:
-    """The canonical JSON-ready dict of an order (``parse_order`` reads it back)."""
-    return {
+    """The canonical JSON-ready dict of an order (``parse_order`` reads it back).
+
+    ``note`` appears only when the order has one, so orders without a note keep the
+    content hash they were stored with.
+    """
+    payload: dict[str, Any] = {
         "id": order.id,
         "member_id": order.member_id,
         "created_at_s": float(order.created_at_s),
@@ -514,6 +521,9 @@ def order_payload(order: Order) -> dict[str, Any]:
             for line in order.lines
         ],
     }
+    if order.note is not None:
+        payload["note"] = order.note
+    return payload
 
 
 def order_bound_problems(order: Order) -> list[tuple[str, str]]:

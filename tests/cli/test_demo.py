@@ -63,6 +63,8 @@ def test_dispatch_demo_plans_all_five_flows_and_writes_the_map(tmp_path: Path) -
             str(plan_json),
             "--scenario-out",
             str(scenario),
+            "--html",
+            str(tmp_path / "plan.html"),
         ],
     )
     assert result.exit_code == 0, result.output
@@ -78,6 +80,11 @@ def test_dispatch_demo_plans_all_five_flows_and_writes_the_map(tmp_path: Path) -
     assert set(served) == {f.value for f in FulfilmentMode}
     assert all(n >= 1 for n in served.values()), served
     assert json.loads(scenario.read_text())["name"] == "demo-5"
+    # The route table and the viewer page; human output shows clock times as HH:MM.
+    assert "Routes" in result.output and "load kg" in result.output
+    assert not re.search(r"\b\d{2}:\d{2}:\d{2}\b", result.output)
+    page = (tmp_path / "plan.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "demo-5: plan at" in page
 
 
 def test_dispatch_demo_rejects_a_bad_city_with_one_clear_line() -> None:

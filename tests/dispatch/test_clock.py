@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dispatch.clock import format_clock, parse_clock
+from dispatch.clock import format_clock, format_hhmm, parse_clock
 from solvers.errors import InvalidInputError
 
 
@@ -35,3 +35,13 @@ def test_bad_clock_times_name_the_field(text: str) -> None:
         parse_clock(text, field="--at")
     with pytest.raises(InvalidInputError):
         format_clock(-1.0)
+
+
+def test_format_hhmm_rounds_to_the_minute() -> None:
+    assert format_hhmm(0) == "00:00"
+    assert format_hhmm(36029.0) == "10:00"
+    assert format_hhmm(36029.9) == "10:00"
+    assert format_hhmm(36030.0) == "10:01"  # half a minute rounds up
+    assert format_hhmm(86400 + 4.5 * 3600) == "28:30"
+    with pytest.raises(InvalidInputError, match="time: must be a finite number"):
+        format_hhmm(-1.0)

@@ -99,3 +99,24 @@ def test_references_are_read_from_a_payload_the_schema_refuses() -> None:
     assert refs == OrderReferences(FulfilmentMode.SCHEDULED, None, "b1", None, ("st1", None))
     assert OrderReferences.of_payload([1, 2]) == OrderReferences(None, None, None, None, ())
     assert OrderReferences.of_payload({"mode": "teleport"}).mode is None
+
+
+def test_a_customer_note_round_trips_and_an_order_without_one_keeps_its_hash() -> None:
+    plain = parse_order(scheduled(created_at="09:52", promised={"start": "14:00", "end": "15:00"}))
+    assert plain.note is None and "note" not in order_payload(plain)
+    noted = parse_order(
+        scheduled(created_at="09:52", promised={"start": "14:00", "end": "15:00"}, note="放门口")
+    )
+    assert noted.note == "放门口"
+    assert order_payload(noted)["note"] == "放门口"
+    assert parse_order(order_payload(noted)) == noted
+    with pytest.raises(PayloadError, match=r"note: must have at most 500 characters"):
+        parse_order(
+            scheduled(
+                created_at="09:52", promised={"start": "14:00", "end": "15:00"}, note="x" * 501
+            )
+        )
+    with pytest.raises(PayloadError, match=r"note: must be a valid string"):
+        parse_order(
+            scheduled(created_at="09:52", promised={"start": "14:00", "end": "15:00"}, note=7)
+        )

@@ -1,6 +1,8 @@
-"""A plan's key figures as rows for people: per flow, overall, and the unassigned orders.
+"""A plan's figures as rows for people: per flow, overall, per route, and the unassigned
+orders.
 
-Pure functions returning strings; ``cli.py`` renders them as tables.
+Pure functions returning strings (clock times as ``"HH:MM"``); ``cli.py`` renders them
+as console tables and :mod:`dispatch.viewer` as HTML tables.
 """
 
 from __future__ import annotations
@@ -8,8 +10,10 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
+from dispatch.clock import format_hhmm
 from dispatch.domain import FulfilmentMode
-from dispatch.plan import Plan, StopAction
+from dispatch.plan import Plan, PlannedRoute, StopAction
+from dispatch.world import World
 
 #: Column headers of :func:`flow_rows`.
 FLOW_HEADERS = ("flow", "orders", "served", "unassigned", "routes", "km", "on time")
@@ -121,4 +125,49 @@ def unassigned_rows(plan: Plan, limit: int = 10) -> tuple[tuple[str, str, str, s
     """The first ``limit`` unassigned orders as (order, flow, reason, detail)."""
     return tuple(
         (u.order_id, u.flow.value, u.reason.value, u.detail) for u in plan.unassigned[:limit]
+    )
+
+
+#: Column headers of :func:`route_rows`.
+#: ``late``: stops served after their promise.
+ROUTE_HEADERS = ("courier", "flow", "stops", "start", "end", "km", "load kg", "late")
+
+
+def late_stops(route: PlannedRoute) -> int:
+    """Stops of the route whose service starts after their promise."""
+    return sum(
+        1
+        for stop in route.stops
+        if stop.action is not StopAction.PICKUP and stop.lateness_s > _LATE_EPS_S
+    )
+
+
+def _load(route: PlannedRoute, capacity_kg: float | None) -> str:
+    """The most the courier carries at once, kg, over their capacity when it is known."""
+    peak_kg = max((stop.load_kg for stop in route.stops), default=0.0)
+    if capacity_kg is None:
+        return f"{peak_kg:.1f}"
+    return f"{peak_kg:.1f}/{capacity_kg:g}"
+
+
+def route_rows(plan: Plan, world: World | None = None) -> tuple[tuple[str, ...], ...]:
+    """One row per route in plan order, columns :data:`ROUTE_HEADERS`.
+
+    ``start`` is the departure from the courier's start position and ``end`` the end of
+    the route, as ``"HH:MM"``; ``load kg`` is the peak load on board, over the courier's
+    capacity (``"12.3/30"``) when ``world`` (the world the plan was made in) is given.
+    """
+    capacity_kg = {c.id: c.capacity_kg for c in world.couriers} if world is not None else {}
+    return tuple(
+        (
+            route.courier_id,
+            route.flow.value,
+            str(len(route.stops)),
+            format_hhmm(route.start_s),
+            format_hhmm(route.end_s),
+            f"{route.distance_m / 1000.0:.1f}",
+            _load(route, capacity_kg.get(route.courier_id)),
+            str(late_stops(route)),
+        )
+        for route in plan.routes
     )

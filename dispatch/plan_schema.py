@@ -1,0 +1,266 @@
+"""The plan file's schema: pydantic models of what :meth:`dispatch.Plan.to_json` writes.
+
+``dispatch plan --out`` and ``dispatch demo --out`` write ``Plan.to_json()`` with two
+more keys in front, ``scenario`` (the scenario's name) and ``at`` (the plan time as
+``"HH:MM"``); the service's plan JSON is ``Plan.to_json()`` alone, so both are optional
+here.  Every model forbids unknown keys, so a key added to the writer without its field
+here fails validation (``tests/dispatch/test_plan_schema.py`` validates real plans):
+the schema cannot drift from the file.  :func:`plan_json_schema` is what
+``dispatch schema --plan`` prints (JSON Schema draft 2020-12, as pydantic writes it);
+:func:`plan_from_json` reads a plan file (or a stored plan's JSON) back into a
+:class:`dispatch.Plan` (without its solver runs, which are not exported).
+
+Units: times are seconds since the plan's midnight (``*_s``), distances metres
+(``*_m``) or kilometres (``distance_km``), weights kg, volumes litres, money yuan as
+decimal strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from dispatch.clock import CLOCK_PATTERN
+from dispatch.domain import FulfilmentMode, TemperatureClass
+from dispatch.payloads import PayloadError, pydantic_rule
+from dispatch.plan import (
+    LeaderCommission,
+    PickItem,
+    PickList,
+    PickupAssignment,
+    Plan,
+    PlanKpis,
+    PlannedRoute,
+    PlanStop,
+    StopAction,
+    UnassignedOrder,
+    UnassignedOrderReason,
+)
+
+Seconds = Annotated[float, Field(ge=0, description="seconds since the plan's midnight")]
+Money = Annotated[
+    str,
+    Field(pattern=r"^\d+(\.\d+)?$", description='yuan, exact decimal string, e.g. "9.90"'),
+]
+NonNegative = Annotated[float, Field(ge=0)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StopModel(_Model):
+    """One stop of a route (:class:`dispatch.PlanStop`)."""
+
+    order_ids: list[str] = Field(description="orders handled at the stop")
+    action: StopAction
+    place_id: str = Field(description="store, micro-warehouse, building or pickup point")
+    eta_s: Seconds
+    start_s: Seconds = Field(description="start of service, after any wait")
+    departure_s: Seconds
+    lateness_s: NonNegative = Field(description="seconds past the promise, 0 when on time")
+    # Loads carry float sums: an emptied vehicle may show -1e-15, so no minimum here.
+    load_kg: float = Field(description="on board after the stop, kg")
+    load_l: float = Field(description="on board after the stop, litres")
+    load_cold_boxes: float = Field(description="cold boxes in use after the stop")
+
+
+class RouteModel(_Model):
+    """A courier's route in one flow (:class:`dispatch.PlannedRoute`)."""
+
+    courier_id: str
+    flow: FulfilmentMode
+    start_s: Seconds = Field(description="departure from the courier's start")
+    end_s: Seconds = Field(description="back at the start, or the end of the last stop")
+    distance_m: NonNegative
+    cost: NonNegative = Field(description="fixed, distance, time and lateness cost, yuan")
+    stops: list[StopModel]
+
+
+class PickupAssignmentModel(_Model):
+    """A next-day order at a pickup point (:class:`dispatch.PickupAssignment`)."""
+
+    order_id: str
+    pickup_point_id: str
+    walk_m: NonNegative | None = Field(description="walk from the member's home, if known")
+    chosen: bool = Field(description="whether it is the point the member chose")
+
+
+class PickItemModel(_Model):
+    """One SKU of a pick list (:class:`dispatch.PickItem`)."""
+
+    store_id: str
+    sku: str
+    temperature: TemperatureClass
+    quantity: int = Field(ge=0)
+
+
+class PickListModel(_Model):
+    """The pick list of one pickup point (:class:`dispatch.PickList`)."""
+
+    pickup_point_id: str
+    order_ids: list[str]
+    items: list[PickItemModel]
+    parcels: int = Field(ge=0)
+    totes: int = Field(ge=0)
+    weight_kg: NonNegative
+    volume_l: NonNegative
+
+
+class CommissionModel(_Model):
+    """A leader's commission in this plan (:class:`dispatch.LeaderCommission`)."""
+
+    leader_id: str
+    pickup_point_id: str
+    fulfilled_gmv: Money
+    commission: Money
+
+
+class UnassignedModel(_Model):
+    """An order the plan does not serve (:class:`dispatch.UnassignedOrder`)."""
+
+    order_id: str
+    flow: FulfilmentMode
+    reason: UnassignedOrderReason
+    detail: str = Field(description="a sentence for the operator")
+
+
+class KpisModel(_Model):
+    """Key figures (:class:`dispatch.PlanKpis`)."""
+
+    orders_total: int = Field(ge=0)
+    orders_served: int = Field(ge=0)
+    orders_unassigned: int = Field(ge=0)
+    on_time_pct: Annotated[float, Field(ge=0, le=100)] | None
+    distance_km: NonNegative
+    courier_hours: NonNegative
+    route_cost: NonNegative = Field(description="yuan")
+    cost_per_order: NonNegative | None = Field(description="yuan")
+    mean_walk_m: NonNegative | None
+    pickup_utilisation: dict[str, NonNegative] = Field(
+        description="parcels over capacity per pickup point receiving orders"
+    )
+    served_by_flow: dict[str, Annotated[int, Field(ge=0)]]
+    total_by_flow: dict[str, Annotated[int, Field(ge=0)]]
+
+
+class PlanFile(_Model):
+    """A plan file: what ``dispatch plan --out`` writes (``Plan.to_json()`` with the
+    scenario's name and the plan time in front)."""
+
+    scenario: str | None = Field(default=None, description="the scenario's name")
+    at: str | None = Field(
+        default=None, pattern=CLOCK_PATTERN, description='the plan time, "HH:MM"'
+    )
+    at_s: Seconds = Field(description="when the plan was made")
+    routes: list[RouteModel]
+    pickup_assignments: list[PickupAssignmentModel]
+    pick_lists: list[PickListModel]
+    commissions: list[CommissionModel]
+    unassigned: list[UnassignedModel]
+    kpis: KpisModel
+
+
+def plan_json_schema() -> dict[str, Any]:
+    """The JSON Schema of plan files (draft 2020-12)."""
+    schema = PlanFile.model_json_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **schema,
+        "title": "o2o-dispatch plan file",
+    }
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for key in loc:
+        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
+    return out or "(plan)"
+
+
+def plan_from_json(data: Mapping[str, Any], *, source: str = "plan") -> Plan:
+    """The :class:`dispatch.Plan` of a plan file or of ``Plan.to_json()`` (its inverse:
+    ``plan_from_json(p.to_json()) == p``; solver runs are not in the JSON).
+
+    Raises:
+        PayloadError: the data breaks the plan file's schema; names every bad field.
+    """
+    try:
+        model = PlanFile.model_validate(data)
+    except ValidationError as error:
+        problems = [(_path(tuple(e["loc"])), pydantic_rule(e)) for e in error.errors()]
+        raise PayloadError(source, problems) from None
+    k = model.kpis
+    return Plan(
+        at_s=model.at_s,
+        routes=tuple(
+            PlannedRoute(
+                courier_id=r.courier_id,
+                flow=r.flow,
+                start_s=r.start_s,
+                end_s=r.end_s,
+                distance_m=r.distance_m,
+                cost=r.cost,
+                stops=tuple(
+                    PlanStop(
+                        order_ids=tuple(s.order_ids),
+                        action=s.action,
+                        place_id=s.place_id,
+                        eta_s=s.eta_s,
+                        start_s=s.start_s,
+                        departure_s=s.departure_s,
+                        lateness_s=s.lateness_s,
+                        load_kg=s.load_kg,
+                        load_l=s.load_l,
+                        load_cold_boxes=s.load_cold_boxes,
+                    )
+                    for s in r.stops
+                ),
+            )
+            for r in model.routes
+        ),
+        pickup_assignments=tuple(
+            PickupAssignment(a.order_id, a.pickup_point_id, a.walk_m, a.chosen)
+            for a in model.pickup_assignments
+        ),
+        pick_lists=tuple(
+            PickList(
+                pickup_point_id=p.pickup_point_id,
+                order_ids=tuple(p.order_ids),
+                items=tuple(
+                    PickItem(i.store_id, i.sku, i.temperature, i.quantity) for i in p.items
+                ),
+                parcels=p.parcels,
+                totes=p.totes,
+                weight_kg=p.weight_kg,
+                volume_l=p.volume_l,
+            )
+            for p in model.pick_lists
+        ),
+        commissions=tuple(
+            LeaderCommission(
+                c.leader_id, c.pickup_point_id, Decimal(c.fulfilled_gmv), Decimal(c.commission)
+            )
+            for c in model.commissions
+        ),
+        unassigned=tuple(
+            UnassignedOrder(u.order_id, u.flow, u.reason, u.detail) for u in model.unassigned
+        ),
+        kpis=PlanKpis(
+            orders_total=k.orders_total,
+            orders_served=k.orders_served,
+            orders_unassigned=k.orders_unassigned,
+            on_time_pct=k.on_time_pct,
+            distance_km=k.distance_km,
+            courier_hours=k.courier_hours,
+            route_cost=k.route_cost,
+            cost_per_order=k.cost_per_order,
+            mean_walk_m=k.mean_walk_m,
+            pickup_utilisation=dict(k.pickup_utilisation),
+            served_by_flow=dict(k.served_by_flow),
+            total_by_flow=dict(k.total_by_flow),
+        ),
+    )
