@@ -1174,6 +1174,10 @@ def design_pickup_points_command(
     ] = DEFAULT_TIME_LIMIT_S,
     iterations: Annotated[int | None, typer.Option(help=ITERATIONS_HELP)] = None,
     seed: Annotated[int, typer.Option(help="Search seed.")] = 0,
+    data_root: Annotated[
+        list[Path] | None,
+        typer.Option("--data-root", metavar="<folder>", help=DATA_ROOT_HELP, file_okay=False),
+    ] = None,
 ) -> None:
     """Choose which pickup points to open: a capacitated maximal-covering model (CP-SAT).
 
@@ -1184,7 +1188,7 @@ def design_pickup_points_command(
     `bound`, `gap_pct` and `baselines` (`current`: the scenario's network, `greedy`).
     """
     try:
-        loaded = load_scenario(scenario)
+        loaded = load_scenario(scenario, data_roots=data_root or ())
         world = loaded.world
         cands = read_candidates(candidates) if candidates is not None else default_candidates(world)
         cands = with_statuses(
@@ -1268,6 +1272,10 @@ def generate_history_command(
             "--export-day", help="Write --scenario's own day of orders as history rows instead."
         ),
     ] = False,
+    data_root: Annotated[
+        list[Path] | None,
+        typer.Option("--data-root", metavar="<folder>", help=DATA_ROOT_HELP, file_okay=False),
+    ] = None,
 ) -> None:
     """Weeks of orders with daily and weekly seasonality, weather-like noise and growth.
 
@@ -1281,13 +1289,13 @@ def generate_history_command(
         if export_day:
             if scenario is None:
                 raise InvalidInputError("--export-day", "needs --scenario (the day to export)")
-            day_scenario = load_scenario(scenario)
+            day_scenario = load_scenario(scenario, data_roots=data_root or ())
             day_rows = history_of_orders(day_scenario.world, day_scenario.orders)
             write_history(out, day_rows)
             console.print(f"{len(day_rows)} orders -> [bold]{escape(str(out))}[/bold]")
             return
         if scenario is not None:
-            world = load_scenario(scenario).world
+            world = load_scenario(scenario, data_roots=data_root or ()).world
         else:
             world = World.from_city(
                 generate_city(CitySpec(seed=seed, blocks_x=blocks, blocks_y=blocks))
@@ -1343,6 +1351,10 @@ def forecast_command(
         Path | None,
         typer.Option(help="Also write the MASE of every method (JSON).", dir_okay=False),
     ] = None,
+    data_root: Annotated[
+        list[Path] | None,
+        typer.Option("--data-root", metavar="<folder>", help=DATA_ROOT_HELP, file_okay=False),
+    ] = None,
 ) -> None:
     """Forecast orders per building, 500 m cell or micro-warehouse and hour (statsforecast).
 
@@ -1364,7 +1376,11 @@ def forecast_command(
         rows = read_history(history)
         if mode is not None:
             rows = [r for r in rows if r.mode.value == mode]
-        world = load_scenario(scenario).world if scenario is not None else None
+        world = (
+            load_scenario(scenario, data_roots=data_root or ()).world
+            if scenario is not None
+            else None
+        )
         start, series = hourly_series(rows, history_key(key_kind, world))
         with console.status(f"Forecasting {len(series)} series (numba compiles on first use) ..."):
             result = forecast_counts(series, horizon_h=horizon_h, holdout_h=holdout_h)
@@ -1445,6 +1461,10 @@ def staff_command(
     time_limit: Annotated[
         float, typer.Option("--time-limit", help="Budget of the shift models, seconds.")
     ] = 10.0,
+    data_root: Annotated[
+        list[Path] | None,
+        typer.Option("--data-root", metavar="<folder>", help=DATA_ROOT_HELP, file_okay=False),
+    ] = None,
 ) -> None:
     """Courier shifts per micro-warehouse and hour from a forecast, and stock to pre-position.
 
@@ -1467,7 +1487,9 @@ def staff_command(
                 day_forecast.setdefault(key, [0.0] * 24)[t.hour] += value
         if not day_forecast:
             raise InvalidInputError("--day", f"the forecast has no hour on {chosen.isoformat()}")
-        loaded = load_scenario(scenario) if scenario is not None else None
+        loaded = (
+            load_scenario(scenario, data_roots=data_root or ()) if scenario is not None else None
+        )
         throughput = (
             warehouse_throughput(loaded.world)
             if loaded is not None
@@ -1558,6 +1580,10 @@ def areas_command(
     ride_min: Annotated[
         float, typer.Option("--ride-min", help="The micro-warehouse ride, minutes.")
     ] = RIDE_S / 60.0,
+    data_root: Annotated[
+        list[Path] | None,
+        typer.Option("--data-root", metavar="<folder>", help=DATA_ROOT_HELP, file_okay=False),
+    ] = None,
 ) -> None:
     """Service areas for GIS tools: each micro-warehouse's ride and pickup point's walk.
 
@@ -1566,7 +1592,7 @@ def areas_command(
     the buildings and households covered).
     """
     try:
-        loaded = load_scenario(scenario)
+        loaded = load_scenario(scenario, data_roots=data_root or ())
         with console.status("Computing isochrones ..."):
             collection = service_areas_geojson(
                 loaded.world, loaded.settings, ride_s=60.0 * ride_min

@@ -55,7 +55,12 @@ def _staff_covers(shifts: dict[str, object], target: float) -> None:
         assert check_staffing(problem, staffing) == []
 
 
-def _pipeline(tmp_path: Path, scenario: Path, k: int, *, plan_cost: bool) -> None:
+def _pipeline(
+    tmp_path: Path, scenario: Path, k: int, *, plan_cost: bool, data_root: Path | None = None
+) -> None:
+    # A scenario on an OSM file outside its folder names that folder (file confinement).
+    roots = ["--data-root", str(data_root)] if data_root is not None else []
+    data_roots = [data_root] if data_root is not None else []
     design = tmp_path / "design.json"
     cost = ["--plan-cost", "--plan-time-limit", "2", "--iterations", "100"] if plan_cost else []
     out = run(
@@ -71,6 +76,7 @@ def _pipeline(tmp_path: Path, scenario: Path, k: int, *, plan_cost: bool) -> Non
         "--scenario-out",
         str(tmp_path / "designed.json"),
         *cost,
+        *roots,
         "--time-limit",
         "3",
     )
@@ -78,15 +84,24 @@ def _pipeline(tmp_path: Path, scenario: Path, k: int, *, plan_cost: bool) -> Non
     data = _check_design_file(design, k)
     assert ("next_day_plan" in data) is plan_cost
     assert (tmp_path / "design.png").stat().st_size > 10_000
-    designed = load_scenario(tmp_path / "designed.json")
+    designed = load_scenario(tmp_path / "designed.json", data_roots=data_roots)
     open_ids = {p.id for p in designed.world.pickup_points} - designed.world.closed_pickup_point_ids
     assert open_ids == set(data["opened"])
 
     day_rows = tmp_path / "day.csv"
-    run("generate", "history", "--scenario", str(scenario), "--export-day", "--out", str(day_rows))
+    run(
+        "generate",
+        "history",
+        "--scenario",
+        str(scenario),
+        *roots,
+        "--export-day",
+        "--out",
+        str(day_rows),
+    )
     with day_rows.open(encoding="utf-8") as handle:
         exported = list(csv.DictReader(handle))
-    assert len(exported) == len(load_scenario(scenario).orders)
+    assert len(exported) == len(load_scenario(scenario, data_roots=data_roots).orders)
     assert exported[0]["created_at"].startswith("2026-01-05T")
     history = tmp_path / "history.csv"
     run(
@@ -98,6 +113,7 @@ def _pipeline(tmp_path: Path, scenario: Path, k: int, *, plan_cost: bool) -> Non
         "3",
         "--scenario",
         str(scenario),
+        *roots,
         "--orders-per-day",
         "120",
         "--out",
@@ -137,6 +153,7 @@ def _pipeline(tmp_path: Path, scenario: Path, k: int, *, plan_cost: bool) -> Non
         str(forecast),
         "--scenario",
         str(scenario),
+        *roots,
         "--target",
         "0.9",
         "--out",
@@ -148,7 +165,7 @@ def _pipeline(tmp_path: Path, scenario: Path, k: int, *, plan_cost: bool) -> Non
     _staff_covers(shifts, 0.9)
 
     areas = tmp_path / "areas.geojson"
-    run("areas", str(scenario), "--geojson", str(areas))
+    run("areas", str(scenario), *roots, "--geojson", str(areas))
     collection = json.loads(areas.read_text(encoding="utf-8"))
     kinds = {f["properties"]["kind"] for f in collection["features"]}
     assert kinds == {"micro_warehouse_ride", "pickup_point_walk"}
@@ -191,7 +208,7 @@ def test_planning_commands_on_beijing(tmp_path: Path, beijing_osm: Path) -> None
         str(scenario),
     )
     # The next-day plan on each network runs on the generated city only (time).
-    _pipeline(tmp_path, scenario, 6, plan_cost=False)
+    _pipeline(tmp_path, scenario, 6, plan_cost=False, data_root=beijing_osm.parent)
 
 
 def test_bad_input_is_one_error_line(tmp_path: Path) -> None:
