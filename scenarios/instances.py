@@ -666,7 +666,18 @@ def read_vrplib(path: Path) -> BenchInstance:
     try:
         data = vrplib.read_instance(path)
     except (ValueError, RuntimeError, KeyError, IndexError, TypeError, OSError) as exc:
-        raise InvalidInputError(_where(path), f"vrplib cannot read it ({exc})") from None
+        raise InvalidInputError(
+            _where(path), f"vrplib cannot read it ({shorten(str(exc))})"
+        ) from None
+    # vrplib stops at any line starting with EOF (even "EOF : ..."), which the scan
+    # above reads as a key: then a section is missing from what it returns.
+    missing = [
+        k for k in ("node_coord", "demand", "edge_weight", "depot", "capacity") if k not in data
+    ]
+    if missing:
+        raise InvalidInputError(
+            _where(path), f"vrplib read no {', '.join(missing)}: is there an early EOF line?"
+        )
     coords = np.asarray(data["node_coord"], dtype=np.float64)
     demand = np.asarray(data["demand"], dtype=np.float64)
     edges = np.asarray(data["edge_weight"], dtype=np.float64)

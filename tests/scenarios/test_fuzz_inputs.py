@@ -455,8 +455,9 @@ def test_solve_options_are_bounded(
     with mock.patch.object(cli, "read_instance", reached), within():
         result = _run(args)
     if isinstance(result, ReachedError):
+        # The option texts as numbers (click reads "0.0" as the integer 0).
         assert 0 < float(time_limit) <= MAX_TIME_LIMIT_S
-        assert 1 <= int(workers) <= MAX_WORKERS and 1 <= int(iterations) <= MAX_ITERATIONS
-        assert 0 <= int(seed) <= MAX_SEED
+        assert 1 <= float(workers) <= MAX_WORKERS and 1 <= float(iterations) <= MAX_ITERATIONS
+        assert 0 <= float(seed) <= MAX_SEED
         return
     assert _refused_clearly(result), repr(result)

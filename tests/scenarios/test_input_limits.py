@@ -412,3 +412,11 @@ def test_the_text_reader_is_shared(tmp_path: Path) -> None:
     path = tmp_path / "t.txt"
     path.write_text("héllo", encoding="utf-8")
     assert read_text(path, field="f") == "héllo"
+
+
+def test_an_early_eof_key_line_in_a_vrplib_file_is_one_clear_error(tmp_path: Path) -> None:
+    # Found by the fuzz campaign: vrplib stops at "EOF : ..." and returned no sections,
+    # which was a KeyError.
+    path = write(tmp_path, "vrplib", TEXTS["vrplib"].replace("NAME :", "EOF :", 1))
+    with pytest.raises(InvalidInputError, match="vrplib read no node_coord"):
+        read_instance(path, "vrplib")
