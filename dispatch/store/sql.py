@@ -111,6 +111,7 @@ class OrderStatus(StrEnum):
     PENDING = "pending"  # not yet in a plan that serves it
     PLANNED = "planned"
     FULFILLED = "fulfilled"
+    CANCELLED = "cancelled"  # withdrawn by the order service; never planned again
 
 
 def _v1(conn: Connection) -> None:
@@ -429,21 +430,40 @@ class SqlStore:
         return None if row is None else _stored(row)
 
     def orders(
-        self, *, status: OrderStatus | None = None, modes: Sequence[FulfilmentMode] | None = None
+        self,
+        *,
+        status: OrderStatus | None = None,
+        modes: Sequence[FulfilmentMode] | None = None,
+        plan_id: int | None = None,
     ) -> list[StoredOrder]:
-        """Stored orders, by id, optionally of one status and some modes."""
+        """Stored orders, by id, optionally of one status, some modes and one plan."""
         query = sa.select(orders).order_by(orders.c.id)
         if status is not None:
             query = query.where(orders.c.status == status.value)
         if modes is not None:
             query = query.where(orders.c.mode.in_([m.value for m in modes]))
+        if plan_id is not None:
+            query = query.where(orders.c.plan_id == plan_id)
         with self._tx() as conn:
             return [_stored(row) for row in conn.execute(query)]
 
-    def count_orders(self) -> int:
-        """How many orders are stored."""
+    def count_orders(
+        self,
+        *,
+        status: OrderStatus | None = None,
+        modes: Sequence[FulfilmentMode] | None = None,
+        plan_id: int | None = None,
+    ) -> int:
+        """How many orders are stored, optionally of one status, some modes and one plan."""
+        query = sa.select(sa.func.count()).select_from(orders)
+        if status is not None:
+            query = query.where(orders.c.status == status.value)
+        if modes is not None:
+            query = query.where(orders.c.mode.in_([m.value for m in modes]))
+        if plan_id is not None:
+            query = query.where(orders.c.plan_id == plan_id)
         with self._tx() as conn:
-            return int(conn.execute(sa.select(sa.func.count()).select_from(orders)).scalar() or 0)
+            return int(conn.execute(query).scalar() or 0)
 
     def mark_fulfilled(self, order_id: str, on: date) -> None:
         """Record that an order was fulfilled (handed over or collected) on ``on``.
@@ -459,6 +479,33 @@ class SqlStore:
             )
             if result.rowcount == 0:
                 raise InvalidInputError("order_id", f"unknown order {order_id!r}")
+
+    def cancel_order(self, order_id: str) -> tuple[OrderStatus, StoredOrder] | None:
+        """Cancel a pending or planned order (one transaction); None for an unknown id.
+
+        Returns the status it had and the order as stored now.  Cancelling a cancelled
+        order again changes nothing (an idempotent repeat).
+
+        Raises:
+            InvalidInputError: the order is fulfilled.
+        """
+        with self._tx() as conn:
+            row = conn.execute(sa.select(orders).where(orders.c.id == order_id)).first()
+            if row is None:
+                return None
+            before = OrderStatus(row.status)
+            if before is OrderStatus.FULFILLED:
+                raise InvalidInputError(
+                    f"order {order_id!r}", "is fulfilled: it can no longer be cancelled"
+                )
+            if before is not OrderStatus.CANCELLED:
+                conn.execute(
+                    orders.update()
+                    .where(orders.c.id == order_id)
+                    .values(status=OrderStatus.CANCELLED.value)
+                )
+            row = conn.execute(sa.select(orders).where(orders.c.id == order_id)).first()
+        return before, _stored(row)
 
     def fulfilled_at_point(self, pickup_point_id: str, start: date, end: date) -> list[Decimal]:
         """GMV of each next-day order fulfilled at a pickup point on days in [start, end)."""
@@ -483,9 +530,19 @@ class SqlStore:
         plan: dict[str, Any],
         served: Sequence[str],
         assignments: dict[str, str],
+        released: Sequence[str] = (),
+        replan: bool = False,
     ) -> int:
         """Store a plan with its inputs and mark its served orders planned, in one
-        transaction; returns the plan id."""
+        transaction; returns the plan id.
+
+        A batch plan marks only orders still pending (a concurrent batch that planned
+        them first keeps them).  A re-plan (``replan``) takes orders from earlier plans:
+        those it serves move to this plan, ``released`` ones (planned before, unassigned
+        now) become pending again.  Cancelled and fulfilled orders are never touched."""
+        movable = [OrderStatus.PENDING.value]
+        if replan:
+            movable.append(OrderStatus.PLANNED.value)
         with self._tx() as conn:
             plan_id = conn.execute(
                 plans.insert().values(
@@ -504,8 +561,17 @@ class SqlStore:
                     values["pickup_point_id"] = assignments[order_id]
                 conn.execute(
                     orders.update()
-                    .where(orders.c.id == order_id, orders.c.status == OrderStatus.PENDING.value)
+                    .where(
+                        orders.c.id == order_id,
+                        orders.c.status.in_(movable),
+                    )
                     .values(**values)
+                )
+            for order_id in released:
+                conn.execute(
+                    orders.update()
+                    .where(orders.c.id == order_id, orders.c.status == OrderStatus.PLANNED.value)
+                    .values(status=OrderStatus.PENDING.value, plan_id=None)
                 )
         return pid
 
