@@ -538,13 +538,14 @@ def vroom_problem(
             )
         name = f"{p}|{rates.per_hour}|{rates.per_km}"
         if name not in solver_matrices:
+            cost: npt.NDArray[np.float64]
             if custom_costs is not None:
                 cost = custom_costs
             else:
                 cost = durations[p] * (rates.per_hour / 3600.0)
-                dist = distances[p]
-                if rates.per_km and dist is not None:
-                    cost = cost + dist * (rates.per_km / 1000.0)
+                per_km_dist = distances[p]
+                if rates.per_km and per_km_dist is not None:
+                    cost = cost + per_km_dist * (rates.per_km / 1000.0)
             solver_matrices[name] = TravelMatrices(distance_m=cost, duration_s=durations[p])
         start, end = vehicle_locs[i]
         tw = v.time_window
@@ -820,19 +821,18 @@ def vroom_answer(
     for item in solution.unassigned:
         info = tr.tasks[item.task_id]
         if info.kind == "job":
-            job = doc.jobs[info.index]
-            parts: list[tuple[str, VroomJob | VroomShipmentStep]] = [("job", job)]
+            parts: list[tuple[str, VroomJob | VroomShipmentStep]] = [("job", doc.jobs[info.index])]
         else:
-            s = doc.shipments[info.index]
-            parts = [("pickup", s.pickup), ("delivery", s.delivery)]
-        for kind, part in parts:
-            entry: dict[str, Any] = {"id": part.id, "type": kind}
-            if part.location is not None:
-                entry["location"] = list(part.location)
-            if part.location_index is not None:
-                entry["location_index"] = part.location_index
-            if part.description is not None:
-                entry["description"] = part.description
+            shipment = doc.shipments[info.index]
+            parts = [("pickup", shipment.pickup), ("delivery", shipment.delivery)]
+        for kind, item_part in parts:
+            entry: dict[str, Any] = {"id": item_part.id, "type": kind}
+            if item_part.location is not None:
+                entry["location"] = list(item_part.location)
+            if item_part.location_index is not None:
+                entry["location_index"] = item_part.location_index
+            if item_part.description is not None:
+                entry["description"] = item_part.description
             entry["reason"] = item.reason.value  # an extension: why, as the engine says it
             unassigned.append(entry)
     summary: dict[str, Any] = {

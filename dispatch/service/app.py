@@ -227,7 +227,7 @@ def create_app(engine: Engine, config: ServiceConfig) -> FastAPI:
     )
     app.state.service = state
     install_error_handlers(app)
-    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)  # type: ignore[arg-type]
+    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
     order_service = Depends(require(config.tokens, Role.ORDER_SERVICE))
     operator = Depends(require(config.tokens, Role.OPERATOR))
 

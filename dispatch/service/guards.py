@@ -5,9 +5,9 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from dispatch.service.config import Role
@@ -32,8 +32,9 @@ def require(tokens: Mapping[str, Role], *roles: Role) -> Callable[..., Awaitable
     """A dependency admitting tokens of ``roles``: 401 without a known token, 403 for a
     known token of another role."""
 
-    async def check(request: Request) -> Role:
-        credentials: HTTPAuthorizationCredentials | None = await bearer(request)
+    async def check(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Role:
         if credentials is None:
             raise ApiError(
                 401,

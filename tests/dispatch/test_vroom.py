@@ -177,18 +177,19 @@ def test_absolute_timestamps_are_kept_on_the_input_clock() -> None:
 
 def test_coordinates_are_routed_on_the_world() -> None:
     lon, lat = 116.35, 40.0
+    jobs: list[dict[str, Any]] = [
+        {"id": k, "location": [lon + 0.004 * k, lat + 0.002 * (k % 2)], "delivery": [1],
+         "service": 60}
+        for k in range(1, 4)
+    ]  # fmt: skip
     doc = {
         "vehicles": [{"id": 1, "start": [lon, lat], "end": [lon, lat], "capacity": [4],
                       "profile": "bike"}],
-        "jobs": [
-            {"id": k, "location": [lon + 0.004 * k, lat + 0.002 * (k % 2)], "delivery": [1],
-             "service": 60}
-            for k in range(1, 4)
-        ],
+        "jobs": jobs,
     }  # fmt: skip
     travel = world_travel(World())
     answer = _solve(doc, travel=travel)
-    points: list[tuple[float, float]] = [(lon, lat)] + [tuple(j["location"]) for j in doc["jobs"]]  # type: ignore[misc]
+    points = [(lon, lat)] + [(float(j["location"][0]), float(j["location"][1])) for j in jobs]
     dist, dur = travel("bike", points)
     matrices = {"bike": {"durations": np.rint(dur).tolist(), "distances": np.rint(dist).tolist()}}
 
@@ -197,7 +198,7 @@ def test_coordinates_are_routed_on_the_world() -> None:
 
     assert check_vroom_answer(doc, answer, matrices=matrices, index_of=index_of) == []
     assert answer["summary"]["unassigned"] == 0
-    assert answer["routes"][0]["steps"][1]["location"] == doc["jobs"][0]["location"] or True
+    assert all("location" in s for s in answer["routes"][0]["steps"])
     assert answer["summary"]["distance"] > 0
 
 

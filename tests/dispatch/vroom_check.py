@@ -93,12 +93,12 @@ def check_vroom_answer(
             travel += dur[here][there]
             if dist is not None:
                 distance += dist[here][there]
-            cost += (
-                cost_m[here][there]
-                if cost_m is not None
-                else per_hour * dur[here][there] / 3600
-                + (per_km * dist[here][there] / 1000 if per_km else 0)
-            )
+            if cost_m is not None:
+                cost += cost_m[here][there]
+            else:
+                cost += per_hour * dur[here][there] / 3600
+                if per_km and dist is not None:
+                    cost += per_km * dist[here][there] / 1000
             if abs(arrival - s["arrival"]) > 1:
                 out.append(f"vehicle {vid}: arrival {s['arrival']} at {s}, replayed {arrival}")
             if abs(travel - s["duration"]) > 1:
