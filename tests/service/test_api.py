@@ -17,7 +17,8 @@ import pytest
 
 from dispatch import Engine
 from dispatch.service import ServiceConfig
-from tests.dispatch.engine_helpers import H, instant_payload, next_day_payload, small_world
+from tests.dispatch.engine_helpers import instant_payload, next_day_payload, small_world
+from tests.dispatch.helpers import H
 from tests.dispatch.test_vroom import matrix_example
 from tests.dispatch.vroom_check import check_vroom_answer
 from tests.service.server import Tokens, running_server
