@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -318,6 +319,7 @@ class _Locations:
     def __init__(self, custom: bool) -> None:
         self.custom = custom
         self.points: list[tuple[float, float]] = []
+        self.paths: list[str] = []  # the first input field at each point
         self._index: dict[tuple[float, float], int] = {}
         self.size = 0
 
@@ -352,14 +354,23 @@ class _Locations:
             where = path if path.endswith(("start", "end")) else f"{path}.location"
             raise PayloadError("vroom input", [(where, "is required without custom matrices")])
         lon, lat = float(location[0]), float(location[1])
+        where = path if path.endswith(("start", "end")) else f"{path}.location"
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            where = path if path.endswith(("start", "end")) else f"{path}.location"
             raise PayloadError("vroom input", [(where, "must be [lon, lat] in degrees")])
         key = (lon, lat)
         if key not in self._index:
             self._index[key] = len(self.points)
             self.points.append(key)
+            self.paths.append(where)
         return self._index[key]
+
+
+def _routing_problem(error: InvalidInputError, locations: _Locations) -> tuple[str, str]:
+    """A travel error about point ``p<k>`` as a problem of the input field at that point."""
+    found = re.search(r"'p(\d+)'", error.field)
+    if found is None or int(found.group(1)) >= len(locations.paths):
+        return (error.field, error.rule)
+    return (locations.paths[int(found.group(1))], error.rule)
 
 
 def _windows(raw: list[list[int]] | None, offset: int, path: str) -> tuple[TimeWindow, ...] | None:
@@ -507,7 +518,12 @@ def vroom_problem(
                 [("matrices", "are required: no road network to route coordinates on")],
             )
         for p in profiles:
-            dist, dur = travel(p, locations.points)
+            try:
+                dist, dur = travel(p, locations.points)
+            except PayloadError:
+                raise
+            except InvalidInputError as error:
+                raise PayloadError("vroom input", [_routing_problem(error, locations)]) from None
             durations[p] = np.rint(np.asarray(dur, dtype=np.float64))
             distances[p] = np.rint(np.asarray(dist, dtype=np.float64))
             costs[p] = None

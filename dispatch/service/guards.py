@@ -70,7 +70,11 @@ App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 class BodyLimit:
     """ASGI middleware: a request body above ``max_bytes`` gets 413 before it is read
-    whole (by its Content-Length when given, else as it streams in)."""
+    whole (by its Content-Length when given, else as it streams in).
+
+    Every body of this API is JSON: a body sent with another Content-Type (``curl -d``
+    sends ``application/x-www-form-urlencoded``) is read as JSON too, so it is either
+    understood or refused as not JSON (400), never as a puzzling type error."""
 
     def __init__(self, app: App, max_bytes: int) -> None:
         self.app = app
@@ -81,6 +85,13 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
+        kind = headers.get(b"content-type", b"")
+        if kind and not kind.split(b";")[0].strip().lower().endswith(b"json"):
+            scope = dict(scope)
+            scope["headers"] = [
+                (k, b"application/json" if k == b"content-type" else v)
+                for k, v in scope.get("headers") or []
+            ]
         declared = headers.get(b"content-length")
         if declared is not None:
             try:

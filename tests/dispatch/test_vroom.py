@@ -20,6 +20,7 @@ import pytest
 from dispatch import World
 from dispatch.payloads import PayloadError
 from dispatch.vroom import solve_vroom, vroom_problem, world_travel
+from geo import generate_city
 from scenarios.instances import read_solomon
 from solvers import SolveParams, check
 from tests.dispatch.vroom_check import check_vroom_answer
@@ -280,3 +281,20 @@ def test_payload_error_lists_every_schema_problem() -> None:
     with pytest.raises(PayloadError) as caught:
         vroom_problem({"vehicles": [{"id": -1}], "jobs": [{"id": "x"}]})
     assert {"vehicles[0].id", "jobs[0].id"} <= set(caught.value.fields)
+
+
+def test_coordinates_off_the_network_name_the_vroom_field() -> None:
+    city = generate_city(seed=7, blocks_x=4, blocks_y=4)
+    world = World.from_city(city)
+    doc = {
+        "vehicles": [{"id": 1, "start": [2.35, 48.71]}],  # Paris, far from the city
+        "jobs": [{"id": 1, "location": [2.36, 48.72]}],
+    }
+    with pytest.raises(PayloadError) as caught:
+        vroom_problem(doc, travel=world_travel(world))
+    assert caught.value.fields == ("vehicles[0].start",)
+    assert "street" in caught.value.problems[0][1]
+    unknown = {"vehicles": [{"id": 1, "start": [2.35, 48.71], "profile": "hovercraft"}]}
+    with pytest.raises(PayloadError) as caught:
+        vroom_problem(unknown, travel=world_travel(world))
+    assert caught.value.fields == ("vehicles[].profile",)
