@@ -409,6 +409,10 @@ def create_app(engine: Engine, config: ServiceConfig) -> FastAPI:
         stored, _, _ = state.view_source(int(plan_ref))
         return _plan_out(stored)
 
+    # GET /plans/{plan_id}/view (the plan viewer, operator role) belongs here:
+    # ``stored, plan, world = state.view_source(plan_id)`` gives the stored plan JSON,
+    # the Plan object when this process made it, and the world to draw it on.
+
     @app.post(
         "/plans/{plan_id}/replan",
         tags=["plans"],

@@ -298,3 +298,82 @@ def test_coordinates_off_the_network_name_the_vroom_field() -> None:
     with pytest.raises(PayloadError) as caught:
         vroom_problem(unknown, travel=world_travel(world))
     assert caught.value.fields == ("vehicles[].profile",)
+
+
+def coordinates_example() -> dict[str, Any]:
+    """Shaped like VROOM's documented routing-engine example: two vehicles with a depot,
+    capacities, skills and working hours in absolute timestamps, jobs with service,
+    deliveries, skills and windows, and a shipment (coordinates around Paris, routed on
+    straight lines here)."""
+    depot = [2.35044, 48.71764]
+    day = 1_600_416_000
+    return {
+        "vehicles": [
+            {"id": 1, "start": depot, "end": depot, "capacity": [4], "skills": [1, 14],
+             "time_window": [day, day + 4 * 3600]},
+            {"id": 2, "start": depot, "end": depot, "capacity": [4], "skills": [2, 14],
+             "time_window": [day, day + 4 * 3600]},
+        ],
+        "jobs": [
+            {"id": 1, "service": 300, "delivery": [1], "location": [2.30, 48.70],
+             "skills": [1], "time_windows": [[day + 3600, day + 7200]]},
+            {"id": 2, "service": 300, "delivery": [1], "location": [2.32, 48.74], "skills": [1]},
+            {"id": 3, "service": 300, "delivery": [1], "location": [2.38, 48.72], "skills": [2]},
+            {"id": 4, "service": 300, "delivery": [1], "location": [2.40, 48.69], "skills": [14]},
+        ],
+        "shipments": [
+            {"amount": [1], "skills": [2],
+             "pickup": {"id": 4, "service": 300, "location": [2.39, 48.73]},
+             "delivery": {"id": 4, "service": 300, "location": [2.36, 48.70]}},
+        ],
+    }  # fmt: skip
+
+
+def test_coordinates_example_with_absolute_times_is_checked() -> None:
+    doc = coordinates_example()
+    travel = world_travel(World())
+    answer = _solve(doc, travel=travel)
+    points: list[tuple[float, float]] = []
+    for v in doc["vehicles"]:
+        for key in ("start", "end"):
+            points.append((float(v[key][0]), float(v[key][1])))
+    for j in doc["jobs"]:
+        points.append((float(j["location"][0]), float(j["location"][1])))
+    for s in doc["shipments"]:
+        for key in ("pickup", "delivery"):
+            points.append((float(s[key]["location"][0]), float(s[key]["location"][1])))
+    points = list(dict.fromkeys(points))
+    dist, dur = travel("car", points)
+    matrices = {"car": {"durations": np.rint(dur).tolist(), "distances": np.rint(dist).tolist()}}
+
+    def index_of(location: Any) -> int:
+        return points.index((float(location[0]), float(location[1])))
+
+    assert check_vroom_answer(doc, answer, matrices=matrices, index_of=index_of) == []
+    assert answer["summary"]["unassigned"] == 0
+    assert all(r["steps"][0]["arrival"] >= 1_600_416_000 for r in answer["routes"])
+    # With a break, as in VROOM's example, the input is refused by name.
+    doc["vehicles"][1]["breaks"] = [{"id": 2, "service": 300}]
+    with pytest.raises(PayloadError) as caught:
+        vroom_problem(doc, travel=travel)
+    assert caught.value.fields == ("vehicles[1].breaks",)
+
+
+def test_custom_costs_matrix_is_the_objective() -> None:
+    doc = matrix_example()
+    # Travel times favour 0 -> 1 -> 2 -> 3; the costs make 0 -> 2 -> 1 -> 3 cheaper.
+    doc["matrices"]["car"]["costs"] = [
+        [0, 100, 1, 100],
+        [100, 0, 100, 1],
+        [100, 1, 0, 100],
+        [100, 100, 100, 0],
+    ]
+    answer = _solve(doc)
+    assert check_vroom_answer(doc, answer) == []
+    (route,) = answer["routes"]
+    assert [s["id"] for s in route["steps"][1:3]] == [1515, 1414]
+    assert route["cost"] == 3
+    doc["vehicles"][0]["costs"] = {"per_hour": 7200}
+    with pytest.raises(PayloadError) as caught:
+        vroom_problem(doc)
+    assert caught.value.fields == ("vehicles[0].costs",)
