@@ -46,6 +46,7 @@ from dispatch.service.guards import BodyLimit, require
 from dispatch.service.jobs import Job, JobStatus, PlanJobs
 from dispatch.service.models import (
     CourierStateIn,
+    ErrorOut,
     HealthOut,
     JobOut,
     OptionOut,
@@ -73,8 +74,8 @@ PlanRef = Annotated[
 ]
 OrderId = Annotated[str, Path(min_length=1, max_length=100)]
 
-_ERRORS = {
-    code: {"description": text, "content": {"application/json": {}}}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"description": text, "model": ErrorOut}
     for code, text in (
         (400, "the body is not JSON"),
         (401, "missing or unknown bearer token"),
@@ -223,7 +224,7 @@ def create_app(engine: Engine, config: ServiceConfig) -> FastAPI:
         version="1",
         summary="Delivery and pickup-point dispatch engine: quotes, orders, plans, VROOM.",
         lifespan=lifespan,
-        responses=_ERRORS,  # type: ignore[arg-type]
+        responses=_ERRORS,
     )
     app.state.service = state
     install_error_handlers(app)

@@ -177,3 +177,24 @@ class HealthOut(BaseModel):
     status: str
     store: str
     orders: int
+
+
+class ProblemOut(BaseModel):
+    """One broken rule: the field's path and the rule."""
+
+    field: str
+    rule: str
+
+
+class ErrorDetailOut(BaseModel):
+    """What went wrong."""
+
+    status: int
+    message: str
+    problems: list[ProblemOut]
+
+
+class ErrorOut(BaseModel):
+    """Every error answer: ``{"error": {"status", "message", "problems"}}``."""
+
+    error: ErrorDetailOut
