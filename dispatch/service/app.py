@@ -352,7 +352,7 @@ def create_app(engine: Engine, config: ServiceConfig) -> FastAPI:
                     )
             if done is not None and done.status is JobStatus.FAILED:
                 field, rule = done.error_field or "plan", done.error_rule or "failed"
-                raise ApiError(422, f"{field}: {rule}", [(field, rule)])
+                raise ApiError(500 if done.internal else 422, f"{field}: {rule}", [(field, rule)])
             job = state.jobs.get(job.id) or job
         return JSONResponse(
             _job_out(job).model_dump(), status_code=202, headers={"Location": f"/plans/{job.id}"}

@@ -43,6 +43,7 @@ class Job:
         submitted_at: ISO time (UTC).
         plan_id: the stored plan, once done.
         error_field, error_rule: why it failed (bad input found while planning).
+        internal: it failed on an unexpected error (a bug), not on the input.
     """
 
     id: str
@@ -52,6 +53,7 @@ class Job:
     plan_id: int | None = None
     error_field: str | None = None
     error_rule: str | None = None
+    internal: bool = False  # failed on a bug, not on the input (the answer is a 500)
 
 
 class PlanJobs:
@@ -89,6 +91,16 @@ class PlanJobs:
             except EngineError as error:
                 return self._set(
                     replace(job, status=JobStatus.FAILED, error_field="plan", error_rule=str(error))
+                )
+            except Exception as error:  # a bug: the job must still end, and say so
+                return self._set(
+                    replace(
+                        job,
+                        status=JobStatus.FAILED,
+                        error_field="plan",
+                        error_rule=f"internal error ({type(error).__name__})",
+                        internal=True,
+                    )
                 )
             with self._lock:
                 self._plans[record.plan_id] = record.plan
