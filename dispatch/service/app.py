@@ -41,7 +41,7 @@ from dispatch.payloads import OrderPayload, PayloadError, order_payload
 from dispatch.plan import Plan
 from dispatch.quotes import Quote
 from dispatch.service.config import Role, ServiceConfig
-from dispatch.service.errors import ApiError, from_engine, install_error_handlers
+from dispatch.service.errors import ApiError, InternalErrors, from_engine, install_error_handlers
 from dispatch.service.guards import BodyLimit, require
 from dispatch.service.jobs import Job, JobStatus, PlanJobs
 from dispatch.service.models import (
@@ -229,6 +229,7 @@ def create_app(engine: Engine, config: ServiceConfig) -> FastAPI:
     app.state.service = state
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
+    app.add_middleware(InternalErrors)  # outermost of ours: sees every escaped exception
     order_service = Depends(require(config.tokens, Role.ORDER_SERVICE))
     operator = Depends(require(config.tokens, Role.OPERATOR))
 

@@ -9,6 +9,7 @@ large) or 422 (a rule broken); never 500.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +20,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dispatch.payloads import PayloadError, pydantic_rule
 from solvers.errors import EngineError, InvalidInputError
+
+_log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -119,3 +122,35 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(EngineError)
     async def engine_error(_request: Request, error: EngineError) -> JSONResponse:
         return error_response(from_engine(error))
+
+
+class InternalErrors:
+    """ASGI middleware: an unexpected exception (a bug, not bad input) becomes the one
+    JSON error shape with status 500, naming only the kind of failure; it is logged
+    (``logging``, configured by whoever runs the server) and not raised further, so
+    the connection stays usable."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Any) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as error:
+            _log.exception("internal error answering %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            message = f"internal error ({type(error).__name__})"
+            response = error_response(ApiError(500, message, [("request", message)]))
+            await response(scope, receive, send)
