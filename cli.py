@@ -901,7 +901,8 @@ def serve(
         raise _fail(error) from error
     err_console.print(
         f"dispatch serve: {len(world.couriers)} couriers, store {engine.store.backend}, "
-        f"http://{host}:{port} (OpenAPI: /openapi.json)"
+        f"http://{host}:{port} (OpenAPI: /openapi.json)",
+        soft_wrap=True,
     )
     try:
         uvicorn.run(create_app(engine, config), host=host, port=port, log_level="info")
