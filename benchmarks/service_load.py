@@ -114,8 +114,13 @@ def _percentiles_ms(values: list[float]) -> dict[str, float | None]:
     }
 
 
-def run(clients: int, duration_s: float, seed: int, blocks: int) -> dict[str, Any]:
-    """Start the server, run the clients, check the store; the report."""
+def run(
+    clients: int, duration_s: float, seed: int, blocks: int, db: str | None = None
+) -> dict[str, Any]:
+    """Start the server, run the clients, check the store; the report.
+
+    ``db`` is the server's store URL (default a fresh SQLite file); orders of earlier
+    runs in it are counted in ``orders_in_store`` but not in the check, which is by id."""
     world = build_scenario(demo_scenario(seed=seed, blocks=blocks)).world
     homes = [(m.id, m.home_building_id) for m in world.members if m.home_building_id]
     warehouse = world.micro_warehouses[0].id
@@ -124,12 +129,12 @@ def run(clients: int, duration_s: float, seed: int, blocks: int) -> dict[str, An
         tokens = Path(tmp) / "tokens.json"
         tokens.write_text(json.dumps({token: "order-service"}), encoding="utf-8")
         os.chmod(tokens, 0o600)
-        db = f"sqlite:///{Path(tmp) / 'orders.db'}"
+        url = db or f"sqlite:///{Path(tmp) / 'orders.db'}"
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(
             [sys.executable, "-c", "from cli import app; app()", "serve",
-             "--host", "127.0.0.1", "--port", str(port), "--db", db, "--tokens", str(tokens),
+             "--host", "127.0.0.1", "--port", str(port), "--db", url, "--tokens", str(tokens),
              "--seed", str(seed), "--blocks", str(blocks)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )  # fmt: skip
@@ -176,7 +181,7 @@ def run(clients: int, duration_s: float, seed: int, blocks: int) -> dict[str, An
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
-        store = SqlStore.open(db)
+        store = SqlStore.open(url)
         try:
             acknowledged = [oid for log in logs for oid in log.acknowledged]
             missing = [oid for oid in acknowledged if store.order(oid) is None]
@@ -189,6 +194,7 @@ def run(clients: int, duration_s: float, seed: int, blocks: int) -> dict[str, An
     errors = [e for log in logs for e in log.errors]
     requests = len(quotes) + len(submits) + len(errors)
     return {
+        "store": url.split(":", 1)[0],
         "clients": clients,
         "duration_s": round(elapsed, 2),
         "requests": requests,
@@ -216,11 +222,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--duration-s", type=float, default=30.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--blocks", type=int, default=10)
+    parser.add_argument("--db", default=None, help="store URL (default: a fresh SQLite file)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     if not (1 <= args.clients <= 64 and 0 < args.duration_s <= 600):
         parser.error("--clients must be 1..64 and --duration-s in (0, 600]")
-    report = run(args.clients, args.duration_s, args.seed, args.blocks)
+    report = run(args.clients, args.duration_s, args.seed, args.blocks, args.db)
     text = json.dumps(report, indent=1)
     print(text)
     if args.out is not None:
