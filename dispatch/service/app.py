@@ -258,6 +258,7 @@ def create_app(engine: Engine, config: ServiceConfig) -> FastAPI:
         tags=["orders"],
         dependencies=[order_service],
         status_code=201,
+        response_model=SubmittedOut,
         responses={
             200: {"description": "the same order was already stored", "model": SubmittedOut}
         },
