@@ -23,8 +23,9 @@ What is refused, naming the field (an :class:`InvalidInputError`, never silently
 ignored): setup times, per-type service or setup, breaks, job ``pickup`` amounts (goods
 brought back to the end), the deprecated ``amount`` of jobs and ``matrix``, vehicle
 ``steps``, ``speed_factor`` other than 1, ``max_tasks``, ``max_travel_time``,
-``max_distance``, ``costs.per_task_hour``, vehicles without a ``start``, and any key
-VROOM does not define.
+``max_distance``, ``costs.per_task_hour``, a vehicle with neither ``start`` nor ``end``,
+and any key VROOM does not define.  A vehicle without a ``start`` begins at its first
+task (a virtual start at no distance from anywhere), as in VROOM.
 """
 
 from __future__ import annotations
@@ -235,13 +236,8 @@ def _refusals(doc: VroomInput) -> list[tuple[str, str]]:
                 out.append((f"{path}.{name}", "is not supported"))
         if v.costs.per_task_hour:
             out.append((f"{path}.costs.per_task_hour", "is not supported (give 0)"))
-        if v.start is None and v.start_index is None:
-            out.append(
-                (
-                    f"{path}.start",
-                    "is required: routes that begin at their first task are not supported",
-                )
-            )
+        if v.start is None and v.start_index is None and v.end is None and v.end_index is None:
+            out.append((f"{path}.start", "a vehicle needs a start or an end (or both)"))
     return out
 
 
@@ -282,6 +278,14 @@ class VroomTranslation:
     distances: Mapping[str, npt.NDArray[np.float64] | None]
     tasks: Mapping[str, _TaskInfo]
     loading_ms: int
+
+
+_ANYWHERE = -1  # a vehicle without a start, until its virtual location is known
+
+
+def _padded(grid: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """The matrix with one more row and column of zeros."""
+    return np.pad(np.asarray(grid, dtype=np.float64), ((0, 1), (0, 1)))
 
 
 def _job_task_id(job: VroomJob) -> str:
@@ -492,7 +496,11 @@ def vroom_problem(
 
     vehicle_locs: list[tuple[int, int | None]] = []
     for i, v in enumerate(doc.vehicles):
-        start = locations.of(f"vehicles[{i}].start", v.start, v.start_index)
+        start = (
+            _ANYWHERE
+            if v.start is None and v.start_index is None
+            else locations.of(f"vehicles[{i}].start", v.start, v.start_index)
+        )
         end = (
             None
             if v.end is None and v.end_index is None
@@ -527,6 +535,16 @@ def vroom_problem(
             durations[p] = np.rint(np.asarray(dur, dtype=np.float64))
             distances[p] = np.rint(np.asarray(dist, dtype=np.float64))
             costs[p] = None
+    if any(start == _ANYWHERE for start, _ in vehicle_locs):
+        # A vehicle without a start begins at its first task: it starts from one more
+        # location, at no distance, time or cost from every other (both ways).
+        anywhere = len(next(iter(durations.values())))
+        durations = {p: _padded(grid) for p, grid in durations.items()}
+        distances = {p: None if g is None else _padded(g) for p, g in distances.items()}
+        costs = {p: None if g is None else _padded(g) for p, g in costs.items()}
+        vehicle_locs = [
+            (anywhere if start == _ANYWHERE else start, end) for start, end in vehicle_locs
+        ]
 
     # One solver profile per (VROOM profile, per_hour, per_km): its "distance" matrix is
     # VROOM's travel cost, priced at one money unit per unit (cost_per_km 1000), so the
@@ -790,6 +808,13 @@ def vroom_answer(
             if dist is not None:
                 step["distance"] = _int(travel_m)
             steps.append(step)
+        if v.start is None and v.start_index is None:  # it begins at its first task
+            first = steps[1]
+            for key in ("location", "location_index"):
+                start_step.pop(key, None)
+                if key in first:
+                    start_step[key] = first[key]
+            start_step["arrival"] = first["arrival"]
         if sv.end is not None:
             last = route.stops[-1]
             travel_s += float(dur[here, sv.end])

@@ -214,7 +214,8 @@ def test_coordinates_are_routed_on_the_world() -> None:
         (lambda d: d["vehicles"][0].update(max_tasks=3), "vehicles[0].max_tasks"),
         (lambda d: d["vehicles"][0].update(max_travel_time=3), "vehicles[0].max_travel_time"),
         (lambda d: d["vehicles"][0].update(steps=[{"type": "start"}]), "vehicles[0].steps"),
-        (lambda d: d["vehicles"][0].pop("start_index"), "vehicles[0].start"),
+        (lambda d: (d["vehicles"][0].pop("start_index"), d["vehicles"][0].pop("end_index")),
+         "vehicles[0].start"),
         (lambda d: d.update(options={"g": True}), "options"),
         (lambda d: d["jobs"][0].update(colour="red"), "jobs[0].colour"),
         (lambda d: d["jobs"][0].update(priority=101), "jobs[0].priority"),
@@ -377,3 +378,39 @@ def test_custom_costs_matrix_is_the_objective() -> None:
     with pytest.raises(PayloadError) as caught:
         vroom_problem(doc)
     assert caught.value.fields == ("vehicles[0].costs",)
+
+
+def test_a_vehicle_without_a_start_begins_at_its_first_task() -> None:
+    doc = matrix_example()
+    del doc["vehicles"][0]["start_index"]  # it ends at index 3
+    answer = _solve(doc)
+    assert check_vroom_answer(doc, answer) == []
+    (route,) = answer["routes"]
+    start, first = route["steps"][0], route["steps"][1]
+    assert start["location_index"] == first["location_index"]
+    assert start["arrival"] == first["arrival"]
+    assert first["duration"] == 0
+    # The cheapest: begin at job 1414 (index 1), then 1515 (2), then the end (3).
+    assert [s["id"] for s in route["steps"][1:3]] == [1414, 1515]
+    assert route["cost"] == 2255 + 1102
+
+
+def test_a_vehicle_without_a_start_on_coordinates() -> None:
+    lon, lat = 116.35, 40.0
+    jobs = [{"id": k, "location": [lon + 0.003 * k, lat]} for k in range(1, 4)]
+    doc: dict[str, Any] = {
+        "vehicles": [{"id": 9, "end": [lon, lat], "profile": "foot"}],
+        "jobs": jobs,
+    }
+    travel = world_travel(World())
+    answer = _solve(doc, travel=travel)
+    points = [(lon, lat)] + [(float(j["location"][0]), lat) for j in jobs]
+    dist, dur = travel("foot", points)
+    matrices = {"foot": {"durations": np.rint(dur).tolist(), "distances": np.rint(dist).tolist()}}
+
+    def index_of(location: Any) -> int:
+        return points.index((float(location[0]), float(location[1])))
+
+    assert check_vroom_answer(doc, answer, matrices=matrices, index_of=index_of) == []
+    steps = answer["routes"][0]["steps"]
+    assert steps[0]["location"] == steps[1]["location"] == jobs[2]["location"]  # farthest first
