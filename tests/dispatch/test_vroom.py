@@ -397,7 +397,9 @@ def test_a_vehicle_without_a_start_begins_at_its_first_task() -> None:
 
 def test_a_vehicle_without_a_start_on_coordinates() -> None:
     lon, lat = 116.35, 40.0
-    jobs = [{"id": k, "location": [lon + 0.003 * k, lat]} for k in range(1, 4)]
+    jobs: list[dict[str, Any]] = [
+        {"id": k, "location": [lon + 0.003 * k, lat]} for k in range(1, 4)
+    ]
     doc: dict[str, Any] = {
         "vehicles": [{"id": 9, "end": [lon, lat], "profile": "foot"}],
         "jobs": jobs,
