@@ -1608,5 +1608,156 @@ def areas_command(
     )
 
 
+# --- serve and vroom: the HTTP service and VROOM-compatible problems (issue 12) --------
+# Imports kept here so that this block is one addition at the end of the file.
+from dispatch import Engine  # noqa: E402
+from dispatch.service import ServiceConfig, create_app, load_tokens  # noqa: E402
+from dispatch.vroom import solve_vroom, vroom_error, world_travel  # noqa: E402
+from scenarios.demo import demo_scenario  # noqa: E402
+from scenarios.scenario_file import build_scenario  # noqa: E402
+
+
+def _service_world(
+    scenario: Path | None, seed: int, blocks: int, data_roots: Sequence[Path] = ()
+) -> tuple[Any, Any]:
+    """The world and planner settings of a scenario file, else of the demo city."""
+    if scenario is not None:
+        loaded = load_scenario(scenario, data_roots=data_roots)
+        return loaded.world, loaded.settings
+    built = build_scenario(demo_scenario(seed=seed, blocks=blocks))
+    return built.world, built.settings
+
+
+@app.command(cls=CleanHelpCommand)
+def serve(
+    *,
+    tokens: Annotated[
+        Path,
+        typer.Option(
+            help="JSON file mapping each bearer token to its role (operator or "
+            "order-service); keep it out of the repository.",
+            dir_okay=False,
+        ),
+    ],
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    db: Annotated[
+        str,
+        typer.Option(
+            help="The Engine's store URL: sqlite:///orders.db, or "
+            "postgresql+psycopg://user@host:5432/db."
+        ),
+    ] = "sqlite:///dispatch.db",
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            help="Scenario file giving the world (network, places, couriers, members, "
+            "leaders) and planner settings; its orders are not loaded. Default: the demo city.",
+            dir_okay=False,
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the demo city (without --scenario).")] = 7,
+    blocks: Annotated[
+        int, typer.Option(help="Blocks per side of the demo city (without --scenario).")
+    ] = 10,
+    max_body_bytes: Annotated[int, typer.Option(help="Larger request bodies get 413.")] = 1_000_000,
+    max_orders: Annotated[
+        int, typer.Option(help="Plans and VROOM problems with more orders get 413.")
+    ] = 2_000,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Default budget of a plan, seconds.")
+    ] = DEFAULT_TIME_LIMIT_S,
+    max_time_limit: Annotated[
+        float, typer.Option("--max-time-limit", help="Largest budget a request may ask, seconds.")
+    ] = 300.0,
+    data_root: Annotated[
+        list[Path] | None,
+        typer.Option("--data-root", metavar="<folder>", help=DATA_ROOT_HELP, file_okay=False),
+    ] = None,
+) -> None:
+    """Run the HTTP service (FastAPI on uvicorn): quotes, orders, plans, VROOM.
+
+    Every path but /health needs `Authorization: Bearer <token>` with a token from
+    --tokens; the OpenAPI schema is at /openapi.json. Bad options print one error line
+    and exit with code 2.
+    """
+    import uvicorn  # noqa: PLC0415 - only this command runs a server
+
+    try:
+        config = ServiceConfig(
+            tokens=load_tokens(tokens),
+            max_body_bytes=max_body_bytes,
+            max_orders=max_orders,
+            default_time_limit_s=time_limit,
+            max_time_limit_s=max_time_limit,
+        )
+        world, settings = _service_world(scenario, seed, blocks, data_root or ())
+        engine = Engine.open(db, world, settings=settings)
+    except EngineError as error:
+        raise _fail(error) from error
+    err_console.print(
+        f"dispatch serve: {len(world.couriers)} couriers, store {engine.store.backend}, "
+        f"http://{host}:{port} (OpenAPI: /openapi.json)",
+        soft_wrap=True,
+    )
+    try:
+        uvicorn.run(create_app(engine, config), host=host, port=port, log_level="info")
+    finally:
+        engine.close()
+
+
+@app.command("vroom", cls=CleanHelpCommand)
+def vroom_command(
+    problem: Annotated[Path, typer.Argument(help="VROOM input file (JSON).", dir_okay=False)],
+    *,
+    out: Annotated[
+        Path, typer.Option(help="Where to write VROOM's answer (JSON).", dir_okay=False)
+    ],
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            help="Scenario file whose network routes coordinates (default: straight lines "
+            "times the detour factor).",
+            dir_okay=False,
+        ),
+    ] = None,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Wall-clock budget of the solve, seconds.")
+    ] = DEFAULT_TIME_LIMIT_S,
+    seed: Annotated[int, typer.Option(help="Search seed.")] = 0,
+    iterations: Annotated[int | None, typer.Option(help=ITERATIONS_HELP)] = None,
+    data_root: Annotated[
+        list[Path] | None,
+        typer.Option("--data-root", metavar="<folder>", help=DATA_ROOT_HELP, file_okay=False),
+    ] = None,
+) -> None:
+    """Solve a VROOM problem (VROOM's input format) and write VROOM's output format.
+
+    Fields the engine cannot honour (breaks, setup times, max_tasks...) are refused:
+    the error names each field, is written to --out as VROOM's error answer (code 2)
+    and the command exits with code 2.
+    """
+    data = _read_json_file(problem)
+    try:
+        params = SolveParams(time_limit_s=time_limit, seed=seed, workers=1, iterations=iterations)
+        world = (
+            load_scenario(scenario, data_roots=data_root or ()).world
+            if scenario is not None
+            else World()
+        )
+        _, _, answer = solve_vroom(data, params, travel=world_travel(world))
+    except InvalidInputError as error:
+        _write(out, json.dumps(vroom_error(error), indent=1) + "\n")
+        raise _fail(error) from error
+    except EngineError as error:
+        raise _fail(error) from error
+    _write(out, json.dumps(answer, indent=1) + "\n")
+    summary = answer["summary"]
+    console.print(
+        f"{escape(problem.name)}: {summary['routes']} routes, cost {summary['cost']}, "
+        f"{summary['unassigned']} unassigned tasks -> {escape(str(out))}"
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -32,6 +32,15 @@ from typing import Any
 
 from core.limits import MAX_CLOCK_S, shorten
 from dispatch.domain import FulfilmentMode, Leader, Member, Order, OrderLine
+from dispatch.live import (
+    PROMISE_RULES,
+    CommittedStop,
+    CourierState,
+    LiveState,
+    OnBoard,
+    PartlyPicked,
+)
+from dispatch.live import replan as live_replan
 from dispatch.payloads import (
     PayloadError,
     canonical_json,
@@ -203,6 +212,10 @@ class Engine:
         engine._seed(world.members, world.leaders)
         return engine
 
+    def now_s(self) -> float:
+        """The engine's clock: seconds since the plan's midnight now."""
+        return self._clock()
+
     def close(self) -> None:
         """Close the store's connections."""
         self.store.close()
@@ -314,6 +327,20 @@ class Engine:
         stored = self.store.order(order_id)
         if stored is None:
             raise InvalidInputError("order_id", f"unknown order {order_id!r}")
+        return stored
+
+    def cancel(self, order_id: str) -> StoredOrder:
+        """Cancel a pending or planned order: it frees its slot or pickup-point room and
+        is never planned again (a plan that served it keeps it in its JSON; re-plan to
+        take it out of a courier's route).  Cancelling twice is a no-op.
+
+        Raises:
+            InvalidInputError: unknown order, or an order already fulfilled.
+        """
+        result = self.store.cancel_order(order_id)
+        if result is None:
+            raise InvalidInputError("order_id", f"unknown order {order_id!r}")
+        _, stored = result  # the store released its slot or shelf in the same transaction
         return stored
 
     def mark_fulfilled(self, order_id: str, on: date) -> None:
@@ -540,12 +567,89 @@ class Engine:
         settings: PlannerSettings,
         params: SolveParams,
         rejected: Sequence[UnassignedOrder] = (),
+        couriers: Sequence[CourierState] | None = None,
     ) -> Plan:
+        """A batch plan, or with ``couriers`` (possibly empty) a live re-plan."""
         _require_at_s(at_s)
         if not isinstance(params, SolveParams):
             raise InvalidInputError("params", f"must be a SolveParams, got {params!r}")
         world = dataclasses.replace(self.world, members=tuple(members), leaders=tuple(leaders))
+        if couriers is not None:
+            return live_replan(
+                world,
+                LiveState(couriers=tuple(couriers)),
+                orders,
+                at_s=at_s,
+                settings=settings,
+                params=params,
+            )
         return Planner(world, settings).plan(orders, at_s=at_s, params=params, rejected=rejected)
+
+    def replan(
+        self,
+        plan_id: int,
+        *,
+        at_s: float,
+        couriers: Sequence[CourierState] = (),
+        params: SolveParams | None = None,
+        label: str | None = None,
+    ) -> PlanRecord:
+        """Re-plan a stored plan's courier deliveries at ``at_s`` with what the couriers
+        already do locked (:func:`dispatch.live.replan`), and store the new plan.
+
+        The orders re-planned are the plan's instant, multi-store and scheduled orders
+        still planned (not cancelled or fulfilled) and every pending order of those
+        flows.  ``couriers`` say where couriers are and what they carry or ride to
+        (:class:`dispatch.live.CourierState`); those orders stay on their courier.
+        Orders the new plan serves move to it; orders it leaves unassigned become
+        pending again.  The courier states are stored with the inputs, so
+        :meth:`replay` repeats the re-plan.
+
+        Raises:
+            InvalidInputError: unknown plan id, a bad ``at_s``, and every rule of
+                :func:`dispatch.live.replan` (unknown courier, an order locked to two
+                couriers, a locked order that is not among the re-planned orders...).
+        """
+        self.stored_plan(plan_id)
+        params = params or SolveParams(workers=1)
+        modes = list(PROMISE_RULES)
+        previous = self.store.orders(status=OrderStatus.PLANNED, modes=modes, plan_id=plan_id)
+        pending = self.store.orders(status=OrderStatus.PENDING, modes=modes)
+        orders = [s.order for s in (*previous, *pending)]
+        members = [self.member(mid) for mid in sorted({o.member_id for o in orders})]
+        leaders = self.store.leaders()
+        states = tuple(couriers)
+        inputs = {
+            "at_s": float(at_s),
+            "orders": [order_payload(o) for o in orders],
+            "members": [member_payload(m) for m in members],
+            "leaders": [leader_payload(leader) for leader in leaders],
+            "settings": _settings_json(self.settings),
+            "params": _params_json(params),
+            "replan_of": plan_id,
+            "couriers": [courier_state_json(c) for c in states],
+        }
+        plan = self._plan(
+            orders=orders,
+            members=members,
+            leaders=leaders,
+            at_s=at_s,
+            settings=self.settings,
+            params=params,
+            couriers=states,
+        )
+        served = plan.served_order_ids()
+        new_id = self.store.record_plan(
+            label=label or f"replan of {plan_id}",
+            at_s=at_s,
+            inputs=inputs,
+            plan=plan.to_json(),
+            served=sorted(served),
+            assignments={},
+            released=[s.order.id for s in previous if s.order.id not in served],
+            replan=True,
+        )
+        return PlanRecord(new_id, plan)
 
     def stored_plan(self, plan_id: int) -> StoredPlan:
         """A stored plan with its inputs.
@@ -574,6 +678,11 @@ class Engine:
             settings=_settings_from_json(inputs["settings"]),
             params=params or _params_from_json(inputs["params"]),
             rejected=[UnassignedOrder.from_json(u) for u in inputs.get("rejected", ())],
+            couriers=(
+                [courier_state_from_json(c) for c in inputs["couriers"]]
+                if "replan_of" in inputs
+                else None
+            ),
         )
 
 
@@ -627,6 +736,30 @@ def _meaning_hash_of(stored_payload: str) -> str | None:
         return content_hash(order_meaning(json.loads(stored_payload)))
     except (ValueError, KeyError, TypeError, ArithmeticError):
         return None
+
+
+def courier_state_json(state: CourierState) -> dict[str, Any]:
+    """A courier's live state as a JSON-ready dict (stored with a re-plan's inputs)."""
+    return dataclasses.asdict(state)
+
+
+def courier_state_from_json(data: Mapping[str, Any]) -> CourierState:
+    """The inverse of :func:`courier_state_json`."""
+    nxt = data.get("next_stop")
+    return CourierState(
+        courier_id=data["courier_id"],
+        lon=float(data["lon"]),
+        lat=float(data["lat"]),
+        on_board=tuple(
+            OnBoard(b["order_id"], float(b["picked_up_at_s"])) for b in data["on_board"]
+        ),
+        next_stop=None if nxt is None else CommittedStop(nxt["order_id"], int(nxt["stop_index"])),
+        left_at_s=None if data.get("left_at_s") is None else float(data["left_at_s"]),
+        partly_picked=tuple(
+            PartlyPicked(p["order_id"], tuple(p["stores_done"]), float(p["picked_up_at_s"]))
+            for p in data.get("partly_picked", ())
+        ),
+    )
 
 
 def _lines(basket: Sequence[OrderLine | Mapping[str, Any]]) -> list[OrderLine]:

@@ -81,6 +81,7 @@ class OrderStatus(StrEnum):
     PENDING = "pending"  # not yet in a plan that serves it
     PLANNED = "planned"
     FULFILLED = "fulfilled"
+    CANCELLED = "cancelled"  # withdrawn by the order service; never planned again
 
 
 def _now() -> str:
@@ -423,13 +424,15 @@ class SqlStore:
         status: OrderStatus | None = None,
         modes: Sequence[FulfilmentMode] | None = None,
         unreadable: list[UnreadableOrder] | None = None,
+        plan_id: int | None = None,
     ) -> list[StoredOrder]:
-        """Stored orders, by id, optionally of one status and some modes.
+        """Stored orders, by id, optionally of one status, some modes and one plan.
 
         Args:
             status: only orders of this status.
             modes: only orders of these flows (None: every flow; a row whose mode is
                 not a flow is never listed).
+            plan_id: only orders of this plan.
             unreadable: when given, orders whose payload no longer reads as a valid
                 order are appended here instead of raising.
 
@@ -444,6 +447,8 @@ class SqlStore:
         )
         if status is not None:
             query = query.where(orders.c.status == status.value)
+        if plan_id is not None:
+            query = query.where(orders.c.plan_id == plan_id)
         with self._tx() as conn:
             rows = conn.execute(query).all()
         out: list[StoredOrder] = []
@@ -490,10 +495,23 @@ class SqlStore:
         usage = _usage_of(rows)
         return (None if payload is None else parse_member(json.loads(payload))), usage
 
-    def count_orders(self) -> int:
-        """How many orders are stored."""
+    def count_orders(
+        self,
+        *,
+        status: OrderStatus | None = None,
+        modes: Sequence[FulfilmentMode] | None = None,
+        plan_id: int | None = None,
+    ) -> int:
+        """How many orders are stored, optionally of one status, some modes and one plan."""
+        query = sa.select(sa.func.count()).select_from(orders)
+        if status is not None:
+            query = query.where(orders.c.status == status.value)
+        if modes is not None:
+            query = query.where(orders.c.mode.in_([m.value for m in modes]))
+        if plan_id is not None:
+            query = query.where(orders.c.plan_id == plan_id)
         with self._tx() as conn:
-            return int(conn.execute(sa.select(sa.func.count()).select_from(orders)).scalar() or 0)
+            return int(conn.execute(query).scalar() or 0)
 
     def mark_fulfilled(self, order_id: str, on: date) -> None:
         """Record that an order was fulfilled (handed over or collected) on ``on``.
@@ -522,6 +540,38 @@ class SqlStore:
             if result.rowcount == 0:
                 raise InvalidInputError("order_id", f"unknown order {order_id!r}")
 
+    def cancel_order(self, order_id: str) -> tuple[OrderStatus, StoredOrder] | None:
+        """Cancel a pending or planned order (one transaction); None for an unknown id.
+
+        Returns the status it had and the order as stored now.  Cancelling a cancelled
+        order again changes nothing (an idempotent repeat).
+
+        Raises:
+            InvalidInputError: the order is fulfilled.
+        """
+        with self._tx() as conn:
+            row = conn.execute(sa.select(orders).where(orders.c.id == order_id)).first()
+            if row is None:
+                return None
+            before = OrderStatus(row.status)
+            if before is OrderStatus.FULFILLED:
+                raise InvalidInputError(
+                    f"order {order_id!r}", "is fulfilled: it can no longer be cancelled"
+                )
+            if before is not OrderStatus.CANCELLED:
+                conn.execute(
+                    orders.update()
+                    .where(orders.c.id == order_id)
+                    .values(status=OrderStatus.CANCELLED.value)
+                )
+                # It no longer holds its slot or its pickup point's shelf (as fulfilment).
+                with contextlib.suppress(PayloadError):
+                    held = _stored(row)
+                    for claim in order_claims(held.order, held.pickup_point_id):
+                        _add(conn, claim, -claim.n, None)
+            row = conn.execute(sa.select(orders).where(orders.c.id == order_id)).first()
+        return before, _stored(row)
+
     def fulfilled_at_point(self, pickup_point_id: str, start: date, end: date) -> list[Decimal]:
         """GMV of each next-day order fulfilled at a pickup point on days in [start, end)."""
         query = sa.select(orders.c.gmv).where(
@@ -545,15 +595,24 @@ class SqlStore:
         plan: dict[str, Any],
         served: Sequence[str],
         assignments: dict[str, str],
+        released: Sequence[str] = (),
+        replan: bool = False,
     ) -> int:
         """Store a plan with its inputs and mark its served orders planned, in one
         transaction; returns the plan id.  A next-day order's parcels move to the
-        pickup point the plan assigned (its counter follows).  An order another engine
-        planned meanwhile is left as it is.
+        pickup point the plan assigned (its counter follows).
+
+        A batch plan marks only orders still pending (a concurrent batch that planned
+        them first keeps them).  A re-plan (``replan``) takes orders from earlier plans:
+        those it serves move to this plan, ``released`` ones (planned before, unassigned
+        now) become pending again.  Cancelled and fulfilled orders are never touched.
 
         Raises:
             StoreUnavailableError, StoreWriteError: nothing of the plan is stored.
         """
+        movable = [OrderStatus.PENDING.value]
+        if replan:
+            movable.append(OrderStatus.PLANNED.value)
         with self._tx() as conn:
             plan_id = conn.execute(
                 plans.insert().values(
@@ -567,7 +626,7 @@ class SqlStore:
             assert plan_id is not None
             pid = int(plan_id[0])
             for order_id in served:
-                pending = orders.c.status == OrderStatus.PENDING.value
+                pending = orders.c.status.in_(movable)
                 values: dict[str, Any] = {"status": OrderStatus.PLANNED.value, "plan_id": pid}
                 before = None
                 if order_id in assignments:
@@ -585,6 +644,12 @@ class SqlStore:
                             _add(conn, claim, -claim.n, None)
                         for claim in order_claims(order, assignments[order_id]):
                             _add(conn, claim, claim.n, None)
+            for order_id in released:
+                conn.execute(
+                    orders.update()
+                    .where(orders.c.id == order_id, orders.c.status == OrderStatus.PLANNED.value)
+                    .values(status=OrderStatus.PENDING.value, plan_id=None)
+                )
         return pid
 
     def plan(self, plan_id: int) -> StoredPlan | None:
