@@ -8,9 +8,10 @@ limit and a seed, and returns routes as the problem's visits ``(task id, stop in
 the project's own route evaluation (:func:`solvers.evaluate.evaluate_route`), so every
 time, load and distance is recomputed in real arithmetic, whatever the peer computed.
 
-PyVRP and VROOM are benchmark-only dependencies (the ``bench`` extra): they are
-imported here, lazily, inside the functions that use them, so the engine and the rest
-of the report run without them.  Each peer runs one search thread (PyVRP is
+VROOM is a benchmark-only dependency (the ``bench`` extra), imported here lazily inside
+the function that uses it; PyVRP is a main dependency (the portfolio's member), and its
+translation is the member's (:mod:`solvers.pyvrp_member`, which imports PyVRP lazily too)
+with a distance-only objective.  Each peer runs one search thread (PyVRP is
 single-threaded; VROOM gets ``nb_threads=1``; plain OR-Tools searches in one thread).
 
 What the peers can model (:func:`peer_support` says why not, per problem): one depot
