@@ -6,7 +6,7 @@ its own seed) on ``SolveParams.workers`` processes, all to the same deadline (th
 search's part of the call's budget, :mod:`solvers.budget`).  Every answer is re-evaluated
 with :mod:`solvers.evaluate` and judged by the independent checker
 (:func:`solvers.checker.check`); the best accepted one by the project's objective wins
-(:func:`plan_key`: required tasks served first, then cost), ties going to the earlier
+(:func:`assess`: required tasks served first, then cost), ties going to the earlier
 member, so the result does not depend on which process finishes first.  A member that
 raises, dies or returns nothing the checker accepts is ignored; if no answer is accepted,
 the best OR-Tools answer is kept (its routes may break a lock the problem made
@@ -167,51 +167,32 @@ def run_member(
         return MemberAnswer(member, error=f"{type(exc).__name__}: {exc}")
 
 
-def plan_key(
+def assess(
     problem: RoutingProblem, routes: dict[str, list[Visit]], starts: dict[str, float]
-) -> tuple[int, float]:
-    """(tasks that must be served left out, or broken routes; total cost): lower is
-    better.  Locked work counts as required, as in the model (``must_serve``)."""
-    served = {tid for visits in routes.values() for tid, _ in visits}
-    broken = 0
-    total = 0.0
-    for vehicle_id, visits in routes.items():
-        vehicle = problem.vehicle(vehicle_id)
-        ev = evaluate_route(problem, vehicle, visits, starts[vehicle_id])
-        broken += not ev.feasible
-        total += ev.cost.total
-    for task in problem.tasks:
-        if task.id not in served:
-            if problem.must_serve(task.id):
-                broken += 1
-            else:
-                total += task.drop_penalty or 0.0
-    return broken, total
-
-
-def accepted(
-    problem: RoutingProblem, routes: dict[str, list[Visit]], starts: dict[str, float]
-) -> bool:
+) -> tuple[bool, tuple[int, float]]:
     """Whether the independent checker accepts these routes as a solution (every task
-    not on them listed unassigned)."""
+    not on them listed unassigned), and their key: (tasks that must be served left out,
+    or broken routes; total cost), lower is better.  Locked work counts as required, as
+    in the model (``must_serve``).  Each route is evaluated once for both."""
     built: list[Route] = []
+    broken = 0
     for vehicle_id, visits in routes.items():
         if not visits:
             continue
         ev = evaluate_route(problem, problem.vehicle(vehicle_id), visits, starts[vehicle_id])
+        broken += not ev.feasible
         built.append(
             Route(vehicle_id, ev.start_s, ev.stops, ev.end_s, ev.distance_m, ev.duration_s, ev.cost)
         )
     served = {tid for visits in routes.values() for tid, _ in visits}
-    unassigned = tuple(
-        UnassignedTask(t.id, UnassignedReason.SEARCH_LIMIT, "")
-        for t in problem.tasks
-        if t.id not in served
-    )
-    drop = sum(problem.task(u.task_id).drop_penalty or 0.0 for u in unassigned)
+    missing = [t for t in problem.tasks if t.id not in served]
+    broken += sum(problem.must_serve(t.id) for t in missing)
+    unassigned = tuple(UnassignedTask(t.id, UnassignedReason.SEARCH_LIMIT, "") for t in missing)
+    drop = sum(t.drop_penalty or 0.0 for t in missing)
     cost = sum((r.cost for r in built), CostBreakdown(drop_penalty=drop))
     stats = SolveStats(SolveStatus.SOLVED, 0.0, 0, 0, 1, 0)
-    return check(problem, RoutingSolution(tuple(built), unassigned, cost, stats)).ok
+    ok = check(problem, RoutingSolution(tuple(built), unassigned, cost, stats)).ok
+    return ok, (broken, cost.total)
 
 
 @dataclass(frozen=True)
@@ -266,7 +247,7 @@ def _judge(
     starts.update({vid: departure for vid, _, departure in answer.routes})
     if answer.interleave:
         routes = repair_routes(problem, routes, starts, deadline_s)
-    return routes, starts, accepted(problem, routes, starts), plan_key(problem, routes, starts)
+    return routes, starts, *assess(problem, routes, starts)
 
 
 def _better(
@@ -277,7 +258,7 @@ def _better(
     post_deadline_s: float,
 ) -> tuple[tuple[int, int, float, int], Pick] | None:
     """``best`` or ``answer`` (at ``position`` in the lineup), whichever ranks first:
-    accepted by the checker, then :func:`plan_key`, then lineup order.  Only OR-Tools
+    accepted by the checker, then :func:`assess`'s key, then lineup order.  Only OR-Tools
     answers may rank unaccepted (the last resort of the module's docstring)."""
     if not answer.found:
         return best

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 
 import numpy as np
 import pytest
 
 from solvers import RoutingProblem, SolveParams, TravelMatrices, check, portfolio, solve
 from solvers.budget import Budget
-from solvers.evaluate import evaluate_route
-from solvers.portfolio import Member, MemberAnswer, MemberKind, accepted, lineup
+from solvers.evaluate import Visit, evaluate_route
+from solvers.portfolio import Member, MemberAnswer, MemberKind, assess, lineup
 from solvers.problem import Stop, Task, TimeWindow, Vehicle, VehicleLock
 from solvers.pyvrp_member import build_data, pyvrp_support, run_pyvrp
 from tests.solvers.helpers import problem, solved
@@ -106,16 +107,28 @@ def test_pyvrp_refuses_what_it_would_drop_or_change(change: str, reason: str) ->
         assert kinds == {MemberKind.ORTOOLS}
 
 
+def _cost(p: RoutingProblem, routes: dict[str, list[Visit]], starts: dict[str, float]) -> float:
+    served = {tid for visits in routes.values() for tid, _ in visits}
+    drops = sum(t.drop_penalty or 0.0 for t in p.tasks if t.id not in served)
+    return drops + sum(
+        evaluate_route(p, p.vehicle(vid), v, starts[vid]).cost.total for vid, v in routes.items()
+    )
+
+
 # --- round trip through PyVRP -----------------------------------------------------------
 
 
-def _check_routes(p: RoutingProblem, routes: tuple[tuple[str, tuple, float], ...]) -> None:
+def _check_routes(
+    p: RoutingProblem, routes: tuple[tuple[str, tuple[Visit, ...], float], ...]
+) -> None:
     as_dict = {vid: list(visits) for vid, visits, _ in routes}
     starts = {v.id: v.shift.start_s for v in p.vehicles}
     starts.update({vid: dep for vid, _, dep in routes})
     for vid, visits in as_dict.items():
         assert evaluate_route(p, p.vehicle(vid), visits, starts[vid]).feasible
-    assert accepted(p, as_dict, starts)
+    ok, (broken, cost) = assess(p, as_dict, starts)
+    assert ok and broken == 0
+    assert math.isclose(cost, _cost(p, as_dict, starts), rel_tol=1e-9)
 
 
 def test_a_solomon_like_problem_round_trips_through_pyvrp() -> None:
@@ -187,7 +200,7 @@ def _line_problem() -> RoutingProblem:
     return problem(vans, tasks, LINE)
 
 
-def _fake(plans: dict[tuple[MemberKind, int], object]) -> portfolio.Runner:
+def _fake(plans: Mapping[tuple[MemberKind, int], object]) -> portfolio.Runner:
     def run(p: RoutingProblem, params: SolveParams, member: Member, budget: Budget) -> MemberAnswer:
         plan = plans[(member.kind, member.index)]
         if plan == "raise":
@@ -214,7 +227,7 @@ def _fake(plans: dict[tuple[MemberKind, int], object]) -> portfolio.Runner:
     ],
 )
 def test_the_portfolio_keeps_the_best_accepted_answer(
-    monkeypatch: pytest.MonkeyPatch, plans: dict[tuple[MemberKind, int], object], winner: str
+    monkeypatch: pytest.MonkeyPatch, plans: Mapping[tuple[MemberKind, int], object], winner: str
 ) -> None:
     monkeypatch.setitem(portfolio.RUNNERS, MemberKind.ORTOOLS, _fake(plans))
     p = _line_problem()
