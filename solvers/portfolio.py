@@ -68,15 +68,26 @@ class Member:
 
 # One round of the lineup: (kind, whether it needs a problem PyVRP models exactly).  The
 # lineup repeats the round with index 0, 1, 2...; with W workers the first W members of
-# the lineup run.  Measured (MEASURED, below): on exact problems PyVRP is the
-# stronger search, OR-Tools' insertion the safer start (it serves what PyVRP, with
-# required tasks hard, may leave infeasible), so two workers run one of each.
+# the lineup run.  Two workers on an exact problem: OR-Tools configuration 0 and PyVRP;
+# otherwise the two OR-Tools configurations, as before the portfolio.  OR-Tools stays
+# in the pair because PyVRP keeps required tasks hard: where one cannot be served it
+# finds no feasible solution and OR-Tools' answer (the task unassigned, with a reason)
+# is the plan.
+# Measured on the 29 shared Solomon instances, seed 0, `./run quality --family solomon
+# --time-limit 1` (wall clock, machine loaded by other helpers: load average 15-22 on 2
+# cores; mean gap % to the distance-only BKS / mean vehicles, all 29 feasible and
+# checker-accepted):
+#   1 worker:  OR-Tools alone (main) +37.65 / 9.41   PyVRP first (this lineup) +3.00 / 9.45
+#   2 workers: OR-Tools x2 (main)    +28.92 / 10.14  OR-Tools + PyVRP          +3.29 / 9.62
+#   plain PyVRP peer, 1 thread, same run as the 2-worker portfolio: +2.46 / 9.41
+# (2 workers do not beat 1 here: on a machine this loaded the two processes share what
+# one would get.)  10 s and Li & Lim figures: the branch report (docs/architecture.md).
 ROUND: tuple[tuple[MemberKind, bool], ...] = (
     (MemberKind.ORTOOLS, False),
     (MemberKind.PYVRP, True),
 )
-# With one worker on an exact problem PyVRP runs alone (OR-Tools runs after it with what
-# is left only when PyVRP's answer is not accepted).
+# With one worker on an exact problem PyVRP runs alone (measured above); OR-Tools runs
+# after it with what is left only when PyVRP's answer is not accepted.
 ONE_WORKER_FIRST = MemberKind.PYVRP
 
 
