@@ -32,7 +32,7 @@ from solvers.evaluate import Visit, evaluate_route
 from solvers.ortools.search import run_worker
 from solvers.params import SolveParams
 from solvers.problem import RoutingProblem
-from solvers.pyvrp_member import build_data, pyvrp_support, run_pyvrp
+from solvers.pyvrp_member import build_data, preload, pyvrp_support, run_pyvrp
 from solvers.repair import repair_routes
 from solvers.solution import (
     CostBreakdown,
@@ -237,6 +237,8 @@ def _run_all(
 ) -> list[MemberAnswer]:
     if len(members) == 1:
         return [run_member(problem, params, members[0], budget)]
+    if any(m.kind is MemberKind.PYVRP for m in members):
+        preload()
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     answers: list[MemberAnswer] = []

@@ -91,6 +91,12 @@ def pyvrp_support(problem: RoutingProblem) -> str | None:
     return None
 
 
+def preload() -> None:
+    """Import PyVRP now: a parent process does it before forking its members, so the
+    fork inherits the module instead of each member importing it on its own clock."""
+    import pyvrp  # noqa: F401, PLC0415
+
+
 @dataclass(frozen=True)
 class PyvrpData:
     """A problem translated to PyVRP, and the way back.
