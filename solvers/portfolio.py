@@ -18,6 +18,7 @@ Adding a member: one entry in :data:`ROUND` and one runner in :data:`RUNNERS`.
 from __future__ import annotations
 
 import dataclasses
+import math
 import multiprocessing
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -86,15 +87,24 @@ ROUND: tuple[tuple[MemberKind, bool], ...] = (
     (MemberKind.ORTOOLS, False),
     (MemberKind.PYVRP, True),
 )
+# PyVRP's search (a population, then iterations) needs time to be worth its start, and
+# importing it in a fresh process takes a few tenths of a second on a loaded machine: below
+# this search budget the flows of a plan (a few tenths each at the default 2 s) keep
+# OR-Tools, whose first solution comes at once.  Seconds.
+MIN_PYVRP_S = 0.5
 # With one worker on an exact problem PyVRP runs alone (measured above); OR-Tools runs
 # after it with what is left only when PyVRP's answer is not accepted.
 ONE_WORKER_FIRST = MemberKind.PYVRP
 
 
-def lineup(problem: RoutingProblem, params: SolveParams) -> list[Member]:
-    """The members that run for ``problem``, in tie-breaking order: ``params.workers`` of
-    them, then one more as the backup run when none of them is accepted."""
-    exact = pyvrp_support(problem) is None
+def lineup(
+    problem: RoutingProblem, params: SolveParams, search_s: float = math.inf
+) -> list[Member]:
+    """The members that run for ``problem`` with ``search_s`` seconds, in tie-breaking
+    order: ``params.workers`` of them, then one more as the backup run when none of them
+    is accepted.  PyVRP runs only on problems it models exactly and with at least
+    :data:`MIN_PYVRP_S`."""
+    exact = pyvrp_support(problem) is None and search_s >= MIN_PYVRP_S
     members = list(islice(_all_members(exact), params.workers + 1))
     first = next((m for m in members if m.kind is ONE_WORKER_FIRST), None)
     if params.workers == 1 and first is not None:
@@ -304,7 +314,7 @@ def run_portfolio(
     :data:`~solvers.budget.MIN_PART_S`).  ``post_deadline_s`` bounds the repair of
     interleaved routes.
     """
-    members = lineup(problem, params)
+    members = lineup(problem, params, budget.remaining_s())
     answers = _run_all(problem, params, members[: params.workers], budget)
     best = None
     for position, answer in enumerate(answers):

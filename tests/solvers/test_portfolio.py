@@ -183,6 +183,9 @@ def test_solve_runs_pyvrp_beside_ortools_and_is_reproducible_with_iterations() -
     kinds = [m.kind for m in lineup(p, SolveParams(workers=2))]
     assert kinds[:2] == [MemberKind.ORTOOLS, MemberKind.PYVRP]
     assert lineup(p, SolveParams(workers=1))[0].kind is MemberKind.PYVRP
+    # Too little time for PyVRP's search: OR-Tools alone, as in a plan's small flows.
+    short = lineup(p, SolveParams(workers=2), portfolio.MIN_PYVRP_S / 2)
+    assert {m.kind for m in short} == {MemberKind.ORTOOLS}
 
 
 # Fake members: each returns fixed routes for a 3-task problem on a line, so the pick is
