@@ -82,7 +82,10 @@ class Member:
 #   2 workers: OR-Tools x2 (main)    +28.92 / 10.14  OR-Tools + PyVRP          +3.29 / 9.62
 #   plain PyVRP peer, 1 thread, same run as the 2-worker portfolio: +2.46 / 9.41
 # (2 workers do not beat 1 here: on a machine this loaded the two processes share what
-# one would get.)  10 s and Li & Lim figures: the branch report (docs/architecture.md).
+# one would get.)  At 10 s, 2 workers, load 19-30: main +5.14 / 9.14, this lineup
+# +1.33 / 9.17, plain PyVRP +1.11 / 9.10 (same run), VROOM +8.94 / 8.69, plain OR-Tools
+# +5.79 / 9.76.  One line to rerun on a quieter machine:
+#   ./run quality --family solomon --time-limit 10 --peers --curve --curve-limits 1,3
 ROUND: tuple[tuple[MemberKind, bool], ...] = (
     (MemberKind.ORTOOLS, False),
     (MemberKind.PYVRP, True),
