@@ -84,7 +84,9 @@ class Member:
 # (2 workers do not beat 1 here: on a machine this loaded the two processes share what
 # one would get.)  At 10 s, 2 workers, load 19-30: main +5.14 / 9.14, this lineup
 # +1.33 / 9.17, plain PyVRP +1.11 / 9.10 (same run), VROOM +8.94 / 8.69, plain OR-Tools
-# +5.79 / 9.76.  One line to rerun on a quieter machine:
+# +5.79 / 9.76.  Li & Lim 100 at 10 s (same conditions): main +8.01 / 8.59, this lineup
+# +0.38 / 8.00, plain PyVRP +0.07 / 8.00, VROOM +0.47 / 8.03, plain OR-Tools +10.57 /
+# 9.17.  One line to rerun on a quieter machine:
 #   ./run quality --family solomon --time-limit 10 --peers --curve --curve-limits 1,3
 ROUND: tuple[tuple[MemberKind, bool], ...] = (
     (MemberKind.ORTOOLS, False),
