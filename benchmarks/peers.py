@@ -8,9 +8,10 @@ limit and a seed, and returns routes as the problem's visits ``(task id, stop in
 the project's own route evaluation (:func:`solvers.evaluate.evaluate_route`), so every
 time, load and distance is recomputed in real arithmetic, whatever the peer computed.
 
-PyVRP and VROOM are benchmark-only dependencies (the ``bench`` extra): they are
-imported here, lazily, inside the functions that use them, so the engine and the rest
-of the report run without them.  Each peer runs one search thread (PyVRP is
+VROOM is a benchmark-only dependency (the ``bench`` extra), imported here lazily inside
+the function that uses it; PyVRP is a main dependency (the portfolio's member), and its
+translation is the member's (:mod:`solvers.pyvrp_member`, which imports PyVRP lazily too)
+with a distance-only objective.  Each peer runs one search thread (PyVRP is
 single-threaded; VROOM gets ``nb_threads=1``; plain OR-Tools searches in one thread).
 
 What the peers can model (:func:`peer_support` says why not, per problem): one depot
@@ -47,6 +48,7 @@ from benchmarks.plain_ortools import solve_plain
 from solvers.errors import InvalidInputError
 from solvers.evaluate import Visit, evaluate_route
 from solvers.problem import RoutingProblem, Stop, TimeWindow, Vehicle
+from solvers.pyvrp_member import build_data, run_pyvrp
 from solvers.solution import (
     CostBreakdown,
     Route,
@@ -236,97 +238,20 @@ def _left_s(started: float, time_limit_s: float) -> float:
 def solve_pyvrp(problem: RoutingProblem, time_limit_s: float, seed: int = 0) -> PeerRoutes:
     """Solve ``problem`` with PyVRP's iterated local search for ``time_limit_s`` seconds.
 
-    Tasks loaded at the depot are clients with a delivery amount; tasks with one pickup
-    are shipments (pickup, then delivery, on one route).  Vehicles with the same capacity
-    and shift form one vehicle type; the objective is the scaled distance, as the
-    engine's on these instances (no fixed cost per vehicle).
+    The translation is the portfolio member's (:mod:`solvers.pyvrp_member`: tasks loaded
+    at the depot are clients with a delivery amount, tasks with one pickup are
+    shipments, alike vehicles one vehicle type), with a distance-only objective: plain
+    PyVRP, as the engine is scored on these instances.
 
     Raises:
         PeerNotApplicableError: the problem has a shape PyVRP is not given here.
     """
     started = time.perf_counter()
     _require(Peer.PYVRP, problem)
-    # Benchmark-only dependency: imported here so the rest runs without it.
-    import pyvrp  # noqa: PLC0415
-    from pyvrp.stop import MaxRuntime  # noqa: PLC0415
-
-    data = _integer_data(problem)
-    max_int = int(np.iinfo(np.int64).max)
-    locations = [pyvrp.Location(0.0, 0.0) for _ in data.places]
-    clients: list[pyvrp.Client] = []
-    shipments: list[pyvrp.Shipment] = []
-    client_task: list[str] = []
-    shipment_task: list[str] = []
-    for task in problem.tasks:
-        early, late = _window(task.delivery)
-        if not task.pickups:
-            clients.append(
-                pyvrp.Client(
-                    data.index[task.delivery.location],
-                    delivery=_demand(task.demand),
-                    service_duration=_up(task.delivery.service_s),
-                    tw_early=early,
-                    tw_late=max_int if late is None else late,
-                )
-            )
-            client_task.append(task.id)
-            continue
-        pickup = task.pickups[0]
-        p_early, p_late = _window(pickup)
-        shipments.append(
-            pyvrp.Shipment(
-                data.index[pickup.location],
-                data.index[task.delivery.location],
-                pickup_tw_early=p_early,
-                pickup_tw_late=max_int if p_late is None else p_late,
-                pickup_service_duration=_up(pickup.service_s),
-                delivery_tw_early=early,
-                delivery_tw_late=max_int if late is None else late,
-                delivery_service_duration=_up(task.delivery.service_s),
-                amount=_demand(task.demand),
-            )
-        )
-        shipment_task.append(task.id)
-    groups: dict[tuple[tuple[int, ...], int, int | None], list[str]] = {}
-    for v in problem.vehicles:
-        groups.setdefault((tuple(_capacity(v)), *_span(v.shift)), []).append(v.id)
-    vehicle_types = [
-        pyvrp.VehicleType(
-            len(ids), capacity=list(cap), tw_early=early, tw_late=max_int if late is None else late
-        )
-        for (cap, early, late), ids in groups.items()
-    ]
-    problem_data = pyvrp.ProblemData(
-        locations,
-        clients,
-        [pyvrp.Depot(0)],
-        vehicle_types,
-        # PyVRP's stub annotates matrices as ``np.ndarray[int]`` (not a shape type).
-        [data.distance],  # type: ignore[list-item]
-        [data.duration],  # type: ignore[list-item]
-        shipments=shipments,
-    )
-    result = pyvrp.solve(
-        problem_data,
-        MaxRuntime(_left_s(started, time_limit_s)),
-        seed=seed,
-        collect_stats=False,
-        display=False,
-    )
-    free = [list(ids) for ids in groups.values()]
-    routes: list[tuple[str, tuple[Visit, ...]]] = []
-    for route in result.best.routes():
-        visits: list[Visit] = []
-        for activity in route.schedule():
-            if activity.is_client():
-                visits.append((client_task[activity.idx], 0))
-            elif activity.is_pickup():
-                visits.append((shipment_task[activity.idx], 0))
-            elif activity.is_delivery():
-                visits.append((shipment_task[activity.idx], 1))
-        if visits:
-            routes.append((free[route.vehicle_type()].pop(0), tuple(visits)))
-    return PeerRoutes(Peer.PYVRP, tuple(routes), time.perf_counter() - started)
+    translated = build_data(problem, SCALE, distance_only=True)
+    found = run_pyvrp(translated, started + time_limit_s, seed)
+    routes = tuple((vehicle_id, visits) for vehicle_id, visits, _ in found.routes)
+    return PeerRoutes(Peer.PYVRP, routes, time.perf_counter() - started)
 
 
 # --- VROOM -------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ solve anything and are tested on their own (``tests/benchmarks/test_quality_repo
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import math
 import re
@@ -33,6 +34,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -184,7 +186,8 @@ class Row:
     """One instance of the report.
 
     ``gap_pct`` is None without a BKS; ``feasible`` means every task served and no
-    checker violation; ``violation_kinds`` counts the checker's violations by kind.
+    checker violation; ``violation_kinds`` counts the checker's violations by kind;
+    ``member`` is the engine's winning portfolio member ("" for peers).
     """
 
     instance: str
@@ -198,6 +201,7 @@ class Row:
     bks_kind: BksKind | None
     gap_pct: float | None
     violation_kinds: dict[str, int] = field(default_factory=dict)
+    member: str = ""  # the engine's portfolio member that answered (SolveStats.member)
 
     @property
     def all_served(self) -> bool:
@@ -475,7 +479,7 @@ def evaluate(
     contract = solution_json(bench, solution, solve_s)
     report = check(bench.problem, solution)
     kinds = Counter(v.kind for v in report.violations)
-    return make_row(
+    row = make_row(
         bench.name,
         vehicles=int(contract["vehicles"]),
         distance=float(contract["distance"]),
@@ -484,6 +488,7 @@ def evaluate(
         solve_s=solve_s,
         bks=bks,
     )
+    return dataclasses.replace(row, member=solution.stats.member)
 
 
 def _mean(values: Sequence[float]) -> float | None:
@@ -1142,6 +1147,28 @@ def _row_line(row: Row, solver: str = "") -> str:
         f"{row.instance}: {who}{row.vehicles} veh, {row.distance:.2f}, "
         f"gap {_fmt(row.gap_pct, '+.2f')} %, checker {row.verdict}"
         f"{'' if row.all_served else f', {row.unassigned} unassigned'}"
+        f"{f' ({row.member})' if row.member else ''}"
+    )
+
+
+def members_line(rows: Sequence[Row]) -> str:
+    """Which portfolio member answered, counted over the engine's rows."""
+    counts = Counter(r.member for r in rows if r.member)
+    return "engine answers by portfolio member: " + (
+        ", ".join(f"{name} {n}" for name, n in sorted(counts.items())) or "none"
+    )
+
+
+def time_used_line(points: Sequence[CurvePoint]) -> str:
+    """The "time is used" verdict of the curve: a longer limit never gives a worse
+    answer (more vehicles, or as many and a longer distance, or infeasible)."""
+    worse = sum(p.worse_than_shorter for p in points)
+    means = [p.summary.mean_gap_pct for p in points]
+    monotone = all(a is not None and b is not None and b <= a for a, b in pairwise(means))
+    verdict = "yes" if worse == 0 and monotone else "NO"
+    return (
+        f"time is used: {verdict} ({worse} instance answers worse than at a shorter limit; "
+        f"mean gap {'never rises' if monotone else 'rises'} with the limit)"
     )
 
 
@@ -1263,11 +1290,13 @@ def _report(
     else:
         out_console.print(report_table(rows, title))
         out_console.print(summary_table(summary, target_pct(spec.name, size), note))
+    out_console.print(members_line(rows))
     points: list[CurvePoint] = []
     if curve:
         complete = {lim: r for lim, r in shorter.items() if len(r) == len(rows)}
         points = curve_points({**complete, time_limit: rows})
         out_console.print(curve_table(points))
+        out_console.print(time_used_line(points))
     if out is not None:
         meta: dict[str, Any] = {
             "family": spec.name,

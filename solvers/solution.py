@@ -141,9 +141,12 @@ class SolveStats:
         objective: the search's objective in its own integer units.
         seed: the seed used.
         workers: parallel searches run.
-        best_worker: which of them found the returned solution.
+        best_worker: which of them found the returned solution (its position in the
+            portfolio's lineup, :func:`solvers.portfolio.lineup`).
         fallback: whether that solution grew from the fallback first-solution heuristic
             (the configured one was cut off by the budget and left tasks out).
+        member: the portfolio member that won, ``kind:index`` (``ortools:0``,
+            ``pyvrp:0``); "" when there was nothing to route or no answer.
     """
 
     status: SolveStatus
@@ -153,6 +156,7 @@ class SolveStats:
     workers: int
     best_worker: int
     fallback: bool = False
+    member: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,12 +14,11 @@ import time
 from solvers.budget import MIN_PART_S, Budget
 from solvers.evaluate import Visit, evaluate_route
 from solvers.improve import improve_route
-from solvers.ortools.search import WorkerResult, run_search
 from solvers.params import SolveParams
+from solvers.portfolio import run_portfolio
 from solvers.problem import RoutingProblem
 from solvers.processes import worker_count
 from solvers.reasons import MAX_ATTEMPTS, TOTAL_ATTEMPTS, diagnose
-from solvers.repair import repair_routes
 from solvers.solution import CostBreakdown, Route, RoutingSolution, SolveStats, SolveStatus
 
 # Weight of the passes after the search against the search's 1 in the budget rule: the
@@ -27,41 +26,6 @@ from solvers.solution import CostBreakdown, Route, RoutingSolution, SolveStats, 
 # before the budget rule, and kept the same share); other problems only evaluate.
 POST_WEIGHT_MULTI_PICKUP = 0.15
 POST_WEIGHT = 0.05
-
-
-def _decode(
-    problem: RoutingProblem, result: WorkerResult, scale: int
-) -> tuple[dict[str, list[Visit]], dict[str, float]]:
-    """Visits and departure (seconds) per vehicle id, from a worker's integer result."""
-    visits: dict[str, list[Visit]] = {}
-    departures: dict[str, float] = {}
-    for vehicle, (found, departure) in zip(problem.vehicles, result.routes, strict=True):
-        if found:
-            visits[vehicle.id] = list(found)
-            departures[vehicle.id] = departure / scale
-    return visits, departures
-
-
-def _plan_key(
-    problem: RoutingProblem, routes: dict[str, list[Visit]], starts: dict[str, float]
-) -> tuple[int, float]:
-    """(tasks that must be served left out, or broken routes; total cost): lower is
-    better.  Locked work counts as required, as in the model (``must_serve``)."""
-    served = {tid for visits in routes.values() for tid, _ in visits}
-    broken = 0
-    total = 0.0
-    for vehicle_id, visits in routes.items():
-        vehicle = problem.vehicle(vehicle_id)
-        ev = evaluate_route(problem, vehicle, visits, starts[vehicle_id])
-        broken += not ev.feasible
-        total += ev.ranking_cost  # rel-solver: late goods on board rank first
-    for task in problem.tasks:
-        if task.id not in served:
-            if problem.must_serve(task.id):
-                broken += 1
-            else:
-                total += task.drop_penalty or 0.0
-    return broken, total
 
 
 def solve(problem: RoutingProblem, params: SolveParams | None = None) -> RoutingSolution:
@@ -90,21 +54,16 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
     routes_visits: dict[str, list[Visit]] = {}
     starts: dict[str, float] = {v.id: v.shift.start_s for v in problem.vehicles}
     objective, best_worker, status, fallback = 0, 0, SolveStatus.NO_SOLUTION, False
+    member = ""
     if problem.vehicles:
-        results = run_search(problem, params, budget.part(1.0, 1.0 + post_weight))
-        best_key: tuple[int, float, int] | None = None
-        for result in results:
-            if not result.found:
-                continue
-            found, departures = _decode(problem, result, params.distance_scale)
-            if result.interleave:
-                found = repair_routes(problem, found, {**starts, **departures}, deadline)
-            key = (*_plan_key(problem, found, {**starts, **departures}), result.worker)
-            if best_key is None or key < best_key:
-                best_key, routes_visits = key, found
-                starts.update(departures)
-                status, objective, best_worker = SolveStatus.SOLVED, result.objective, result.worker
-                fallback = result.fallback
+        # --- portfolio (solvers.portfolio): the members' best answer the checker accepts.
+        pick = run_portfolio(problem, params, budget.part(1.0, 1.0 + post_weight), deadline)
+        if pick.member >= 0:
+            routes_visits, status = pick.routes, SolveStatus.SOLVED
+            starts.update(pick.departures)
+            objective, best_worker, fallback = pick.objective, pick.member, pick.fallback
+            member = pick.name
+        # --- end portfolio
     for vehicle_id, sequence in routes_visits.items():
         if any(len(problem.task(t).pickups) > 1 for t, _ in sequence):
             routes_visits[vehicle_id] = improve_route(
@@ -150,5 +109,6 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
         workers=worker_count(params.workers),  # rel-solver: the searches actually run
         best_worker=best_worker,
         fallback=fallback,
+        member=member,
     )
     return RoutingSolution(tuple(routes), unassigned, cost, stats)

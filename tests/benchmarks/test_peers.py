@@ -6,6 +6,7 @@ dependencies: the tests that need them skip, saying so, when they are not instal
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -229,6 +230,20 @@ def test_curve_limits_and_worse_instances() -> None:
     assert [p.limit_s for p in points] == [1.0, 2.0]
     assert [p.worse_than_shorter for p in points] == [0, 1]
     assert points[1].summary.mean_distance == pytest.approx(97.5)
+    assert quality.time_used_line(points).startswith("time is used: NO (1 instance")
+    better = curve_points({1.0: [_row("a", 3, 110.0)], 2.0: [_row("a", 3, 100.0)]})
+    assert quality.time_used_line(better).startswith("time is used: yes (0 instance")
+
+
+def test_the_report_counts_the_engines_portfolio_members() -> None:
+    rows = [
+        dataclasses.replace(_row("a", 3, 1.0), member="pyvrp:0"),
+        dataclasses.replace(_row("b", 3, 1.0), member="ortools:0"),
+        dataclasses.replace(_row("c", 3, 1.0), member="pyvrp:0"),
+    ]
+    line = quality.members_line(rows)
+    assert line == "engine answers by portfolio member: ortools:0 1, pyvrp:0 2"
+    assert "(pyvrp:0)" in quality._row_line(rows[0])
 
 
 def _data_root(tmp_path: Path) -> Path:
@@ -291,6 +306,7 @@ def test_main_curve_reports_each_limit(tmp_path: Path, capsys: pytest.CaptureFix
         )
     printed = capsys.readouterr().out
     assert "Improvement curve" in printed and "vehicles ours/BKS" in printed
+    assert "time is used: " in printed and "engine answers by portfolio member: " in printed
 
 
 def test_the_engine_never_imports_the_peers() -> None:

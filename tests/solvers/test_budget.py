@@ -7,9 +7,8 @@ import time
 
 import pytest
 
-from solvers import InvalidInputError, SolveParams
+from solvers import InvalidInputError, SolveParams, portfolio
 from solvers.budget import MIN_PART_S, Budget
-from solvers.ortools import search
 from solvers.params import DEFAULT_TIME_LIMIT_S
 from solvers.problem import Stop, Task, Vehicle
 from tests.solvers.helpers import problem
@@ -104,13 +103,13 @@ def test_the_search_inside_a_solve_ends_before_the_solve_deadline(
 ) -> None:
     solve_module = sys.modules["solvers.solve"]  # the package's `solve` is the function
     seen: list[float] = []
-    real = search.run_search
+    real = portfolio.run_portfolio
 
-    def recording(p: object, params: SolveParams, budget: Budget) -> object:
+    def recording(p: object, params: SolveParams, budget: Budget, post_s: float) -> object:
         seen.append(budget.deadline_s)
-        return real(p, params, budget)  # type: ignore[arg-type]
+        return real(p, params, budget, post_s)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(solve_module, "run_search", recording)
+    monkeypatch.setattr(solve_module, "run_portfolio", recording)
     single = Task("t", (Stop(0),), Stop(1), demand=(1.0,))
     basket = Task("b", (Stop(1), Stop(2)), Stop(3), demand=(1.0,))
     shares = []

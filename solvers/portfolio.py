@@ -1,0 +1,345 @@
+"""The solver portfolio: different searches in parallel processes, the best checked answer kept.
+
+:func:`run_portfolio` runs the members of :func:`lineup` (OR-Tools worker configurations
+of :mod:`solvers.ortools.search`, PyVRP when it models the problem exactly, each with
+its own seed) on ``SolveParams.workers`` processes, all to the same deadline (the
+search's part of the call's budget, :mod:`solvers.budget`).  Every answer is re-evaluated
+with :mod:`solvers.evaluate` and judged by the independent checker
+(:func:`solvers.checker.check`); the best accepted one by the project's objective wins
+(:func:`assess`: required tasks served first, then cost), ties going to the earlier
+member, so the result does not depend on which process finishes first.  A member that
+raises, dies or returns nothing the checker accepts is ignored; if no answer is accepted,
+the best OR-Tools answer is kept (its routes may break a lock the problem made
+impossible, which the operator must see), else no solution.
+
+Adding a member: one entry in :data:`ROUND` and one runner in :data:`RUNNERS`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from enum import StrEnum
+from itertools import count, islice
+from time import perf_counter
+
+from solvers.budget import MIN_PART_S, Budget
+from solvers.checker import check
+from solvers.evaluate import Visit, evaluate_route
+from solvers.ortools.search import run_worker
+from solvers.params import SolveParams
+from solvers.problem import RoutingProblem
+from solvers.processes import die_with_parent, worker_count
+from solvers.pyvrp_member import build_data, preload, pyvrp_support, run_pyvrp
+from solvers.repair import repair_routes
+from solvers.solution import (
+    CostBreakdown,
+    Route,
+    RoutingSolution,
+    SolveStats,
+    SolveStatus,
+    UnassignedReason,
+    UnassignedTask,
+)
+
+
+class MemberKind(StrEnum):
+    """A kind of search in the portfolio."""
+
+    ORTOOLS = "ortools"  # solvers.ortools.search: configuration (index + seed) mod 2
+    PYVRP = "pyvrp"  # solvers.pyvrp_member, seed + index; only on exact problems
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One search of the portfolio: its kind and its index among its kind (the OR-Tools
+    worker number; PyVRP's seed offset)."""
+
+    kind: MemberKind
+    index: int
+
+    @property
+    def name(self) -> str:
+        """``kind:index``, as :class:`~solvers.solution.SolveStats` records the winner."""
+        return f"{self.kind}:{self.index}"
+
+
+# One round of the lineup: (kind, whether it needs a problem PyVRP models exactly).  The
+# lineup repeats the round with index 0, 1, 2...; with W workers the first W members of
+# the lineup run.  Two workers on an exact problem: OR-Tools configuration 0 and PyVRP;
+# otherwise the two OR-Tools configurations, as before the portfolio.  OR-Tools stays
+# in the pair because PyVRP keeps required tasks hard: where one cannot be served it
+# finds no feasible solution and OR-Tools' answer (the task unassigned, with a reason)
+# is the plan.
+# Measured on the 29 shared Solomon instances, seed 0, `./run quality --family solomon
+# --time-limit 1` (wall clock, machine loaded by other helpers: load average 15-22 on 2
+# cores; mean gap % to the distance-only BKS / mean vehicles, all 29 feasible and
+# checker-accepted):
+#   1 worker:  OR-Tools alone (main) +37.65 / 9.41   PyVRP first (this lineup) +3.00 / 9.45
+#   2 workers: OR-Tools x2 (main)    +28.92 / 10.14  OR-Tools + PyVRP          +3.29 / 9.62
+#   plain PyVRP peer, 1 thread, same run as the 2-worker portfolio: +2.46 / 9.41
+# (2 workers do not beat 1 here: on a machine this loaded the two processes share what
+# one would get.)  At 10 s, 2 workers, load 19-30: main +5.14 / 9.14, this lineup
+# +1.33 / 9.17, plain PyVRP +1.11 / 9.10 (same run), VROOM +8.94 / 8.69, plain OR-Tools
+# +5.79 / 9.76.  Li & Lim 100 at 10 s (same conditions): main +8.01 / 8.59, this lineup
+# +0.38 / 8.00, plain PyVRP +0.07 / 8.00, VROOM +0.47 / 8.03, plain OR-Tools +10.57 /
+# 9.17.  One line to rerun on a quieter machine:
+#   ./run quality --family solomon --time-limit 10 --peers --curve --curve-limits 1,3
+ROUND: tuple[tuple[MemberKind, bool], ...] = (
+    (MemberKind.ORTOOLS, False),
+    (MemberKind.PYVRP, True),
+)
+# PyVRP's search (a population, then iterations) needs time to be worth its start, and
+# importing it in a fresh process takes a few tenths of a second on a loaded machine: below
+# this search budget the flows of a plan (a few tenths each at the default 2 s) keep
+# OR-Tools, whose first solution comes at once.  Seconds.
+MIN_PYVRP_S = 0.5
+# With one worker on an exact problem PyVRP runs alone (measured above); OR-Tools runs
+# after it with what is left only when PyVRP's answer is not accepted.
+ONE_WORKER_FIRST = MemberKind.PYVRP
+
+
+def lineup(
+    problem: RoutingProblem, params: SolveParams, search_s: float = math.inf
+) -> list[Member]:
+    """The members that run for ``problem`` with ``search_s`` seconds, in tie-breaking
+    order: ``params.workers`` of them, then one more as the backup run when none of them
+    is accepted.  PyVRP runs only on problems it models exactly and with at least
+    :data:`MIN_PYVRP_S`."""
+    exact = pyvrp_support(problem) is None and search_s >= MIN_PYVRP_S
+    members = list(islice(_all_members(exact), params.workers + 1))
+    first = next((m for m in members if m.kind is ONE_WORKER_FIRST), None)
+    if params.workers == 1 and first is not None:
+        members = [first, *(m for m in members if m != first)]
+    return members
+
+
+def _all_members(exact: bool) -> Iterator[Member]:
+    for index in count():
+        for kind, needs_exact in ROUND:
+            if exact or not needs_exact:
+                yield Member(kind, index)
+
+
+@dataclass(frozen=True)
+class MemberAnswer:
+    """What one member found, in the problem's terms.
+
+    Attributes:
+        member: the member.
+        routes: per vehicle with visits, (vehicle id, visits, departure in seconds).
+        objective: the member's own objective (its integer units; -1 if none).
+        interleave: OR-Tools' interleaved multi-pickup model (routes need repair).
+        fallback: whether the first solution came from OR-Tools' fallback heuristic.
+        error: why the member gave no answer ("" when it did).
+    """
+
+    member: Member
+    routes: tuple[tuple[str, tuple[Visit, ...], float], ...] = ()
+    objective: int = -1
+    interleave: bool = False
+    fallback: bool = False
+    error: str = ""
+
+    @property
+    def found(self) -> bool:
+        """Whether the member returned routes (or an empty plan) to judge."""
+        return not self.error
+
+
+def _run_ortools(
+    problem: RoutingProblem, params: SolveParams, member: Member, budget: Budget
+) -> MemberAnswer:
+    result = run_worker(problem, params, member.index, budget)
+    if not result.found:
+        return MemberAnswer(member, error="no solution")
+    scale = params.distance_scale
+    routes = tuple(
+        (vehicle.id, tuple(visits), departure / scale)
+        for vehicle, (visits, departure) in zip(problem.vehicles, result.routes, strict=True)
+        if visits
+    )
+    return MemberAnswer(member, routes, result.objective, result.interleave, result.fallback)
+
+
+def _run_pyvrp(
+    problem: RoutingProblem, params: SolveParams, member: Member, budget: Budget
+) -> MemberAnswer:
+    translated = build_data(problem, params.distance_scale)
+    found = run_pyvrp(translated, budget.deadline_s, params.seed + member.index, params.iterations)
+    if not found.feasible:
+        return MemberAnswer(member, error="PyVRP found no feasible solution")
+    return MemberAnswer(member, found.routes, found.objective)
+
+
+Runner = Callable[[RoutingProblem, SolveParams, Member, Budget], MemberAnswer]
+RUNNERS: dict[MemberKind, Runner] = {
+    MemberKind.ORTOOLS: _run_ortools,
+    MemberKind.PYVRP: _run_pyvrp,
+}
+
+
+def run_member(
+    problem: RoutingProblem, params: SolveParams, member: Member, budget: Budget
+) -> MemberAnswer:
+    """Run ``member`` until ``budget``'s deadline; an exception becomes an answer with
+    ``error`` set (a failing member is ignored, never fatal)."""
+    try:
+        return RUNNERS[member.kind](problem, params, member, budget)
+    except Exception as exc:
+        return MemberAnswer(member, error=f"{type(exc).__name__}: {exc}")
+
+
+def assess(
+    problem: RoutingProblem, routes: dict[str, list[Visit]], starts: dict[str, float]
+) -> tuple[bool, tuple[int, float]]:
+    """Whether the independent checker accepts these routes as a solution (every task
+    not on them listed unassigned), and their key: (tasks that must be served left out,
+    or broken routes; total cost), lower is better.  Locked work counts as required, as
+    in the model (``must_serve``).  Each route is evaluated once for both."""
+    built: list[Route] = []
+    broken = 0
+    late_carried = 0.0  # rel-solver: late goods on board rank above any cost
+    for vehicle_id, visits in routes.items():
+        if not visits:
+            continue
+        ev = evaluate_route(problem, problem.vehicle(vehicle_id), visits, starts[vehicle_id])
+        broken += not ev.feasible
+        late_carried += ev.ranking_cost - ev.cost.total
+        built.append(
+            Route(vehicle_id, ev.start_s, ev.stops, ev.end_s, ev.distance_m, ev.duration_s, ev.cost)
+        )
+    served = {tid for visits in routes.values() for tid, _ in visits}
+    missing = [t for t in problem.tasks if t.id not in served]
+    broken += sum(problem.must_serve(t.id) for t in missing)
+    unassigned = tuple(UnassignedTask(t.id, UnassignedReason.SEARCH_LIMIT, "") for t in missing)
+    drop = sum(t.drop_penalty or 0.0 for t in missing)
+    cost = sum((r.cost for r in built), CostBreakdown(drop_penalty=drop))
+    stats = SolveStats(SolveStatus.SOLVED, 0.0, 0, 0, 1, 0)
+    ok = check(problem, RoutingSolution(tuple(built), unassigned, cost, stats)).ok
+    return ok, (broken, cost.total + late_carried)
+
+
+@dataclass(frozen=True)
+class Pick:
+    """The portfolio's answer.
+
+    Attributes:
+        routes: visits per vehicle id (vehicles with visits).
+        departures: departure per vehicle id, seconds (the shift start where the
+            winner gave none).
+        objective: the winning member's own objective.
+        member: position of the winner in the lineup (-1: no answer).
+        name: the winner's name (``kind:index``; "" for none).
+        fallback: whether the winner's first solution came from the fallback heuristic.
+        accepted: whether the checker accepted the winner.
+        answers: every member's answer, in lineup order.
+    """
+
+    routes: dict[str, list[Visit]]
+    departures: dict[str, float]
+    objective: int
+    member: int
+    name: str
+    fallback: bool
+    accepted: bool
+    answers: tuple[MemberAnswer, ...]
+
+
+def _run_all(
+    problem: RoutingProblem, params: SolveParams, members: list[Member], budget: Budget
+) -> list[MemberAnswer]:
+    if len(members) == 1:
+        return [run_member(problem, params, members[0], budget)]
+    if any(m.kind is MemberKind.PYVRP for m in members):
+        preload()
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    answers: list[MemberAnswer] = []
+    # Workers die with this process (SIGKILL, SIGTERM, Ctrl-C: solvers.processes).
+    with ProcessPoolExecutor(
+        max_workers=len(members),
+        mp_context=context,
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
+        futures = [pool.submit(run_member, problem, params, m, budget) for m in members]
+        for member, future in zip(members, futures, strict=True):
+            try:
+                answers.append(future.result())
+            except Exception as exc:
+                answers.append(MemberAnswer(member, error=f"{type(exc).__name__}: {exc}"))
+    return answers
+
+
+def _judge(
+    problem: RoutingProblem, answer: MemberAnswer, deadline_s: float
+) -> tuple[dict[str, list[Visit]], dict[str, float], bool, tuple[int, float]]:
+    routes = {vid: list(visits) for vid, visits, _ in answer.routes}
+    starts = {v.id: v.shift.start_s for v in problem.vehicles}
+    starts.update({vid: departure for vid, _, departure in answer.routes})
+    if answer.interleave:
+        routes = repair_routes(problem, routes, starts, deadline_s)
+    return routes, starts, *assess(problem, routes, starts)
+
+
+def _better(
+    problem: RoutingProblem,
+    best: tuple[tuple[int, int, float, int], Pick] | None,
+    answer: MemberAnswer,
+    position: int,
+    post_deadline_s: float,
+) -> tuple[tuple[int, int, float, int], Pick] | None:
+    """``best`` or ``answer`` (at ``position`` in the lineup), whichever ranks first:
+    accepted by the checker, then :func:`assess`'s key, then lineup order.  Only OR-Tools
+    answers may rank unaccepted (the last resort of the module's docstring)."""
+    if not answer.found:
+        return best
+    routes, starts, ok, key = _judge(problem, answer, post_deadline_s)
+    if not ok and answer.member.kind is not MemberKind.ORTOOLS:
+        return best
+    rank = (int(not ok), *key, position)
+    if best is not None and best[0] <= rank:
+        return best
+    pick = Pick(
+        routes,
+        starts,
+        answer.objective,
+        position,
+        answer.member.name,
+        answer.fallback,
+        ok,
+        (),
+    )
+    return rank, pick
+
+
+def run_portfolio(
+    problem: RoutingProblem, params: SolveParams, budget: Budget, post_deadline_s: float
+) -> Pick:
+    """Run the lineup's first ``params.workers`` members in parallel until ``budget``'s
+    deadline and pick the best checked answer (see the module's docstring).
+
+    If no answer is accepted, the lineup's next member runs with the time left (at least
+    :data:`~solvers.budget.MIN_PART_S`).  ``post_deadline_s`` bounds the repair of
+    interleaved routes.
+    """
+    # No more processes than usable cores (solvers.processes), whatever was asked.
+    params = dataclasses.replace(params, workers=worker_count(params.workers))
+    members = lineup(problem, params, budget.remaining_s())
+    answers = _run_all(problem, params, members[: params.workers], budget)
+    best = None
+    for position, answer in enumerate(answers):
+        best = _better(problem, best, answer, position, post_deadline_s)
+    if (best is None or not best[1].accepted) and len(members) > params.workers:
+        left = Budget(max(budget.deadline_s, perf_counter() + MIN_PART_S))
+        answers.append(run_member(problem, params, members[params.workers], left))
+        best = _better(problem, best, answers[-1], len(answers) - 1, post_deadline_s)
+    if best is None:
+        return Pick({}, {}, 0, -1, "", False, False, tuple(answers))
+    return dataclasses.replace(best[1], answers=tuple(answers))
