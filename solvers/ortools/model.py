@@ -477,7 +477,8 @@ def _model_capacity(problem: RoutingProblem, vehicle: Vehicle, k: int) -> float:
     if problem.overloaded(vehicle.id) is None:
         return vehicle.capacity[k]
     locked = [t for t in problem.tasks if problem.locked_to(t.id) == vehicle.id]
-    return max(vehicle.capacity[k], sum(t.demand[k] for t in locked))
+    # Plus a unit per task: demands are rounded to the nearest integer unit, capacities down.
+    return max(vehicle.capacity[k], sum(t.demand[k] for t in locked) + len(locked) + 1.0)
 
 
 def _register(built: BuiltModel, matrix: np.ndarray) -> int:
