@@ -56,7 +56,9 @@ def check(problem: RoutingProblem, solution: RoutingSolution) -> CheckReport:
     another vehicle, or left unassigned), ``prefix`` (locked prefix
     not kept), ``pinned``, ``must_serve`` (locked or required work left out as not worth
     its penalty), the route constraints (``time_window``, ``capacity``, ``skill``,
-    ``ride_time``, ``shift``, ``max_duration``, ``max_distance``), ``reported`` (a time,
+    ``ride_time``, ``shift``, ``max_duration``, ``max_distance``; a vehicle overloaded by
+    what it carries is not held to its capacity but may take no new work, and goods it
+    carries are not held to their windows, ride limits or skills), ``reported`` (a time,
     load or distance differs from the recomputation), ``route_cost`` (a route's cost
     differs) and ``cost`` (the solution's cost differs, term by term or in total).
     Never raises for a bad solution: everything wrong is a violation.

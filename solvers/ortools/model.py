@@ -216,6 +216,7 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
     time_cb: dict[str, int] = {}
     dist_cb: dict[str, int] = {}
     dist_int: dict[str, np.ndarray] = {}
+    time_int: dict[str, np.ndarray] = {}
     for profile in {v.profile for v in vehicles}:
         mats = problem.matrices[profile]
         inside_t = service_int.copy()
@@ -230,6 +231,7 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
         d = node_matrix(mats.distance_m, False, f"matrices[{profile!r}].distance_m")
         d += inside_d[:, None]
         dist_int[profile] = d
+        time_int[profile] = t
         time_cb[profile] = _register(built, t)
         dist_cb[profile] = _register(built, d)
 
@@ -256,20 +258,40 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
         # The time dimension starts at 0 (a shift may start before; Vehicle ends it after).
         start_lo = max(0, scaled_time(v.shift.start_s, scale, up=True, field=shift))
         end_hi = scaled_time(v.shift.end_s, scale, up=False, field=shift)
-        if end_hi < start_lo:  # an empty domain would fail the whole model
+        v_first, v_last = start_node[v.start], end_node[_end(v.end)]
+        direct_t = int(time_int[v.profile][v_first, v_last])
+        limit_t = (
+            MAX_HORIZON
+            if v.max_duration_s is None
+            else scaled_time(
+                v.max_duration_s, scale, up=False, field=f"Vehicle {v.id!r}: max_duration_s"
+            )
+        )
+        limit_d = (
+            MAX_HORIZON
+            if v.max_distance_m is None
+            else scaled_time(
+                v.max_distance_m, scale, up=False, field=f"Vehicle {v.id!r}: max_distance_m"
+            )
+        )
+        if (
+            end_hi < start_lo + direct_t
+            or limit_t < direct_t
+            or limit_d < int(dist_int[v.profile][v_first, v_last])
+        ):
+            # Not even the empty route fits (a shift with no integer time, or too short
+            # to drive from start to end): OR-Tools would find no solution at all for
+            # the whole problem.  The vehicle serves nothing; its empty route is free.
             built.unusable.add(v_index)
-            end_hi = start_lo
-        time_dim.CumulVar(routing.Start(v_index)).SetRange(start_lo, end_hi)
-        time_dim.CumulVar(routing.End(v_index)).SetRange(start_lo, end_hi)
+            end_hi = MAX_HORIZON
+        time_dim.CumulVar(routing.Start(v_index)).SetRange(start_lo, max(start_lo, end_hi))
+        time_dim.CumulVar(routing.End(v_index)).SetRange(start_lo, max(start_lo, end_hi))
         per_unit = objective_rate(v.cost_per_hour, 3600.0, scale)
         if per_unit > 0:
             coefficient = positive_coefficient(per_unit, field=f"Vehicle {v.id!r}: cost_per_hour")
             time_dim.SetSpanCostCoefficientForVehicle(coefficient, v_index)
-        if v.max_duration_s is not None:
-            field = f"Vehicle {v.id!r}: max_duration_s"
-            time_dim.SetSpanUpperBoundForVehicle(
-                scaled_time(v.max_duration_s, scale, up=False, field=field), v_index
-            )
+        if v.max_duration_s is not None and v_index not in built.unusable:
+            time_dim.SetSpanUpperBoundForVehicle(limit_t, v_index)
     for node, spec in enumerate(nodes):
         if not spec.visits:
             continue
@@ -334,9 +356,9 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
                 scaled_time(
                     v.max_distance_m, scale, up=False, field=f"Vehicle {v.id!r}: max_distance_m"
                 )
-                if v.max_distance_m is not None
+                if v.max_distance_m is not None and i not in built.unusable
                 else MAX_HORIZON
-                for v in vehicles
+                for i, v in enumerate(vehicles)
             ],
             True,
             DISTANCE,
@@ -477,7 +499,8 @@ def _model_capacity(problem: RoutingProblem, vehicle: Vehicle, k: int) -> float:
     if problem.overloaded(vehicle.id) is None:
         return vehicle.capacity[k]
     locked = [t for t in problem.tasks if problem.locked_to(t.id) == vehicle.id]
-    return max(vehicle.capacity[k], sum(t.demand[k] for t in locked))
+    # Plus a unit per task: demands are rounded to the nearest integer unit, capacities down.
+    return max(vehicle.capacity[k], sum(t.demand[k] for t in locked) + len(locked) + 1.0)
 
 
 def _register(built: BuiltModel, matrix: np.ndarray) -> int:

@@ -29,8 +29,9 @@ from solvers.errors import InvalidInputError
 from solvers.problem import Stop, Task, TimeWindow, Vehicle, VehicleLock
 
 PARAMS = SolveParams(time_limit_s=2.0, workers=1, iterations=20)
-# A hang detector, not a speed target: the time limit plus a generous margin.
-HANG_S = PARAMS.time_limit_s + 10.0
+# A hang detector, not a speed target: the time limit plus a margin generous enough for
+# a 2-core machine shared by many processes (seen: 17 s at a load average of 23).
+HANG_S = PARAMS.time_limit_s + 60.0
 EXTREME = [1e300, -1e300, 2**63, 2.0**63, 1.8e308, math.nan, 1e15, -1.0]
 SKILLS = ["cold", "lift"]
 
@@ -39,7 +40,7 @@ def _number(draw: Any, low: float, high: float, *, extreme_weight: int = 40) -> 
     """A value in [low, high], or now and then (1 in ``extreme_weight``) an extreme one."""
     if draw(st.integers(0, extreme_weight - 1)) == 0:
         return float(draw(st.sampled_from(EXTREME)))
-    return draw(st.floats(low, high, allow_nan=False, allow_infinity=False))
+    return float(draw(st.floats(low, high, allow_nan=False, allow_infinity=False)))
 
 
 def _windows(draw: Any, horizon: float) -> tuple[TimeWindow, ...]:
@@ -132,7 +133,9 @@ def problems(draw: Any) -> RoutingProblem:
             if task.id not in carried:
                 continue
             if len(task.pickups) > 1 and draw(st.booleans()):
-                partly[task.id] = (0,)
+                # All but the last pickup done (known limit: with two or more pickups
+                # left, a carried task's shops keep hard windows; docs/architecture.md).
+                partly[task.id] = tuple(range(len(task.pickups) - 1))
             else:
                 on_board.append(task.id)
             began[task.id] = _number(draw, -300.0, horizon / 4)
@@ -150,15 +153,17 @@ def test_solve_gives_a_checked_solution_or_one_input_error(data: st.DataObject) 
     try:
         p = data.draw(problems())
     except InvalidInputError as error:
-        assert str(error)  # named: field and rule
         event("invalid problem")
+        invalid = str(error)  # named: field and rule
+        assert invalid
         return
     started = time.perf_counter()
     try:
         solution = solve(p, PARAMS)
     except InvalidInputError as error:
-        assert str(error)
         event("invalid at the solver boundary")
+        invalid = str(error)
+        assert invalid
         return
     elapsed = time.perf_counter() - started
     assert elapsed < HANG_S, f"solve took {elapsed:.1f} s"

@@ -150,7 +150,7 @@ def _overloaded() -> RoutingProblem:
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_an_overloaded_vehicle_keeps_its_goods_and_the_rest_is_planned(workers: int) -> None:
-    # Before: model setup failed for the whole problem (the start load out of range).
+    # Before: t (on board) was left unassigned with reason capacity and v got new work.
     p = _overloaded()
     assert p.overloaded("w") is None
     assert "load[0] 5 > capacity 4" in (p.overloaded("v") or "")
