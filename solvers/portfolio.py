@@ -261,19 +261,30 @@ def _run_all(
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     answers: list[MemberAnswer] = []
-    # Workers die with this process (SIGKILL, SIGTERM, Ctrl-C: solvers.processes).
-    with ProcessPoolExecutor(
+    # Workers die with this process when it is killed (solvers.processes); a member that
+    # dies itself is a BrokenProcessPool error on its future, not a hang.
+    pool = ProcessPoolExecutor(
         max_workers=len(members),
         mp_context=context,
         initializer=die_with_parent,
         initargs=(os.getpid(),),
-    ) as pool:
+    )
+    try:
         futures = [pool.submit(run_member, problem, params, m, budget) for m in members]
         for member, future in zip(members, futures, strict=True):
             try:
                 answers.append(future.result())
             except Exception as exc:
                 answers.append(MemberAnswer(member, error=f"{type(exc).__name__}: {exc}"))
+    except BaseException:
+        # Interrupted (Ctrl-C, the SystemExit the CLI raises on SIGTERM): stop the
+        # members now rather than waiting for their deadline.  Python 3.11's executor
+        # has no public terminate, hence its process table.
+        for process in list(pool._processes.values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     return answers
 
 

@@ -1,6 +1,6 @@
 """Worker processes that are bounded by the cores and die with the process that made them.
 
-Every parallel search of the solvers runs through :func:`run_in_processes`:
+The portfolio's members (:mod:`solvers.portfolio`) run in such workers:
 
 - **Bounded**: :func:`usable_cores` is the number of cores this process may run on
   (``os.sched_getaffinity``, so a container's or ``taskset``'s limit counts), and
@@ -14,8 +14,8 @@ Every parallel search of the solvers runs through :func:`run_in_processes`:
   (it runs whenever the worker holds no long native call, so it is a fallback only).
 - **Stopped on interruption**: if the waiting parent is interrupted (Ctrl-C's
   ``KeyboardInterrupt``, the ``SystemExit`` the CLI raises on ``SIGTERM``, any error), the
-  pool is terminated (``SIGTERM`` to every worker) before the exception goes on.  Workers
-  ignore ``SIGINT`` (Ctrl-C reaches the whole process group; the parent decides) and
+  portfolio terminates its workers (``SIGTERM`` to each) before the exception goes on.
+  Workers ignore ``SIGINT`` (Ctrl-C reaches the whole process group; the parent decides) and
   take the default action on ``SIGTERM`` (a handler inherited through ``fork`` would not
   stop a native search).
 
@@ -34,7 +34,6 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -95,26 +94,3 @@ def die_with_parent(parent_pid: int) -> None:
 def _context() -> Any:
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-
-
-def run_in_processes(function: Callable[..., T], calls: Sequence[tuple[Any, ...]]) -> list[T]:
-    """``[function(*args) for args in calls]``, each call in a worker process, in order.
-
-    Runs :func:`worker_count` processes at once (so at most the usable cores); the
-    workers die with this process and are terminated if the wait is interrupted.  An
-    exception raised by a call is raised here.
-    """
-    if not calls:
-        return []
-    processes = worker_count(len(calls))
-    pool = _context().Pool(processes, initializer=die_with_parent, initargs=(os.getpid(),))
-    try:
-        pending = [pool.apply_async(function, args) for args in calls]
-        results = [p.get() for p in pending]
-    except BaseException:
-        pool.terminate()
-        pool.join()
-        raise
-    pool.close()
-    pool.join()
-    return results

@@ -1,9 +1,10 @@
-"""Run the OR-Tools search, in parallel worker processes, and read the routes back.
+"""One OR-Tools search configuration (the portfolio's OR-Tools member) and its routes.
 
-Each worker builds its own model (OR-Tools objects cannot cross processes) and runs one
-search configuration; :func:`solvers.solve.solve` keeps the best after repairing and
-re-evaluating each, ties going to the lower worker number, so the result does not
-depend on which process finishes first.
+:func:`run_worker` builds its own model (OR-Tools objects cannot cross processes), runs
+the configuration of its worker number and reads the routes back;
+:mod:`solvers.portfolio` runs members in parallel processes and keeps the best checked
+answer, ties going to the earlier member, so the result does not depend on which
+process finishes first.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from solvers.evaluate import Visit
 from solvers.ortools.model import TIME, build_model
 from solvers.params import SolveParams
 from solvers.problem import RoutingProblem
-from solvers.processes import run_in_processes, worker_count
 
 _FIRST = routing_enums_pb2.FirstSolutionStrategy
 _META = routing_enums_pb2.LocalSearchMetaheuristic
@@ -190,19 +190,3 @@ def run_worker(
     return WorkerResult(
         worker, True, int(solution.ObjectiveValue()), tuple(routes), interleave, fallback_used
     )
-
-
-def run_search(problem: RoutingProblem, params: SolveParams, budget: Budget) -> list[WorkerResult]:
-    """Run ``params.workers`` searches, capped at the usable cores
-    (:func:`solvers.processes.worker_count`), until ``budget``'s deadline: every result,
-    in worker order.  More than one runs in worker processes that die with this one
-    (:func:`solvers.processes.run_in_processes`).
-
-    The caller picks the best (objectives of different models do not compare).  Starting
-    the processes and building the models count against the budget.
-    """
-    # rel-solver: bounded, parent-bound worker processes (solvers/processes.py).
-    searches = worker_count(params.workers)
-    if searches == 1:
-        return [run_worker(problem, params, 0, budget)]
-    return run_in_processes(run_worker, [(problem, params, w, budget) for w in range(searches)])
