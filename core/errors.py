@@ -30,6 +30,12 @@ class InvalidInputError(EngineError, ValueError):
         self.rule = rule
         super().__init__(f"{field}: {rule}")
 
+    def __reduce__(self) -> tuple[type[InvalidInputError], tuple[str, str]]:
+        # Raised in a solver's worker process, it crosses back by pickle; the default
+        # would call __init__ with the message alone.  (A subclass arrives as this class,
+        # with the same field, rule and message.)
+        return (InvalidInputError, (self.field, self.rule))
+
 
 def listed_problems(problems: Sequence[tuple[str, str]], limit: int = MAX_LISTED_PROBLEMS) -> str:
     """``"N invalid fields: path: rule; ..."`` with at most ``limit`` problems written

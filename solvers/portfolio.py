@@ -30,6 +30,7 @@ from time import perf_counter
 
 from solvers.budget import MIN_PART_S, Budget
 from solvers.checker import check
+from solvers.errors import InvalidInputError
 from solvers.evaluate import Visit, evaluate_route
 from solvers.ortools.search import run_worker
 from solvers.params import SolveParams
@@ -188,9 +189,15 @@ def run_member(
     problem: RoutingProblem, params: SolveParams, member: Member, budget: Budget
 ) -> MemberAnswer:
     """Run ``member`` until ``budget``'s deadline; an exception becomes an answer with
-    ``error`` set (a failing member is ignored, never fatal)."""
+    ``error`` set (a failing member is ignored, never fatal).
+
+    Raises:
+        InvalidInputError: the problem breaks a rule the member's adapter checks.
+    """
     try:
         return RUNNERS[member.kind](problem, params, member, budget)
+    except InvalidInputError:
+        raise  # the problem's fault, named (defence in depth at the adapter): the caller's
     except Exception as exc:
         return MemberAnswer(member, error=f"{type(exc).__name__}: {exc}")
 
@@ -274,6 +281,8 @@ def _run_all(
         for member, future in zip(members, futures, strict=True):
             try:
                 answers.append(future.result())
+            except InvalidInputError:
+                raise
             except Exception as exc:
                 answers.append(MemberAnswer(member, error=f"{type(exc).__name__}: {exc}"))
     except BaseException:
