@@ -52,6 +52,7 @@ from dispatch.world import World
 from geo.places import Building, PickupPoint
 from solvers import SolveParams
 from solvers.errors import InvalidInputError
+from solvers.rr import preload as preload_search
 
 SHANGHAI = timezone(timedelta(hours=8), "CST")  # China Standard Time, no daylight saving
 
@@ -155,6 +156,9 @@ class Engine:
         self.quoter = Quoter(world, settings, quote_settings)
         self._clock = clock
         self._usage = Usage()
+        # The own search's kernels (solvers.rr), loaded once if already compiled on disk,
+        # so that live re-planning's short budgets can use it.
+        preload_search()
 
     @classmethod
     def open(

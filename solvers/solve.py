@@ -41,6 +41,30 @@ def _decode(
     return visits, departures
 
 
+def _candidates(
+    problem: RoutingProblem,
+    result: WorkerResult,
+    params: SolveParams,
+    starts: dict[str, float],
+    deadline: float,
+) -> list[tuple[dict[str, list[Visit]], dict[str, float]]]:
+    """A worker's plans (visits and departures per vehicle id): OR-Tools' (repaired if
+    interleaved) and, when the own search ran (solvers.rr), the plan it improved from
+    that start, which is kept only if it scores better here."""
+    found, departures = _decode(problem, result, params.distance_scale)
+    if result.interleave:
+        found = repair_routes(problem, found, {**starts, **departures}, deadline)
+    plans = [(found, departures)]
+    if result.improved is not None:
+        pairs = [
+            (v.id, route, start)
+            for v, (route, start) in zip(problem.vehicles, result.improved, strict=True)
+            if route
+        ]
+        plans.append(({vid: list(r) for vid, r, _ in pairs}, {vid: s for vid, _, s in pairs}))
+    return plans
+
+
 def _plan_key(
     problem: RoutingProblem, routes: dict[str, list[Visit]], starts: dict[str, float]
 ) -> tuple[int, float]:
@@ -92,18 +116,18 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
     if problem.vehicles:
         results = run_search(problem, params, budget.part(1.0, 1.0 + post_weight))
         best_key: tuple[int, float, int] | None = None
+        best_starts = starts
         for result in results:
             if not result.found:
                 continue
-            found, departures = _decode(problem, result, params.distance_scale)
-            if result.interleave:
-                found = repair_routes(problem, found, {**starts, **departures}, deadline)
-            key = (*_plan_key(problem, found, {**starts, **departures}), result.worker)
-            if best_key is None or key < best_key:
-                best_key, routes_visits = key, found
-                starts.update(departures)
-                status, objective, best_worker = SolveStatus.SOLVED, result.objective, result.worker
-                fallback = result.fallback
+            for found, departures in _candidates(problem, result, params, starts, deadline):
+                key = (*_plan_key(problem, found, {**starts, **departures}), result.worker)
+                if best_key is None or key < best_key:
+                    best_key, routes_visits = key, found
+                    best_starts = {**starts, **departures}
+                    status, objective = SolveStatus.SOLVED, result.objective
+                    best_worker, fallback = result.worker, result.fallback
+        starts = best_starts
     for vehicle_id, sequence in routes_visits.items():
         if any(len(problem.task(t).pickups) > 1 for t, _ in sequence):
             routes_visits[vehicle_id] = improve_route(

@@ -21,6 +21,8 @@ from solvers.evaluate import Visit
 from solvers.ortools.model import TIME, build_model
 from solvers.params import SolveParams
 from solvers.problem import RoutingProblem
+from solvers.repair import repair_routes
+from solvers.rr import cache_is_warm, ensure_compiled, improve, is_compiled
 
 _FIRST = routing_enums_pb2.FirstSolutionStrategy
 _META = routing_enums_pb2.LocalSearchMetaheuristic
@@ -97,6 +99,9 @@ class WorkerResult:
     routes: tuple[tuple[tuple[Visit, ...], int], ...]
     interleave: bool = False
     fallback: bool = False
+    # --- own search (solvers.rr): the plan it made from this start, if it ran ---
+    improved: tuple[tuple[tuple[Visit, ...], float], ...] | None = None
+    improve_iterations: int = 0
 
 
 def _search_parameters(
@@ -133,13 +138,21 @@ def _performed(routing: Any, solution: Any) -> int:
 
 
 def run_worker(
-    problem: RoutingProblem, params: SolveParams, worker: int, budget: Budget
+    problem: RoutingProblem,
+    params: SolveParams,
+    worker: int,
+    budget: Budget,
+    own_search: bool = False,
 ) -> WorkerResult:
     """Build the model and run configuration ``worker`` (modulo the list) until the
-    budget's deadline (or ``params.iterations`` local-search solutions)."""
+    budget's deadline (or ``params.iterations`` local-search solutions).
+
+    With ``own_search`` the improvement is the engine's ruin-and-recreate search
+    (:mod:`solvers.rr`) from OR-Tools' first solution instead of guided local search;
+    the result then carries both plans (``routes`` the start, ``improved`` the search's)."""
     first, meta, interleave = configuration(problem, params, worker)
     built = build_model(problem, params.distance_scale, interleave=interleave)
-    routing, manager = built.routing, built.manager
+    routing = built.routing
     phase_one = budget.part(PHASE_WEIGHT, 3 * PHASE_WEIGHT)
     limit_s = phase_one.remaining_s()
     started = time.perf_counter()
@@ -165,6 +178,15 @@ def run_worker(
         if other is not None and _performed(routing, other) > performed:
             solution, fallback_used = other, True
     left_s = budget.remaining_s()
+    if own_search and solution is not None:
+        return _own_search(
+            problem,
+            params,
+            worker,
+            budget,
+            (built, solution, interleave),
+            fallback_used=fallback_used,
+        )
     if solution is not None and left_s >= MIN_IMPROVE_S and params.iterations != 1:
         improve = _search_parameters(
             left_s,
@@ -177,6 +199,21 @@ def run_worker(
         solution = solution or first_solution
     if solution is None:
         return WorkerResult(worker, False, 0, (), interleave, fallback_used)
+    return WorkerResult(
+        worker,
+        True,
+        int(solution.ObjectiveValue()),
+        _read_routes(problem, built, solution),
+        interleave,
+        fallback_used,
+    )
+
+
+def _read_routes(
+    problem: RoutingProblem, built: Any, solution: Any
+) -> tuple[tuple[tuple[Visit, ...], int], ...]:
+    """Per vehicle, its visits and integer departure in ``solution``."""
+    routing, manager = built.routing, built.manager
     time_dim = routing.GetDimensionOrDie(TIME)
     routes = []
     for v in range(len(problem.vehicles)):
@@ -188,9 +225,76 @@ def run_worker(
             visits.extend(built.nodes[manager.IndexToNode(index)].visits)
             index = solution.Value(routing.NextVar(index))
         routes.append((tuple(visits), int(departure)))
-    return WorkerResult(
-        worker, True, int(solution.ObjectiveValue()), tuple(routes), interleave, fallback_used
+    return tuple(routes)
+
+
+# --- own search (solvers.rr) ---------------------------------------------------------
+def _own_search(
+    problem: RoutingProblem,
+    params: SolveParams,
+    worker: int,
+    budget: Budget,
+    start: tuple[Any, Any, bool],
+    *,
+    fallback_used: bool,
+) -> WorkerResult:
+    """OR-Tools' first solution, made whole (interleaved routes repaired), then
+    improved by :func:`solvers.rr.improve` until the budget's deadline or
+    ``params.iterations`` iterations; seed ``params.seed`` and the worker number."""
+    built, solution, interleave = start
+    routes = _read_routes(problem, built, solution)
+    objective = int(solution.ObjectiveValue())
+    visits = {v.id: list(r) for v, (r, _) in zip(problem.vehicles, routes, strict=True) if r}
+    if interleave:
+        starts = {
+            v.id: departure / params.distance_scale
+            for v, (_, departure) in zip(problem.vehicles, routes, strict=True)
+        }
+        visits = repair_routes(problem, visits, starts, budget.deadline_s)
+    run = improve(
+        problem,
+        visits,
+        budget.deadline_s,
+        iterations=params.iterations,
+        seed=params.seed * 7919 + worker,
     )
+    improved = None
+    if run is not None:
+        improved = tuple(
+            (tuple(run.visits.get(v.id, ())), run.starts.get(v.id, v.shift.start_s))
+            for v in problem.vehicles
+        )
+    return WorkerResult(
+        worker,
+        True,
+        objective,
+        routes,
+        interleave,
+        fallback_used,
+        improved,
+        run.iterations if run is not None else 0,
+    )
+
+
+def own_search_ready(params: SolveParams, budget: Budget) -> bool:
+    """Whether the workers run the own search: its kernels are loaded in this process
+    (or loaded now from numba's disk cache, if the budget leaves time for that), or the
+    run stops by iterations (reproducible: then the kernels are always loaded or
+    compiled, once per process).  Called before the workers fork, so they inherit them."""
+    if is_compiled():
+        return True
+    if params.iterations is not None or (
+        cache_is_warm() and budget.remaining_s() >= OWN_SEARCH_LOAD_S
+    ):
+        ensure_compiled()
+        return True
+    return False
+
+
+# Loading the kernels from the disk cache (numba's import included) took 1.5 CPU s here;
+# a budget shorter than this runs OR-Tools' search instead of paying for the load.
+OWN_SEARCH_LOAD_S = 3.0
+# --- end own search ----------------------------------------------------------------
 
 
 def run_search(problem: RoutingProblem, params: SolveParams, budget: Budget) -> list[WorkerResult]:
@@ -200,12 +304,17 @@ def run_search(problem: RoutingProblem, params: SolveParams, budget: Budget) -> 
     The caller picks the best (objectives of different models do not compare).  Starting
     the processes and building the models count against the budget.
     """
+    loading_s = time.perf_counter()
+    own = own_search_ready(params, budget)  # own search (solvers.rr)
+    if own and params.iterations is not None:
+        # An iteration stop must not depend on how long loading the kernels took.
+        budget = Budget(budget.deadline_s + time.perf_counter() - loading_s)
     if params.workers == 1:
-        return [run_worker(problem, params, 0, budget)]
+        return [run_worker(problem, params, 0, budget, own)]
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ProcessPoolExecutor(max_workers=params.workers, mp_context=context) as pool:
         futures = [
-            pool.submit(run_worker, problem, params, w, budget) for w in range(params.workers)
+            pool.submit(run_worker, problem, params, w, budget, own) for w in range(params.workers)
         ]
         return [f.result() for f in futures]
