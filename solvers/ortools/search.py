@@ -178,7 +178,7 @@ def run_worker(
         if other is not None and _performed(routing, other) > performed:
             solution, fallback_used = other, True
     left_s = budget.remaining_s()
-    if own_search and solution is not None:
+    if own_search:
         return _own_search(
             problem,
             params,
@@ -240,10 +240,16 @@ def _own_search(
 ) -> WorkerResult:
     """OR-Tools' first solution, made whole (interleaved routes repaired), then
     improved by :func:`solvers.rr.improve` until the budget's deadline or
-    ``params.iterations`` iterations; seed ``params.seed`` and the worker number."""
+    ``params.iterations`` iterations; seed ``params.seed`` and the worker number.  When
+    OR-Tools found none in its share (a loaded machine), the search starts from no
+    route and inserts every task itself."""
     built, solution, interleave = start
-    routes = _read_routes(problem, built, solution)
-    objective = int(solution.ObjectiveValue())
+    if solution is None:
+        routes = tuple(((), 0) for _ in problem.vehicles)
+        objective = 0
+    else:
+        routes = _read_routes(problem, built, solution)
+        objective = int(solution.ObjectiveValue())
     visits = {v.id: list(r) for v, (r, _) in zip(problem.vehicles, routes, strict=True) if r}
     if interleave:
         starts = {
