@@ -244,6 +244,7 @@ def _own_search(
     OR-Tools found none in its share (a loaded machine), the search starts from no
     route and inserts every task itself."""
     built, solution, interleave = start
+    routes: tuple[tuple[tuple[Visit, ...], int], ...]
     if solution is None:
         routes = tuple(((), 0) for _ in problem.vehicles)
         objective = 0

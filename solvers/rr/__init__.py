@@ -6,11 +6,12 @@ once per process.
 """
 
 from solvers.rr.search import SearchConfig, SearchRun, improve
-from solvers.rr.warm import cache_is_warm, ensure_compiled, is_compiled, preload
+from solvers.rr.warm import before_budget, cache_is_warm, ensure_compiled, is_compiled, preload
 
 __all__ = [
     "SearchConfig",
     "SearchRun",
+    "before_budget",
     "cache_is_warm",
     "ensure_compiled",
     "improve",

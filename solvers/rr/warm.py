@@ -93,3 +93,12 @@ def preload() -> bool:
     if not _STATE["ready"] and cache_is_warm():
         ensure_compiled()
     return _STATE["ready"]
+
+
+def before_budget(iterations: int | None) -> None:
+    """For a call that stops by iterations: load (or compile) the kernels now, before
+    the call's budget starts, so that the load cannot take time from its later parts
+    (the routes must not depend on it).  Other calls load them as
+    :func:`solvers.ortools.search.own_search_ready` decides."""
+    if iterations is not None:
+        ensure_compiled()
