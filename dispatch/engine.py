@@ -70,6 +70,7 @@ from dispatch.world import World
 from geo.places import PickupPoint
 from solvers import SolveParams
 from solvers.errors import InvalidInputError
+from solvers.rr import preload as preload_search
 
 SHANGHAI = timezone(timedelta(hours=8), "CST")  # China Standard Time, no daylight saving
 
@@ -172,6 +173,9 @@ class Engine:
         self.settings = settings
         self.quoter = Quoter(world, settings, quote_settings)
         self._clock = clock
+        # The own search's kernels (solvers.rr), loaded once if already compiled on disk,
+        # so that live re-planning's short budgets can use it.
+        preload_search()
 
     @classmethod
     def open(

@@ -65,6 +65,7 @@ from solvers import SolveParams
 from solvers.budget import Budget
 from solvers.errors import EngineError, InvalidInputError
 from solvers.problem import TimeWindow, VehicleLock
+from solvers.rr import before_budget as search_before_budget
 
 # A locked order is delivered however late it gets; the solver needs a finite cap.
 _LOCKED_MAX_LATENESS_S = 24 * 3600.0
@@ -305,6 +306,7 @@ def replan(
         raise InvalidInputError("replan: at_s", f"must be a finite number >= 0, got {at_s!r}")
     settings = settings or PlannerSettings()
     params = params or SolveParams()
+    search_before_budget(params.iterations)  # own search's kernels (solvers.rr)
     budget = Budget.start(params.time_limit_s)
     orders = tuple(orders)
     by_id, owner = _validate(world, state, orders)

@@ -45,6 +45,7 @@ from dispatch.world import World
 from solvers import SolveParams
 from solvers.budget import Budget
 from solvers.errors import EngineError, InvalidInputError
+from solvers.rr import before_budget as search_before_budget
 
 FlowPlanner = Callable[[Sequence[Order], Sequence[Courier], PlanContext], FlowOutcome]
 _DELIVERY: dict[FulfilmentMode, FlowPlanner] = {
@@ -97,6 +98,7 @@ class Planner:
                 f"horizon), got {at_s!r}",
             )
         params = params or SolveParams()
+        search_before_budget(params.iterations)  # own search's kernels (solvers.rr)
         budget = Budget.start(params.time_limit_s)
         orders = tuple(orders)
         world, settings = self.world, self.settings

@@ -32,12 +32,13 @@ from solvers.budget import MIN_PART_S, Budget
 from solvers.checker import check
 from solvers.errors import InvalidInputError
 from solvers.evaluate import Visit, evaluate_route
-from solvers.ortools.search import run_worker
+from solvers.ortools.search import own_search_ready, run_worker
 from solvers.params import SolveParams
 from solvers.problem import RoutingProblem
 from solvers.processes import die_with_parent, worker_count
 from solvers.pyvrp_member import build_data, preload, pyvrp_support, run_pyvrp
 from solvers.repair import repair_routes
+from solvers.rr import is_compiled
 from solvers.solution import (
     CostBreakdown,
     Route,
@@ -156,7 +157,9 @@ class MemberAnswer:
 def _run_ortools(
     problem: RoutingProblem, params: SolveParams, member: Member, budget: Budget
 ) -> MemberAnswer:
-    result = run_worker(problem, params, member.index, budget)
+    # The own search (solvers.rr) runs when its kernels are loaded: run_portfolio loads
+    # them before the workers fork (own_search_ready), so a worker inherits them.
+    result = run_worker(problem, params, member.index, budget, own_search=is_compiled())
     if not result.found:
         return MemberAnswer(member, error="no solution")
     scale = params.distance_scale
@@ -165,7 +168,25 @@ def _run_ortools(
         for vehicle, (visits, departure) in zip(problem.vehicles, result.routes, strict=True)
         if visits
     )
-    return MemberAnswer(member, routes, result.objective, result.interleave, result.fallback)
+    start = MemberAnswer(member, routes, result.objective, result.interleave, result.fallback)
+    if result.improved is None:
+        return start
+    improved = MemberAnswer(
+        member,
+        tuple(
+            (vehicle.id, tuple(visits), departure)
+            for vehicle, (visits, departure) in zip(problem.vehicles, result.improved, strict=True)
+            if visits
+        ),
+        result.objective,
+        False,  # the own search starts from repaired routes
+        result.fallback,
+    )
+    # The own search keeps the best it saw, but by its own arithmetic: the member answers
+    # with whichever plan the exact evaluation and the checker rank first.
+    _, _, start_ok, start_key = _judge(problem, start, budget.deadline_s)
+    _, _, ok, key = _judge(problem, improved, budget.deadline_s)
+    return improved if (not ok, key) <= (not start_ok, start_key) else start
 
 
 def _run_pyvrp(
@@ -351,6 +372,12 @@ def run_portfolio(
     """
     # No more processes than usable cores (solvers.processes), whatever was asked.
     params = dataclasses.replace(params, workers=worker_count(params.workers))
+    # The own search's kernels, loaded (or compiled) before the workers fork; an
+    # iteration stop must not depend on how long that took.
+    loading_s = perf_counter()
+    own_search_ready(params, budget)
+    if params.iterations is not None:
+        budget = Budget(budget.deadline_s + perf_counter() - loading_s)
     members = lineup(problem, params, budget.remaining_s())
     answers = _run_all(problem, params, members[: params.workers], budget)
     best = None

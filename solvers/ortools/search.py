@@ -20,6 +20,8 @@ from solvers.evaluate import Visit
 from solvers.ortools.model import TIME, build_model
 from solvers.params import SolveParams
 from solvers.problem import RoutingProblem
+from solvers.repair import repair_routes
+from solvers.rr import cache_is_warm, ensure_compiled, improve, is_compiled
 
 _FIRST = routing_enums_pb2.FirstSolutionStrategy
 _META = routing_enums_pb2.LocalSearchMetaheuristic
@@ -96,6 +98,9 @@ class WorkerResult:
     routes: tuple[tuple[tuple[Visit, ...], int], ...]
     interleave: bool = False
     fallback: bool = False
+    # --- own search (solvers.rr): the plan it made from this start, if it ran ---
+    improved: tuple[tuple[tuple[Visit, ...], float], ...] | None = None
+    improve_iterations: int = 0
 
 
 def _search_parameters(
@@ -132,13 +137,21 @@ def _performed(routing: Any, solution: Any) -> int:
 
 
 def run_worker(
-    problem: RoutingProblem, params: SolveParams, worker: int, budget: Budget
+    problem: RoutingProblem,
+    params: SolveParams,
+    worker: int,
+    budget: Budget,
+    own_search: bool = False,
 ) -> WorkerResult:
     """Build the model and run configuration ``worker`` (modulo the list) until the
-    budget's deadline (or ``params.iterations`` local-search solutions)."""
+    budget's deadline (or ``params.iterations`` local-search solutions).
+
+    With ``own_search`` the improvement is the engine's ruin-and-recreate search
+    (:mod:`solvers.rr`) from OR-Tools' first solution instead of guided local search;
+    the result then carries both plans (``routes`` the start, ``improved`` the search's)."""
     first, meta, interleave = configuration(problem, params, worker)
     built = build_model(problem, params.distance_scale, interleave=interleave)
-    routing, manager = built.routing, built.manager
+    routing = built.routing
     phase_one = budget.part(PHASE_WEIGHT, 3 * PHASE_WEIGHT)
     limit_s = phase_one.remaining_s()
     started = time.perf_counter()
@@ -164,6 +177,15 @@ def run_worker(
         if other is not None and _performed(routing, other) > performed:
             solution, fallback_used = other, True
     left_s = budget.remaining_s()
+    if own_search:
+        return _own_search(
+            problem,
+            params,
+            worker,
+            budget,
+            (built, solution, interleave),
+            fallback_used=fallback_used,
+        )
     if solution is not None and left_s >= MIN_IMPROVE_S and params.iterations != 1:
         improve = _search_parameters(
             left_s,
@@ -176,6 +198,21 @@ def run_worker(
         solution = solution or first_solution
     if solution is None:
         return WorkerResult(worker, False, 0, (), interleave, fallback_used)
+    return WorkerResult(
+        worker,
+        True,
+        int(solution.ObjectiveValue()),
+        _read_routes(problem, built, solution),
+        interleave,
+        fallback_used,
+    )
+
+
+def _read_routes(
+    problem: RoutingProblem, built: Any, solution: Any
+) -> tuple[tuple[tuple[Visit, ...], int], ...]:
+    """Per vehicle, its visits and integer departure in ``solution``."""
+    routing, manager = built.routing, built.manager
     time_dim = routing.GetDimensionOrDie(TIME)
     routes = []
     for v in range(len(problem.vehicles)):
@@ -187,6 +224,80 @@ def run_worker(
             visits.extend(built.nodes[manager.IndexToNode(index)].visits)
             index = solution.Value(routing.NextVar(index))
         routes.append((tuple(visits), int(departure)))
-    return WorkerResult(
-        worker, True, int(solution.ObjectiveValue()), tuple(routes), interleave, fallback_used
+    return tuple(routes)
+
+
+# --- own search (solvers.rr) ---------------------------------------------------------
+def _own_search(
+    problem: RoutingProblem,
+    params: SolveParams,
+    worker: int,
+    budget: Budget,
+    start: tuple[Any, Any, bool],
+    *,
+    fallback_used: bool,
+) -> WorkerResult:
+    """OR-Tools' first solution, made whole (interleaved routes repaired), then
+    improved by :func:`solvers.rr.improve` until the budget's deadline or
+    ``params.iterations`` iterations; seed ``params.seed`` and the worker number.  When
+    OR-Tools found none in its share (a loaded machine), the search starts from no
+    route and inserts every task itself."""
+    built, solution, interleave = start
+    routes: tuple[tuple[tuple[Visit, ...], int], ...]
+    if solution is None:
+        routes = tuple(((), 0) for _ in problem.vehicles)
+        objective = 0
+    else:
+        routes = _read_routes(problem, built, solution)
+        objective = int(solution.ObjectiveValue())
+    visits = {v.id: list(r) for v, (r, _) in zip(problem.vehicles, routes, strict=True) if r}
+    if interleave:
+        starts = {
+            v.id: departure / params.distance_scale
+            for v, (_, departure) in zip(problem.vehicles, routes, strict=True)
+        }
+        visits = repair_routes(problem, visits, starts, budget.deadline_s)
+    run = improve(
+        problem,
+        visits,
+        budget.deadline_s,
+        iterations=params.iterations,
+        seed=params.seed * 7919 + worker,
     )
+    improved = None
+    if run is not None:
+        improved = tuple(
+            (tuple(run.visits.get(v.id, ())), run.starts.get(v.id, v.shift.start_s))
+            for v in problem.vehicles
+        )
+    return WorkerResult(
+        worker,
+        True,
+        objective,
+        routes,
+        interleave,
+        fallback_used,
+        improved,
+        run.iterations if run is not None else 0,
+    )
+
+
+def own_search_ready(params: SolveParams, budget: Budget) -> bool:
+    """Whether the workers run the own search: its kernels are loaded in this process
+    (or loaded now from numba's disk cache, if the budget leaves time for that), or the
+    run stops by iterations (reproducible: then the kernels are always loaded or
+    compiled, once per process).  Called before the workers fork, so they inherit them."""
+    if is_compiled():
+        return True
+    if params.iterations is not None or (
+        cache_is_warm() and budget.remaining_s() >= OWN_SEARCH_LOAD_S
+    ):
+        ensure_compiled()
+        return True
+    return False
+
+
+# Loading the kernels from the disk cache (numba's import included) took 1.5 CPU s here;
+# a budget shorter than this runs OR-Tools' search instead of paying for the load.
+OWN_SEARCH_LOAD_S = 3.0
+# --- end own search ----------------------------------------------------------------

@@ -1,0 +1,283 @@
+"""``improve``: ruin and recreate (SISR) over a whole :class:`RoutingProblem`.
+
+Christiaens & Vanden Berghe (2020), "Slack induction by string removals for vehicle
+routing problems": each iteration removes a few strings of adjacent stops from routes
+near a random task (or, now and then, a whole route), re-inserts every removed task (and
+a few unserved ones) greedily at its cheapest feasible place, skipping places at random
+("blinks"), and accepts the result by simulated annealing.  Tasks move whole: all the
+stops still to serve, pickups as a block before the delivery, on one vehicle; locked
+prefixes never move and carried or pinned tasks stay on their vehicle; a task may stay
+unserved at its drop penalty, a task that must be served only when no place fits.  Every
+route is priced by the compiled copy of :func:`solvers.evaluate.evaluate_route`, so the
+objective is the project's own.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from solvers.evaluate import Visit
+from solvers.problem import RoutingProblem
+from solvers.rr import kernels as K  # noqa: N812 (the kernels' index constants read as K.X)
+from solvers.rr.compiled import Compiled, compile_problem
+from solvers.rr.warm import ensure_compiled
+
+
+@dataclass(frozen=True, slots=True)
+class SearchConfig:
+    """SISR's constants, tuned on the Solomon family as a whole (see the README).
+
+    Attributes:
+        t0, tf: start and final annealing temperatures, in mean arc costs (the mean cost
+            of an arc between two task locations), falling geometrically.
+        cbar: mean number of tasks removed per iteration.
+        lmax: longest string removed from one route, stops.
+        blink: probability of skipping a place during insertion.
+        p_route: probability that an iteration removes one whole route instead.
+    """
+
+    t0: float = 1.0
+    tf: float = 0.01
+    cbar: float = 10.0
+    lmax: float = 10.0
+    blink: float = 0.01
+    p_route: float = 0.02
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRun:
+    """What :func:`improve` did.
+
+    Attributes:
+        visits: vehicle id -> visits of the best plan found (vehicles without stops left out).
+        starts: vehicle id -> departure, seconds.
+        objective: its cost plus penalties of unserved tasks (a must-serve task counts
+            as a huge penalty), money.
+        start_objective: the same for the start plan as the search priced it.
+        iterations: iterations run.
+        seconds: wall clock spent, compilation of the arrays included.
+    """
+
+    visits: dict[str, list[Visit]]
+    starts: dict[str, float]
+    objective: float
+    start_objective: float
+    iterations: int
+    seconds: float
+
+
+def _state(compiled: Compiled, problem: RoutingProblem) -> tuple[np.ndarray, ...]:
+    n_stops = len(compiled.visits)
+    n_veh = len(problem.vehicles)
+    width = max(1, n_stops)
+    return (
+        np.zeros((n_veh, width), dtype=np.int64),
+        np.zeros(n_veh, dtype=np.int64),
+        np.array([len(p) for p in compiled.prefixes], dtype=np.int64).reshape(n_veh),
+        np.zeros(n_veh, dtype=np.int64),
+        np.zeros(n_veh, dtype=np.float64),
+        np.zeros(n_veh, dtype=np.float64),
+        np.full(len(compiled.task_ids), -1, dtype=np.int64),
+    )
+
+
+def _workspaces(
+    compiled: Compiled, problem: RoutingProblem
+) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    n_tasks = len(compiled.task_ids)
+    n_veh = len(problem.vehicles)
+    width = max(1, len(compiled.visits))
+    scratch = (
+        np.zeros(n_tasks, dtype=np.int64),
+        np.zeros(n_tasks, dtype=np.float64),
+        np.zeros(n_tasks, dtype=np.int64),
+        np.zeros(1, dtype=np.int64),
+        np.zeros(problem.dimensions, dtype=np.float64),
+        np.zeros(width, dtype=np.float64),
+    )
+    work = (
+        np.zeros(width, dtype=np.int64),
+        np.zeros(width, dtype=np.int64),
+        np.zeros(max(1, n_veh), dtype=np.int64),
+        np.zeros(n_veh, dtype=np.int64),
+        np.zeros((n_veh, width), dtype=np.int64),
+        np.zeros(n_veh, dtype=np.int64),
+        np.zeros(n_veh, dtype=np.float64),
+        np.zeros(n_veh, dtype=np.float64),
+        np.zeros(n_tasks, dtype=np.int64),
+        np.zeros(1, dtype=np.int64),
+        np.zeros(n_tasks, dtype=np.int64),
+        np.zeros(max(1, n_tasks), dtype=np.int64),
+        np.zeros(max(1, n_tasks), dtype=np.float64),
+        np.zeros(max(1, n_veh), dtype=np.int64),
+        np.zeros(1, dtype=np.int64),
+        np.zeros(width, dtype=np.float64),
+        np.zeros(width, dtype=np.float64),
+        np.zeros(width, dtype=np.int64),
+    )
+    return scratch, work
+
+
+def _encode(
+    compiled: Compiled,
+    problem: RoutingProblem,
+    visits_by_vehicle: Mapping[str, Sequence[Visit]],
+    st: tuple[np.ndarray, ...],
+) -> bool:
+    """Write the start plan into ``st``; False if it is not one the search can take
+    (an unknown stop, a task split or repeated, a locked prefix not kept)."""
+    seen: dict[int, int] = {}
+    tindex = {tid: i for i, tid in enumerate(compiled.task_ids)}
+    for vi, vehicle in enumerate(problem.vehicles):
+        sequence = list(visits_by_vehicle.get(vehicle.id, ()))
+        prefix = compiled.prefixes[vi]
+        stops = []
+        for visit in sequence:
+            s = compiled.stop_of.get(visit)
+            if s is None:
+                return False
+            stops.append(s)
+        if tuple(stops[: len(prefix)]) != prefix:
+            return False
+        if len(set(stops)) != len(stops):
+            return False
+        for visit in sequence:
+            ti = tindex[visit[0]]
+            if seen.setdefault(ti, vi) != vi:
+                return False
+        st[K.R_STOPS][vi, : len(stops)] = stops
+        st[K.R_LEN][vi] = len(stops)
+    first = compiled.arrays[K.TASK_FIRST]
+    count = compiled.arrays[K.TASK_NSTOPS]
+    for ti, vi in seen.items():
+        row = st[K.R_STOPS][vi, : st[K.R_LEN][vi]]
+        own = [s for s in row if first[ti] <= s < first[ti] + count[ti]]
+        if len(own) != count[ti] or own[-1] != first[ti] + count[ti] - 1:
+            return False  # not whole, or a pickup after the delivery
+        st[K.T_ROUTE][ti] = vi
+    return True
+
+
+def _decode(
+    compiled: Compiled, problem: RoutingProblem, st: tuple[np.ndarray, ...]
+) -> tuple[dict[str, list[Visit]], dict[str, float]]:
+    visits: dict[str, list[Visit]] = {}
+    starts: dict[str, float] = {}
+    for vi, vehicle in enumerate(problem.vehicles):
+        n = int(st[K.R_LEN][vi])
+        if n:
+            visits[vehicle.id] = [compiled.visits[int(s)] for s in st[K.R_STOPS][vi, :n]]
+            starts[vehicle.id] = float(st[K.R_DEP][vi])
+    return visits, starts
+
+
+def improve(
+    problem: RoutingProblem,
+    visits_by_vehicle: Mapping[str, Sequence[Visit]],
+    deadline_s: float,
+    *,
+    iterations: int | None = None,
+    seed: int = 0,
+    config: SearchConfig | None = None,
+) -> SearchRun | None:
+    """Improve a plan (vehicle id -> visits) until ``deadline_s`` (a
+    ``time.perf_counter()`` time) or ``iterations`` iterations, whichever is first.
+
+    Deterministic for the same problem, start plan, ``iterations`` and ``seed`` when the
+    iterations end first.  The result is never worse than the start plan as priced by the
+    search (with the search's departure rule: shift start, or no waiting at the first
+    stop when time costs money).  Returns None when the start plan is not one the search
+    can take (a split task, a locked prefix not kept) or the problem has no vehicle.
+    Compiles the kernels on first use in the process (see :mod:`solvers.rr.warm`).
+    """
+    if not problem.vehicles or not problem.tasks:
+        return None
+    ensure_compiled()
+    return run_kernels(
+        problem, visits_by_vehicle, deadline_s, iterations=iterations, seed=seed, config=config
+    )
+
+
+def run_kernels(
+    problem: RoutingProblem,
+    visits_by_vehicle: Mapping[str, Sequence[Visit]],
+    deadline_s: float,
+    *,
+    iterations: int | None,
+    seed: int,
+    config: SearchConfig | None,
+) -> SearchRun | None:
+    """:func:`improve` without the compilation step (which calls this to compile)."""
+    started = time.perf_counter()
+    config = config or SearchConfig()
+    compiled = compile_problem(problem)
+    st = _state(compiled, problem)
+    if not _encode(compiled, problem, visits_by_vehicle, st):
+        return None
+    scratch, work = _workspaces(compiled, problem)
+    P = compiled.arrays
+    K.seed_rng(seed)
+    start_objective = float(K.init_state(P, scratch, work, st))
+    best = tuple(a.copy() for a in st)
+    objs = np.array([start_objective, start_objective])
+    scale = compiled.mean_arc_cost
+    params = np.array(
+        [
+            config.t0 * scale,
+            config.tf * scale,
+            config.cbar,
+            config.lmax,
+            config.blink,
+            config.p_route,
+        ]
+    )
+    total = iterations if iterations is not None else 0
+    done = 0
+    chunk = 1
+    span = max(1e-9, deadline_s - started)
+    while (iterations is None or done < iterations) and time.perf_counter() < deadline_s:
+        n = chunk if iterations is None else min(chunk, iterations - done)
+        now = time.perf_counter()
+        prog0 = (now - started) / span
+        began = now
+        K.run_chunk(P, scratch, work, st, best, n, done, total, prog0, prog0, params, objs)
+        elapsed = time.perf_counter() - began
+        done += n
+        # Chunks of about 10 ms keep the deadline while the loop stays in compiled code.
+        per_iteration = elapsed / n
+        chunk = max(1, min(4 * chunk, int(0.01 / max(per_iteration, 1e-7))))
+        if iterations is None:
+            prog1 = (time.perf_counter() - started) / span
+            chunk = max(1, chunk if prog1 < 1.0 else 1)
+    visits, starts = _decode(compiled, problem, best)
+    return SearchRun(
+        visits=visits,
+        starts=starts,
+        objective=float(objs[1]),
+        start_objective=start_objective,
+        iterations=done,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def evaluate_visits(
+    compiled: Compiled,
+    problem: RoutingProblem,
+    vehicle_id: str,
+    visits: Sequence[Visit],
+    start_s: float,
+) -> tuple[bool, float]:
+    """(feasible, cost) of one route by the compiled evaluation, for comparison with
+    :func:`solvers.evaluate.evaluate_route` (the cost of an infeasible route too)."""
+    ensure_compiled()
+    index = next(i for i, v in enumerate(problem.vehicles) if v.id == vehicle_id)
+    seq = np.array([compiled.stop_of[v] for v in visits] or [0], dtype=np.int64)
+    scratch, _ = _workspaces(compiled, problem)
+    ok, cost, _ = K.route_eval(
+        compiled.arrays, scratch, index, seq, len(visits), float(start_s), False
+    )
+    return bool(ok), float(cost)

@@ -1,0 +1,35 @@
+"""The compiled route evaluation equals solvers.evaluate.evaluate_route."""
+
+from __future__ import annotations
+
+import math
+
+from solvers.evaluate import evaluate_route
+from solvers.rr.compiled import compile_problem
+from solvers.rr.search import evaluate_visits
+from tests.solvers.rr.random_problems import random_problem, random_routes
+
+
+def test_compiled_evaluation_equals_exact() -> None:
+    """60 random problems, 5 random plans each, two departures per route: equal
+    feasibility and cost (to 1e-6), and enough feasible routes to mean something."""
+    feasible_seen = 0
+    for seed in range(60):
+        feasible_seen += _compare(seed)
+    assert feasible_seen >= 200
+
+
+def _compare(seed: int) -> int:
+    problem = random_problem(seed)
+    compiled = compile_problem(problem)
+    feasible_seen = 0
+    for r in range(5):
+        for vehicle_id, visits in random_routes(problem, seed * 10 + r).items():
+            vehicle = problem.vehicle(vehicle_id)
+            for start in (vehicle.shift.start_s, vehicle.shift.start_s + 17.5):
+                exact = evaluate_route(problem, vehicle, visits, start)
+                ok, cost = evaluate_visits(compiled, problem, vehicle_id, visits, start)
+                assert ok == exact.feasible, (vehicle_id, visits, exact.breaches)
+                assert math.isclose(cost, exact.cost.total, rel_tol=0, abs_tol=1e-6)
+                feasible_seen += ok
+    return feasible_seen
