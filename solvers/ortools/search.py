@@ -21,7 +21,7 @@ from solvers.ortools.model import TIME, build_model
 from solvers.params import SolveParams
 from solvers.problem import RoutingProblem
 from solvers.repair import repair_routes
-from solvers.rr import cache_is_warm, ensure_compiled, improve, is_compiled
+from solvers.rr import cache_is_warm, ensure_compiled, improve, is_compiled, supports
 
 _FIRST = routing_enums_pb2.FirstSolutionStrategy
 _META = routing_enums_pb2.LocalSearchMetaheuristic
@@ -177,7 +177,7 @@ def run_worker(
         if other is not None and _performed(routing, other) > performed:
             solution, fallback_used = other, True
     left_s = budget.remaining_s()
-    if own_search:
+    if own_search and supports(problem):
         return _own_search(
             problem,
             params,

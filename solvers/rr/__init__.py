@@ -5,7 +5,7 @@
 once per process.
 """
 
-from solvers.rr.search import SearchConfig, SearchRun, improve
+from solvers.rr.search import SearchConfig, SearchRun, improve, supports
 from solvers.rr.warm import before_budget, cache_is_warm, ensure_compiled, is_compiled, preload
 
 __all__ = [
@@ -17,4 +17,5 @@ __all__ = [
     "improve",
     "is_compiled",
     "preload",
+    "supports",
 ]

@@ -175,6 +175,16 @@ def _decode(
     return visits, starts
 
 
+def supports(problem: RoutingProblem) -> bool:
+    """Whether the kernels model ``problem`` exactly.  Not yet when a vehicle carries
+    goods (they are delivered late rather than dropped, whatever their windows, ride
+    limit and skills: :mod:`solvers.evaluate`) or is overloaded (it keeps its locked work
+    and takes nothing else): such problems keep OR-Tools' guided local search."""
+    return not any(problem.carrier(t.id) is not None for t in problem.tasks) and not any(
+        problem.overloaded(v.id) is not None for v in problem.vehicles
+    )
+
+
 def improve(
     problem: RoutingProblem,
     visits_by_vehicle: Mapping[str, Sequence[Visit]],
@@ -191,10 +201,11 @@ def improve(
     iterations end first.  The result is never worse than the start plan as priced by the
     search (with the search's departure rule: shift start, or no waiting at the first
     stop when time costs money).  Returns None when the start plan is not one the search
-    can take (a split task, a locked prefix not kept) or the problem has no vehicle.
+    can take (a split task, a locked prefix not kept), the problem has no vehicle, or
+    the kernels do not model it (:func:`supports`).
     Compiles the kernels on first use in the process (see :mod:`solvers.rr.warm`).
     """
-    if not problem.vehicles or not problem.tasks:
+    if not problem.vehicles or not problem.tasks or not supports(problem):
         return None
     ensure_compiled()
     return run_kernels(
