@@ -18,7 +18,7 @@ from solvers.ortools.search import WorkerResult, run_search
 from solvers.params import SolveParams
 from solvers.problem import RoutingProblem
 from solvers.reasons import MAX_ATTEMPTS, TOTAL_ATTEMPTS, diagnose
-from solvers.repair import repair_routes
+from solvers.repair import complete_partial_tasks, repair_routes
 from solvers.solution import CostBreakdown, Route, RoutingSolution, SolveStats, SolveStatus
 
 # Weight of the passes after the search against the search's 1 in the budget rule: the
@@ -104,6 +104,8 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
                 starts.update(departures)
                 status, objective, best_worker = SolveStatus.SOLVED, result.objective, result.worker
                 fallback = result.fallback
+    # A task is served whole or not at all (a cut-off search can leave a part out).
+    routes_visits = complete_partial_tasks(problem, routes_visits, starts, deadline)
     for vehicle_id, sequence in routes_visits.items():
         if any(len(problem.task(t).pickups) > 1 for t, _ in sequence):
             routes_visits[vehicle_id] = improve_route(
