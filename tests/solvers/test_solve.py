@@ -218,7 +218,9 @@ def test_same_seed_and_iterations_give_the_same_plan() -> None:
 
 def test_two_workers_pass_the_checker() -> None:
     tasks = [Task(f"t{i}", (DEPOT,), Stop(i % 3 + 1), demand=(3.0,)) for i in range(6)]
-    s = solved(problem([van(), van("v2")], tasks), SolveParams(time_limit_s=0.5, workers=2))
+    s = solved(
+        problem([van(), van("v2")], tasks), SolveParams(time_limit_s=60.0, workers=2, iterations=50)
+    )
     assert s.stats.workers == 2
     assert not s.unassigned
     assert not s.stats.fallback
