@@ -51,9 +51,13 @@ def _insert(
         route = routes.get(vehicle.id, [])
         start = starts.get(vehicle.id, vehicle.shift.start_s)
         before = evaluate_route(problem, vehicle, route, start).feasible_cost if route else 0.0
+        lock = problem.lock_of(vehicle.id)
+        prefix = list(lock.fixed_prefix) if lock is not None else []
         for candidate in (c for own in sequences for c in stop_insertions(route, own)):
             if time.perf_counter() > deadline:
                 break
+            if candidate[: len(prefix)] != prefix:
+                continue  # nothing goes before a locked prefix
             extra = evaluate_route(problem, vehicle, candidate, start).feasible_cost - before
             if extra < float("inf") and (best is None or extra < best[0]):
                 best = (extra, vehicle.id, candidate)
@@ -105,3 +109,48 @@ def repair_routes(
         if task.id in broken:
             _insert(problem, task, repaired, starts, deadline)
     return {vid: visits for vid, visits in repaired.items() if visits}
+
+
+def complete_partial_tasks(
+    problem: RoutingProblem,
+    routes: Mapping[str, list[Visit]],
+    starts: Mapping[str, float],
+    deadline: float,
+) -> dict[str, list[Visit]]:
+    """Routes in which every task visited has all its stops still to serve.
+
+    A first solution cut off by its time limit keeps what the model forces (a locked
+    prefix: the store a courier rides to) but may leave out the rest of that task (its
+    delivery, which only a drop penalty ties to the prefix).  Such a task's free visits
+    are taken out; a task with visits in a locked prefix gets the rest of its stops at
+    the end of that route (a locked order is delivered whatever happens), any other is
+    inserted again whole where it fits best, or left unassigned for the diagnosis.
+    """
+    out = {vid: list(visits) for vid, visits in routes.items()}
+    seen: dict[str, list[Visit]] = {}
+    for visits in out.values():
+        for visit in visits:
+            seen.setdefault(visit[0], []).append(visit)
+    partial = {
+        tid for tid, got in seen.items() if sorted(got) != own_visits(problem, problem.task(tid))
+    }
+    if not partial:
+        return out
+    prefix_of = {visit: lock.vehicle_id for lock in problem.locks for visit in lock.fixed_prefix}
+    kept = {
+        vid: [v for v in visits if v[0] not in partial or v in prefix_of]
+        for vid, visits in out.items()
+    }
+    loose = []
+    for task in problem.tasks:
+        if task.id not in partial:
+            continue
+        locked = [v for v in own_visits(problem, task) if v in prefix_of]
+        if locked:
+            vid = prefix_of[locked[0]]
+            kept.setdefault(vid, []).extend(v for v in own_visits(problem, task) if v not in locked)
+        else:
+            loose.append(task)
+    for task in loose:
+        _insert(problem, task, kept, starts, deadline)
+    return {vid: visits for vid, visits in kept.items() if visits}

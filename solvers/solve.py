@@ -19,6 +19,7 @@ from solvers.portfolio import run_portfolio
 from solvers.problem import RoutingProblem
 from solvers.processes import worker_count
 from solvers.reasons import MAX_ATTEMPTS, TOTAL_ATTEMPTS, diagnose
+from solvers.repair import complete_partial_tasks
 from solvers.solution import CostBreakdown, Route, RoutingSolution, SolveStats, SolveStatus
 
 # Weight of the passes after the search against the search's 1 in the budget rule: the
@@ -64,6 +65,8 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
             objective, best_worker, fallback = pick.objective, pick.member, pick.fallback
             member = pick.name
         # --- end portfolio
+    # A task is served whole or not at all (a cut-off search can leave a part out).
+    routes_visits = complete_partial_tasks(problem, routes_visits, starts, deadline)
     for vehicle_id, sequence in routes_visits.items():
         if any(len(problem.task(t).pickups) > 1 for t, _ in sequence):
             routes_visits[vehicle_id] = improve_route(

@@ -204,7 +204,7 @@ def test_beijing_day(beijing_osm: Path, tmp_path: Path) -> None:
     plan = Planner(world, scenario.settings).plan(
         instant,
         at_s=min(o.created_at_s for o in instant),
-        params=SolveParams(time_limit_s=0.5, workers=1, iterations=50),
+        params=SolveParams(time_limit_s=60.0, workers=1, iterations=50),
     )
     assert plan.kpis.orders_served >= 0.9 * len(instant)
 

@@ -26,7 +26,7 @@ from solvers.errors import InvalidInputError
 from tests.scenarios.scenario_data import straight_line_scenario
 
 # iterations makes the routing searches stop on a count, not on the clock.
-DETERMINISTIC = SolveParams(time_limit_s=1.0, workers=1, iterations=20)
+DETERMINISTIC = SolveParams(time_limit_s=60.0, workers=1, iterations=20)
 FAST = SolveParams(time_limit_s=0.3, workers=1)
 
 

@@ -6,6 +6,8 @@ Geometry: locations on a line (``tests.solvers.helpers``), distance = duration =
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from solvers import SolveParams, SolveStatus, UnassignedReason, portfolio, solve
@@ -14,6 +16,7 @@ from solvers.problem import Stop, Task, TimeWindow, Vehicle, VehicleLock
 from tests.solvers.helpers import FAST, problem, solved, visits
 
 DEPOT = Stop(0)
+solve_module = importlib.import_module("solvers.solve")
 
 
 def van(vid: str = "v1", **kw: object) -> Vehicle:
@@ -173,6 +176,28 @@ def test_started_prefix_is_kept() -> None:
     assert visits(s, "v1")[:2] == [("a", 0), ("a", 1)]
 
 
+def test_a_cut_off_search_never_leaves_a_task_half_served(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A first solution cut off by its limit keeps the locked prefix (the store the
+    # courier rides to) but may leave out that task's delivery, and another task's
+    # delivery too.  solve() used to count any visited task as served, so live re-plans
+    # got an order neither delivered nor unassigned ("replan coverage broken").
+    tasks = [
+        Task("a", (Stop(2),), Stop(3), demand=(1.0,)),
+        Task("b", (Stop(1),), Stop(3), demand=(1.0,), drop_penalty=1e6),
+    ]
+    lock = VehicleLock("v1", fixed_prefix=(("a", 0),))
+    p = problem([van()], tasks, locks=[lock])
+    cut_off = search.WorkerResult(0, True, 0, (((("a", 0), ("b", 0)), 0),))
+    monkeypatch.setattr(solve_module, "run_search", lambda *_: [cut_off])
+    s = solved(p)
+    assert visits(s, "v1")[0] == ("a", 0)
+    served = {stop.task_id for r in s.routes for stop in r.stops if stop.stop_index == 1}
+    assert served == {"a", "b"}
+    assert not s.unassigned
+
+
 def test_no_vehicle_and_no_task() -> None:
     s = solved(problem([], [Task("t", (DEPOT,), Stop(1), demand=())]))
     assert s.unassigned[0].reason is UnassignedReason.NO_VEHICLE
@@ -193,7 +218,9 @@ def test_same_seed_and_iterations_give_the_same_plan() -> None:
 
 def test_two_workers_pass_the_checker() -> None:
     tasks = [Task(f"t{i}", (DEPOT,), Stop(i % 3 + 1), demand=(3.0,)) for i in range(6)]
-    s = solved(problem([van(), van("v2")], tasks), SolveParams(time_limit_s=0.5, workers=2))
+    s = solved(
+        problem([van(), van("v2")], tasks), SolveParams(time_limit_s=60.0, workers=2, iterations=50)
+    )
     assert s.stats.workers == 2
     assert not s.unassigned
     assert not s.stats.fallback
