@@ -12,6 +12,7 @@ import pytest
 
 from solvers import SolveParams, SolveStatus, UnassignedReason, portfolio, solve
 from solvers.ortools import search
+from solvers.portfolio import Pick
 from solvers.problem import Stop, Task, TimeWindow, Vehicle, VehicleLock
 from tests.solvers.helpers import FAST, problem, solved, visits
 
@@ -189,8 +190,9 @@ def test_a_cut_off_search_never_leaves_a_task_half_served(
     ]
     lock = VehicleLock("v1", fixed_prefix=(("a", 0),))
     p = problem([van()], tasks, locks=[lock])
-    cut_off = search.WorkerResult(0, True, 0, (((("a", 0), ("b", 0)), 0),))
-    monkeypatch.setattr(solve_module, "run_search", lambda *_: [cut_off])
+    # The portfolio's last resort: an OR-Tools answer the checker did not accept.
+    cut_off = Pick({"v1": [("a", 0), ("b", 0)]}, {"v1": 0.0}, 0, 0, "ortools:0", False, False, ())
+    monkeypatch.setattr(solve_module, "run_portfolio", lambda *_: cut_off)
     s = solved(p)
     assert visits(s, "v1")[0] == ("a", 0)
     served = {stop.task_id for r in s.routes for stop in r.stops if stop.stop_index == 1}
