@@ -202,6 +202,11 @@ DATA_ROOT_HELP = (
     "A folder that files the scenario refers to (an OSM file) may lie in, besides the "
     "scenario's own folder; repeat for more."
 )
+# The --data-root option of every command that reads a scenario (file confinement).
+DataRootOption = Annotated[
+    list[Path] | None,
+    typer.Option("--data-root", metavar="<folder>", help=DATA_ROOT_HELP, file_okay=False),
+]
 
 
 def _check_options(**values: float | None) -> None:
@@ -374,10 +379,7 @@ def plan_command(
     seed: Annotated[int, typer.Option(help="Search seed.")] = 0,
     iterations: Annotated[int | None, typer.Option(help=ITERATIONS_HELP)] = None,
     workers: Annotated[int, typer.Option(help="Parallel searches (processes) per run.")] = 1,
-    data_root: Annotated[
-        list[Path] | None,
-        typer.Option("--data-root", metavar="<folder>", help=DATA_ROOT_HELP, file_okay=False),
-    ] = None,
+    data_root: DataRootOption = None,
     html_path: Annotated[
         Path | None,
         typer.Option(
@@ -751,10 +753,7 @@ def replay(
         int | None,
         typer.Option(help=ITERATIONS_HELP + " Scenario days; overrides the policy's."),
     ] = None,
-    data_root: Annotated[
-        list[Path] | None,
-        typer.Option("--data-root", metavar="<folder>", help=DATA_ROOT_HELP, file_okay=False),
-    ] = None,
+    data_root: DataRootOption = None,
 ) -> None:
     """Replay a day with rolling-horizon re-planning and write the KPIs.
 
@@ -998,10 +997,7 @@ def compare(
     out: Annotated[
         Path | None, typer.Option(help="Also write every policy's KPIs (JSON).", dir_okay=False)
     ] = None,
-    data_root: Annotated[
-        list[Path] | None,
-        typer.Option("--data-root", metavar="<folder>", help=DATA_ROOT_HELP, file_okay=False),
-    ] = None,
+    data_root: DataRootOption = None,
 ) -> None:
     """Replay one scenario under each policy; print a table and write plots.
 
@@ -1174,10 +1170,7 @@ def design_pickup_points_command(
     ] = DEFAULT_TIME_LIMIT_S,
     iterations: Annotated[int | None, typer.Option(help=ITERATIONS_HELP)] = None,
     seed: Annotated[int, typer.Option(help="Search seed.")] = 0,
-    data_root: Annotated[
-        list[Path] | None,
-        typer.Option("--data-root", metavar="<folder>", help=DATA_ROOT_HELP, file_okay=False),
-    ] = None,
+    data_root: DataRootOption = None,
 ) -> None:
     """Choose which pickup points to open: a capacitated maximal-covering model (CP-SAT).
 
@@ -1272,10 +1265,7 @@ def generate_history_command(
             "--export-day", help="Write --scenario's own day of orders as history rows instead."
         ),
     ] = False,
-    data_root: Annotated[
-        list[Path] | None,
-        typer.Option("--data-root", metavar="<folder>", help=DATA_ROOT_HELP, file_okay=False),
-    ] = None,
+    data_root: DataRootOption = None,
 ) -> None:
     """Weeks of orders with daily and weekly seasonality, weather-like noise and growth.
 
@@ -1351,10 +1341,7 @@ def forecast_command(
         Path | None,
         typer.Option(help="Also write the MASE of every method (JSON).", dir_okay=False),
     ] = None,
-    data_root: Annotated[
-        list[Path] | None,
-        typer.Option("--data-root", metavar="<folder>", help=DATA_ROOT_HELP, file_okay=False),
-    ] = None,
+    data_root: DataRootOption = None,
 ) -> None:
     """Forecast orders per building, 500 m cell or micro-warehouse and hour (statsforecast).
 
@@ -1461,10 +1448,7 @@ def staff_command(
     time_limit: Annotated[
         float, typer.Option("--time-limit", help="Budget of the shift models, seconds.")
     ] = 10.0,
-    data_root: Annotated[
-        list[Path] | None,
-        typer.Option("--data-root", metavar="<folder>", help=DATA_ROOT_HELP, file_okay=False),
-    ] = None,
+    data_root: DataRootOption = None,
 ) -> None:
     """Courier shifts per micro-warehouse and hour from a forecast, and stock to pre-position.
 
@@ -1580,10 +1564,7 @@ def areas_command(
     ride_min: Annotated[
         float, typer.Option("--ride-min", help="The micro-warehouse ride, minutes.")
     ] = RIDE_S / 60.0,
-    data_root: Annotated[
-        list[Path] | None,
-        typer.Option("--data-root", metavar="<folder>", help=DATA_ROOT_HELP, file_okay=False),
-    ] = None,
+    data_root: DataRootOption = None,
 ) -> None:
     """Service areas for GIS tools: each micro-warehouse's ride and pickup point's walk.
 
@@ -1670,10 +1651,7 @@ def serve(
     max_time_limit: Annotated[
         float, typer.Option("--max-time-limit", help="Largest budget a request may ask, seconds.")
     ] = 300.0,
-    data_root: Annotated[
-        list[Path] | None,
-        typer.Option("--data-root", metavar="<folder>", help=DATA_ROOT_HELP, file_okay=False),
-    ] = None,
+    data_root: DataRootOption = None,
 ) -> None:
     """Run the HTTP service (FastAPI on uvicorn): quotes, orders, plans, VROOM.
 
@@ -1726,10 +1704,7 @@ def vroom_command(
     ] = DEFAULT_TIME_LIMIT_S,
     seed: Annotated[int, typer.Option(help="Search seed.")] = 0,
     iterations: Annotated[int | None, typer.Option(help=ITERATIONS_HELP)] = None,
-    data_root: Annotated[
-        list[Path] | None,
-        typer.Option("--data-root", metavar="<folder>", help=DATA_ROOT_HELP, file_okay=False),
-    ] = None,
+    data_root: DataRootOption = None,
 ) -> None:
     """Solve a VROOM problem (VROOM's input format) and write VROOM's output format.
 
