@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from core.limits import MAX_WORKERS
 from solvers.errors import InvalidInputError
 
 DEFAULT_TIME_LIMIT_S = 2.0
@@ -12,9 +13,8 @@ DEFAULT_TIME_LIMIT_S = 2.0
 seconds.  Every entry point (``dispatch plan``, ``dispatch solve``, ``Engine.plan_batch``,
 replays' waves) takes its default from here."""
 
-MAX_WORKERS = 256
-"""Most parallel searches a caller may ask for; the searches actually run are further
-capped at the cores this process may use (:func:`solvers.processes.worker_count`)."""
+# MAX_WORKERS (core.limits, the command line's bound too): most parallel searches a caller
+# may ask for; those actually run are capped at the usable cores (solvers.processes).
 MAX_DISTANCE_SCALE = 1_000_000
 """Most integer units per metre: beyond, a city's distances leave the solvers' integer
 range."""

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -35,7 +34,7 @@ from solvers.evaluate import Visit, evaluate_route
 from solvers.ortools.search import own_search_ready, run_worker
 from solvers.params import SolveParams
 from solvers.problem import RoutingProblem
-from solvers.processes import die_with_parent, worker_count
+from solvers.processes import die_with_parent, worker_context, worker_count
 from solvers.pyvrp_member import build_data, preload, pyvrp_support, run_pyvrp
 from solvers.repair import repair_routes
 from solvers.rr import is_compiled
@@ -286,8 +285,7 @@ def _run_all(
         return [run_member(problem, params, members[0], budget)]
     if any(m.kind is MemberKind.PYVRP for m in members):
         preload()
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    context = worker_context()
     answers: list[MemberAnswer] = []
     # Workers die with this process when it is killed (solvers.processes); a member that
     # dies itself is a BrokenProcessPool error on its future, not a hang.

@@ -34,9 +34,7 @@ import os
 import signal
 import threading
 import time
-from typing import Any, TypeVar
-
-T = TypeVar("T")
+from typing import Any
 
 # From <linux/prctl.h>.
 _PR_SET_PDEATHSIG = 1
@@ -91,6 +89,8 @@ def die_with_parent(parent_pid: int) -> None:
         threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
 
 
-def _context() -> Any:
+def worker_context() -> Any:
+    """The multiprocessing context of the workers: ``fork`` where there is one (the
+    children inherit loaded modules and compiled kernels), else ``spawn``."""
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
