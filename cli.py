@@ -5,6 +5,7 @@ This is the only module that prints or reads the command line.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import inspect
 import json
@@ -34,6 +35,7 @@ from core.files import confined_path, file_field, read_json
 from dispatch import Plan, Planner
 from dispatch.clock import format_clock, format_hhmm, parse_clock
 from dispatch.geojson import plan_geojson
+from dispatch.known import known_at
 from dispatch.manifests import plan_manifests
 from dispatch.mapping import plot_plan
 from dispatch.plan_report import (
@@ -400,6 +402,9 @@ def plan_command(
     """Plan a scenario's batch of orders, print the route table and KPIs, and write the
     plan (JSON; optional GeoJSON, map, viewer page and courier manifests).
 
+    Only orders created by the plan time are planned; how many later ones were left
+    out is said on stderr.
+
     Bad input (a scenario that breaks the schema, an order naming an unknown store or
     building, a closed pickup point...) prints one error line and exits with code 2.
     """
@@ -422,6 +427,15 @@ def plan_command(
             )
         if at_s is None:
             raise InvalidInputError("--at", 'is required: the scenario gives no "at" time')
+        # Only what is known at the plan time (dispatch.known): orders created later wait.
+        known, later = known_at(loaded.orders, at_s)
+        if later:
+            err_console.print(
+                f"{len(later)} order(s) created after {format_hhmm(at_s)} left out "
+                f"(first at {format_hhmm(min(o.created_at_s for o in later))}); "
+                f"planning the {len(known)} created by then"
+            )
+        loaded = dataclasses.replace(loaded, orders=known)
         with console.status(f"Planning {len(loaded.orders)} orders ..."):
             started = time.perf_counter()
             plan = Planner(loaded.world, loaded.settings).plan(

@@ -49,6 +49,10 @@ MAX_LIST_ITEMS = 1_000  # small lists: skills, opening hours, tiers, closed poin
 MAX_ID_CHARS = 100
 MAX_TEXT_CHARS = 10_000  # names and descriptions
 
+#: Stock (dispatch.stock): units of one SKU at one place, SKUs per place.
+MAX_STOCK_UNITS = 10_000_000
+MAX_SKUS_PER_PLACE = 100_000
+
 #: A generated city: blocks per side, blocks in all, buildings per block and the memory
 #: the city would need (see :func:`geo.citygen.CitySpec.estimated_bytes`).
 MAX_CITY_BLOCKS_PER_SIDE = 500

@@ -30,7 +30,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any
 
-from core.limits import MAX_CLOCK_S, shorten
+from core.limits import MAX_CLOCK_S, MAX_ID_CHARS, shorten
 from dispatch.domain import FulfilmentMode, Leader, Member, Order, OrderLine
 from dispatch.live import (
     PROMISE_RULES,
@@ -57,8 +57,10 @@ from dispatch.payloads import (
 )
 from dispatch.plan import Plan, UnassignedOrder, UnassignedOrderReason
 from dispatch.planner import Planner
+from dispatch.quote_fleet import FleetLoad
 from dispatch.quotes import Quote, Quoter, QuoteSettings
 from dispatch.settings import CourierCost, PlannerSettings
+from dispatch.stock import require_units
 from dispatch.store.sql import OrderStatus, SqlStore, StoredOrder, StoredPlan, UnreadableOrder
 from dispatch.validation import (
     OrderReferences,
@@ -67,7 +69,7 @@ from dispatch.validation import (
     reference_problems,
 )
 from dispatch.world import World
-from geo.places import PickupPoint
+from geo.places import MicroWarehouse, PickupPoint, Store
 from solvers import SolveParams
 from solvers.errors import InvalidInputError
 from solvers.rr import preload as preload_search
@@ -111,6 +113,17 @@ class CommissionStatement:
     fulfilled_gmv: Decimal
     rate: Decimal
     commission: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class StockLot:
+    """One lot of a place's stock: ``quantity`` units of ``sku`` arriving at ``at_s``
+    (0: on hand), of which stored orders reserved ``reserved``."""
+
+    sku: str
+    at_s: float
+    quantity: int
+    reserved: int
 
 
 @dataclass(frozen=True)
@@ -214,6 +227,8 @@ class Engine:
             clock or shanghai_clock_s,
         )
         engine._seed(world.members, world.leaders)
+        if world.stock is not None:  # places the store does not count yet
+            store.seed_stock(world.stock)
         return engine
 
     def now_s(self) -> float:
@@ -285,7 +300,65 @@ class Engine:
         if found is None:
             raise InvalidInputError("member", f"unknown member {member!r}")
         now = self._clock() if at_s is None else at_s
-        return self.quoter.quote(destination, lines, found, at_s=now, usage=usage)
+        stock, load = None, None
+        if isinstance(destination, str) and not any(map(self.quoter.is_home_service, lines)):
+            # Goods: the places' stock and the couriers' committed work there.
+            stock, committed = self.store.quote_stock(
+                self.quoter.stock_place_ids(destination, lines),
+                [line.sku for line in lines],
+                at_s=now,
+                window_s=self.settings.instant_promise_s + self.settings.max_lateness_s,
+            )
+            load = FleetLoad(committed)
+        return self.quoter.quote(
+            destination, lines, found, at_s=now, usage=usage, stock=stock, load=load
+        )
+
+    # --- stock (dispatch.stock) ---------------------------------------------------------
+
+    def set_stock(self, place_id: str, sku: str, quantity: int) -> None:
+        """Set the units of ``sku`` on hand at a store or micro-warehouse; from then on
+        the place counts stock (a SKU it was never given has none).  Units that stored
+        orders reserved stay reserved: what can be sold is the difference.
+
+        Raises:
+            InvalidInputError: an unknown store or micro-warehouse, a bad SKU, a quantity
+                that is not an integer in [0, MAX_STOCK_UNITS].
+        """
+        self._check_stock_place(place_id, sku)
+        self.store.set_stock(place_id, sku, require_units("quantity", quantity))
+
+    def replenish(self, place_id: str, sku: str, quantity: int, at_s: float) -> None:
+        """Announce ``quantity`` units of ``sku`` arriving at the place at ``at_s`` (plan
+        clock): orders needed from then on (a scheduled slot starting after it, an
+        instant order created after it) can have them, and quotes offer them.
+
+        Raises:
+            InvalidInputError: as :meth:`set_stock`, or a bad ``at_s``.
+        """
+        self._check_stock_place(place_id, sku)
+        _require_at_s(at_s)
+        self.store.replenish(place_id, sku, require_units("quantity", quantity), float(at_s))
+
+    def stock(self, place_id: str) -> list[StockLot]:
+        """Every lot of a place (on hand at 0, replenishments at their time) with the
+        units stored orders reserved of it; empty when the place does not count stock.
+
+        Raises:
+            InvalidInputError: an unknown store or micro-warehouse.
+        """
+        self._check_stock_place(place_id, None)
+        return [StockLot(*row) for row in self.store.stock_lots(place_id)]
+
+    def _check_stock_place(self, place_id: object, sku: object) -> None:
+        if not isinstance(place_id, str) or not self.world.has_place(
+            place_id, (Store, MicroWarehouse)
+        ):
+            raise InvalidInputError("place_id", f"unknown store or micro-warehouse {place_id!r}")
+        if sku is not None and not (isinstance(sku, str) and 0 < len(sku) <= MAX_ID_CHARS):
+            raise InvalidInputError(
+                "sku", f"must be a SKU id of 1 to {MAX_ID_CHARS} characters, got {sku!r}"
+            )
 
     # --- orders -------------------------------------------------------------------------
 
@@ -305,6 +378,9 @@ class Engine:
                 pickup point closed on the collection day), every problem named
                 together (:func:`dispatch.validation.check_order_payload`).
             CapacityFullError: the order's scheduled slot is full (an InvalidInputError).
+            OutOfStockError: its place has not the units free by the time the order
+                needs them (an InvalidInputError naming every short line); a
+                resubmit of a stored order never reserves twice.
             InvalidInputError: the id was already submitted with different content.
             StoreUnavailableError: the database cannot be reached now; retry (retryable,
                 idempotent).
@@ -334,7 +410,8 @@ class Engine:
         return stored
 
     def cancel(self, order_id: str) -> StoredOrder:
-        """Cancel a pending or planned order: it frees its slot or pickup-point room and
+        """Cancel a pending or planned order: it frees its slot or pickup-point room, its
+        reserved stock, and
         is never planned again (a plan that served it keeps it in its JSON; re-plan to
         take it out of a courier's route).  Cancelling twice is a no-op.
 
@@ -577,7 +654,10 @@ class Engine:
         _require_at_s(at_s)
         if not isinstance(params, SolveParams):
             raise InvalidInputError("params", f"must be a SolveParams, got {params!r}")
-        world = dataclasses.replace(self.world, members=tuple(members), leaders=tuple(leaders))
+        # Stored orders hold their stock since they were submitted: no second allocation.
+        world = dataclasses.replace(
+            self.world, members=tuple(members), leaders=tuple(leaders), stock=None
+        )
         if couriers is not None:
             return live_replan(
                 world,

@@ -52,6 +52,7 @@ class UnassignedOrderReason(StrEnum):
     PICKUP_CAPACITY = "pickup_capacity"  # its pickup point(s) are full
     NO_PICKUP_POINT_IN_WALKING_DISTANCE = "no_pickup_point_in_walking_distance"
     INVALID_INPUT = "invalid_input"  # the order cannot be modelled (the detail names the field)
+    OUT_OF_STOCK = "out_of_stock"  # its place lacks some line (the detail names them)
 
 
 @dataclass(frozen=True, slots=True)

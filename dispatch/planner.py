@@ -40,6 +40,7 @@ from dispatch.kpis import plan_kpis
 from dispatch.payloads import order_bound_problems
 from dispatch.plan import Plan, UnassignedOrder
 from dispatch.settings import PlannerSettings
+from dispatch.stock import out_of_stock
 from dispatch.validation import validate_orders
 from dispatch.world import World
 from solvers import SolveParams
@@ -115,6 +116,10 @@ class Planner:
         if len(invalid) > len(rejected):
             bad = {u.order_id for u in invalid}
             orders = tuple(o for o in orders if o.id not in bad)
+        # Stock (dispatch.stock): allocated by creation time before any routing, so no
+        # solver routes an order from a place without its goods.
+        orders, short = out_of_stock(orders, world.stock)
+        invalid.extend(short)
         ctx = PlanContext(world, settings, at_s, params, budget)
         by_flow: dict[FulfilmentMode, list[Order]] = {f: [] for f in FulfilmentMode}
         for order in orders:

@@ -3,9 +3,12 @@
 A quote answers "how can this basket reach this building now, when, and for how much"
 in well under a millisecond, so everything spatial is computed once when the
 :class:`Quoter` is built (per building: the pickup points in walking distance and the
-straight-line position in a metric frame).  Times are estimates: straight-line distance
-times the world's detour factor at the travel profile's speed (the planner, later,
-routes on the road network).  Availability of scheduled slots, pickup points and
+straight-line position in a metric frame).  An instant ETA rides the planner's network
+(e-bike travel times from the source, one row per source kept once computed) and waits
+for the source zone's couriers when they have committed work
+(:mod:`dispatch.quote_fleet`); multi-store ETAs are straight-line distance times the
+world's detour factor at the e-bike's speed.  Stock decides which options are available
+(:mod:`dispatch.stock`).  Availability of scheduled slots, pickup points and
 home-service slots comes from a :class:`Usage` the caller gives (the engine reads the
 store's counters, which count every engine's orders).
 
@@ -28,7 +31,9 @@ from types import MappingProxyType
 import numpy as np
 
 from dispatch.domain import FulfilmentMode, Member, OrderLine, to_cents
+from dispatch.quote_fleet import FleetLoad, FleetModel
 from dispatch.settings import PlannerSettings
+from dispatch.stock import MissingLine, StockView, basket_needs
 from dispatch.world import World
 from geo.areas import NearestIndex
 from geo.frame import LocalFrame
@@ -104,6 +109,12 @@ class QuoteSettings:
         home_service_lead_s: the first visit slot starts at least this long after now.
         home_services: the bookable services by SKU.
         pickup_points_offered: at most this many pickup points are listed, nearest first.
+        orders_per_trip: orders a rider takes from a source on one trip (the queue of
+            committed work, :mod:`dispatch.quote_fleet`).
+        eta_margin_s: slack added to every instant ETA so the plan keeps it.
+        alternatives_offered: when the basket's micro-warehouse lacks some line, at most
+            this many other micro-warehouses within ``instant_radius_m`` that have the
+            whole basket are offered for instant delivery, soonest first.
     """
 
     instant_fee: Decimal = Decimal("5.00")
@@ -128,6 +139,9 @@ class QuoteSettings:
         default_factory=lambda: dict(DEFAULT_HOME_SERVICES)
     )
     pickup_points_offered: int = 5
+    alternatives_offered: int = 2
+    orders_per_trip: int = 2
+    eta_margin_s: float = 300.0
 
     def __post_init__(self) -> None:
         for name in (
@@ -143,11 +157,23 @@ class QuoteSettings:
             _money("free_delivery_from", self.free_delivery_from)
         if self.paid_home_service_discount > 1:
             raise InvalidInputError("QuoteSettings.paid_home_service_discount", "must be in [0, 1]")
-        for name in ("slot_lead_s", "slots_until_s", "home_service_lead_s", "instant_radius_m"):
+        for name in (
+            "slot_lead_s",
+            "slots_until_s",
+            "home_service_lead_s",
+            "instant_radius_m",
+            "eta_margin_s",
+        ):
             _seconds(name, getattr(self, name))
         for name in ("slot_length_s", "home_service_slot_s"):
             _seconds(name, getattr(self, name), positive=True)
-        for name in ("slots_offered", "slot_capacity", "pickup_points_offered"):
+        for name in (
+            "slots_offered",
+            "slot_capacity",
+            "pickup_points_offered",
+            "alternatives_offered",
+            "orders_per_trip",
+        ):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise InvalidInputError(f"QuoteSettings.{name}", "must be an integer >= 0")
@@ -177,6 +203,11 @@ class FulfilmentOption:
         walk_m: estimated walking distance from the destination to the pickup point.
         next_pickup_s: when the order can first be collected (plan clock).
         source_ids: the stores or micro-warehouses the basket comes from.
+        missing: the basket's lines its place cannot give by then (stock, see
+            :mod:`dispatch.stock`); the option is unavailable when there are any.
+        instead_of: for an instant option from another micro-warehouse that has the
+            whole basket, the place the basket named (the order's lines then name this
+            option's source).
     """
 
     mode: FulfilmentMode
@@ -191,17 +222,21 @@ class FulfilmentOption:
     walk_m: float | None = None
     next_pickup_s: float | None = None
     source_ids: tuple[str, ...] = ()
+    missing: tuple[MissingLine, ...] = ()
+    instead_of: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Quote:
-    """The options for one basket to one destination for one member at ``at_s``."""
+    """The options for one basket to one destination for one member at ``at_s``;
+    ``missing``: the basket's lines its places cannot give now (stock)."""
 
     destination_id: str
     member_id: str
     at_s: float
     basket_value: Decimal
     options: tuple[FulfilmentOption, ...]
+    missing: tuple[MissingLine, ...] = ()
 
     def of(self, mode: FulfilmentMode) -> tuple[FulfilmentOption, ...]:
         """The options of one mode."""
@@ -309,11 +344,39 @@ class Quoter:
                 self._near[world.buildings[qi].id] = tuple(items)
         # Technicians by skill set, for home-service capacity.
         self._technicians = tuple(c.skills for c in world.couriers if c.skills)
+        # Stock: the world's table (a scenario's) unless the caller reads a store's.
+        self._world_stock = StockView.of_table(world.stock)
+        self._mw_ids = tuple(m.id for m in world.micro_warehouses)
+        # The fleet: rides on the planner's network and riders per zone (quote_fleet).
+        self.fleet = FleetModel(
+            world, self._frame, self.quote_settings.instant_radius_m, self.settings.pickup_service_s
+        )
 
     # --- helpers --------------------------------------------------------------------------
 
     def _ride_s(self, a: tuple[float, float], b: tuple[float, float]) -> float:
         return math.hypot(a[0] - b[0], a[1] - b[1]) * self._detour / self._ebike_mps
+
+    def _instant_eta_s(
+        self, source_id: str, destination_id: str, at_s: float, load: FleetLoad
+    ) -> float:
+        """When an instant order from the source would reach the door: the rule of
+        :mod:`dispatch.quote_fleet` (network ride, the zone's committed work, margin)."""
+        q = self.quote_settings
+        source = self._sources[source_id]
+        ride = self.fleet.ride_s(source_id, destination_id)
+        if ride is None:
+            ride = self._ride_s(self._source_xy[source_id], self._building_xy[destination_id])
+        wait = self.fleet.wait_s(
+            source_id, at_s, load.committed.get(source_id, 0), q.orders_per_trip
+        )
+        return (
+            at_s
+            + max(_ready_s(source), wait)
+            + self.settings.pickup_service_s
+            + ride
+            + q.eta_margin_s
+        )
 
     def _delivery_fee(
         self, base: Decimal, member: Member, value: Decimal
@@ -331,6 +394,25 @@ class Quoter:
         near = self._near.get(destination_id, ())[: self.quote_settings.pickup_points_offered]
         return tuple(self._points[pos].id for pos, _ in near)
 
+    def stock_place_ids(self, destination_id: str, basket: Sequence[OrderLine]) -> tuple[str, ...]:
+        """The places whose stock a quote of this basket to this building may read: the
+        basket's places and, when they are one micro-warehouse, the others in instant
+        reach of the building (the alternatives)."""
+        sources = tuple(dict.fromkeys(line.store_id for line in basket))
+        dest = self._building_xy.get(destination_id)
+        if len(sources) != 1 or sources[0] not in self._mw_ids or dest is None:
+            return sources
+        return (*sources, *(m for m in self._within_radius(dest) if m != sources[0]))
+
+    def _within_radius(self, dest: tuple[float, float]) -> tuple[str, ...]:
+        radius = self.quote_settings.instant_radius_m
+        return tuple(
+            mid
+            for mid in self._mw_ids
+            if math.hypot(self._source_xy[mid][0] - dest[0], self._source_xy[mid][1] - dest[1])
+            <= radius
+        )
+
     def is_home_service(self, line: OrderLine) -> bool:
         """Whether the line books a home service (its SKU is a known service)."""
         return line.sku in self.quote_settings.home_services
@@ -345,8 +427,18 @@ class Quoter:
         *,
         at_s: float,
         usage: Usage | None = None,
+        stock: StockView | None = None,
+        load: FleetLoad | None = None,
     ) -> Quote:
         """The fulfilment options of ``basket`` to building ``destination_id``.
+
+        ``stock``: the free units the quote may read (the Engine reads its store's, for
+        :meth:`stock_place_ids`); None: the world's stock table.  An instant or slot
+        option is available only when its place has the whole basket by then; the
+        short lines are named on the option and the quote, and other micro-warehouses
+        that have the basket are offered instead (next-day pickup draws no shelf stock).
+        ``load``: the couriers' committed work per source (:class:`FleetLoad`; None:
+        none), which delays the instant ETA (:mod:`dispatch.quote_fleet`).
 
         Raises:
             InvalidInputError: unknown destination building, an empty basket, a line
@@ -375,12 +467,24 @@ class Quoter:
                         f"unknown store or micro-warehouse {line.store_id!r}",
                     )
             sources = tuple(dict.fromkeys(line.store_id for line in basket))
+            view = self._world_stock if stock is None else stock
+            needs = basket_needs(basket)
+            missing = view.missing(needs, at_s)
             options = [
                 *self._delivery(
-                    sources=sources, dest=dest, member=member, value=value, at_s=at_s, usage=usage
+                    sources=sources,
+                    dest=dest,
+                    member=member,
+                    value=value,
+                    at_s=at_s,
+                    usage=usage,
+                    needs=(needs, view),
+                    destination_id=destination_id,
+                    load=load or FleetLoad(),
                 ),
                 *self._pickup(destination_id, sources, member, at_s, usage),
             ]
+            return Quote(destination_id, member.id, float(at_s), value, tuple(options), missing)
         return Quote(destination_id, member.id, float(at_s), value, tuple(options))
 
     def _delivery(
@@ -392,27 +496,55 @@ class Quoter:
         value: Decimal,
         at_s: float,
         usage: Usage,
+        needs: tuple[dict[tuple[str, str], int], StockView],
+        destination_id: str,
+        load: FleetLoad,
     ) -> list[FulfilmentOption]:
-        q, s = self.quote_settings, self.settings
+        q = self.quote_settings
+        wanted, view = needs
+        missing_now = view.missing(wanted, at_s)
         out: list[FulfilmentOption] = []
         if len(sources) == 1:
             source = self._sources[sources[0]]
             xy = self._source_xy[source.id]
-            ready_s = _ready_s(source)
             distance_m = math.hypot(xy[0] - dest[0], xy[1] - dest[1])
+            fee, benefit = self._delivery_fee(q.instant_fee, member, value)
             if distance_m <= q.instant_radius_m:
-                fee, benefit = self._delivery_fee(q.instant_fee, member, value)
-                eta = at_s + ready_s + s.pickup_service_s + self._ride_s(xy, dest)
                 out.append(
                     FulfilmentOption(
                         FulfilmentMode.INSTANT,
                         fee,
                         to_cents(q.instant_fee),
                         benefit,
-                        eta_s=eta,
+                        available=not missing_now,
+                        eta_s=self._instant_eta_s(source.id, destination_id, at_s, load),
                         source_ids=sources,
+                        missing=missing_now,
                     )
                 )
+            if missing_now and source.id in self._mw_ids:
+                # Another micro-warehouse in reach that has the whole basket now.
+                others = []
+                for mid in self._within_radius(dest):
+                    moved = {(mid, sku): n for (_, sku), n in wanted.items()}
+                    if (
+                        mid != source.id
+                        and mid in view.controlled
+                        and not view.missing(moved, at_s)
+                    ):
+                        others.append((self._instant_eta_s(mid, destination_id, at_s, load), mid))
+                for eta, mid in sorted(others)[: q.alternatives_offered]:
+                    out.append(
+                        FulfilmentOption(
+                            FulfilmentMode.INSTANT,
+                            fee,
+                            to_cents(q.instant_fee),
+                            benefit,
+                            eta_s=eta,
+                            source_ids=(mid,),
+                            instead_of=source.id,
+                        )
+                    )
             fee, benefit = self._delivery_fee(q.scheduled_fee, member, value)
             first = math.ceil((at_s + q.slot_lead_s) / q.slot_length_s) * q.slot_length_s
             for k in range(q.slots_offered):
@@ -420,16 +552,18 @@ class Quoter:
                 if start >= q.slots_until_s:
                     break
                 left = q.slot_capacity - usage.slots.get((source.id, start), 0)
+                short = view.missing(wanted, start) if missing_now else ()
                 out.append(
                     FulfilmentOption(
                         FulfilmentMode.SCHEDULED,
                         fee,
                         to_cents(q.scheduled_fee),
                         benefit,
-                        available=left > 0,
+                        available=left > 0 and not short,
                         window=TimeWindow(start, start + q.slot_length_s),
                         remaining=max(left, 0),
                         source_ids=sources,
+                        missing=short,
                     )
                 )
             return out
@@ -452,8 +586,10 @@ class Quoter:
                 fee,
                 to_cents(q.multi_store_fee),
                 benefit,
-                eta_s=at_s + ready + len(sources) * s.pickup_service_s + travel,
+                available=not missing_now,
+                eta_s=at_s + ready + len(sources) * self.settings.pickup_service_s + travel,
                 source_ids=sources,
+                missing=missing_now,
             )
         )
         return out

@@ -100,6 +100,10 @@ class PlannerSettings:
             member's pickup point is chosen.
         switch_penalty_m: walking metres a flexible member's move away from their
             chosen pickup point counts as, in the assignment's objective.
+        rating_walk_m: walking metres each star of a leader's rating below 5 counts
+            as, in the assignment's objective, for residents who chose no pickup point
+            (a point rated 3.0 weighs as 2 * rating_walk_m metres farther; a point
+            without a leader counts as rated 5).
         next_day_cutoff_s: orders created after this time (plan clock) are not in the
             next-day plan.
         collection_from_s, collection_until_s: the part of the collection day (time of
@@ -127,6 +131,7 @@ class PlannerSettings:
     trunk_unload_s: float = 300.0
     walk_limit_m: float = 500.0
     switch_penalty_m: float = 200.0
+    rating_walk_m: float = 100.0
     next_day_cutoff_s: float = 22 * HOUR_S
     collection_from_s: float = 7 * HOUR_S
     collection_until_s: float = 22 * HOUR_S
@@ -154,6 +159,7 @@ class PlannerSettings:
             "trunk_unload_s",
             "walk_limit_m",
             "switch_penalty_m",
+            "rating_walk_m",
             "next_day_cutoff_s",
             "collection_from_s",
             "collection_until_s",

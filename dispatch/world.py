@@ -16,6 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from dispatch.domain import Courier, Leader, Member
+from dispatch.stock import StockTable
 from geo.citygen import City
 from geo.matrix import DEFAULT_DETOUR_FACTOR, TravelMatrix, road_matrix, straight_line_matrix
 from geo.network import RoadNetwork
@@ -63,6 +64,9 @@ class World:
         detour_factor: travelled / straight-line distance when there is no network.
         closed_pickup_point_ids: pickup points not operating for this plan (holiday,
             renovation); they take no orders.
+        stock: units per store or micro-warehouse and SKU (:mod:`dispatch.stock`);
+            None: no place counts stock.  The planner gives it to the orders before
+            routing (:func:`dispatch.stock.allocate_stock`).
 
     Raises:
         InvalidInputError: a duplicate id, a leader of an unknown pickup point, two
@@ -81,6 +85,7 @@ class World:
     network: RoadNetwork | None = None
     detour_factor: float = DEFAULT_DETOUR_FACTOR
     closed_pickup_point_ids: frozenset[str] = frozenset()
+    stock: StockTable | None = None
 
     def __post_init__(self) -> None:
         for name in (
@@ -134,6 +139,12 @@ class World:
                 raise InvalidInputError(
                     "World.closed_pickup_point_ids", f"unknown pickup point {pid!r}"
                 )
+        if self.stock is not None:  # stock is kept at stores and micro-warehouses only
+            for pid in sorted(self.stock.levels):
+                if not isinstance(places.get(pid), Store | MicroWarehouse):
+                    raise InvalidInputError(
+                        f"World.stock.{pid}", f"unknown store or micro-warehouse {pid!r}"
+                    )
 
     @classmethod
     def from_city(

@@ -21,6 +21,7 @@ from typing import ParamSpec, TypeVar
 from core.files import CONFINED_RULE, confined_path
 from dispatch.domain import Courier, Leader, Member, Order
 from dispatch.settings import PlannerSettings
+from dispatch.stock import StockTable
 from dispatch.validation import (
     OrderReferences,
     member_problems,
@@ -268,6 +269,7 @@ def build_scenario(
     )
     if world is None:
         raise ScenarioFileError(source, problems.items)
+    world = _with_stock(spec, world, problems)
     # The Engine's rule for members (dispatch.validation), so a file it would refuse
     # is refused here too.
     for i, member_spec in enumerate(spec.members):
@@ -331,3 +333,14 @@ def _world(
         detour_factor=detour,
         closed_pickup_point_ids=closed,
     )
+
+
+def _with_stock(spec: ScenarioFile, world: World, problems: _Problems) -> World:
+    """The world with the file's stock; a place that is not a store or micro-warehouse
+    of the world is a problem named ``stock.<place>``."""
+    if spec.stock is None:
+        return world
+    unknown = [p for p in spec.stock if not world.has_place(p, (Store, MicroWarehouse))]
+    for place_id in unknown:
+        problems.add(f"stock.{place_id}", f"unknown store or micro-warehouse {place_id!r}")
+    return world if unknown else replace(world, stock=StockTable(spec.stock))

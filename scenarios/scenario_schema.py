@@ -19,6 +19,7 @@ The format (version 1), in brief::
       "places": {"buildings": [...], "stores": [...], "micro_warehouses": [...],
                  "pickup_points": [...], "depots": [...]},
       "closed_pickup_point_ids": [...],
+      "stock": {"mw01": {"milk-1l": 40, ...}},   # optional: units per place and SKU
       "couriers": [...], "members": [...], "leaders": [...] | null,
       "settings": {...},                 # overrides of PlannerSettings
       "orders": [...],
@@ -44,6 +45,10 @@ Conventions of the file:
   leader for every pickup point that names one) are part of the world; ``places``
   adds to them.  On an OSM or straight-line network, ``places`` are all there is.
 * A courier starts either ``"at"`` a place id or at ``lon``/``lat``.
+* ``stock`` (optional, :mod:`dispatch.stock`): units per store or micro-warehouse and
+  SKU; a place without an entry does not count stock, a SKU missing from a place's
+  entry has none there.  Orders that the stock cannot cover (given by creation time)
+  are unassigned ``out_of_stock`` naming the lines.
 * The optional ``grubhub`` section (:class:`GrubhubSpec`, written by ``dispatch import
   grubhub``) holds a Grubhub meal delivery routing (MDRP) instance exactly:
   ``{"name", "parameters": {"meters_per_minute", "pickup_service_min",
@@ -143,6 +148,8 @@ Minutes = Annotated[float, Strict(), Field(ge=0, le=limits.MAX_GRUBHUB_MINUTES)]
 Rate = Annotated[float, Strict(), Field(ge=0, le=limits.MAX_GRUBHUB_RATE)]
 PositiveRate = Annotated[float, Strict(), Field(gt=0, le=limits.MAX_GRUBHUB_RATE)]
 Text = Annotated[str, Strict(), Field(max_length=limits.MAX_TEXT_CHARS)]
+StockUnits = Annotated[int, Strict(), Field(ge=0, le=limits.MAX_STOCK_UNITS)]
+StockRow = Annotated[dict[Id, StockUnits], Field(max_length=limits.MAX_SKUS_PER_PLACE)]
 Lon = Annotated[float, Strict(), Field(ge=-180, le=180)]
 Lat = Annotated[float, Strict(), Field(ge=-90, le=90)]
 
@@ -353,6 +360,7 @@ class SettingsSpec(_Spec):
     trunk_unload_s: Duration | None = None
     walk_limit_m: Distance | None = None
     switch_penalty_m: Distance | None = None
+    rating_walk_m: Distance | None = None
     next_day_cutoff: ClockTime | None = None
     collection_from: ClockTime | None = None
     collection_until: ClockTime | None = None
@@ -562,6 +570,7 @@ class ScenarioFile(_Spec):
     network: Network
     places: PlacesSpec = PlacesSpec()
     closed_pickup_point_ids: tuple[Id, ...] = Field((), max_length=limits.MAX_PLACES)
+    stock: dict[Id, StockRow] | None = Field(None, max_length=limits.MAX_PLACES)
     couriers: tuple[CourierSpec, ...] = Field((), max_length=limits.MAX_COURIERS)
     members: tuple[MemberSpec, ...] = Field((), max_length=limits.MAX_MEMBERS)
     leaders: tuple[LeaderSpec, ...] | None = Field(None, max_length=limits.MAX_PLACES)

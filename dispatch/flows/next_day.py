@@ -6,7 +6,9 @@
    (:meth:`dispatch.world.World.pickup_point_closed`): the point the member chose, or,
    when they chose none or their member account is flexible, any point within
    ``walk_limit_m`` of their home on the walk network (a flexible member's chosen
-   point is preferred by ``switch_penalty_m`` walking metres).  Capacities in parcels
+   point is preferred by ``switch_penalty_m`` walking metres; where the resident chose
+   no point, each star of the point leader's rating below 5 counts as
+   ``rating_walk_m`` walking metres, :func:`rating_cost_m`).  Capacities in parcels
    hold; when they are short, paid members' orders are kept first
    (:mod:`solvers.assignment`, CP-SAT), then the most orders, then the
    least walking.  Orders with no point in reach are ``no_pickup_point_in_walking_distance``,
@@ -131,6 +133,14 @@ def _options(
     return out
 
 
+def rating_cost_m(point_id: str, world: World, settings: PlannerSettings) -> float:
+    """The leader's rating in the assignment's objective, walking metres: each star below
+    5 counts as ``settings.rating_walk_m`` (only where the resident chose no point; a
+    point without a leader counts as rated 5)."""
+    leader = world.leader_of(point_id)
+    return 0.0 if leader is None else (5.0 - leader.rating) * settings.rating_walk_m
+
+
 def _request(
     order: Order, options: list[_Option], world: World, settings: PlannerSettings
 ) -> Request:
@@ -140,9 +150,10 @@ def _request(
     for option in options:
         if option.chosen:
             cost = 0.0
+        elif has_choice:
+            cost = (option.walk_m or 0.0) + settings.switch_penalty_m
         else:
-            penalty = settings.switch_penalty_m if has_choice else 0.0
-            cost = (option.walk_m or 0.0) + penalty
+            cost = (option.walk_m or 0.0) + rating_cost_m(option.point_id, world, settings)
         candidates.append(Candidate(option.point_id, cost))
     # Walking metres and rewards go to the assignment as they are: it counts whole metres.
     return Request(order.id, order.parcels, PLACEMENT_REWARD_M * factor, tuple(candidates))

@@ -17,6 +17,9 @@ it on uvicorn.  Paths (roles in brackets; ``/health`` is open):
   couriers carry or ride to locked (:meth:`dispatch.Engine.replan`).
 * ``POST /vroom`` [operator]: a VROOM problem in, VROOM's answer out
   (:mod:`dispatch.vroom`).
+* ``PUT /stock/{place}``, ``GET /stock/{place}`` [operator]: a store's or
+  micro-warehouse's stock (units on hand, announced arrivals) and what stored orders
+  reserved of it (:meth:`dispatch.Engine.set_stock`, :meth:`dispatch.Engine.replenish`).
 
 Errors: :mod:`dispatch.service.errors`.  Limits (413 before any work): the body size
 (:class:`dispatch.service.guards.BodyLimit`) and the orders of a plan or VROOM problem.
@@ -26,7 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -49,6 +52,7 @@ from dispatch.service.models import (
     ErrorOut,
     HealthOut,
     JobOut,
+    MissingLineOut,
     OptionOut,
     OrderOut,
     PlanOut,
@@ -56,9 +60,13 @@ from dispatch.service.models import (
     QuoteOut,
     QuoteRequest,
     ReplanRequest,
+    StockIn,
+    StockLotOut,
+    StockOut,
     SubmittedOut,
     WindowOut,
 )
+from dispatch.stock import MissingLine
 from dispatch.store.sql import OrderStatus, StoredOrder, StoredPlan
 from dispatch.viewer import render_stored_plan_html, viewer_csp
 from dispatch.vroom import solve_vroom, world_travel
@@ -121,6 +129,13 @@ def _budget(config: ServiceConfig, asked: float | None) -> float:
     return value
 
 
+def _missing_out(lines: Sequence[MissingLine]) -> list[MissingLineOut]:
+    return [
+        MissingLineOut(place_id=m.place_id, sku=m.sku, wanted=m.wanted, available=m.available)
+        for m in lines
+    ]
+
+
 def _quote_out(quote: Quote) -> QuoteOut:
     return QuoteOut(
         destination_id=quote.destination_id,
@@ -143,9 +158,12 @@ def _quote_out(quote: Quote) -> QuoteOut:
                 walk_m=o.walk_m,
                 next_pickup_s=o.next_pickup_s,
                 source_ids=list(o.source_ids),
+                missing=_missing_out(o.missing),
+                instead_of=o.instead_of,
             )
             for o in quote.options
         ],
+        missing=_missing_out(quote.missing),
     )
 
 
@@ -325,6 +343,39 @@ def create_app(engine: Engine, config: ServiceConfig) -> FastAPI:
         except InvalidInputError as error:
             raise from_engine(error, 409) from None
         return _order_out(stored)
+
+    # --- stock (dispatch.stock) -----------------------------------------------------------
+
+    def _stock_out(place_id: str) -> StockOut:
+        lots = engine.stock(place_id)
+        return StockOut(
+            place_id=place_id,
+            lots=[StockLotOut(sku=x.sku, at_s=x.at_s, quantity=x.quantity, reserved=x.reserved)
+                  for x in lots],
+        )  # fmt: skip
+
+    @app.put("/stock/{place_id}", tags=["stock"], dependencies=[operator])
+    def put_stock(place_id: OrderId, body: StockIn) -> StockOut:
+        """Set units on hand per SKU at a store or micro-warehouse and add announced
+        arrivals; the place counts stock from then on."""
+        _known_stock_place(place_id)
+        for sku, quantity in sorted(body.levels.items()):
+            engine.set_stock(place_id, sku, quantity)
+        for arrival in body.replenishments:
+            engine.replenish(place_id, arrival.sku, arrival.quantity, arrival.at_s)
+        return _stock_out(place_id)
+
+    @app.get("/stock/{place_id}", tags=["stock"], dependencies=[operator])
+    def get_stock(place_id: OrderId) -> StockOut:
+        """A place's stock lots and what stored orders reserved of them."""
+        _known_stock_place(place_id)
+        return _stock_out(place_id)
+
+    def _known_stock_place(place_id: str) -> None:
+        try:
+            engine.stock(place_id)
+        except InvalidInputError as error:
+            raise ApiError(404, error.rule, [("place_id", error.rule)]) from None
 
     # --- plans ---------------------------------------------------------------------------
 

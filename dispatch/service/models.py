@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.limits import MAX_STOCK_UNITS
 from dispatch.domain import FulfilmentMode
 from dispatch.payloads import LinePayload
 
@@ -39,6 +40,15 @@ class WindowOut(BaseModel):
     end_s: float
 
 
+class MissingLineOut(BaseModel):
+    """A line a place cannot give whole (``dispatch.stock.MissingLine``)."""
+
+    place_id: str
+    sku: str
+    wanted: int
+    available: int
+
+
 class OptionOut(BaseModel):
     """One fulfilment option (see ``dispatch.quotes.FulfilmentOption``)."""
 
@@ -54,6 +64,12 @@ class OptionOut(BaseModel):
     walk_m: float | None
     next_pickup_s: float | None
     source_ids: list[str]
+    missing: list[MissingLineOut] = Field(
+        default_factory=list, description="lines its place cannot give by then (stock)"
+    )
+    instead_of: str | None = Field(
+        None, description="another micro-warehouse's option: the place the basket named"
+    )
 
 
 class QuoteOut(BaseModel):
@@ -64,6 +80,9 @@ class QuoteOut(BaseModel):
     at_s: float
     basket_value: str
     options: list[OptionOut]
+    missing: list[MissingLineOut] = Field(
+        default_factory=list, description="the basket's lines its places lack now (stock)"
+    )
 
 
 class SubmittedOut(BaseModel):
@@ -198,3 +217,44 @@ class ErrorOut(BaseModel):
     """Every error answer: ``{"error": {"status", "message", "problems"}}``."""
 
     error: ErrorDetailOut
+
+
+# --- stock (dispatch.stock) ----------------------------------------------------------------
+
+StockUnits = Annotated[int, Field(ge=0, le=MAX_STOCK_UNITS)]
+
+
+class ReplenishmentIn(_Body):
+    """Units of a SKU arriving at the place at ``at_s`` (plan clock)."""
+
+    sku: Identifier
+    quantity: StockUnits
+    at_s: Seconds
+
+
+class StockIn(_Body):
+    """``PUT /stock/{place_id}``: units on hand per SKU (set), and arrivals (added)."""
+
+    levels: Annotated[dict[Identifier, StockUnits], Field(max_length=10_000)] = Field(
+        default_factory=dict
+    )
+    replenishments: Annotated[list[ReplenishmentIn], Field(max_length=10_000)] = Field(
+        default_factory=list
+    )
+
+
+class StockLotOut(BaseModel):
+    """One lot: ``quantity`` units arriving at ``at_s`` (0: on hand), ``reserved`` held
+    by stored orders."""
+
+    sku: str
+    at_s: float
+    quantity: int
+    reserved: int
+
+
+class StockOut(BaseModel):
+    """A place's stock (no lots: the place does not count stock)."""
+
+    place_id: str
+    lots: list[StockLotOut]

@@ -1,6 +1,7 @@
 """The embedded store behind :class:`dispatch.Engine` (SQLite by default, PostgreSQL by URL)."""
 
 from dispatch.store.errors import CapacityFullError as CapacityFullError
+from dispatch.store.errors import OutOfStockError as OutOfStockError
 from dispatch.store.errors import StoreError as StoreError
 from dispatch.store.errors import StoreUnavailableError as StoreUnavailableError
 from dispatch.store.errors import StoreWriteError as StoreWriteError

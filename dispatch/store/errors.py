@@ -10,11 +10,17 @@
 - :class:`CapacityFullError`: an order asks for a scheduled slot that is full (the
   store counts every order of every engine on the database); bad input for this
   order, an :class:`InvalidInputError` naming the field and the rule.
+- :class:`OutOfStockError`: an order asks for more units than its place has free
+  (stock counted by the store over every engine); bad input for this order, naming
+  every short line.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from core.errors import EngineError, InvalidInputError
+from dispatch.stock import MissingLine, missing_text
 
 
 class StoreError(EngineError):
@@ -36,3 +42,11 @@ class StoreWriteError(StoreError):
 
 class CapacityFullError(InvalidInputError):
     """A capacity the store enforces (a scheduled slot's orders) is used up."""
+
+
+class OutOfStockError(InvalidInputError):
+    """An order's place lacks some of its lines; ``missing`` names each."""
+
+    def __init__(self, order_id: str, missing: Sequence[MissingLine]) -> None:
+        self.missing = tuple(missing)
+        super().__init__(f"order {order_id!r}: lines", missing_text(self.missing))

@@ -117,3 +117,30 @@ def order_claims(order: Order, pickup_point_id: str | None) -> list[Claim]:
     if order.mode is FulfilmentMode.HOME_SERVICE and order.promised is not None:
         return [Claim(VISIT, visit_key(order.promised.start_s), 1)]
     return []
+
+
+# Stock (dispatch.stock, revision 0003_stock).  One lot per place, SKU and arrival time:
+# what is on hand arrives at 0 (``Engine.set_stock``), a replenishment at its time.
+# ``reserved`` counts the units that stored orders hold of the lot; a reservation is a
+# conditional ``UPDATE ... WHERE quantity - reserved >= n`` on a row locked in
+# (place, SKU, time) order, so engines on one database never oversell.  A place with
+# no lot does not count stock.
+stock_lots = sa.Table(
+    "stock_lots",
+    metadata,
+    sa.Column("place_id", sa.String(100), primary_key=True),
+    sa.Column("sku", sa.String(200), primary_key=True),
+    sa.Column("at_s", sa.Float, primary_key=True),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("reserved", sa.Integer, nullable=False),
+)
+# What each stored order holds of each lot (released when it is cancelled).
+stock_holds = sa.Table(
+    "stock_holds",
+    metadata,
+    sa.Column("order_id", sa.String(100), sa.ForeignKey("orders.id"), primary_key=True),
+    sa.Column("place_id", sa.String(100), primary_key=True),
+    sa.Column("sku", sa.String(200), primary_key=True),
+    sa.Column("at_s", sa.Float, primary_key=True),
+    sa.Column("quantity", sa.Integer, nullable=False),
+)

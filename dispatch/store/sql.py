@@ -50,8 +50,11 @@ from dispatch.payloads import (
     parse_order,
 )
 from dispatch.quotes import Usage
+from dispatch.stock import StockTable, StockView, need_time_s, order_needs
+from dispatch.store import stock_sql
 from dispatch.store.errors import (
     CapacityFullError,
+    OutOfStockError,
     StoreError,
     StoreUnavailableError,
     StoreWriteError,
@@ -69,10 +72,12 @@ from dispatch.store.schema import (
     order_lines,
     orders,
     plans,
+    stock_holds,
+    stock_lots,
 )
 from solvers.errors import EngineError, InvalidInputError
 
-_TABLES = (members, leaders, orders, order_lines, plans, capacity_usage)
+_TABLES = (members, leaders, orders, order_lines, plans, capacity_usage, stock_lots, stock_holds)
 
 
 class OrderStatus(StrEnum):
@@ -355,6 +360,8 @@ class SqlStore:
 
         Raises:
             CapacityFullError: the order's scheduled slot is full; nothing is stored.
+            OutOfStockError: its place has not the units free by the time the order
+                needs them (:func:`dispatch.store.stock_sql.reserve`); nothing is stored.
             InvalidInputError: an order with this id and different content exists.
             StoreUnavailableError, StoreWriteError: see :mod:`dispatch.store.errors`.
         """
@@ -394,6 +401,10 @@ class SqlStore:
                     limit = slot_capacity if claim.kind == SLOT else None
                     if not _add(conn, claim, claim.n, limit):
                         raise _slot_full(order, limit)
+                # Its goods, in the same transaction (dispatch.store.stock_sql).
+                missing = stock_sql.reserve(conn, order.id, order_needs(order), need_time_s(order))
+                if missing:
+                    raise OutOfStockError(order.id, missing)
             return True
         except IntegrityError:
             pass
@@ -569,8 +580,58 @@ class SqlStore:
                     held = _stored(row)
                     for claim in order_claims(held.order, held.pickup_point_id):
                         _add(conn, claim, -claim.n, None)
+                stock_sql.release(conn, order_id)  # and its reserved goods
             row = conn.execute(sa.select(orders).where(orders.c.id == order_id)).first()
         return before, _stored(row)
+
+    # --- stock (dispatch.stock, dispatch.store.stock_sql) ---------------------------------
+
+    def set_stock(self, place_id: str, sku: str, units: int) -> None:
+        """Set the units of ``sku`` on hand at a place (the place then counts stock).
+        Units stored orders reserved stay reserved: the free units are the difference."""
+        with self._tx() as conn:
+            stock_sql.put_lot(conn, place_id, sku, stock_sql.ON_HAND_AT_S, units, add=False)
+
+    def replenish(self, place_id: str, sku: str, units: int, at_s: float) -> None:
+        """Add ``units`` of ``sku`` arriving at the place at ``at_s`` (plan clock)."""
+        with self._tx() as conn:
+            stock_sql.put_lot(conn, place_id, sku, at_s, units, add=True)
+
+    def seed_stock(self, table: StockTable) -> None:
+        """Set the table's units at every place that does not count stock yet (one
+        transaction; places the store already counts keep the store's figures)."""
+        with self._tx() as conn:
+            known = stock_sql.controlled_places(conn, table.levels)
+            for place_id in sorted(set(table.levels) - known):
+                for sku, units in sorted(table.levels[place_id].items()):
+                    stock_sql.put_lot(conn, place_id, sku, stock_sql.ON_HAND_AT_S, units, add=False)
+
+    def stock_view(self, place_ids: Sequence[str], skus: Sequence[str]) -> StockView:
+        """The free units of these places and SKUs by arrival time (what a quote reads)."""
+        with self._tx() as conn:
+            return stock_sql.view(conn, place_ids, skus)
+
+    def quote_stock(
+        self, place_ids: Sequence[str], skus: Sequence[str], *, at_s: float, window_s: float
+    ) -> tuple[StockView, dict[str, int]]:
+        """What a goods quote reads besides :meth:`quote_inputs`, in one transaction:
+        the free units of these places and SKUs by arrival time, and per place the
+        instant and multi-store orders pending or planned created in
+        ``(at_s - window_s, at_s]`` (the couriers' committed work; older ones count as
+        delivered)."""
+        places = sorted(set(place_ids))
+        with self._tx() as conn:
+            view = stock_sql.view(conn, places, skus)
+            rows = conn.execute(
+                _COMMITTED,
+                {"places": places, "until": float(at_s), "since": float(at_s) - float(window_s)},
+            ).all()
+        return view, {str(sid): int(n) for sid, n in rows}
+
+    def stock_lots(self, place_id: str) -> list[tuple[str, float, int, int]]:
+        """Every lot of a place: ``(sku, at_s, quantity, reserved)`` by SKU and time."""
+        with self._tx() as conn:
+            return stock_sql.levels(conn, place_id)
 
     def fulfilled_at_point(self, pickup_point_id: str, start: date, end: date) -> list[Decimal]:
         """GMV of each next-day order fulfilled at a pickup point on days in [start, end)."""
@@ -740,6 +801,21 @@ _QUOTE_USAGE = sa.select(capacity_usage.c.kind, capacity_usage.c.key, capacity_u
             == sa.bindparam("prefix", type_=sa.String)
         ),
     ),
+)
+
+
+# The couriers' committed work per place (Engine.quote), built once.
+_COMMITTED = (
+    sa.select(order_lines.c.store_id, sa.func.count(sa.distinct(orders.c.id)))
+    .select_from(orders.join(order_lines, order_lines.c.order_id == orders.c.id))
+    .where(
+        order_lines.c.store_id.in_(sa.bindparam("places", expanding=True)),
+        orders.c.status.in_([OrderStatus.PENDING.value, OrderStatus.PLANNED.value]),
+        orders.c.mode.in_([FulfilmentMode.INSTANT.value, FulfilmentMode.MULTI_STORE.value]),
+        orders.c.created_at_s <= sa.bindparam("until", type_=sa.Float),
+        orders.c.created_at_s > sa.bindparam("since", type_=sa.Float),
+    )
+    .group_by(order_lines.c.store_id)
 )
 
 

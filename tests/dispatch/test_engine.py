@@ -29,8 +29,10 @@ def test_quote_offers_instant_slots_and_pickup_points(engine: Engine) -> None:
     quote = engine.quote("b1", [milk()], "m1")
     assert quote.at_s == NOW
     (instant,) = quote.of(FulfilmentMode.INSTANT)
-    # mw1 -> b1 is 400 m at 5 m/s: 80 s, plus picking (180 s) and the pickup stop (60 s).
-    assert instant.eta_s == pytest.approx(NOW + 180 + 60 + 80, abs=1.0)
+    # mw1 -> b1 is 400 m at 5 m/s: 80 s, plus picking (180 s), the pickup stop (60 s)
+    # and the quote's margin (no courier has committed work yet).
+    margin = engine.quoter.quote_settings.eta_margin_s
+    assert instant.eta_s == pytest.approx(NOW + 180 + 60 + 80 + margin, abs=1.0)
     assert instant.fee == Decimal("5.00") and instant.benefit is None
     slots = quote.of(FulfilmentMode.SCHEDULED)
     assert [s.window.start_s for s in slots if s.window] == [11 * H + k * 1800 for k in range(8)]
