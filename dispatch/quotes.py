@@ -357,6 +357,12 @@ class Quoter:
     def _ride_s(self, a: tuple[float, float], b: tuple[float, float]) -> float:
         return math.hypot(a[0] - b[0], a[1] - b[1]) * self._detour / self._ebike_mps
 
+    def straight_ride_s(self, source_id: str, building_id: str) -> float:
+        """E-bike seconds from a source to a building by the straight line times the
+        world's detour factor (the estimate before quotes rode the network; reports
+        compare the two)."""
+        return self._ride_s(self._source_xy[source_id], self._building_xy[building_id])
+
     def _instant_eta_s(
         self, source_id: str, destination_id: str, at_s: float, load: FleetLoad
     ) -> float:

@@ -1,0 +1,192 @@
+"""Quote accuracy on a generated day: is the instant ETA a checkout quote gives kept?
+
+Run with ``python -m benchmarks.quote_accuracy`` (a report command, not part of
+``./run test``).  It generates a day (:func:`scenarios.generate.city_day_scenario`),
+replays it with rolling-horizon re-planning (:func:`scenarios.replay.replay_scenario`,
+the planner's waves; ``--iterations`` makes it independent of the machine's load), and
+for every instant order asks the quote it would have had at its creation
+(:class:`dispatch.quotes.Quoter`, with the couriers' committed work at that moment: the
+instant and multi-store orders of the same place created in the promise window before
+it and not yet delivered then).  It compares the quoted ETA with the delivery the
+plans made:
+
+* ``kept_pct``: orders delivered by their quoted ETA (an order never delivered is not
+  kept);
+* ``kept_30min_pct``: of the quotes that said 30 minutes or less, the share delivered
+  within 30 minutes of the order;
+* ``error_s`` p50 / p90: delivered minus quoted, seconds (negative: early).
+
+Two quotes side by side: ``fleet`` (the engine's: network rides, the zone's committed
+work, the margin) and ``straight`` (the rule before issue 13: straight line times the
+detour factor, no fleet, no margin).  Prints a table; ``--out`` writes JSON.  Exit code
+0 when the fleet quote's ``kept_30min_pct`` reaches ``--target`` (95 by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dispatch.domain import FulfilmentMode, Member, Order
+from dispatch.quote_fleet import FleetLoad
+from dispatch.quotes import Quoter
+from geo.places import MicroWarehouse
+from scenarios.generate import city_day_scenario
+from scenarios.replay import DayReplay, OutcomeStatus, ReplayPolicy, replay_scenario
+from scenarios.scenario_build import Scenario, build_scenario
+
+HALF_HOUR_S = 1800.0
+
+
+def _committed(
+    orders: Sequence[Order],
+    delivered: dict[str, float],
+    source_id: str,
+    at_s: float,
+    window_s: float,
+) -> int:
+    """Orders of ``source_id`` created in ``(at_s - window_s, at_s)`` not delivered by ``at_s``."""
+    return sum(
+        1
+        for o in orders
+        if o.mode in (FulfilmentMode.INSTANT, FulfilmentMode.MULTI_STORE)
+        and at_s - window_s < o.created_at_s < at_s
+        and source_id in o.store_ids
+        and delivered.get(o.id, math.inf) > at_s
+    )
+
+
+def _straight_eta_s(quoter: Quoter, order: Order) -> float:
+    """The quote's ETA by the rule before issue 13 (straight line, no fleet, no margin)."""
+    source = quoter.world.source(order.lines[0].store_id)
+    ready = source.pick_duration_s if isinstance(source, MicroWarehouse) else source.prep_duration_s
+    return (
+        order.created_at_s
+        + ready
+        + quoter.settings.pickup_service_s
+        + quoter.straight_ride_s(source.id, order.building_id or "")
+    )
+
+
+def measure(scenario: Scenario, day: DayReplay) -> dict[str, Any]:
+    """The figures of the module doc for a replayed scenario."""
+    world, settings = scenario.world, scenario.settings
+    quoter = Quoter(world, settings)
+    quoter.fleet.warm()
+    delivered = {
+        o.order_id: float(o.delivered_s)
+        for o in day.outcomes
+        if o.status is OutcomeStatus.DELIVERED and o.delivered_s is not None
+    }
+    window_s = settings.instant_promise_s + settings.max_lateness_s
+    member = Member("quote-accuracy")
+    rows: list[tuple[float, float, float]] = []  # (created, fleet eta, straight eta)
+    done: list[float] = []
+    for order in scenario.orders:
+        if order.mode is not FulfilmentMode.INSTANT or order.building_id is None:
+            continue
+        source = order.lines[0].store_id
+        load = FleetLoad(
+            {source: _committed(scenario.orders, delivered, source, order.created_at_s, window_s)}
+        )
+        quote = quoter.quote(
+            order.building_id, order.lines, member, at_s=order.created_at_s, load=load
+        )
+        instant = quote.of(FulfilmentMode.INSTANT)
+        straight = _straight_eta_s(quoter, order)
+        if not instant or instant[0].eta_s is None:
+            continue
+        rows.append((order.created_at_s, instant[0].eta_s, straight))
+        done.append(delivered.get(order.id, math.inf))
+    out: dict[str, Any] = {"instant_orders": len(rows)}
+    for k, name in ((1, "fleet"), (2, "straight")):
+        etas = np.array([r[k] for r in rows])
+        created = np.array([r[0] for r in rows])
+        got = np.array(done)
+        ok = np.isfinite(got)
+        error = got[ok] - etas[ok]
+        within = (etas - created) <= HALF_HOUR_S
+        kept30 = (got - created <= HALF_HOUR_S) & within
+        out[name] = {
+            "kept_pct": 100.0 * float(np.mean(got <= etas)) if rows else None,
+            "quotes_30min": int(within.sum()),
+            "kept_30min_pct": 100.0 * float(kept30.sum() / within.sum()) if within.any() else None,
+            "error_s_p50": float(np.percentile(error, 50)) if error.size else None,
+            "error_s_p90": float(np.percentile(error, 90)) if error.size else None,
+            "abs_error_s_p50": float(np.percentile(np.abs(error), 50)) if error.size else None,
+            "abs_error_s_p90": float(np.percentile(np.abs(error), 90)) if error.size else None,
+            "quoted_min_p50": float(np.percentile((etas - created) / 60.0, 50)) if rows else None,
+        }
+    out["delivered"] = int(np.isfinite(np.array(done)).sum())
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Generate, replay, quote, compare; 0 when the fleet quote reaches the target."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.quote_accuracy")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--blocks", type=int, default=8)
+    parser.add_argument("--orders", type=int, default=200)
+    parser.add_argument("--couriers", type=int, default=12)
+    parser.add_argument("--start-h", type=float, default=10.0)
+    parser.add_argument("--end-h", type=float, default=14.0)
+    parser.add_argument("--wave-s", type=float, default=120.0)
+    parser.add_argument("--iterations", type=int, default=300)
+    parser.add_argument("--time-limit", type=float, default=5.0)
+    parser.add_argument("--target", type=float, default=95.0)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    scenario = build_scenario(
+        city_day_scenario(
+            args.seed,
+            blocks=args.blocks,
+            orders=args.orders,
+            couriers=args.couriers,
+            multi_store_share=0.1,
+            next_day_share=0.0,
+            start_h=args.start_h,
+            end_h=args.end_h,
+        )
+    )
+    policy = ReplayPolicy(
+        wave_s=args.wave_s, time_limit_s=args.time_limit, iterations=args.iterations
+    )
+    day = replay_scenario(scenario, policy)
+    result = {
+        "seed": args.seed,
+        "orders": args.orders,
+        "couriers": args.couriers,
+        "iterations": args.iterations,
+        **measure(scenario, day),
+        "seconds": time.perf_counter() - started,
+    }
+    for name in ("fleet", "straight"):
+        row = result[name]
+        print(
+            f"{name:9s} kept {row['kept_pct']:.1f}%  30-min quotes {row['quotes_30min']} "
+            f"kept {row['kept_30min_pct'] or 0:.1f}%  error p50 {row['error_s_p50'] or 0:.0f} s "
+            f"p90 {row['error_s_p90'] or 0:.0f} s  |error| p50 {row['abs_error_s_p50'] or 0:.0f} s "
+            f"p90 {row['abs_error_s_p90'] or 0:.0f} s  "
+            f"quoted p50 {row['quoted_min_p50'] or 0:.1f} min"
+        )
+    print(
+        f"{result['instant_orders']} instant orders, {result['delivered']} delivered, "
+        f"{result['seconds']:.0f} s"
+    )
+    if args.out is not None:
+        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    kept = result["fleet"]["kept_30min_pct"]
+    return 0 if kept is not None and kept >= args.target else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
