@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -24,6 +25,7 @@ from dispatch.domain import FulfilmentMode
 from dispatch.mapping import plot_plan
 from dispatch.plan import Plan
 from dispatch.planner import Planner
+from dispatch.stock import STOCKED_FLOWS
 from geo.areas import NearestIndex, buildings_covered, isochrone
 from geo.citygen import City, CitySpec, generate_city
 from geo.frame import haversine_m
@@ -38,6 +40,7 @@ from scenarios.scenario_schema import (
     GeneratedNetwork,
     LeaderSpec,
     OrderLineSpec,
+    OrderSpec,
     ScenarioFile,
     SettingsSpec,
     WindowSpec,
@@ -260,7 +263,8 @@ def demo_scenario(seed: int = 7, blocks: int = 14) -> ScenarioFile:
     point) live where they order.  Orders: five instant orders per micro-warehouse from
     nearby homes, two-shop baskets, slots later today, next-day group-buy orders (some
     at a chosen pickup point, the others near home) and home-service bookings.  Leaders
-    have tiered commissions; one pickup point is closed.
+    have tiered commissions; one pickup point is closed.  The first micro-warehouse
+    counts stock: one unit short for its last order, which is ``out_of_stock``.
 
     Raises:
         InvalidInputError: ``blocks`` or ``seed`` break the city generator's rules.
@@ -459,7 +463,30 @@ def demo_scenario(seed: int = 7, blocks: int = 14) -> ScenarioFile:
         leaders=leaders,
         settings=SettingsSpec(next_day_cutoff=22 * _H),
         orders=tuple(b.orders),
+        stock=_demo_stock(b.orders, mws[0].id),
     )
+
+
+def _demo_stock(orders: Sequence[OrderSpec], place_id: str) -> dict[str, dict[str, int]]:
+    """Stock at one micro-warehouse (issue 17): what its same-day orders want, but one
+    unit short of the SKU of the last of them, so that order is ``out_of_stock``."""
+    ordered = sorted(
+        (
+            o
+            for o in orders
+            if o.mode in STOCKED_FLOWS and place_id in {x.store_id for x in o.lines}
+        ),
+        key=lambda o: (float(o.created_at_s), o.id),
+    )
+    stock: dict[str, int] = {}
+    for order in ordered:
+        for item in order.lines:
+            if item.store_id == place_id:
+                stock[item.sku] = stock.get(item.sku, 0) + item.quantity
+    if ordered:
+        short = next(x for x in ordered[-1].lines if x.store_id == place_id)
+        stock[short.sku] -= 1
+    return {place_id: stock}
 
 
 @dataclass(frozen=True)

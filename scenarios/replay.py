@@ -20,6 +20,9 @@ simulation on the plan clock:
   have passed (no plan can serve it any more) is dropped then, with ``time_window``;
   after the last order the waves go on until every open order is delivered or dropped
   (at most ``policy.drain_s``);
+* a world with stock (:mod:`dispatch.stock`) gives it to the day's instant,
+  multi-store and scheduled orders by creation time before the first wave; an order
+  its places cannot give is unassigned ``out_of_stock``;
 * next-day pickup and home-service orders are planned once, as one batch of the
   :class:`dispatch.Planner` at the time of the last of them: next-day orders assigned to
   a pickup point count as collected, visits as delivered.
@@ -68,6 +71,7 @@ from dispatch.live import (
 )
 from dispatch.plan import Plan, StopAction, UnassignedOrderReason
 from dispatch.settings import PlannerSettings
+from dispatch.stock import out_of_stock
 from dispatch.world import World
 from scenarios.policy_json import bounded, check_bounds, numeric_policy_from_json
 from scenarios.scenario_build import Scenario
@@ -385,6 +389,15 @@ def replay_day(
     fleet = _Fleet({c.id: (c.lon, c.lat) for c in world.couriers})
     done: dict[str, OrderOutcome] = {}
     dropped: dict[str, OrderOutcome] = {}
+    # Stock (dispatch.stock): the day's same-day orders take it by creation time, as the
+    # shop's checkout would; an order the shelf cannot give is out_of_stock from the start.
+    kept, short = out_of_stock(live, world.stock)
+    live = list(kept)
+    for u in short:
+        created_s = by_id[u.order_id].created_at_s
+        dropped[u.order_id] = OrderOutcome(
+            u.order_id, u.flow, OutcomeStatus.UNASSIGNED, created_s, reason=u.reason
+        )
     promises: dict[str, DeliveryPromise] = {}
     last_reason: dict[str, UnassignedOrderReason] = {}
     unassigned_now: set[str] = set()
