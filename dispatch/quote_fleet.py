@@ -8,8 +8,8 @@ instant ETA (:meth:`FleetModel.instant_eta_s`) is, in seconds on the plan clock:
 
 * ``ride``: the e-bike travel time the planner uses (:meth:`dispatch.World.travel`, the
   road network when the world has one), one row per source to every building,
-  computed when the source is first quoted (:meth:`FleetModel.warm` computes them all
-  up front) and kept;
+  of the micro-warehouses computed when the quoter is built (one matrix), of a store
+  when it is first quoted, and kept;
 * ``ready``: the source's pick or preparation time;
 * ``wait``: when a courier of the source's zone is free for it.  Each rider (couriers
   without skills, not vans) belongs to the zone of the micro-warehouse nearest its
@@ -104,29 +104,43 @@ class FleetModel:
     # --- rides ------------------------------------------------------------------------
 
     def warm(self, source_ids: Sequence[str] | None = None) -> None:
-        """Compute the ride rows of these sources (None: every source) now."""
-        for sid in self._sources if source_ids is None else source_ids:
-            self._row(sid)
+        """Compute the ride rows of these sources (None: every source) now, in one
+        matrix (the network's snapping of the buildings is shared)."""
+        wanted = [
+            sid
+            for sid in (self._sources if source_ids is None else source_ids)
+            if sid not in self._rows
+        ]
+        if wanted:
+            self._compute(wanted)
 
     def _row(self, source_id: str) -> np.ndarray:
         row = self._rows.get(source_id)
-        if row is not None:
-            return row
-        source = self._sources[source_id]
-        sx, sy = self._sxy[source_id]
-        try:
-            matrix = self._world.travel(ProfileName.E_BIKE, [source], self._world.buildings)
-            row = np.asarray(matrix.duration_s[0], dtype=np.float64)
-        except InvalidInputError:  # a place off every street: the straight line then
-            straight = np.hypot(self._bxy[:, 0] - sx, self._bxy[:, 1] - sy)
-            row = straight * self._world.detour_factor / (E_BIKE.speed_kph / 3.6)
-        near = np.hypot(self._bxy[:, 0] - sx, self._bxy[:, 1] - sy) <= self._radius_m
-        finite = row[near & np.isfinite(row)]
-        typical = float(np.median(finite)) if finite.size else 0.0
-        with self._lock:
-            self._rows[source_id] = row
-            self._trip_s[source_id] = 2.0 * typical + 2.0 * self._service_s
+        if row is None:
+            self._compute([source_id])
+            row = self._rows[source_id]
         return row
+
+    def _compute(self, source_ids: Sequence[str]) -> None:
+        sources = [self._sources[sid] for sid in source_ids]
+        try:
+            matrix = self._world.travel(ProfileName.E_BIKE, sources, self._world.buildings)
+            rows = np.asarray(matrix.duration_s, dtype=np.float64)
+        except InvalidInputError:  # a place off every street: the straight line then
+            sxy = np.array([self._sxy[sid] for sid in source_ids])
+            straight = np.hypot(
+                self._bxy[None, :, 0] - sxy[:, None, 0], self._bxy[None, :, 1] - sxy[:, None, 1]
+            )
+            rows = straight * self._world.detour_factor / (E_BIKE.speed_kph / 3.6)
+        for k, sid in enumerate(source_ids):
+            row = rows[k]
+            sx, sy = self._sxy[sid]
+            near = np.hypot(self._bxy[:, 0] - sx, self._bxy[:, 1] - sy) <= self._radius_m
+            finite = row[near & np.isfinite(row)]
+            typical = float(np.median(finite)) if finite.size else 0.0
+            with self._lock:
+                self._rows[sid] = row
+                self._trip_s[sid] = 2.0 * typical + 2.0 * self._service_s
 
     def ride_s(self, source_id: str, building_id: str) -> float | None:
         """E-bike seconds from the source to the building on the planner's network

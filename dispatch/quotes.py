@@ -351,6 +351,8 @@ class Quoter:
         self.fleet = FleetModel(
             world, self._frame, self.quote_settings.instant_radius_m, self.settings.pickup_service_s
         )
+        if world.buildings:  # the instant sources' rides up front, so no quote waits
+            self.fleet.warm(self._mw_ids)
 
     # --- helpers --------------------------------------------------------------------------
 
