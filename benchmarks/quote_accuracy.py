@@ -100,6 +100,8 @@ def measure(scenario: Scenario, day: DayReplay) -> dict[str, Any]:
     etas: dict[str, list[float]] = {name: [] for name in (*VARIANTS, "straight")}
     created: list[float] = []
     done: list[float] = []
+    loads: list[int] = []
+    sources: list[str] = []
     for order in scenario.orders:
         if order.mode is not FulfilmentMode.INSTANT or order.building_id is None:
             continue
@@ -107,7 +109,7 @@ def measure(scenario: Scenario, day: DayReplay) -> dict[str, Any]:
         load = FleetLoad(
             {source: _committed(scenario.orders, delivered, source, order.created_at_s, window_s)}
         )
-        quoted = {}
+        quoted: dict[str, float] = {}
         for name, quoter in quoters.items():
             instant = quoter.quote(
                 order.building_id, order.lines, member, at_s=order.created_at_s, load=load
@@ -117,10 +119,12 @@ def measure(scenario: Scenario, day: DayReplay) -> dict[str, Any]:
         if len(quoted) < len(quoters):
             continue  # outside the instant radius
         quoted["straight"] = _straight_eta_s(quoters["fleet"], order)
-        for name, eta in quoted.items():
-            etas[name].append(eta)
+        for name, value in quoted.items():
+            etas[name].append(value)
         created.append(order.created_at_s)
         done.append(delivered.get(order.id, math.inf))
+        loads.append(load.committed[source])
+        sources.append(source)
     out: dict[str, Any] = {"instant_orders": len(created)}
     at = np.array(created)
     got = np.array(done)
@@ -140,6 +144,11 @@ def measure(scenario: Scenario, day: DayReplay) -> dict[str, Any]:
             "abs_error_s_p90": float(np.percentile(np.abs(error), 90)) if error.size else None,
             "quoted_min_p50": float(np.percentile((eta - at) / 60.0, 50)) if len(eta) else None,
         }
+    out["rows"] = [
+        {"created_s": c, "delivered_s": d if math.isfinite(d) else None, "committed": n,
+         "source": src, **{name: etas[name][k] for name in etas}}
+        for k, (c, d, n, src) in enumerate(zip(created, done, loads, sources, strict=True))
+    ]  # fmt: skip
     out["delivered"] = int(ok.sum())
     out["delivered_within_30min_pct"] = (
         100.0 * float(np.mean(got - at <= HALF_HOUR_S)) if len(at) else None
@@ -200,8 +209,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{result['instant_orders']} instant orders, {result['delivered']} delivered, "
         f"{result['seconds']:.0f} s"
     )
-    if args.out is not None:
+    if args.out is not None:  # with every order's row
         args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    del result["rows"]
     kept = result["fleet"]["kept_30min_pct"]
     return 0 if kept is not None and kept >= args.target else 1
 
