@@ -11,10 +11,12 @@ checker, rightly, rejected that).
 from __future__ import annotations
 
 import dataclasses
+import importlib
+from typing import Any
 
 import pytest
 
-from solvers import RoutingProblem, check
+from solvers import RoutingProblem, check, portfolio
 from solvers.evaluate import BreachKind, evaluate_route
 from solvers.problem import Stop, Task, TimeWindow, Vehicle, VehicleLock
 from tests.solvers.helpers import FAST, problem, solved, visits
@@ -65,3 +67,27 @@ def test_the_checker_and_the_evaluation_refuse_new_work_past_the_shift_end() -> 
     assert shift and all("'f'" in v.detail for v in shift), report.violations
     ev = evaluate_route(short, short.vehicle("v"), visits(s, "v"), s.routes[0].start_s)
     assert [b.kind for b in ev.breaches] == [BreachKind.SHIFT]
+
+
+def test_goods_on_board_are_delivered_when_the_search_found_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A search cut off before its first solution (a loaded machine, seen in the solve
+    # property campaign) answers nothing: the goods still go to their doors, after the
+    # carrier's locked prefix (the store it rides to, then that order's door).
+    v = Vehicle("v", 0, None, capacity=(9.0,), shift=TimeWindow(0.0, 20.0))
+    carried = Task("t", (), Stop(3), (1.0,))
+    begun = Task("g", (Stop(1),), Stop(2), (1.0,))
+    free = Task("f", (), Stop(1), (1.0,), drop_penalty=5.0)
+    lock = VehicleLock("v", fixed_prefix=(("g", 0),), on_board=("t",))
+    p = problem([v], [carried, begun, free], locks=[lock])
+    nothing = portfolio.Pick({}, {}, 0, -1, "", False, False, ())
+    solve_module = importlib.import_module("solvers.solve")  # `solvers.solve` is the function
+
+    def no_answer(*_args: Any) -> portfolio.Pick:
+        return nothing
+
+    monkeypatch.setattr(solve_module, "run_portfolio", no_answer)
+    s = solved(p)
+    assert visits(s, "v") == [("g", 0), ("g", 1), ("t", 0)]
+    assert [u.task_id for u in s.unassigned] == ["f"]
