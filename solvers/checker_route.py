@@ -351,7 +351,8 @@ def _capacity_unless_overloaded(
     problem: RoutingProblem, vehicle: Vehicle, route: Route, report: Report
 ) -> tuple[float, ...]:
     """The capacity the route is held to: the vehicle's, or none (infinite) when its
-    lock alone loads it beyond its capacity; then every task on the route must be one
+    lock alone loads it beyond its capacity (at the start, or a partly picked task once
+    complete); then every task on the route must be one
     it carries or has in its locked prefix (``capacity``), and the route must say it is
     overloaded (``reported``)."""
     lock = problem.lock_of(vehicle.id)
@@ -368,6 +369,10 @@ def _capacity_unless_overloaded(
                 carried = [c + d for c, d in zip(carried, share, strict=True)]
     overloaded = any(
         have > room + LIMIT_TOL for have, room in zip(carried, vehicle.capacity, strict=True)
+    ) or any(  # rel16: or a partly picked task cannot be completed within the capacity
+        need > room + LIMIT_TOL
+        for tid in (lock.pickups_done if lock is not None else {})
+        for need, room in zip(problem.task(tid).demand, vehicle.capacity, strict=True)
     )
     if overloaded != (route.overloaded is not None):
         said = "overloaded" if route.overloaded is not None else "not overloaded"

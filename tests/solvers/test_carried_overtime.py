@@ -91,3 +91,19 @@ def test_goods_on_board_are_delivered_when_the_search_found_nothing(
     s = solved(p)
     assert visits(s, "v") == [("g", 0), ("g", 1), ("t", 0)]
     assert [u.task_id for u in s.unassigned] == ["f"]
+
+
+def test_a_partly_picked_task_beyond_the_capacity_makes_its_carrier_overloaded() -> None:
+    # g's first shop is done (half of 5 units on board, within the capacity of 4); the
+    # second shop would make it 5.  Before: no solution the checker accepts existed (g
+    # left unassigned, or completed over capacity); found by the solve property.
+    v = Vehicle("v", 0, None, capacity=(4.0,))
+    g = Task("g", (Stop(1), Stop(2)), Stop(3), (5.0,))
+    free = Task("f", (), Stop(1), (1.0,), drop_penalty=5.0)
+    lock = VehicleLock("v", pickups_done={"g": (0,)}, picked_up_at_s={"g": 0.0})
+    p = problem([v], [g, free], locks=[lock])
+    assert "cannot complete a partly picked task" in (p.overloaded("v") or "")
+    s = solved(p)
+    assert visits(s, "v") == [("g", 1), ("g", 2)]
+    assert s.routes[0].overloaded == p.overloaded("v")
+    assert [u.task_id for u in s.unassigned] == ["f"]  # it takes no new work
