@@ -61,6 +61,7 @@ from dispatch.quote_fleet import FleetLoad
 from dispatch.quotes import Quote, Quoter, QuoteSettings
 from dispatch.settings import CourierCost, PlannerSettings
 from dispatch.stock import require_units
+from dispatch.store.schema import today
 from dispatch.store.sql import OrderStatus, SqlStore, StoredOrder, StoredPlan, UnreadableOrder
 from dispatch.validation import (
     OrderReferences,
@@ -180,12 +181,15 @@ class Engine:
         settings: PlannerSettings,
         quote_settings: QuoteSettings,
         clock: Callable[[], float],
+        *,
+        day: Callable[[], date] = today,
     ) -> None:
         self.store = store
         self.world = world
         self.settings = settings
         self.quoter = Quoter(world, settings, quote_settings)
         self._clock = clock
+        self._day = day  # the date of the plan clock's midnight (slots count by date)
         # The own search's kernels (solvers.rr), loaded once if already compiled on disk,
         # so that live re-planning's short budgets can use it.
         preload_search()
@@ -199,6 +203,7 @@ class Engine:
         settings: PlannerSettings | None = None,
         quote_settings: QuoteSettings | None = None,
         clock: Callable[[], float] | None = None,
+        day: Callable[[], date] | None = None,
     ) -> Engine:
         """Open the store at ``url`` (migrating it) for ``world``.
 
@@ -211,6 +216,9 @@ class Engine:
             settings: the planner's settings (default :class:`PlannerSettings`).
             quote_settings: fee rules and offered options (default :class:`QuoteSettings`).
             clock: seconds since the plan's midnight now (default: China Standard Time).
+            day: the date of that midnight now (default: today in China Standard
+                Time); scheduled and home-service slots are counted by date and time
+                of day, so a slot at 18:00 today and one at 18:00 tomorrow are two.
 
         Raises:
             InvalidInputError: a bad URL, or a world without buildings.
@@ -225,6 +233,7 @@ class Engine:
             settings or PlannerSettings(),
             quote_settings or QuoteSettings(),
             clock or shanghai_clock_s,
+            day=day or today,
         )
         engine._seed(world.members, world.leaders)
         if world.stock is not None:  # places the store does not count yet
@@ -296,6 +305,7 @@ class Engine:
             self.quoter.offered_pickup_point_ids(destination)
             if isinstance(destination, str)
             else (),
+            self._day(),
         )
         if found is None:
             raise InvalidInputError("member", f"unknown member {member!r}")
@@ -395,6 +405,7 @@ class Engine:
             digest,
             slot_capacity=self.quoter.quote_settings.slot_capacity,
             same_meaning=lambda text: _meaning_hash_of(text) == digest,
+            plan_day=self._day(),
         )
         return Submitted(parsed.id, stored)
 

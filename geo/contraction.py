@@ -21,7 +21,7 @@ networkx on the explicit graph where every point is inserted as a node.
 
 from __future__ import annotations
 
-import multiprocessing
+import os
 import weakref
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -32,6 +32,7 @@ import numpy.typing as npt
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from core.processes import die_with_parent, terminate_pool, worker_context, worker_count
 from geo.network import IntArray, RoutableGraph, Snap
 from geo.validation import FloatArray
 
@@ -333,13 +334,24 @@ def _terminal_dijkstra_m(
 def _multi_source_m(
     adjacency: csr_matrix, sources: IntArray, targets: IntArray, workers: int
 ) -> FloatArray:
-    """Rows: sources; columns: targets.  Splits the sources over worker processes."""
+    """Rows: sources; columns: targets.  Splits the sources over worker processes, which
+    die with this process however it ends and are stopped when the wait is interrupted
+    (:mod:`core.processes`); never more of them than usable cores."""
+    workers = worker_count(workers)
     if workers > 1 and sources.size >= 2 * _DIJKSTRA_CHUNK:
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         blocks = np.array_split(sources, workers)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=worker_context(),
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        )
+        try:
             parts = list(pool.map(_dijkstra_block, repeat(adjacency), blocks, repeat(targets)))
+        except BaseException:
+            terminate_pool(pool)
+            raise
+        pool.shutdown(wait=True)
         return np.vstack(parts)
     return _dijkstra_block(adjacency, sources, targets)
 

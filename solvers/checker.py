@@ -58,7 +58,8 @@ def check(problem: RoutingProblem, solution: RoutingSolution) -> CheckReport:
     its penalty), the route constraints (``time_window``, ``capacity``, ``skill``,
     ``ride_time``, ``shift``, ``max_duration``, ``max_distance``; a vehicle overloaded by
     what it carries is not held to its capacity but may take no new work, and goods it
-    carries are not held to their windows, ride limits or skills), ``reported`` (a time,
+    carries are not held to their windows, ride limits or skills; a vehicle with goods on
+    board may end past its shift end, but its other work must end by it), ``reported`` (a time,
     load or distance differs from the recomputation), ``route_cost`` (a route's cost
     differs) and ``cost`` (the solution's cost differs, term by term or in total).
     Never raises for a bad solution: everything wrong is a violation.

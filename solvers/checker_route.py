@@ -159,6 +159,7 @@ def replay_route(
             for tid, at_s in lock.picked_up_at_s.items()
             if problem.carrier(tid) == vehicle.id
         )
+    carries = lock is not None and bool(lock.on_board or lock.pickups_done)  # rel16
     clock_s = route.start_s
     here = vehicle.start
     distance_m = 0.0
@@ -224,6 +225,14 @@ def replay_route(
             share = task.pickup_demand(reported.stop_index)
             load = [have + d for have, d in zip(load, share, strict=True)]
         _check_capacity(capacity, load, f"after {what}", report)
+        # rel16: a vehicle carrying goods may work past its shift end only to deliver
+        # them; the work it does not carry ends by the shift end.
+        if carries and not carried and clock_s > vehicle.shift.end_s + LIMIT_TOL:
+            report(
+                ViolationKind.SHIFT,
+                f"{what}: ends at {clock_s:g} s, after the shift ends at "
+                f"{vehicle.shift.end_s:g} s (past it, only goods on board are delivered)",
+            )
         _compare_stop(
             reported,
             what,
@@ -239,7 +248,7 @@ def replay_route(
         clock_s += float(duration_of[here, vehicle.end])
         distance_m += float(distance_of[here, vehicle.end])
     end_s = clock_s if visits else route.start_s
-    _check_route_limits(vehicle, route.start_s, end_s, distance_m, report)
+    _check_route_limits(vehicle, route.start_s, end_s, distance_m, report, overtime=carries)
     if not _close(route.distance_m, distance_m, VALUE_TOL):
         report(
             ViolationKind.REPORTED, f"distance {route.distance_m!r} m, recomputed {distance_m!r} m"
@@ -342,7 +351,8 @@ def _capacity_unless_overloaded(
     problem: RoutingProblem, vehicle: Vehicle, route: Route, report: Report
 ) -> tuple[float, ...]:
     """The capacity the route is held to: the vehicle's, or none (infinite) when its
-    lock alone loads it beyond its capacity; then every task on the route must be one
+    lock alone loads it beyond its capacity (at the start, or a partly picked task once
+    complete); then every task on the route must be one
     it carries or has in its locked prefix (``capacity``), and the route must say it is
     overloaded (``reported``)."""
     lock = problem.lock_of(vehicle.id)
@@ -359,6 +369,10 @@ def _capacity_unless_overloaded(
                 carried = [c + d for c, d in zip(carried, share, strict=True)]
     overloaded = any(
         have > room + LIMIT_TOL for have, room in zip(carried, vehicle.capacity, strict=True)
+    ) or any(  # rel16: or a partly picked task cannot be completed within the capacity
+        need > room + LIMIT_TOL
+        for tid in (lock.pickups_done if lock is not None else {})
+        for need, room in zip(problem.task(tid).demand, vehicle.capacity, strict=True)
     )
     if overloaded != (route.overloaded is not None):
         said = "overloaded" if route.overloaded is not None else "not overloaded"
@@ -384,9 +398,16 @@ def _check_capacity(
 
 
 def _check_route_limits(
-    vehicle: Vehicle, start_s: float, end_s: float, distance_m: float, report: Report
+    vehicle: Vehicle,
+    start_s: float,
+    end_s: float,
+    distance_m: float,
+    report: Report,
+    *,
+    overtime: bool = False,
 ) -> None:
-    if end_s > vehicle.shift.end_s + LIMIT_TOL:
+    # overtime (rel16): a vehicle carrying goods may end after its shift to deliver them.
+    if end_s > vehicle.shift.end_s + LIMIT_TOL and not overtime:
         report(
             ViolationKind.SHIFT,
             f"route ends at {end_s:g} s, after its shift ends at {vehicle.shift.end_s:g} s",

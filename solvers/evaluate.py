@@ -56,7 +56,8 @@ class RouteEvaluation:
     ``cost`` is the route's cost (fixed, distance, time, lateness; no drop penalty),
     the one pricing of a route that the search, the repairs and the solution share.
     ``late_carried_s`` is how far, in seconds summed over stops, goods the vehicle
-    carries are delivered past their deadlines (window end plus allowance, ride limit):
+    carries are delivered past their deadlines (window end plus allowance, ride limit),
+    plus how far the route of a vehicle carrying goods ends past its shift end:
     not a breach (they are delivered late rather than dropped), but ranked far above
     any cost (:attr:`ranking_cost`).
     """
@@ -198,6 +199,10 @@ def _drive(
                 )
             )
     lock = problem.lock_of(vehicle.id)
+    # rel16: a vehicle with goods on board may end past its shift to deliver them: the
+    # time past its shift end counts as late carried time, and work it does not carry
+    # must still end by the shift end.
+    carries = lock is not None and bool(lock.on_board or lock.pickups_done)
     first_pickup_s: dict[str, float] = dict(lock.picked_up_at_s) if lock is not None else {}
     # Tasks loaded at the start ride from the departure, unless a lock says when they
     # were loaded (on board since an earlier departure), as the model counts them.
@@ -271,6 +276,14 @@ def _drive(
                     )
                 )
         t = start + stop.service_s
+        if carries and not carried and t > vehicle.shift.end_s + EPS:  # rel16: overtime
+            breaches.append(
+                Breach(
+                    BreachKind.SHIFT,
+                    f"task {task_id!r} stop {index}: ends at {t:g} s, after the shift ends "
+                    f"at {vehicle.shift.end_s:g} s (past it, only goods on board)",
+                )
+            )
         stops.append(
             RouteStop(
                 task_id=task_id,
@@ -290,7 +303,9 @@ def _drive(
         distance += float(dist[location, vehicle.end])
     begin = vehicle.shift.start_s if start_s is None else start_s
     end = t if stops else begin
-    if end > vehicle.shift.end_s + EPS:
+    if carries:  # rel16: past its shift end a carrier delivers its goods, late
+        late_carried_s += max(0.0, end - vehicle.shift.end_s)
+    elif end > vehicle.shift.end_s + EPS:
         breaches.append(
             Breach(
                 BreachKind.SHIFT,

@@ -671,7 +671,8 @@ class RoutingProblem:
 
         A vehicle is overloaded when what it carries at the start
         (:meth:`carried_load`) exceeds its capacity in some dimension (by more than
-        :data:`OVERLOAD_TOL`).  The lock cannot be honoured within the capacity, and the
+        :data:`OVERLOAD_TOL`), or when one of its partly picked tasks, once all its shops
+        are picked, would.  The lock cannot be honoured within the capacity, and the
         goods are on board all the same, so: it keeps the work locked to it (the tasks it
         carries and its locked prefix: :meth:`locked_to`) and takes nothing else, and
         capacity is not checked along its route; the solution reports it on the route
@@ -694,6 +695,22 @@ class RoutingProblem:
                 out[vehicle.id] = (
                     f"carries more than its capacity at the start ({', '.join(over)}): it "
                     "delivers what it carries and takes no new work"
+                )
+                continue
+            # rel16: a partly picked task that needs more than the capacity once all its
+            # shops are picked cannot be completed within it either.
+            whole = [
+                f"{tid!r} load[{k}] {need:g} > capacity {room:g}"
+                for tid in sorted(lock.pickups_done)
+                for k, (need, room) in enumerate(
+                    zip(self.task(tid).demand, vehicle.capacity, strict=True)
+                )
+                if need > room + OVERLOAD_TOL
+            ]
+            if whole:
+                out[vehicle.id] = (
+                    f"cannot complete a partly picked task within its capacity "
+                    f"({', '.join(whole)}): it delivers what it carries and takes no new work"
                 )
         return out
 

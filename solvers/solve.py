@@ -14,6 +14,7 @@ import time
 from solvers.budget import MIN_PART_S, Budget
 from solvers.evaluate import Visit, evaluate_route
 from solvers.improve import improve_route
+from solvers.onboard import deliver_goods_on_board
 from solvers.params import SolveParams
 from solvers.portfolio import run_portfolio
 from solvers.problem import RoutingProblem
@@ -67,6 +68,8 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
         # --- end portfolio
     # A task is served whole or not at all (a cut-off search can leave a part out).
     routes_visits = complete_partial_tasks(problem, routes_visits, starts, deadline)
+    # rel16: goods on board are delivered even when the search found nothing in time.
+    routes_visits = deliver_goods_on_board(problem, routes_visits)
     for vehicle_id, sequence in routes_visits.items():
         if any(len(problem.task(t).pickups) > 1 for t, _ in sequence):
             routes_visits[vehicle_id] = improve_route(

@@ -21,7 +21,8 @@ settings.register_profile(
 )
 settings.register_profile(
     "fuzz",
-    max_examples=10_000,
+    # FUZZ_EXAMPLES (./run fuzz --examples N) sets another count for a shorter campaign.
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "10000")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     print_blob=True,

@@ -61,6 +61,7 @@ from dispatch.store.errors import (
 )
 from dispatch.store.migrate import upgrade
 from dispatch.store.schema import (
+    CHINA_STANDARD_TIME,
     PARCELS,
     SLOT,
     VISIT,
@@ -71,9 +72,11 @@ from dispatch.store.schema import (
     order_claims,
     order_lines,
     orders,
+    plan_clock_s,
     plans,
     stock_holds,
     stock_lots,
+    today,
 )
 from solvers.errors import EngineError, InvalidInputError
 
@@ -343,6 +346,7 @@ class SqlStore:
         *,
         slot_capacity: int | None = None,
         same_meaning: Callable[[str], bool] | None = None,
+        plan_day: date | None = None,
     ) -> bool:
         """Store an order with its lines and its claim on a capacity counter in one
         transaction.
@@ -355,6 +359,8 @@ class SqlStore:
             same_meaning: for an order stored earlier under this id with another
                 hash, whether its stored payload (JSON) means the same order
                 (hashes written by older code); None: only equal hashes are the same.
+            plan_day: the date of the plan clock's midnight the order's times count
+                from (its slot is counted by date); default today in China Standard Time.
 
         Returns True when stored now, False when the same order was already there.
 
@@ -365,6 +371,7 @@ class SqlStore:
             InvalidInputError: an order with this id and different content exists.
             StoreUnavailableError, StoreWriteError: see :mod:`dispatch.store.errors`.
         """
+        day = today() if plan_day is None else plan_day
         row = {
             "id": order.id,
             "member_id": order.member_id,
@@ -379,6 +386,7 @@ class SqlStore:
             "pickup_point_id": order.pickup_point_id,
             "fulfilled_on": None,
             "received_at": _now(),
+            "plan_day": day,
         }
         lines = [
             {
@@ -397,7 +405,7 @@ class SqlStore:
                 # unique key (PostgreSQL) before the counter is read.
                 conn.execute(orders.insert().values(**row))
                 conn.execute(order_lines.insert(), lines)
-                for claim in order_claims(order, order.pickup_point_id):
+                for claim in order_claims(order, order.pickup_point_id, day):
                     limit = slot_capacity if claim.kind == SLOT else None
                     if not _add(conn, claim, claim.n, limit):
                         raise _slot_full(order, limit)
@@ -474,23 +482,29 @@ class SqlStore:
                 )
         return out
 
-    def usage(self) -> Usage:
+    def usage(self, plan_day: date | None = None) -> Usage:
         """How full every scheduled slot, pickup point and home-service slot is, as the
-        store counts them (every engine on the database)."""
+        store counts them (every engine on the database); slot times on the plan clock of
+        ``plan_day`` (default today in China Standard Time)."""
         with self._tx() as conn:
             rows = conn.execute(
                 sa.select(capacity_usage.c.kind, capacity_usage.c.key, capacity_usage.c.used).where(
                     capacity_usage.c.used != 0
                 )
             ).all()
-        return _usage_of(rows)
+        return _usage_of(rows, today() if plan_day is None else plan_day)
 
     def quote_inputs(
-        self, member_id: str, slot_source: str | None, pickup_point_ids: Sequence[str]
+        self,
+        member_id: str,
+        slot_source: str | None,
+        pickup_point_ids: Sequence[str],
+        plan_day: date | None = None,
     ) -> tuple[Member | None, Usage]:
         """The member and the usage a quote needs, read in one transaction with two
         prepared statements (quotes are the hot path): the slots of ``slot_source``
-        (None: no slots), these pickup points and every visit slot."""
+        (None: no slots), these pickup points and every visit slot, on the plan clock of
+        ``plan_day`` (default today in China Standard Time)."""
         prefix = f"{slot_source}@" if slot_source is not None else ""
         with self._tx() as conn:
             payload = conn.execute(_MEMBER_PAYLOAD, {"member_id": member_id}).scalar()
@@ -503,7 +517,7 @@ class SqlStore:
                     "prefix_chars": len(prefix),
                 },
             ).all()
-        usage = _usage_of(rows)
+        usage = _usage_of(rows, today() if plan_day is None else plan_day)
         return (None if payload is None else parse_member(json.loads(payload))), usage
 
     def count_orders(
@@ -542,7 +556,7 @@ class SqlStore:
                 row = conn.execute(sa.select(orders).where(orders.c.id == order_id)).one()
                 with contextlib.suppress(PayloadError):
                     stored = _stored(row)
-                    for claim in order_claims(stored.order, stored.pickup_point_id):
+                    for claim in order_claims(stored.order, stored.pickup_point_id, _day(row)):
                         _add(conn, claim, -claim.n, None)
                 return
             result = conn.execute(
@@ -578,7 +592,7 @@ class SqlStore:
                 # It no longer holds its slot or its pickup point's shelf (as fulfilment).
                 with contextlib.suppress(PayloadError):
                     held = _stored(row)
-                    for claim in order_claims(held.order, held.pickup_point_id):
+                    for claim in order_claims(held.order, held.pickup_point_id, _day(row)):
                         _add(conn, claim, -claim.n, None)
                 stock_sql.release(conn, order_id)  # and its reserved goods
             row = conn.execute(sa.select(orders).where(orders.c.id == order_id)).first()
@@ -701,9 +715,10 @@ class SqlStore:
                 if done and before is not None and before.pickup_point_id != assignments[order_id]:
                     with contextlib.suppress(PayloadError):
                         order = _stored(before).order
-                        for claim in order_claims(order, before.pickup_point_id):
+                        day = _day(before)
+                        for claim in order_claims(order, before.pickup_point_id, day):
                             _add(conn, claim, -claim.n, None)
-                        for claim in order_claims(order, assignments[order_id]):
+                        for claim in order_claims(order, assignments[order_id], day):
                             _add(conn, claim, claim.n, None)
             for order_id in released:
                 conn.execute(
@@ -774,17 +789,30 @@ def _stored(row: Any) -> StoredOrder:
     )
 
 
-def _usage_of(rows: Sequence[Any]) -> Usage:
+def _usage_of(rows: Sequence[Any], plan_day: date) -> Usage:
+    """The counters as :class:`Usage`, slot starts on the plan clock of ``plan_day``."""
     usage = Usage()
     for row in rows:
         if row.kind == SLOT:
             source_id, _, start = str(row.key).rpartition("@")
-            usage.add_slot(source_id, float(start), int(row.used))
+            usage.add_slot(source_id, plan_clock_s(start, plan_day), int(row.used))
         elif row.kind == PARCELS:
             usage.add_parcels(str(row.key), int(row.used))
         elif row.kind == VISIT:
-            usage.add_visit(float(row.key), int(row.used))
+            usage.add_visit(plan_clock_s(str(row.key), plan_day), int(row.used))
     return usage
+
+
+def _day(row: Any) -> date:
+    """The plan day of a stored order's row: its ``plan_day``, or for a row without one
+    the China Standard Time date it was received on."""
+    day = row.plan_day
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
+    if isinstance(day, date):
+        return day
+    received = datetime.fromisoformat(str(row.received_at))
+    return received.astimezone(CHINA_STANDARD_TIME).date()
 
 
 # The quote's statements, built once (building a statement costs more than running it).

@@ -14,6 +14,8 @@ and vectors, not Python callbacks, so the search spends its time searching.
 from __future__ import annotations
 
 import itertools
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,12 +137,24 @@ def _task_nodes(
     return specs
 
 
-def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False) -> BuiltModel:
+def _no_check() -> None:
+    return None
+
+
+def build_model(
+    problem: RoutingProblem,
+    scale: int,
+    *,
+    interleave: bool = False,
+    check: Callable[[], None] = _no_check,
+) -> BuiltModel:
     """Translate ``problem`` into a RoutingModel (nothing is solved here).
 
     ``interleave`` selects the model for multi-pickup tasks: pickup tours (False, every
     solution is whole) or one node per stop (True, pickups of several tasks may
-    interleave; the solution needs :func:`solvers.repair.repair_routes`).
+    interleave; the solution needs :func:`solvers.repair.repair_routes`).  ``check`` is
+    called between the build's steps (per task, per profile, per node) so a caller can
+    stop a build that outlasts its deadline: whatever it raises ends the build.
     """
     vehicles = problem.vehicles
     # One start node per distinct start location and one end node per distinct end
@@ -159,6 +173,7 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
     stop_node: dict[Visit, int] = {}
     task_pairs: dict[str, list[tuple[int, int]]] = {}
     for task in problem.tasks:
+        check()
         built_task_nodes[task.id] = []
         built_task_tours[task.id] = []
         first_node = len(nodes)
@@ -197,6 +212,7 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
     open_end = first < 0
     service_int = np.zeros(n_nodes, dtype=np.int64)
     for node, spec in enumerate(nodes):
+        check()
         if spec.tour is None and spec.visits:
             task_id, index = spec.visits[0]
             service = problem.task(task_id).stops[index].service_s / spec.share
@@ -206,6 +222,7 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
     # Travel per profile as node x node integer matrices: from where a node is left to
     # where the next is entered (open ends cost nothing), plus what happens inside it.
     def node_matrix(values: np.ndarray, up: bool, field: str) -> np.ndarray:
+        check()
         m = (scaled_up if up else scaled)(
             values[np.ix_(np.maximum(last, 0), np.maximum(first, 0))], scale, field=field
         )
@@ -218,6 +235,7 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
     dist_int: dict[str, np.ndarray] = {}
     time_int: dict[str, np.ndarray] = {}
     for profile in {v.profile for v in vehicles}:
+        check()
         mats = problem.matrices[profile]
         inside_t = service_int.copy()
         inside_d = np.zeros(n_nodes, dtype=np.int64)
@@ -233,11 +251,13 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
         dist_int[profile] = d
         time_int[profile] = t
         time_cb[profile] = _register(built, t)
+        check()
         dist_cb[profile] = _register(built, d)
 
     # Arc costs: distance at each vehicle's price per km (per distinct price and profile).
     arc_cb: dict[tuple[str, float], int] = {}
     for v_index, v in enumerate(vehicles):
+        check()
         key = (v.profile, v.cost_per_km)
         if key not in arc_cb:
             per_unit = objective_rate(v.cost_per_km, 1000.0, scale)
@@ -253,6 +273,7 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
     )
     time_dim = routing.GetDimensionOrDie(TIME)
     built.time_dim = time_dim
+    overtime_ends: dict[int, int] = {}  # rel16: vehicle index -> shift end (integer)
     for v_index, v in enumerate(vehicles):
         shift = f"Vehicle {v.id!r}: shift"
         # The time dimension starts at 0 (a shift may start before; Vehicle ends it after).
@@ -274,8 +295,9 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
                 v.max_distance_m, scale, up=False, field=f"Vehicle {v.id!r}: max_distance_m"
             )
         )
+        overtime = _carries(problem, v.id)  # rel16: may end late to deliver its goods
         if (
-            end_hi < start_lo + direct_t
+            (end_hi < start_lo + direct_t and not overtime)
             or limit_t < direct_t
             or limit_d < int(dist_int[v.profile][v_first, v_last])
         ):
@@ -285,6 +307,9 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
             built.unusable.add(v_index)
             end_hi = MAX_HORIZON
         time_dim.CumulVar(routing.Start(v_index)).SetRange(start_lo, max(start_lo, end_hi))
+        if overtime and v_index not in built.unusable:
+            overtime_ends[v_index] = max(start_lo, end_hi)
+            end_hi = MAX_HORIZON
         time_dim.CumulVar(routing.End(v_index)).SetRange(start_lo, max(start_lo, end_hi))
         per_unit = objective_rate(v.cost_per_hour, 3600.0, scale)
         if per_unit > 0:
@@ -293,6 +318,7 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
         if v.max_duration_s is not None and v_index not in built.unusable:
             time_dim.SetSpanUpperBoundForVehicle(limit_t, v_index)
     for node, spec in enumerate(nodes):
+        check()
         if not spec.visits:
             continue
         cumul = time_dim.CumulVar(manager.NodeToIndex(node))
@@ -346,7 +372,10 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
                 coef,
             )
 
+    _allow_overtime(problem, built, overtime_ends, service_int)  # rel16
+    check()
     _add_capacity(problem, built)
+    check()
 
     if any(v.max_distance_m is not None for v in vehicles):
         routing.AddDimensionWithVehicleTransitAndCapacity(
@@ -365,6 +394,7 @@ def build_model(problem: RoutingProblem, scale: int, *, interleave: bool = False
         )
 
     _add_task_constraints(problem, built)
+    check()
     return built
 
 
@@ -434,6 +464,41 @@ def _add_capacity(problem: RoutingProblem, built: BuiltModel) -> None:
 LATE_CARRIED_COST = COST_SCALE
 
 
+# --- rel16: goods on board past the shift end ------------------------------------------
+def _carries(problem: RoutingProblem, vehicle_id: str) -> bool:
+    """Whether the vehicle has goods on board (on-board or partly picked tasks)."""
+    lock = problem.lock_of(vehicle_id)
+    return lock is not None and bool(lock.on_board or lock.pickups_done)
+
+
+def _allow_overtime(
+    problem: RoutingProblem, built: BuiltModel, ends: dict[int, int], service_int: np.ndarray
+) -> None:
+    """Vehicles with goods on board (``ends``: vehicle index -> integer shift end) deliver
+    them even past their shift end: their routes may end later at LATE_CARRIED_COST per
+    unit past it (as :mod:`solvers.evaluate` and the checker count it), while every node
+    of work such a vehicle does not carry must still be left by the shift end if it
+    serves it."""
+    routing, manager, time_dim = built.routing, built.manager, built.time_dim
+    solver = routing.solver()
+    for v_index, end_hi in ends.items():
+        time_dim.SetCumulVarSoftUpperBound(routing.End(v_index), end_hi, LATE_CARRIED_COST)
+        vehicle_id = problem.vehicles[v_index].id
+        for node, spec in enumerate(built.nodes):
+            if not spec.visits or problem.carrier(spec.visits[0][0]) == vehicle_id:
+                continue
+            index = manager.NodeToIndex(node)
+            inside = spec.tour.duration if spec.tour is not None else int(service_int[node])
+            cumul = time_dim.CumulVar(index)
+            if cumul.Max() + inside <= end_hi:
+                continue  # always left in time
+            served_here = solver.IsEqualCstVar(routing.VehicleVar(index), v_index)
+            solver.Add(cumul + inside <= end_hi + MAX_HORIZON * (1 - served_here))
+
+
+# --- end rel16 -------------------------------------------------------------------------
+
+
 # OR-Tools keeps a domain with holes as a bitset of at most 2**32 values and aborts the
 # process beyond (found by the property test: two windows, the last one open).
 _MAX_GAPPED_SPAN = (1 << 32) - 2
@@ -455,9 +520,12 @@ def _integer_windows(
     field = f"{_stop_name(problem, task_id, index)}: windows"
     out: list[tuple[int, int]] = []
     last = len(stop.windows) - 1
+    earliest_s = _earliest_start_s(problem, task_id)  # rel16
     for i, window in enumerate(stop.windows):
         lo = scaled_time(window.start_s, scale, up=True, field=field)
         end_s = window.end_s + (stop.max_lateness_s if i == last else 0.0)
+        if end_s < earliest_s and not (carried and i == last):
+            continue  # rel16: closed before any vehicle that may serve it sets out
         hi = (
             MAX_HORIZON
             if carried and i == last
@@ -473,6 +541,18 @@ def _integer_windows(
         lo = scaled_time(stop.windows[0].start_s, scale, up=True, field=field)
         out.append((max(lo, 0), MAX_HORIZON))
     return out
+
+
+def _earliest_start_s(problem: RoutingProblem, task_id: str) -> float:
+    """rel16: the earliest shift start of the vehicles that may serve the task (its
+    carrier's, else any vehicle's).  A window closing before it can never be used, and
+    leaving it out keeps the domain free of a hole: a domain with holes is a bitset over
+    its whole span in OR-Tools (seen: two windows, the last one open, 10 s and no
+    solution for 4 tasks)."""
+    carrier = problem.carrier(task_id)
+    if carrier is not None:
+        return problem.vehicle(carrier).shift.start_s
+    return min((v.shift.start_s for v in problem.vehicles), default=-math.inf)
 
 
 def _ride_deadline(problem: RoutingProblem, task_id: str, index: int, scale: int) -> int:

@@ -10,6 +10,7 @@ process finishes first.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,6 +102,8 @@ class WorkerResult:
     # --- own search (solvers.rr): the plan it made from this start, if it ran ---
     improved: tuple[tuple[tuple[Visit, ...], float], ...] | None = None
     improve_iterations: int = 0
+    # rel16: the deadline came while the model was built or before its first search
+    out_of_time: bool = False
 
 
 def _search_parameters(
@@ -150,7 +153,15 @@ def run_worker(
     (:mod:`solvers.rr`) from OR-Tools' first solution instead of guided local search;
     the result then carries both plans (``routes`` the start, ``improved`` the search's)."""
     first, meta, interleave = configuration(problem, params, worker)
-    built = build_model(problem, params.distance_scale, interleave=interleave)
+    # rel16: a time limit is a promise for the whole call, model building included.
+    try:
+        built = build_model(
+            problem, params.distance_scale, interleave=interleave, check=_deadline_check(budget)
+        )
+    except BuildDeadlineError:
+        return WorkerResult(worker, False, 0, (), interleave, out_of_time=True)
+    if budget.remaining_s() <= 0:  # closing the model for the first search takes time too
+        return WorkerResult(worker, False, 0, (), interleave, out_of_time=True)
     routing = built.routing
     phase_one = budget.part(PHASE_WEIGHT, 3 * PHASE_WEIGHT)
     limit_s = phase_one.remaining_s()
@@ -206,6 +217,27 @@ def run_worker(
         interleave,
         fallback_used,
     )
+
+
+# --- rel16: deadline-bounded model build ----------------------------------------------
+class BuildDeadlineError(Exception):
+    """The budget ran out while the OR-Tools model was being built."""
+
+
+def _deadline_check(budget: Budget) -> Callable[[], None]:
+    """A :func:`build_model` check that raises :class:`BuildDeadlineError` once ``budget``'s
+    deadline has passed (the member then answers no solution; every task is unassigned
+    with reason ``search_limit``, as for a search cut by its limit)."""
+    deadline_s = budget.deadline_s
+
+    def check() -> None:
+        if time.perf_counter() > deadline_s:
+            raise BuildDeadlineError
+
+    return check
+
+
+# --- end rel16 ---------------------------------------------------------------------------
 
 
 def _read_routes(

@@ -148,13 +148,12 @@ BASE_SCENARIO = straight_line_scenario()
 SCENARIO_PATHS = _paths(BASE_SCENARIO)
 
 
-@st.composite
-def mutated_scenarios(draw: st.DrawFn) -> dict[str, Any]:
-    """The valid straight-line scenario with one to three values replaced, removed or
-    added (an unknown key), anywhere in it."""
-    data: dict[str, Any] = json.loads(json.dumps(BASE_SCENARIO))
+def mutate(draw: st.DrawFn, base: object, paths: list[tuple[Any, ...]]) -> Any:
+    """A copy of decoded JSON ``base`` with one to three values (at ``paths``, from
+    :func:`_paths`) replaced, removed or added (an unknown key), anywhere in it."""
+    data: Any = json.loads(json.dumps(base))
     for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(SCENARIO_PATHS))
+        path = draw(st.sampled_from(paths))
         parent: Any = data
         for key in path[:-1]:
             if (isinstance(parent, dict) and key in parent) or (
@@ -180,6 +179,14 @@ def mutated_scenarios(draw: st.DrawFn) -> dict[str, Any]:
                     parent.append(draw(JSON_VALUES))
                 else:
                     parent[last] = draw(JSON_VALUES)
+    return data
+
+
+@st.composite
+def mutated_scenarios(draw: st.DrawFn) -> dict[str, Any]:
+    """The valid straight-line scenario with one to three values replaced, removed or
+    added (an unknown key), anywhere in it."""
+    data: dict[str, Any] = mutate(draw, BASE_SCENARIO, SCENARIO_PATHS)
     return data
 
 

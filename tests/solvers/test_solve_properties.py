@@ -28,7 +28,10 @@ from solvers import RoutingProblem, SolveParams, TravelMatrices, check, solve
 from solvers.errors import InvalidInputError
 from solvers.problem import Stop, Task, TimeWindow, Vehicle, VehicleLock
 
-PARAMS = SolveParams(time_limit_s=2.0, workers=1, iterations=20)
+# Five iterations end a case long before the limit on a quiet machine (fast enough for
+# 10,000 cases); the limit is generous so that a machine loaded by other processes
+# still finds a first solution (at 1 s and a load of 19, some cases found none).
+PARAMS = SolveParams(time_limit_s=5.0, workers=1, iterations=5)
 # A hang detector, not a speed target: the time limit plus a margin generous enough for
 # a 2-core machine shared by many processes (seen: 17 s at a load average of 23).
 HANG_S = PARAMS.time_limit_s + 60.0
