@@ -60,3 +60,16 @@ def test_generate_city_with_warehouses(tmp_path: Path) -> None:
     data = json.loads(out.read_text())
     assert data["network"]["n_micro_warehouses"] == 6
     assert len(load_scenario(out).world.micro_warehouses) == 6
+
+
+def test_plan_of_a_wave_reports_peak_memory(tmp_path: Path) -> None:
+    wave, plan = tmp_path / "wave.json", tmp_path / "plan.json"
+    code, output = run("generate", "wave", "--orders", "30", "--warehouses", "1",
+                       "--out", str(wave))  # fmt: skip
+    assert code == 0, output
+    code, output = run("plan", str(wave), "--time-limit", "2", "--out", str(plan))
+    assert code == 0, output
+    line = next(x for x in output.splitlines() if x.startswith("peak memory:"))
+    assert int(line.split()[2].replace(",", "")) > 30  # MB: a Python with the solvers
+    kpis = json.loads(plan.read_text())["kpis"]
+    assert kpis["orders_served"] + kpis["orders_unassigned"] == 30
