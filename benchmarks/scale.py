@@ -48,10 +48,10 @@ DEFAULT_SIZES = (1000, 2000, 5000, 10_000, 20_000)
 REFERENCE_ORDERS, REFERENCE_COURIERS, REFERENCE_WAREHOUSES = 10_000, 300, 20
 
 
-def scaled_fleet(orders: int) -> tuple[int, int]:
+def scaled_fleet(orders: int, couriers_per_10k: int = REFERENCE_COURIERS) -> tuple[int, int]:
     """(couriers, micro-warehouses) of a wave, in proportion to the reference wave (at
     least 5 couriers, one per flow, and one warehouse)."""
-    couriers = max(5, round(REFERENCE_COURIERS * orders / REFERENCE_ORDERS))
+    couriers = max(5, round(couriers_per_10k * orders / REFERENCE_ORDERS))
     warehouses = max(1, round(REFERENCE_WAREHOUSES * orders / REFERENCE_ORDERS))
     return couriers, warehouses
 
@@ -170,10 +170,11 @@ def plan_wave(
     seed: int = 7,
     couriers: int | None = None,
     warehouses: int | None = None,
+    couriers_per_10k: int = REFERENCE_COURIERS,
     extra_args: Sequence[str] = (),
 ) -> PlanRow:
     """Generate a wave, plan it with ``dispatch plan`` in a child process, check the plan."""
-    c, w = scaled_fleet(orders)
+    c, w = scaled_fleet(orders, couriers_per_10k)
     couriers = c if couriers is None else couriers
     warehouses = w if warehouses is None else warehouses
     started = time.perf_counter()
@@ -330,6 +331,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sizes", default=",".join(str(s) for s in DEFAULT_SIZES))
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per plan")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--couriers-per-10k",
+        type=int,
+        default=REFERENCE_COURIERS,
+        help="fleet per 10,000 orders (the issue's 300; the generator's estimate of what "
+        "serves about every order is 497)",
+    )
     parser.add_argument("--workdir", type=Path, default=None, help="default: a temp folder")
     parser.add_argument("--compare-orders", type=int, default=0, help="e.g. 2000 (0: skip)")
     parser.add_argument("--compare-long-s", type=float, default=300.0)
@@ -359,6 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 time_limit_s=args.time_limit,
                 workdir=workdir,
                 seed=args.seed,
+                couriers_per_10k=args.couriers_per_10k,
                 extra_args=extra,
             )
         )
@@ -374,6 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     time_limit_s=limit,
                     workdir=workdir,
                     seed=args.seed,
+                    couriers_per_10k=args.couriers_per_10k,
                     extra_args=extra,
                 )
             )

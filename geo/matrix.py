@@ -69,10 +69,16 @@ class TravelMatrix:
         for name in ("distance_m", "duration_s"):
             given = getattr(self, name)
             # float32 stays float32 (no float64 copy of a 10k x 10k matrix); the rest
-            # becomes float64 as before.  A read-only array of the dtype is taken as it
-            # is (nobody can change it under us), so large results are not copied.
+            # becomes float64 as before.  A read-only array of the dtype that owns its
+            # data is taken as it is (nobody can change it under us), so large results
+            # are not copied.
             dtype = np.float32 if getattr(given, "dtype", None) == np.float32 else np.float64
-            if isinstance(given, np.ndarray) and given.dtype == dtype and not given.flags.writeable:
+            if (
+                isinstance(given, np.ndarray)
+                and given.dtype == dtype
+                and not given.flags.writeable
+                and given.base is None
+            ):
                 arr = given
             else:
                 arr = np.array(given, dtype=dtype)
