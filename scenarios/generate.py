@@ -233,6 +233,7 @@ def draw_day_orders(
     mlat = np.array([m.lat for m in mws])
     slon = np.array([s.lon for s in stores])
     slat = np.array([s.lat for s in stores])
+    nearest_mw: dict[str, MicroWarehouse] = {}
     p_home = None
     if home_weights is not None:
         w = np.asarray(home_weights, dtype=np.float64)
@@ -274,7 +275,10 @@ def draw_day_orders(
                 ),
             )
             continue
-        mw = mws[int(np.argmin(haversine_m(home.lon, home.lat, mlon, mlat)))]
+        mw = nearest_mw.get(home.id)
+        if mw is None:  # once per home: a 100,000-order day has far fewer homes
+            mw = mws[int(np.argmin(haversine_m(home.lon, home.lat, mlon, mlat)))]
+            nearest_mw[home.id] = mw
         b.add(
             member_id=b.member(home.id),
             created_at=created,
