@@ -32,6 +32,7 @@ from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from core import limits
 from core.files import confined_path, file_field, read_json
+from core.memory import format_mib, peak_rss_bytes
 from dispatch import Plan, Planner
 from dispatch.clock import format_clock, format_hhmm, parse_clock
 from dispatch.geojson import plan_geojson
@@ -101,6 +102,7 @@ from scenarios.replay import (
 from scenarios.scenario_file import load_scenario, read_scenario_file, save_scenario
 from scenarios.scenario_schema import OsmNetwork, ScenarioFile, scenario_json_schema
 from scenarios.staffing_day import forecast_day_scenario, replay_staffing, units_per_order
+from scenarios.wave import wave_fleet_size, wave_scenario
 from solvers import SolveParams, check
 from solvers import solve as solve_problem
 from solvers.errors import EngineError, InvalidInputError
@@ -199,6 +201,7 @@ _OPTION_RANGES: dict[str, tuple[float, float]] = {
     "--orders": (1, limits.MAX_ORDERS),
     "--couriers": (1, limits.MAX_COURIERS),
     "--micro-warehouses": (1, limits.MAX_CITY_BLOCKS),
+    "--warehouses": (1, limits.MAX_WAVE_WAREHOUSES),
 }
 DATA_ROOT_HELP = (
     "A folder that files the scenario refers to (an OSM file) may lie in, besides the "
@@ -484,6 +487,8 @@ def plan_command(
         f"{escape(loaded.name)} at {format_hhmm(at_s)}: planned in {plan_s:.1f} s -> "
         + ", ".join(escape(w) for w in written)
     )
+    # scale-data: the process's peak memory (RSS high-water mark), on stderr.
+    err_console.print(f"peak memory: {format_mib(peak_rss_bytes())} (resident, this process)")
 
 
 @app.command(cls=CleanHelpCommand)
@@ -857,10 +862,19 @@ def generate_city_command(
     next_day_share: Annotated[
         float, typer.Option("--next-day-share", help="Share of next-day pickup orders.")
     ] = 0.1,
+    warehouses: Annotated[
+        int | None,
+        typer.Option(
+            help="Micro-warehouses; the city grows to about 50 blocks per warehouse "
+            "(default: one per 50 blocks of --blocks)."
+        ),
+    ] = None,
 ) -> None:
     """A generated city and a day of orders with breakfast, lunch and evening peaks."""
     try:
-        _check_options(seed=seed, blocks=blocks, orders=orders, couriers=couriers)
+        _check_options(
+            seed=seed, blocks=blocks, orders=orders, couriers=couriers, warehouses=warehouses
+        )
         spec = city_day_scenario(
             seed,
             blocks=blocks,
@@ -868,10 +882,49 @@ def generate_city_command(
             couriers=couriers,
             multi_store_share=multi_store_share,
             next_day_share=next_day_share,
+            warehouses=warehouses,
         )
         save_scenario(spec, out)
     except EngineError as error:
         raise _fail(error) from error
+    console.print(
+        f"{len(spec.orders)} orders, {len(spec.couriers)} couriers -> "
+        f"[bold]{escape(str(out))}[/bold]"
+    )
+
+
+# --- scale-data: a batch wave at city scale (issue 11) --------------------------------
+@generate_app.command("wave", cls=CleanHelpCommand)
+def generate_wave_command(
+    *,
+    out: Annotated[Path, typer.Option(help="Where to write the scenario (JSON).", dir_okay=False)],
+    orders: Annotated[int, typer.Option(help="Orders in the wave, all known at 10:00.")] = 1000,
+    couriers: Annotated[
+        int | None,
+        typer.Option(
+            help="The whole fleet, split over the flows by their work (default: the fleet "
+            "the estimates say serves about every order)."
+        ),
+    ] = None,
+    warehouses: Annotated[
+        int, typer.Option(help="Micro-warehouses; the city grows to about 50 blocks each.")
+    ] = 4,
+    seed: Annotated[int, typer.Option(help="City and order-stream seed.")] = 7,
+) -> None:
+    """A batch wave: every order known at the plan time, the five flows mixed, on a city
+    big enough for the micro-warehouses."""
+    try:
+        _check_options(seed=seed, orders=orders, couriers=couriers, warehouses=warehouses)
+        spec = wave_scenario(seed, orders=orders, couriers=couriers, warehouses=warehouses)
+        save_scenario(spec, out)
+    except EngineError as error:
+        raise _fail(error) from error
+    needed = wave_fleet_size(orders)
+    if couriers is not None and couriers < needed:
+        console.print(
+            f"[yellow]note:[/yellow] {couriers} couriers is below the {needed} the estimates "
+            "say serve about every order: expect unassigned orders"
+        )
     console.print(
         f"{len(spec.orders)} orders, {len(spec.couriers)} couriers -> "
         f"[bold]{escape(str(out))}[/bold]"

@@ -59,6 +59,9 @@ MAX_CITY_BLOCKS_PER_SIDE = 500
 MAX_CITY_BLOCKS = 40_000
 MAX_BUILDINGS_PER_BLOCK = 200
 MAX_CITY_BYTES = 2 * 1024**3
+#: Micro-warehouses of a generated wave or day (`dispatch generate wave/city
+#: --warehouses`): one per 50 blocks, so the city stays within MAX_CITY_BLOCKS.
+MAX_WAVE_WAREHOUSES = MAX_CITY_BLOCKS // 50
 
 #: Benchmark instance files: locations (the travel matrix is their square), vehicles
 #: and the magnitude of any number in them (times, coordinates, demands, capacities).

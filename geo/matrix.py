@@ -50,8 +50,10 @@ class TravelMatrix:
     """Origins x destinations travel distances and durations for one profile.
 
     Attributes:
-        distance_m: metres, float64, shape (n_origins, n_destinations), read-only.
-        duration_s: seconds, same shape, read-only.
+        distance_m: metres, float64 (float32 when given float32: the compact storage of
+            :mod:`geo.submatrix`, whole metres), shape (n_origins, n_destinations),
+            read-only.
+        duration_s: seconds, same shape and dtype (float32: whole seconds), read-only.
         profile: the travel profile's name.
 
     Raises:
@@ -65,7 +67,21 @@ class TravelMatrix:
 
     def __post_init__(self) -> None:
         for name in ("distance_m", "duration_s"):
-            arr = np.array(getattr(self, name), dtype=np.float64)
+            given = getattr(self, name)
+            # float32 stays float32 (no float64 copy of a 10k x 10k matrix); the rest
+            # becomes float64 as before.  A read-only array of the dtype that owns its
+            # data is taken as it is (nobody can change it under us), so large results
+            # are not copied.
+            dtype = np.float32 if getattr(given, "dtype", None) == np.float32 else np.float64
+            if (
+                isinstance(given, np.ndarray)
+                and given.dtype == dtype
+                and not given.flags.writeable
+                and given.base is None
+            ):
+                arr = given
+            else:
+                arr = np.array(given, dtype=dtype)
             if arr.ndim != 2:
                 raise InvalidInputError(
                     f"TravelMatrix.{name}", f"must be two-dimensional, got shape {arr.shape}"
@@ -79,6 +95,12 @@ class TravelMatrix:
                 "TravelMatrix.duration_s",
                 f"must have the shape of distance_m {self.distance_m.shape}, "
                 f"got {self.duration_s.shape}",
+            )
+        if self.distance_m.dtype != self.duration_s.dtype:
+            raise InvalidInputError(
+                "TravelMatrix.duration_s",
+                f"must have the dtype of distance_m ({self.distance_m.dtype}), "
+                f"got {self.duration_s.dtype}",
             )
         try:
             object.__setattr__(self, "profile", ProfileName(self.profile))

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from core.limits import MAX_COURIERS, MAX_ORDERS
+from core.limits import MAX_COURIERS, MAX_ORDERS, MAX_WAVE_WAREHOUSES
 from dispatch.domain import FulfilmentMode
 from geo.citygen import (
     PICKUP_CAPACITIES,
@@ -66,6 +66,7 @@ from scenarios.scenario_schema import (
     StoreSpec,
     WindowSpec,
 )
+from scenarios.wave import wave_blocks
 from solvers.errors import InvalidInputError
 
 _H = 3600.0
@@ -232,6 +233,7 @@ def draw_day_orders(
     mlat = np.array([m.lat for m in mws])
     slon = np.array([s.lon for s in stores])
     slat = np.array([s.lat for s in stores])
+    nearest_mw: dict[str, MicroWarehouse] = {}
     p_home = None
     if home_weights is not None:
         w = np.asarray(home_weights, dtype=np.float64)
@@ -273,7 +275,10 @@ def draw_day_orders(
                 ),
             )
             continue
-        mw = mws[int(np.argmin(haversine_m(home.lon, home.lat, mlon, mlat)))]
+        mw = nearest_mw.get(home.id)
+        if mw is None:  # once per home: a 100,000-order day has far fewer homes
+            mw = mws[int(np.argmin(haversine_m(home.lon, home.lat, mlon, mlat)))]
+            nearest_mw[home.id] = mw
         b.add(
             member_id=b.member(home.id),
             created_at=created,
@@ -293,14 +298,32 @@ def city_day_scenario(
     next_day_share: float = 0.1,
     start_h: float = 7.0,
     end_h: float = 21.0,
+    warehouses: int | None = None,
 ) -> ScenarioFile:
     """A generated city and a day of orders (see the module doc).
 
+    ``warehouses`` (None: the city's default density, one per 50 blocks) sets the
+    number of micro-warehouses and grows the city to hold them
+    (:func:`scenarios.wave.wave_blocks`: at least ``blocks`` a side), for days at city
+    scale.
+
     Raises:
         InvalidInputError: a count below 1, a share outside [0, 1] or shares adding up to
-            more than 1, hours not within 0..24 with ``start_h < end_h``, or city
-            settings the generator refuses.
+            more than 1, hours not within 0..24 with ``start_h < end_h``, ``warehouses``
+            outside 1..``core.limits.MAX_WAVE_WAREHOUSES``, or city settings the
+            generator refuses.
     """
+    if warehouses is not None:
+        if (
+            not isinstance(warehouses, int)
+            or isinstance(warehouses, bool)
+            or not 1 <= warehouses <= MAX_WAVE_WAREHOUSES
+        ):
+            raise InvalidInputError(
+                "warehouses",
+                f"must be a whole number in 1..{MAX_WAVE_WAREHOUSES:,}, got {warehouses!r}",
+            )
+        blocks = max(blocks, wave_blocks(warehouses))
     _check_day(
         orders=orders,
         couriers=couriers,
@@ -309,7 +332,9 @@ def city_day_scenario(
         start_h=start_h,
         end_h=end_h,
     )
-    city = generate_city(CitySpec(seed=seed, blocks_x=blocks, blocks_y=blocks))
+    city = generate_city(
+        CitySpec(seed=seed, blocks_x=blocks, blocks_y=blocks, n_micro_warehouses=warehouses)
+    )
     b = ScenarioBuilder(city.buildings, seed)
     draw_day_orders(
         b,
@@ -331,7 +356,13 @@ def city_day_scenario(
             f"{couriers} e-bike couriers."
         ),
         at=start_h * _H,
-        network=GeneratedNetwork(kind="generated", seed=seed, blocks_x=blocks, blocks_y=blocks),
+        network=GeneratedNetwork(
+            kind="generated",
+            seed=seed,
+            blocks_x=blocks,
+            blocks_y=blocks,
+            n_micro_warehouses=warehouses,
+        ),
         couriers=day_couriers(
             couriers,
             city.micro_warehouses,

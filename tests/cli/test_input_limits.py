@@ -48,6 +48,18 @@ def test_plan_dev_zero_fails_at_once(tmp_path: Path) -> None:
             "error: --couriers: must be a whole number in 1..20,000, got 1000000",
         ),
         (
+            ["generate", "wave", "--orders", "100000000"],
+            "error: --orders: must be a whole number in 1..200,000, got 100000000",
+        ),
+        (
+            ["generate", "wave", "--warehouses", "801"],
+            "error: --warehouses: must be a whole number in 1..800, got 801",
+        ),
+        (
+            ["generate", "city", "--warehouses", "5000"],
+            "error: --warehouses: must be a whole number in 1..800, got 5000",
+        ),
+        (
             ["solve", "x.txt", "--format", "solomon", "--workers", "100000"],
             "error: --workers: must be a whole number in 1..64, got 100000",
         ),
