@@ -28,6 +28,7 @@ import math
 from collections.abc import Callable, Sequence
 
 from core.limits import MAX_CLOCK_S
+from dispatch.decompose import Progress, ScaleSettings, plan_flow
 from dispatch.domain import Courier, FulfilmentMode, Order
 from dispatch.fleet import DELIVERY_FLOWS, allocate_fleet
 from dispatch.flows.home_service import plan_home_service
@@ -38,7 +39,7 @@ from dispatch.flows.routing import FlowOutcome, PlanContext, invalid_input
 from dispatch.flows.scheduled import plan_scheduled
 from dispatch.kpis import plan_kpis
 from dispatch.payloads import order_bound_problems
-from dispatch.plan import Plan, UnassignedOrder
+from dispatch.plan import PartRecord, Plan, UnassignedOrder
 from dispatch.settings import PlannerSettings
 from dispatch.validation import validate_orders
 from dispatch.world import World
@@ -58,11 +59,23 @@ _DELIVERY: dict[FulfilmentMode, FlowPlanner] = {
 class Planner:
     """Plans batches of orders in one world with one set of settings."""
 
-    def __init__(self, world: World, settings: PlannerSettings | None = None) -> None:
+    def __init__(
+        self,
+        world: World,
+        settings: PlannerSettings | None = None,
+        *,
+        scale: ScaleSettings | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        """``scale``: how large flows are split and which engine solves the parts
+        (:mod:`dispatch.decompose`; local processes on every core by default);
+        ``progress``: called with each part's events (queued, done) of decomposed flows."""
         if not isinstance(world, World):
             raise InvalidInputError("Planner.world", f"must be a World, got {world!r}")
         self.world = world
         self.settings = settings or PlannerSettings()
+        self.scale = scale or ScaleSettings()
+        self.progress = progress
 
     def plan(
         self,
@@ -121,6 +134,7 @@ class Planner:
             by_flow[order.mode].append(order)
         fleet = allocate_fleet(world.couriers, [f for f, o in by_flow.items() if o], at_s)
         outcomes: dict[FulfilmentMode, FlowOutcome] = {}
+        parts: tuple[PartRecord, ...] = ()  # of decomposed flows (dispatch.decompose)
         pool = list(fleet.pool)
         # The budget rule: the flows with orders, in the order they are planned below,
         # each get the time left (when it starts) in proportion to their orders.
@@ -130,8 +144,16 @@ class Planner:
             if not by_flow[flow]:
                 continue
             couriers = [*fleet.of(flow), *pool]
-            outcome = _DELIVERY[flow](by_flow[flow], couriers, next(flow_ctxs))
-            outcomes[flow] = outcome
+            outcome, flow_parts = plan_flow(
+                flow,
+                by_flow[flow],
+                couriers,
+                next(flow_ctxs),
+                plan_whole=_DELIVERY[flow],
+                scale=self.scale,
+                progress=self.progress,
+            )
+            outcomes[flow], parts = outcome, (*parts, *flow_parts)
             used = {r.courier_id for r in outcome.routes}
             pool = [c for c in pool if c.id not in used]
         if by_flow[FulfilmentMode.NEXT_DAY_PICKUP]:
@@ -141,11 +163,16 @@ class Planner:
                 next(flow_ctxs),
             )
         if by_flow[FulfilmentMode.HOME_SERVICE]:
-            outcomes[FulfilmentMode.HOME_SERVICE] = plan_home_service(
+            outcomes[FulfilmentMode.HOME_SERVICE], flow_parts = plan_flow(
+                FulfilmentMode.HOME_SERVICE,
                 by_flow[FulfilmentMode.HOME_SERVICE],
                 fleet.of(FulfilmentMode.HOME_SERVICE),
                 next(flow_ctxs),
+                plan_whole=plan_home_service,
+                scale=self.scale,
+                progress=self.progress,
             )
+            parts = (*parts, *flow_parts)
         for unplannable in invalid:
             flow = unplannable.flow
             before = outcomes.get(flow)
@@ -154,6 +181,7 @@ class Planner:
                 unassigned=(*(before.unassigned if before else ()), unplannable),
             )
         plan = _join(orders, outcomes, at_s, [u.flow for u in invalid])
+        plan = dataclasses.replace(plan, parts=parts)
         _require_coverage([*(o.id for o in orders), *(u.order_id for u in invalid)], plan)
         return plan
 
