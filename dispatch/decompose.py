@@ -10,8 +10,8 @@ grows with the square of the stops.  A flow with more than
    that is a micro-warehouse, else of the micro-warehouse nearest to that store; home
    services by the area of the micro-warehouse nearest to the home.  An area with more
    orders than the part size is cut along the wider axis of its homes into pieces of
-   about equal size, as few as fit; an area with fewer than a quarter of the part size joins its
-   nearest neighbour while the two fit in one part.  Each part gets its couriers by the
+   about equal size, as few as fit; an area with fewer than a quarter of the part size
+   joins its nearest neighbour while the two fit in one part.  Each part gets its couriers by the
    zone rule (:func:`dispatch.zones.share_couriers`: in proportion to its orders, the
    nearest couriers first); a courier is in one part only.
 2. **Solve in parallel**: each part's routing problem, with a travel matrix over its
@@ -19,13 +19,17 @@ grows with the square of the stops.  A flow with more than
    goes through one executor (:mod:`solvers.executor`: in-process, local processes or
    Ray) running :func:`solvers.parts.solve_part`.  Every part gets its share of the
    flow's budget: the time left times the parallel slots times its share of the orders
-   (capped at the time left), keeping :data:`BORDER_SHARE` for the next steps.
+   (capped at the time left), keeping :data:`BORDER_SHARE` for the next steps; on this
+   machine (local pool, local Ray) a part queued behind others also stops by the
+   round's deadline.
 3. **Second chance**: orders the parts left unassigned are re-planned with the couriers
-   no part used, wherever they are (orders whose nearest free courier is in another part).
+   no part used, wherever they are (orders whose nearest free courier is in another
+   part): at most a quarter of the part size of idle couriers (nearest to a left-out
+   order first) and half the part size of orders (nearest to those couriers first).
 4. **Borders**: neighbouring parts (each with the part whose centre is nearest to its
    own) are paired without overlap; for each pair the routes nearest to the border (up
-   to :data:`BORDER_ROUTES` a side, their orders, and the pair's unassigned orders, at
-   most one part's size) are re-solved together.
+   to :data:`BORDER_ROUTES` a side and their orders, with the pair's unassigned orders
+   up to half as many again, at most one part's size) are re-solved together.
 
 Steps 3 and 4 never make the plan worse: their result replaces what was there only
 when the independent checker accepts it and its checker-evaluated cost (routes plus
@@ -48,6 +52,7 @@ import dataclasses
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from time import perf_counter
 
 import numpy as np
 
@@ -424,10 +429,13 @@ class _Decomposed:
         weights = [len(fp.problem.tasks) for _, _, fp in items]
         total = max(1, sum(weights))
         jobs = []
+        # Parts queued behind others start late: on this machine each also stops by the
+        # round's deadline (a job's time limit alone holds on a remote Ray).
+        deadline_s = perf_counter() + budget_s if spec.same_clock() else None
         for weight, (label, kind, fp) in zip(weights, items, strict=True):
             limit_s = max(MIN_PART_S, min(budget_s, budget_s * slots * weight / total))
             params = dataclasses.replace(self.ctx.params, time_limit_s=limit_s, workers=1)
-            jobs.append(PartJob(fp.problem, params))
+            jobs.append(PartJob(fp.problem, params, deadline_s))
             self._event(label, kind, "queued", weight)
 
         def done(index: int, answer: PartAnswer) -> None:
@@ -566,7 +574,10 @@ class _Decomposed:
         idle = [v.id for p in parts for v in p.flow_problem.problem.vehicles if v.id not in used]
         if not left or not idle:
             return parts
-        left = left[: self.scale.max_part_orders]
+        # At most a quarter of a part's size of idle couriers, those nearest to a
+        # left-out order, and at most half a part of orders, those nearest to them.
+        idle = self._couriers_nearest(idle, left)[: max(1, self.scale.max_part_orders // 4)]
+        left = self._nearest_first(left, idle)[: self.scale.max_part_orders // 2]
         fp = self._build(left, sorted(idle))
         if fp is None:
             return parts
@@ -583,6 +594,28 @@ class _Decomposed:
         )
         answers = self._solve_round([(candidate.label, candidate.kind, fp)], 0.5)
         return self._accept(parts, [candidate], answers)
+
+    def _nearest_first(self, order_ids: Sequence[str], courier_ids: Sequence[str]) -> list[str]:
+        """Orders by the straight-line distance from their home to the nearest of these
+        couriers (ties by id)."""
+        clon = np.array([self.couriers[c].lon for c in courier_ids])
+        clat = np.array([self.couriers[c].lat for c in courier_ids])
+        scored = []
+        for oid in order_ids:
+            lon, lat = self.home[oid]
+            scored.append((float(np.min(haversine_m(lon, lat, clon, clat))), oid))
+        return [oid for _, oid in sorted(scored)]
+
+    def _couriers_nearest(self, courier_ids: Sequence[str], order_ids: Sequence[str]) -> list[str]:
+        """Couriers by the straight-line distance to the nearest of these orders' homes."""
+        hlon = np.array([self.home[o][0] for o in order_ids])
+        hlat = np.array([self.home[o][1] for o in order_ids])
+        scored = []
+        for cid in courier_ids:
+            courier = self.couriers[cid]
+            distance_m = float(np.min(haversine_m(courier.lon, courier.lat, hlon, hlat)))
+            scored.append((distance_m, cid))
+        return [cid for _, cid in sorted(scored)]
 
     def _pairs(self, parts: Sequence[_Part]) -> list[tuple[int, int]]:
         """Neighbouring parts paired without overlap: each part and the part whose centre
@@ -639,8 +672,10 @@ class _Decomposed:
                         if len(tasks) + len(on_route) <= limit:
                             vehicles.append(side[k])
                             tasks.extend(on_route)
+            # The pair's left-out orders ride along, at most half as many as the routed
+            # ones: a re-solve of mostly unplaceable orders only burns its time.
             spare = sorted(u.task_id for p in (a, b) for u in p.solution.unassigned)
-            tasks.extend(spare[: max(0, limit - len(tasks))])
+            tasks.extend(spare[: max(0, min(limit - len(tasks), len(tasks) // 2))])
             if not vehicles or not tasks:
                 continue
             fp = self._build(sorted(tasks), sorted(vehicles))

@@ -31,6 +31,7 @@ from types import TracebackType
 from typing import Any
 
 from core.limits import MAX_CLOCK_S, shorten
+from dispatch.decompose import ScaleSettings
 from dispatch.domain import FulfilmentMode, Leader, Member, Order, OrderLine
 from dispatch.live import (
     PROMISE_RULES,
@@ -173,6 +174,8 @@ class Engine:
         self.settings = settings
         self.quoter = Quoter(world, settings, quote_settings)
         self._clock = clock
+        # City scale (issue 11): how large batches are split and where parts are solved.
+        self.scale = ScaleSettings()
         # The own search's kernels (solvers.rr), loaded once if already compiled on disk,
         # so that live re-planning's short budgets can use it.
         preload_search()
@@ -186,6 +189,7 @@ class Engine:
         settings: PlannerSettings | None = None,
         quote_settings: QuoteSettings | None = None,
         clock: Callable[[], float] | None = None,
+        scale: ScaleSettings | None = None,
     ) -> Engine:
         """Open the store at ``url`` (migrating it) for ``world``.
 
@@ -198,6 +202,8 @@ class Engine:
             settings: the planner's settings (default :class:`PlannerSettings`).
             quote_settings: fee rules and offered options (default :class:`QuoteSettings`).
             clock: seconds since the plan's midnight now (default: China Standard Time).
+            scale: how large batches are split and which engine solves the parts
+                (:class:`dispatch.decompose.ScaleSettings`; local processes by default).
 
         Raises:
             InvalidInputError: a bad URL, or a world without buildings.
@@ -213,6 +219,7 @@ class Engine:
             quote_settings or QuoteSettings(),
             clock or shanghai_clock_s,
         )
+        engine.scale = scale or engine.scale
         engine._seed(world.members, world.leaders)
         return engine
 
@@ -587,7 +594,9 @@ class Engine:
                 settings=settings,
                 params=params,
             )
-        return Planner(world, settings).plan(orders, at_s=at_s, params=params, rejected=rejected)
+        return Planner(world, settings, scale=self.scale).plan(
+            orders, at_s=at_s, params=params, rejected=rejected
+        )
 
     def replan(
         self,

@@ -99,6 +99,11 @@ class ExecutorSpec:
                 "ExecutorSpec.ray_address", "is for the ray engine only (kind='ray')"
             )
 
+    def same_clock(self) -> bool:
+        """Whether every worker runs on this machine (so a ``perf_counter`` deadline
+        holds in it): not on a Ray cluster given by address."""
+        return self.kind is not ExecutorKind.RAY or self.ray_address is None
+
     def slots(self) -> int:
         """How many jobs run at the same time (for sharing a time budget among rounds of
         jobs): 1 inline; the pool size for processes; the CPUs asked for on Ray (the

@@ -9,9 +9,11 @@ a local worker process or as a Ray task.  A job carries its own time limit in se
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from time import perf_counter
 
+from solvers.budget import MIN_PART_S
 from solvers.params import SolveParams
 from solvers.problem import RoutingProblem
 from solvers.solution import RoutingSolution
@@ -25,10 +27,16 @@ class PartJob:
         problem: the part's routing problem (its matrices cover its own points only).
         params: seed, iterations and the part's ``time_limit_s`` (its share of the
             call's budget, seconds); ``workers`` is the searches inside the part.
+        deadline_s: when every part of the round must be done, on this machine's
+            :func:`time.perf_counter` clock (system-wide), or None.  A job that starts
+            late (queued behind others) gets at most the time left to it; only for
+            workers on this machine (the local pool, a local Ray), since another
+            machine's clock differs.
     """
 
     problem: RoutingProblem
     params: SolveParams
+    deadline_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,10 @@ def solve_part(job: PartJob) -> PartAnswer:
     from solvers.solve import solve  # noqa: PLC0415
 
     started = perf_counter()
-    before_budget(job.params.iterations)
-    solution = solve(job.problem, job.params)
+    params = job.params
+    if job.deadline_s is not None:
+        left_s = max(MIN_PART_S, min(params.time_limit_s, job.deadline_s - started))
+        params = dataclasses.replace(params, time_limit_s=left_s)
+    before_budget(params.iterations)
+    solution = solve(job.problem, params)
     return PartAnswer(solution, perf_counter() - started)
