@@ -423,11 +423,11 @@ class _Decomposed:
     ) -> list[PartAnswer]:
         """Solve these parts in parallel within ``share`` of the time left: each gets
         that time times the slots times its share of the tasks (capped at that time)."""
-        spec = self.scale.executor
-        slots = spec.slots()
-        budget_s = self.ctx.budget.remaining_s() * share
         weights = [len(fp.problem.tasks) for _, _, fp in items]
         total = max(1, sum(weights))
+        spec = self.scale.executor.for_work(total)
+        slots = spec.slots()
+        budget_s = self.ctx.budget.remaining_s() * share
         jobs = []
         # Parts queued behind others start late: on this machine each also stops by the
         # round's deadline (a job's time limit alone holds on a remote Ray).

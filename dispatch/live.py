@@ -38,6 +38,7 @@ import dataclasses
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from time import perf_counter
 
 from dispatch.clock import format_clock
 from dispatch.domain import Courier, FulfilmentMode, Order
@@ -508,9 +509,12 @@ def _plan_zones(
                 outcomes[z][flow] = problem
             else:
                 built.append((z, problem))
-        budget_s = stage.budget.remaining_s()
-        slots = executor.slots()
         total = max(1, sum(len(fp.problem.tasks) for _, fp in built))
+        engine = executor.for_work(total)
+        budget_s = stage.budget.remaining_s()
+        slots = engine.slots()
+        # A zone queued behind others stops by the stage's deadline on this machine.
+        deadline_s = perf_counter() + budget_s if engine.same_clock() else None
         jobs = [
             PartJob(
                 fp.problem,
@@ -522,10 +526,11 @@ def _plan_zones(
                         min(budget_s, budget_s * slots * len(fp.problem.tasks) / total),
                     ),
                 ),
+                deadline_s,
             )
             for _, fp in built
         ]
-        answers = run_jobs(solve_part, jobs, executor)
+        answers = run_jobs(solve_part, jobs, engine)
         for (z, fp), answer in zip(built, answers, strict=True):
             outcome = _flow_outcome(flow, solved_flow(fp, answer.solution))
             outcomes[z][flow] = outcome

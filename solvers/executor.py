@@ -39,6 +39,10 @@ R = TypeVar("R")
 
 OnDone = Callable[[int, Any], None]
 
+POOL_MIN_WORK = 60
+"""Least work (routing tasks over all jobs of a round) worth starting worker processes
+for: a smaller round runs in-process (the same results: the function is pure)."""
+
 
 class ExecutorKind(StrEnum):
     """Where the jobs run."""
@@ -98,6 +102,14 @@ class ExecutorSpec:
             raise InvalidInputError(
                 "ExecutorSpec.ray_address", "is for the ray engine only (kind='ray')"
             )
+
+    def for_work(self, units: int) -> ExecutorSpec:
+        """The engine for a round of ``units`` of work: in-process instead of a local pool
+        below :data:`POOL_MIN_WORK` (starting processes would cost more than they
+        save); Ray and in-process as they are."""
+        if self.kind is ExecutorKind.PROCESS and units < POOL_MIN_WORK:
+            return ExecutorSpec(ExecutorKind.INLINE)
+        return self
 
     def same_clock(self) -> bool:
         """Whether every worker runs on this machine (so a ``perf_counter`` deadline

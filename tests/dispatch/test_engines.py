@@ -19,6 +19,7 @@ from dispatch import Planner
 from dispatch.decompose import ScaleSettings
 from dispatch.live import CommittedStop, CourierState, LiveState, OnBoard, replan
 from solvers import SolveParams
+from solvers import executor as executor_module
 from solvers.executor import ExecutorKind, ExecutorSpec, ray_available, run_jobs
 from solvers.processes import usable_cores
 from tests.dispatch.helpers import LON, north
@@ -69,6 +70,10 @@ def test_results_come_back_in_job_order_on_the_local_engines() -> None:
     assert sorted(seen) == sorted(jobs * 2)
     assert ExecutorSpec(ExecutorKind.PROCESS).slots() == usable_cores()
     assert ExecutorSpec(ExecutorKind.PROCESS, workers=1).slots() == 1
+    # A round too small for processes runs in-process; Ray stays Ray.
+    assert ExecutorSpec().for_work(10).kind is ExecutorKind.INLINE
+    assert ExecutorSpec().for_work(1000).kind is ExecutorKind.PROCESS
+    assert ExecutorSpec(ExecutorKind.RAY).for_work(1).kind is ExecutorKind.RAY
 
 
 def test_a_failing_job_is_one_engine_error() -> None:
@@ -133,7 +138,10 @@ def _zoned_replan(executor: ExecutorSpec) -> tuple[str, Any]:
     return json.dumps(plan.to_json(), sort_keys=True), plan
 
 
-def test_zones_of_a_live_replan_run_in_parallel_with_locks_kept() -> None:
+def test_zones_of_a_live_replan_run_in_parallel_with_locks_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(executor_module, "POOL_MIN_WORK", 0)  # a pool even for 18 orders
     inline, _ = _zoned_replan(ExecutorSpec(ExecutorKind.INLINE))
     process, _ = _zoned_replan(ExecutorSpec(ExecutorKind.PROCESS, workers=2))
     assert inline == process
