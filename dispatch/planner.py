@@ -19,6 +19,11 @@ turn and each gets the time left in proportion to its orders over the orders of 
 flows still to plan (:mod:`solvers.budget`), so time one flow does not use goes to the
 next.  ``params.iterations`` makes every routing search stop on a count, not the clock:
 the same batch, settings, seed and iterations give the same plan.
+
+A flow with more orders than ``ScaleSettings.max_part_orders`` is planned in parts,
+solved in parallel by the chosen engine and improved across their borders
+(:mod:`dispatch.decompose`); ``Plan.parts`` records them.  A smaller flow is planned
+exactly as without decomposition.
 """
 
 from __future__ import annotations
