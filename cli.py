@@ -23,6 +23,7 @@ from rich.markup import escape
 from rich.progress import (
     BarColumn,
     Progress,
+    SpinnerColumn,
     TextColumn,
     TimeElapsedColumn,
 )
@@ -35,6 +36,7 @@ from core.files import confined_path, file_field, read_json
 from core.memory import format_mib, peak_rss_bytes
 from dispatch import Plan, Planner
 from dispatch.clock import format_clock, format_hhmm, parse_clock
+from dispatch.decompose import MAX_PART_ORDERS, PartEvent, ScaleSettings
 from dispatch.geojson import plan_geojson
 from dispatch.known import known_at
 from dispatch.manifests import plan_manifests
@@ -106,6 +108,7 @@ from scenarios.wave import wave_fleet_size, wave_scenario
 from solvers import SolveParams, check
 from solvers import solve as solve_problem
 from solvers.errors import EngineError, InvalidInputError
+from solvers.executor import ExecutorKind, ExecutorSpec
 from solvers.forecast import forecast_counts
 from solvers.params import DEFAULT_TIME_LIMIT_S
 
@@ -189,6 +192,84 @@ def _exit_on_sigterm(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
+# --- city scale (issue 11): where a plan's parts are solved, and their progress bars ---
+
+ENGINE_HELP = (
+    "Where the parts of a large batch (and a replay's zones) are solved: inline (one "
+    "after another in this process), process (a local process pool on every core, the "
+    "default) or ray (a Ray cluster given by --ray-address, else a local Ray)."
+)
+EngineOption = Annotated[
+    ExecutorKind, typer.Option("--engine", help=ENGINE_HELP, case_sensitive=False)
+]
+MaxPartOption = Annotated[
+    int,
+    typer.Option(
+        "--max-part-orders",
+        help="Most orders of one part: a flow with more is split into parts by "
+        "micro-warehouse area (100000: never split).",
+    ),
+]
+RayAddressOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ray-address",
+        metavar="<address>",
+        help="The Ray cluster to run on (e.g. ray://head:10001 or auto); with --engine ray.",
+    ),
+]
+
+
+def _scale(
+    engine: ExecutorKind, ray_address: str | None, max_part_orders: int = MAX_PART_ORDERS
+) -> ScaleSettings:
+    """The planner's scale settings for the command line's engine options.
+
+    Raises:
+        InvalidInputError: --ray-address without --engine ray, --max-part-orders out of
+            its range.
+    """
+    _check_options(max_part_orders=max_part_orders)
+    if ray_address is not None and engine is not ExecutorKind.RAY:
+        raise InvalidInputError("--ray-address", "is for --engine ray only")
+    return ScaleSettings(
+        executor=ExecutorSpec(kind=engine, ray_address=ray_address),
+        max_part_orders=max_part_orders,
+    )
+
+
+def _parts_progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
+
+
+def _part_bars(progress: Progress) -> Callable[[PartEvent], None]:
+    """A planner progress callback: one bar per part of a decomposed flow (stderr)."""
+    bars: dict[tuple[str, str], Any] = {}
+
+    def on_event(event: PartEvent) -> None:
+        key = (event.flow.value, event.label)
+        if event.state == "queued":
+            bars[key] = progress.add_task(
+                escape(f"{event.flow.value} {event.label} ({event.orders} orders)"),
+                total=1.0,
+                note="",
+            )
+        elif key in bars:
+            progress.update(
+                bars[key], completed=1.0, note=f"{event.seconds:.1f} s, cost {event.cost:,.0f}"
+            )
+
+    return on_event
+
+
 # --- input limits of the command line (core.limits; README "Input limits") ------------
 # Each numeric option is checked here first, so a value such as `--workers 100000` or
 # `--time-limit 1e300` is one clear error line naming the option, not a hang.
@@ -202,6 +283,7 @@ _OPTION_RANGES: dict[str, tuple[float, float]] = {
     "--couriers": (1, limits.MAX_COURIERS),
     "--micro-warehouses": (1, limits.MAX_CITY_BLOCKS),
     "--warehouses": (1, limits.MAX_WAVE_WAREHOUSES),
+    "--max-part-orders": (20, 100_000),
 }
 DATA_ROOT_HELP = (
     "A folder that files the scenario refers to (an OSM file) may lie in, besides the "
@@ -384,6 +466,9 @@ def plan_command(
     seed: Annotated[int, typer.Option(help="Search seed.")] = 0,
     iterations: Annotated[int | None, typer.Option(help=ITERATIONS_HELP)] = None,
     workers: Annotated[int, typer.Option(help="Parallel searches (processes) per run.")] = 1,
+    engine: EngineOption = ExecutorKind.PROCESS,
+    ray_address: RayAddressOption = None,
+    max_part_orders: MaxPartOption = MAX_PART_ORDERS,
     data_root: DataRootOption = None,
     html_path: Annotated[
         Path | None,
@@ -439,11 +524,13 @@ def plan_command(
                 f"planning the {len(known)} created by then"
             )
         loaded = dataclasses.replace(loaded, orders=known)
-        with console.status(f"Planning {len(loaded.orders)} orders ..."):
+        scale = _scale(engine, ray_address, max_part_orders)
+        with _parts_progress() as progress:
+            progress.add_task(f"Planning {len(loaded.orders)} orders ...", total=None, note="")
             started = time.perf_counter()
-            plan = Planner(loaded.world, loaded.settings).plan(
-                loaded.orders, at_s=at_s, params=params
-            )
+            plan = Planner(
+                loaded.world, loaded.settings, scale=scale, progress=_part_bars(progress)
+            ).plan(loaded.orders, at_s=at_s, params=params)
             plan_s = time.perf_counter() - started
             collection = (
                 plan_geojson(plan, loaded.world, loaded.orders) if geojson is not None else None
@@ -772,6 +859,8 @@ def replay(
         int | None,
         typer.Option(help=ITERATIONS_HELP + " Scenario days; overrides the policy's."),
     ] = None,
+    engine: EngineOption = ExecutorKind.PROCESS,
+    ray_address: RayAddressOption = None,
     data_root: DataRootOption = None,
 ) -> None:
     """Replay a day with rolling-horizon re-planning and write the KPIs.
@@ -786,6 +875,7 @@ def replay(
     """
     try:
         _check_options(time_limit=time_limit, seed=seed, iterations=iterations)
+        scale = _scale(engine, ray_address)
     except EngineError as error:
         raise _fail(error) from error
     policy_data = _read_json_file(policy) if policy is not None else {}
@@ -826,7 +916,7 @@ def replay(
                 progress.update(task, completed=done, clock=f"+{elapsed_s / 60:.0f} min")
 
             try:
-                day = replay_scenario(scenario, day_policy, progress=advance_day)
+                day = replay_scenario(scenario, day_policy, progress=advance_day, scale=scale)
             except EngineError as error:
                 raise _fail(error) from error
         _write(out, json.dumps(day.to_json(), indent=1) + "\n")

@@ -15,6 +15,10 @@ leaders, commission statements and stored, replayable batch plans, on an embedde
 
 from dispatch.clock import format_clock as format_clock
 from dispatch.clock import parse_clock as parse_clock
+
+# City scale (issue 11): decomposition and the engines that solve the parts.
+from dispatch.decompose import PartEvent as PartEvent
+from dispatch.decompose import ScaleSettings as ScaleSettings
 from dispatch.domain import CommissionTier as CommissionTier
 from dispatch.domain import Courier as Courier
 from dispatch.domain import FulfilmentMode as FulfilmentMode
@@ -32,6 +36,7 @@ from dispatch.geojson import plan_geojson as plan_geojson
 from dispatch.payloads import PayloadError as PayloadError
 from dispatch.plan import AssignmentRun as AssignmentRun
 from dispatch.plan import LeaderCommission as LeaderCommission
+from dispatch.plan import PartRecord as PartRecord
 from dispatch.plan import PickItem as PickItem
 from dispatch.plan import PickList as PickList
 from dispatch.plan import PickupAssignment as PickupAssignment
@@ -53,4 +58,6 @@ from dispatch.quotes import QuoteSettings as QuoteSettings
 from dispatch.settings import CourierCost as CourierCost
 from dispatch.settings import PlannerSettings as PlannerSettings
 from dispatch.world import World as World
+from solvers.executor import ExecutorKind as ExecutorKind
+from solvers.executor import ExecutorSpec as ExecutorSpec
 from solvers.problem import TimeWindow as TimeWindow

@@ -31,6 +31,7 @@ from types import TracebackType
 from typing import Any
 
 from core.limits import MAX_CLOCK_S, MAX_ID_CHARS, shorten
+from dispatch.decompose import ScaleSettings
 from dispatch.domain import FulfilmentMode, Leader, Member, Order, OrderLine
 from dispatch.live import (
     PROMISE_RULES,
@@ -190,6 +191,8 @@ class Engine:
         self.quoter = Quoter(world, settings, quote_settings)
         self._clock = clock
         self._day = day  # the date of the plan clock's midnight (slots count by date)
+        # City scale (issue 11): how large batches are split and where parts are solved.
+        self.scale = ScaleSettings()
         # The own search's kernels (solvers.rr), loaded once if already compiled on disk,
         # so that live re-planning's short budgets can use it.
         preload_search()
@@ -204,6 +207,7 @@ class Engine:
         quote_settings: QuoteSettings | None = None,
         clock: Callable[[], float] | None = None,
         day: Callable[[], date] | None = None,
+        scale: ScaleSettings | None = None,
     ) -> Engine:
         """Open the store at ``url`` (migrating it) for ``world``.
 
@@ -219,6 +223,8 @@ class Engine:
             day: the date of that midnight now (default: today in China Standard
                 Time); scheduled and home-service slots are counted by date and time
                 of day, so a slot at 18:00 today and one at 18:00 tomorrow are two.
+            scale: how large batches are split and which engine solves the parts
+                (:class:`dispatch.decompose.ScaleSettings`; local processes by default).
 
         Raises:
             InvalidInputError: a bad URL, or a world without buildings.
@@ -235,6 +241,7 @@ class Engine:
             clock or shanghai_clock_s,
             day=day or today,
         )
+        engine.scale = scale or engine.scale
         engine._seed(world.members, world.leaders)
         if world.stock is not None:  # places the store does not count yet
             store.seed_stock(world.stock)
@@ -678,7 +685,9 @@ class Engine:
                 settings=settings,
                 params=params,
             )
-        return Planner(world, settings).plan(orders, at_s=at_s, params=params, rejected=rejected)
+        return Planner(world, settings, scale=self.scale).plan(
+            orders, at_s=at_s, params=params, rejected=rejected
+        )
 
     def replan(
         self,

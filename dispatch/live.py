@@ -36,8 +36,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from time import perf_counter
 
 from dispatch.clock import format_clock
 from dispatch.domain import Courier, FulfilmentMode, Order
@@ -49,9 +50,11 @@ from dispatch.flows.routing import (
     FlowOutcome,
     FlowProblem,
     PlanContext,
+    SolvedFlow,
     build_problem,
     order_reason,
     solve_flow,
+    solved_flow,
 )
 from dispatch.flows.scheduled import slot_promise
 from dispatch.kpis import plan_kpis
@@ -62,8 +65,10 @@ from dispatch.validation import validate_orders
 from dispatch.world import World
 from dispatch.zones import split_into_zones
 from solvers import SolveParams
-from solvers.budget import Budget
+from solvers.budget import MIN_PART_S, Budget
 from solvers.errors import EngineError, InvalidInputError
+from solvers.executor import ExecutorSpec, run_jobs
+from solvers.parts import PartJob, solve_part
 from solvers.problem import TimeWindow, VehicleLock
 from solvers.rr import before_budget as search_before_budget
 
@@ -277,6 +282,7 @@ def replan(
     settings: PlannerSettings | None = None,
     params: SolveParams | None = None,
     zones_from_couriers: int | None = None,
+    executor: ExecutorSpec | None = None,
 ) -> Plan:
     """Re-plan the open delivery orders at ``at_s`` with the couriers' commitments locked.
 
@@ -288,12 +294,17 @@ def replan(
     With ``zones_from_couriers`` set and at least that many couriers in a world of two or
     more micro-warehouses, the re-plan is split by zone (:mod:`dispatch.zones`): each
     zone's flows are solved with its couriers, and the orders a zone leaves out are tried
-    once more with the couriers no zone used.
+    once more with the couriers no zone used.  The zones' problems are solved in
+    parallel by ``executor`` (:mod:`solvers.executor`: in-process, local processes (the
+    default) or Ray), flow by flow: every zone's instant problem, then every zone's
+    multi-store problem with the couriers its instant routes left, then scheduled.
 
     ``params.time_limit_s`` is the budget of the whole re-plan, shared out by the budget
-    rule (:mod:`solvers.budget`): zones in turn get the time left in proportion to their
-    orders, keeping ``SPILL_SHARE`` of the orders' weight for the second chance; within
-    a zone, the flows in proportion to theirs.
+    rule (:mod:`solvers.budget`): without zones, the flows in turn in proportion to their
+    orders; with zones, the flow stages in turn in proportion to their orders, keeping
+    ``SPILL_SHARE`` of the orders' weight for the second chance, and within a stage each
+    zone's job gets the stage's time times the executor's slots times its share of the
+    stage's orders (at most the stage's time).
 
     Raises:
         InvalidInputError: an order of a flow other than courier delivery, an unknown
@@ -360,14 +371,26 @@ def replan(
     else:
         by_courier = {c.id: c for c in couriers}
         outcomes = {}
-        # The zones by their orders, then the second chance by SPILL_SHARE of them.
-        parts = ctx.parts([*(len(z.order_ids) for z in zones), SPILL_SHARE * len(orders)])
-        for zone in zones:
-            part = plan_part(
-                [by_id[o] for o in zone.order_ids],
-                [by_courier[c] for c in zone.courier_ids],
-                next(parts),
-            )
+        zone_parts = [
+            ([by_id[o] for o in z.order_ids], [by_courier[c] for c in z.courier_ids]) for z in zones
+        ]
+        # The zones' flows stage by stage (each stage's zones in parallel through the
+        # executor), each stage by its orders, then the second chance by SPILL_SHARE.
+        stage_orders = [
+            sum(1 for zone_orders, _ in zone_parts for o in zone_orders if order_flow[o.id] is f)
+            for f in DELIVERY_FLOWS
+        ]
+        parts = ctx.parts([*(n for n in stage_orders if n), SPILL_SHARE * len(orders)])
+        for part in _plan_zones(
+            zone_parts,
+            executor=executor or ExecutorSpec(),
+            stages=parts,
+            courier_flow=courier_flow,
+            order_flow=order_flow,
+            states=states,
+            owner=owner,
+            state=state,
+        ):
             outcomes = _merge(outcomes, part)
         # Orders a zone could not serve get a second chance with the couriers no zone
         # used, wherever they are.
@@ -445,6 +468,77 @@ def _plan_flows(
     return outcomes
 
 
+def _plan_zones(
+    zone_parts: Sequence[tuple[Sequence[Order], Sequence[Courier]]],
+    *,
+    executor: ExecutorSpec,
+    stages: Iterator[PlanContext],
+    courier_flow: Mapping[str, FulfilmentMode],
+    order_flow: Mapping[str, FulfilmentMode],
+    states: Mapping[str, CourierState],
+    owner: Mapping[str, str],
+    state: LiveState,
+) -> list[_Outcomes]:
+    """Each zone's flows, as :func:`_plan_flows` plans one zone, with every zone's
+    problem of a flow solved in parallel (one :func:`solvers.parts.solve_part` job per
+    zone, one search each, so every engine gives the same plan)."""
+    pools = [[c for c in couriers if c.id not in courier_flow] for _, couriers in zone_parts]
+    outcomes: list[_Outcomes] = [{} for _ in zone_parts]
+    for flow in DELIVERY_FLOWS:
+        work = [
+            (z, [o for o in zone_orders if order_flow[o.id] is flow])
+            for z, (zone_orders, _) in enumerate(zone_parts)
+        ]
+        work = [(z, flow_orders) for z, flow_orders in work if flow_orders]
+        if not work:
+            continue
+        stage = next(stages)
+        built: list[tuple[int, FlowProblem]] = []
+        for z, flow_orders in work:
+            zone_couriers = zone_parts[z][1]
+            problem = _flow_problem(
+                flow,
+                orders=flow_orders,
+                couriers=[c for c in zone_couriers if courier_flow.get(c.id) is flow] + pools[z],
+                states=states,
+                owner=owner,
+                state=state,
+                ctx=stage,
+            )
+            if isinstance(problem, FlowOutcome):
+                outcomes[z][flow] = problem
+            else:
+                built.append((z, problem))
+        total = max(1, sum(len(fp.problem.tasks) for _, fp in built))
+        engine = executor.for_work(total)
+        budget_s = stage.budget.remaining_s()
+        slots = engine.slots()
+        # A zone queued behind others stops by the stage's deadline on this machine.
+        deadline_s = perf_counter() + budget_s if engine.same_clock() else None
+        jobs = [
+            PartJob(
+                fp.problem,
+                dataclasses.replace(
+                    stage.params,
+                    workers=1,
+                    time_limit_s=max(
+                        MIN_PART_S,
+                        min(budget_s, budget_s * slots * len(fp.problem.tasks) / total),
+                    ),
+                ),
+                deadline_s,
+            )
+            for _, fp in built
+        ]
+        answers = run_jobs(solve_part, jobs, engine)
+        for (z, fp), answer in zip(built, answers, strict=True):
+            outcome = _flow_outcome(flow, solved_flow(fp, answer.solution))
+            outcomes[z][flow] = outcome
+            used = {r.courier_id for r in outcome.routes}
+            pools[z] = [c for c in pools[z] if c.id not in used]
+    return outcomes
+
+
 def _merge(first: _Outcomes, second: _Outcomes) -> _Outcomes:
     """The outcomes of two parts with disjoint orders and couriers, flow by flow."""
     merged = dict(first)
@@ -474,6 +568,25 @@ def _plan_flow(
     state: LiveState,
     ctx: PlanContext,
 ) -> FlowOutcome:
+    built = _flow_problem(
+        flow, orders=orders, couriers=couriers, states=states, owner=owner, state=state, ctx=ctx
+    )
+    if isinstance(built, FlowOutcome):
+        return built
+    return _flow_outcome(flow, solve_flow(built, ctx.solve_params()))
+
+
+def _flow_problem(
+    flow: FulfilmentMode,
+    *,
+    orders: Sequence[Order],
+    couriers: Sequence[Courier],
+    states: Mapping[str, CourierState],
+    owner: Mapping[str, str],
+    state: LiveState,
+    ctx: PlanContext,
+) -> FlowProblem | FlowOutcome:
+    """A flow's re-plan problem with its locks, or its outcome when it has no courier."""
     world, settings = ctx.world, ctx.settings
     if not couriers:
         return FlowOutcome(
@@ -549,7 +662,10 @@ def _plan_flow(
     problem = dataclasses.replace(
         flow_problem.problem, vehicles=tuple(vehicles), locks=tuple(locks)
     )
-    solved = solve_flow(FlowProblem(flow, problem, flow_problem.origins), ctx.solve_params())
+    return FlowProblem(flow, problem, flow_problem.origins)
+
+
+def _flow_outcome(flow: FulfilmentMode, solved: SolvedFlow) -> FlowOutcome:
     return FlowOutcome(
         routes=solved.routes,
         unassigned=tuple(

@@ -416,6 +416,58 @@ class AssignmentRun:
 SolverRun: TypeAlias = RoutingRun | AssignmentRun
 
 
+# --- City-scale parts (issue 11: dispatch/decompose.py) ---------------------------------
+
+
+class PartKind(StrEnum):
+    """What a part of a decomposed flow is (:mod:`dispatch.decompose`)."""
+
+    PART = "part"  # a service area's orders and couriers, solved on its own
+    SECOND_CHANCE = "second_chance"  # orders the parts left out, with the idle couriers
+    BORDER = "border"  # routes near the border of two neighbouring parts, re-solved together
+
+
+@dataclass(frozen=True, slots=True)
+class PartRecord:
+    """One part of a decomposed flow: its size, time and cost.
+
+    Attributes:
+        flow: the flow it belongs to.
+        part: its label (the micro-warehouse of its area, ``mw03/2`` for the second
+            piece of a bisected area, ``mw03+mw04`` for joined areas, ``border:A|B``).
+        kind: part, second chance or border re-solve.
+        orders: orders (routing tasks) in it.
+        couriers: couriers in it.
+        solve_s: wall-clock seconds its solve took in its worker (the only wall-clock
+            figure of the plan file: it differs between runs of the same plan).
+        cost: the cost of its solution (routes and drop penalties), yuan.
+        accepted: for a second chance or border re-solve, whether it replaced what
+            was there (only when the checker's cost dropped); True for a part.
+    """
+
+    flow: FulfilmentMode
+    part: str
+    kind: PartKind
+    orders: int
+    couriers: int
+    solve_s: float
+    cost: float
+    accepted: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "flow": self.flow.value,
+            "part": self.part,
+            "kind": self.kind.value,
+            "orders": self.orders,
+            "couriers": self.couriers,
+            "solve_s": self.solve_s,
+            "cost": self.cost,
+            "accepted": self.accepted,
+        }
+
+
 @dataclass(frozen=True)
 class Plan:
     """The result of :meth:`dispatch.planner.Planner.plan`.
@@ -430,6 +482,8 @@ class Plan:
         kpis: key figures.
         solver_runs: every solver run behind the plan, in flow order (not exported):
             routing problems and solutions, and the next-day pickup-point assignment.
+        parts: the parts of decomposed flows (:mod:`dispatch.decompose`), in flow
+            order; empty when no flow was large enough to split.
     """
 
     at_s: float
@@ -440,6 +494,7 @@ class Plan:
     unassigned: tuple[UnassignedOrder, ...]
     kpis: PlanKpis
     solver_runs: tuple[SolverRun, ...] = field(default=(), repr=False, compare=False)
+    parts: tuple[PartRecord, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def routing_runs(self) -> tuple[RoutingRun, ...]:
@@ -468,4 +523,5 @@ class Plan:
             "commissions": [c.to_json() for c in self.commissions],
             "unassigned": [u.to_json() for u in self.unassigned],
             "kpis": self.kpis.to_json(),
+            "parts": [p.to_json() for p in self.parts],
         }

@@ -28,6 +28,8 @@ from dispatch.domain import FulfilmentMode, TemperatureClass
 from dispatch.payloads import PayloadError, pydantic_rule
 from dispatch.plan import (
     LeaderCommission,
+    PartKind,
+    PartRecord,
     PickItem,
     PickList,
     PickupAssignment,
@@ -147,6 +149,19 @@ class KpisModel(_Model):
     total_by_flow: dict[str, Annotated[int, Field(ge=0)]]
 
 
+class PartModel(_Model):
+    """One part of a decomposed flow (:class:`dispatch.plan.PartRecord`, issue 11)."""
+
+    flow: FulfilmentMode
+    part: str = Field(description="label: its area's micro-warehouse, `border:A|B`...")
+    kind: PartKind
+    orders: int = Field(ge=0)
+    couriers: int = Field(ge=0)
+    solve_s: NonNegative = Field(description="wall-clock seconds of its solve")
+    cost: float = Field(description="routes and drop penalties of its solution, yuan")
+    accepted: bool = Field(description="whether a re-solve replaced what was there")
+
+
 class PlanFile(_Model):
     """A plan file: what ``dispatch plan --out`` writes (``Plan.to_json()`` with the
     scenario's name and the plan time in front)."""
@@ -162,6 +177,10 @@ class PlanFile(_Model):
     commissions: list[CommissionModel]
     unassigned: list[UnassignedModel]
     kpis: KpisModel
+    parts: list[PartModel] = Field(
+        default_factory=list,
+        description="parts of decomposed flows (none when no flow was split)",
+    )
 
 
 def plan_json_schema() -> dict[str, Any]:
@@ -262,5 +281,9 @@ def plan_from_json(data: Mapping[str, Any], *, source: str = "plan") -> Plan:
             pickup_utilisation=dict(k.pickup_utilisation),
             served_by_flow=dict(k.served_by_flow),
             total_by_flow=dict(k.total_by_flow),
+        ),
+        parts=tuple(
+            PartRecord(p.flow, p.part, p.kind, p.orders, p.couriers, p.solve_s, p.cost, p.accepted)
+            for p in model.parts
         ),
     )

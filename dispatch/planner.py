@@ -19,6 +19,11 @@ turn and each gets the time left in proportion to its orders over the orders of 
 flows still to plan (:mod:`solvers.budget`), so time one flow does not use goes to the
 next.  ``params.iterations`` makes every routing search stop on a count, not the clock:
 the same batch, settings, seed and iterations give the same plan.
+
+A flow with more orders than ``ScaleSettings.max_part_orders`` is planned in parts,
+solved in parallel by the chosen engine and improved across their borders
+(:mod:`dispatch.decompose`); ``Plan.parts`` records them.  A smaller flow is planned
+exactly as without decomposition.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import math
 from collections.abc import Callable, Sequence
 
 from core.limits import MAX_CLOCK_S
+from dispatch.decompose import Progress, ScaleSettings, plan_flow
 from dispatch.domain import Courier, FulfilmentMode, Order
 from dispatch.fleet import DELIVERY_FLOWS, allocate_fleet
 from dispatch.flows.home_service import plan_home_service
@@ -38,7 +44,7 @@ from dispatch.flows.routing import FlowOutcome, PlanContext, invalid_input
 from dispatch.flows.scheduled import plan_scheduled
 from dispatch.kpis import plan_kpis
 from dispatch.payloads import order_bound_problems
-from dispatch.plan import Plan, UnassignedOrder
+from dispatch.plan import PartRecord, Plan, UnassignedOrder
 from dispatch.settings import PlannerSettings
 from dispatch.stock import out_of_stock
 from dispatch.validation import validate_orders
@@ -59,11 +65,23 @@ _DELIVERY: dict[FulfilmentMode, FlowPlanner] = {
 class Planner:
     """Plans batches of orders in one world with one set of settings."""
 
-    def __init__(self, world: World, settings: PlannerSettings | None = None) -> None:
+    def __init__(
+        self,
+        world: World,
+        settings: PlannerSettings | None = None,
+        *,
+        scale: ScaleSettings | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        """``scale``: how large flows are split and which engine solves the parts
+        (:mod:`dispatch.decompose`; local processes on every core by default);
+        ``progress``: called with each part's events (queued, done) of decomposed flows."""
         if not isinstance(world, World):
             raise InvalidInputError("Planner.world", f"must be a World, got {world!r}")
         self.world = world
         self.settings = settings or PlannerSettings()
+        self.scale = scale or ScaleSettings()
+        self.progress = progress
 
     def plan(
         self,
@@ -126,6 +144,7 @@ class Planner:
             by_flow[order.mode].append(order)
         fleet = allocate_fleet(world.couriers, [f for f, o in by_flow.items() if o], at_s)
         outcomes: dict[FulfilmentMode, FlowOutcome] = {}
+        parts: tuple[PartRecord, ...] = ()  # of decomposed flows (dispatch.decompose)
         pool = list(fleet.pool)
         # The budget rule: the flows with orders, in the order they are planned below,
         # each get the time left (when it starts) in proportion to their orders.
@@ -135,8 +154,16 @@ class Planner:
             if not by_flow[flow]:
                 continue
             couriers = [*fleet.of(flow), *pool]
-            outcome = _DELIVERY[flow](by_flow[flow], couriers, next(flow_ctxs))
-            outcomes[flow] = outcome
+            outcome, flow_parts = plan_flow(
+                flow,
+                by_flow[flow],
+                couriers,
+                next(flow_ctxs),
+                plan_whole=_DELIVERY[flow],
+                scale=self.scale,
+                progress=self.progress,
+            )
+            outcomes[flow], parts = outcome, (*parts, *flow_parts)
             used = {r.courier_id for r in outcome.routes}
             pool = [c for c in pool if c.id not in used]
         if by_flow[FulfilmentMode.NEXT_DAY_PICKUP]:
@@ -146,11 +173,16 @@ class Planner:
                 next(flow_ctxs),
             )
         if by_flow[FulfilmentMode.HOME_SERVICE]:
-            outcomes[FulfilmentMode.HOME_SERVICE] = plan_home_service(
+            outcomes[FulfilmentMode.HOME_SERVICE], flow_parts = plan_flow(
+                FulfilmentMode.HOME_SERVICE,
                 by_flow[FulfilmentMode.HOME_SERVICE],
                 fleet.of(FulfilmentMode.HOME_SERVICE),
                 next(flow_ctxs),
+                plan_whole=plan_home_service,
+                scale=self.scale,
+                progress=self.progress,
             )
+            parts = (*parts, *flow_parts)
         for unplannable in invalid:
             flow = unplannable.flow
             before = outcomes.get(flow)
@@ -159,6 +191,7 @@ class Planner:
                 unassigned=(*(before.unassigned if before else ()), unplannable),
             )
         plan = _join(orders, outcomes, at_s, [u.flow for u in invalid])
+        plan = dataclasses.replace(plan, parts=parts)
         _require_coverage([*(o.id for o in orders), *(u.order_id for u in invalid)], plan)
         return plan
 

@@ -53,6 +53,57 @@ def _shares(loads: Sequence[int], total: int) -> list[int]:
     return shares
 
 
+def share_couriers(
+    centre_lon: np.ndarray,
+    centre_lat: np.ndarray,
+    loads: Sequence[int],
+    couriers: Sequence[Courier],
+    fixed: Mapping[str, int],
+) -> dict[str, int]:
+    """Each courier's part: ``fixed`` ones stay where they are; the others are shared
+    out in proportion to ``loads`` (orders per part, largest remainders), each part
+    taking the nearest free couriers first (greedily over all (courier, part) pairs by
+    straight-line distance to the part's centre, ties to the lower courier id and part
+    index); couriers left over go to their nearest part.
+
+    Args:
+        centre_lon, centre_lat: each part's centre, degrees.
+        loads: each part's orders.
+        couriers: every courier to share, at their positions.
+        fixed: courier id -> part index, for couriers that must be in a part.
+
+    Returns:
+        courier id -> part index, for every courier.
+    """
+    courier_zone = dict(fixed)
+    targets = _shares(loads, len(couriers))
+    needs = list(targets)
+    for zone in courier_zone.values():
+        needs[zone] -= 1
+    free = [c for c in couriers if c.id not in courier_zone]
+    if free:
+        distance_m = haversine_m(
+            np.array([c.lon for c in free])[:, None],
+            np.array([c.lat for c in free])[:, None],
+            centre_lon[None, :],
+            centre_lat[None, :],
+        )
+        pairs = sorted(
+            (float(distance_m[i, z]), c.id, z)
+            for i, c in enumerate(free)
+            for z in range(len(loads))
+            if needs[z] > 0
+        )
+        for _, courier_id, zone in pairs:
+            if courier_id not in courier_zone and needs[zone] > 0:
+                courier_zone[courier_id] = zone
+                needs[zone] -= 1
+        for i, courier in enumerate(free):
+            if courier.id not in courier_zone:
+                courier_zone[courier.id] = int(np.argmin(distance_m[i]))
+    return courier_zone
+
+
 def split_into_zones(
     world: World,
     orders: Sequence[Order],
@@ -102,31 +153,7 @@ def split_into_zones(
     loads = [0] * len(warehouses)
     for zone in zone_of.values():
         loads[zone] += 1
-    targets = _shares(loads, len(couriers))
-    needs = list(targets)
-    for zone in courier_zone.values():
-        needs[zone] -= 1
-    free = [c for c in couriers if c.id not in courier_zone]
-    if free:
-        distance_m = haversine_m(
-            np.array([c.lon for c in free])[:, None],
-            np.array([c.lat for c in free])[:, None],
-            wlon[None, :],
-            wlat[None, :],
-        )
-        pairs = sorted(
-            (float(distance_m[i, z]), c.id, z)
-            for i, c in enumerate(free)
-            for z in range(len(warehouses))
-            if needs[z] > 0
-        )
-        for _, courier_id, zone in pairs:
-            if courier_id not in courier_zone and needs[zone] > 0:
-                courier_zone[courier_id] = zone
-                needs[zone] -= 1
-        for i, courier in enumerate(free):
-            if courier.id not in courier_zone:
-                courier_zone[courier.id] = int(np.argmin(distance_m[i]))
+    courier_zone = share_couriers(wlon, wlat, loads, couriers, courier_zone)
     zones = []
     for z, warehouse in enumerate(warehouses):
         order_ids = tuple(o.id for o in orders if zone_of[o.id] == z)

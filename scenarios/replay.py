@@ -57,6 +57,7 @@ from core.limits import (
     MIN_WAVE_S,
 )
 from dispatch import Planner
+from dispatch.decompose import ScaleSettings
 from dispatch.domain import FulfilmentMode, Order
 from dispatch.flows.delivery import DeliveryPromise
 from dispatch.live import (
@@ -353,6 +354,7 @@ def replay_scenario(
     policy: ReplayPolicy | None = None,
     *,
     progress: Callable[[float, float], None] | None = None,
+    scale: ScaleSettings | None = None,
 ) -> DayReplay:
     """Replay a loaded scenario's orders as a day (see the module doc)."""
     return replay_day(
@@ -362,6 +364,7 @@ def replay_scenario(
         policy=policy,
         name=scenario.name,
         progress=progress,
+        scale=scale,
     )
 
 
@@ -373,9 +376,14 @@ def replay_day(
     policy: ReplayPolicy | None = None,
     name: str = "day",
     progress: Callable[[float, float], None] | None = None,
+    scale: ScaleSettings | None = None,
 ) -> DayReplay:
-    """Replay orders in a world as a day (see the module doc)."""
+    """Replay orders in a world as a day (see the module doc).
+
+    ``scale``: the engine that solves the zones of each wave and the parts of the batch
+    plan (:class:`dispatch.decompose.ScaleSettings`; local processes by default)."""
     policy = policy or ReplayPolicy()
+    scale = scale or ScaleSettings()
     settings = settings or PlannerSettings()
     orders = tuple(sorted(orders, key=lambda o: (o.created_at_s, o.id)))
     by_id = {o.id: o for o in orders}
@@ -468,6 +476,7 @@ def replay_day(
                     settings=settings,
                     params=policy.params,
                     zones_from_couriers=policy.zones_from_couriers,
+                    executor=scale.executor,
                 )
                 wall_s = time.perf_counter() - wave_started
                 unassigned_now = {u.order_id for u in plan.unassigned}
@@ -495,7 +504,9 @@ def replay_day(
     outcomes: dict[str, OrderOutcome] = {**dropped, **done}
     if complete and batch:
         at_s = max(o.created_at_s for o in batch)
-        batch_plan = Planner(world, settings).plan(batch, at_s=at_s, params=policy.params)
+        batch_plan = Planner(world, settings, scale=scale).plan(
+            batch, at_s=at_s, params=policy.params
+        )
         served = batch_plan.served_order_ids()
         for o in batch:
             if o.id in served:

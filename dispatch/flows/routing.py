@@ -35,7 +35,7 @@ from solvers import SolveParams, solve
 from solvers.budget import Budget
 from solvers.errors import InvalidInputError
 from solvers.problem import RoutingProblem, Task, TimeWindow, Vehicle
-from solvers.solution import UnassignedReason, UnassignedTask
+from solvers.solution import RoutingSolution, UnassignedReason, UnassignedTask
 
 T = TypeVar("T")
 
@@ -240,8 +240,12 @@ class SolvedFlow:
 
 def solve_flow(flow_problem: FlowProblem, params: SolveParams) -> SolvedFlow:
     """Solve a flow's problem and translate the routes back to ids."""
+    return solved_flow(flow_problem, solve(flow_problem.problem, params))
+
+
+def solved_flow(flow_problem: FlowProblem, solution: RoutingSolution) -> SolvedFlow:
+    """A solution of a flow's problem (solved here or by an executor) back in ids."""
     problem = flow_problem.problem
-    solution = solve(problem, params)
     routes: list[PlannedRoute] = []
     served: set[str] = set()
     late: set[str] = set()

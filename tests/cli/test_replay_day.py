@@ -62,7 +62,9 @@ def test_replay_scenario_bad_policy(tmp_path: Path, scenario_file: Path) -> None
 def test_replay_scenario_ctrl_c(
     tmp_path: Path, scenario_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def interrupted(scenario: Scenario, policy: ReplayPolicy, *, progress: object) -> DayReplay:
+    def interrupted(
+        scenario: Scenario, policy: ReplayPolicy, *, progress: object, scale: object = None
+    ) -> DayReplay:
         def stop(elapsed_s: float, total_s: float) -> None:
             raise KeyboardInterrupt
 
