@@ -92,14 +92,18 @@ def _batch_plan(executor: ExecutorSpec) -> str:
     return comparable(plan.to_json())
 
 
-def test_inline_and_process_give_the_same_decomposed_plan() -> None:
-    inline = _batch_plan(ExecutorSpec(ExecutorKind.INLINE))
-    process = _batch_plan(ExecutorSpec(ExecutorKind.PROCESS, workers=2))
-    assert inline == process
+@pytest.fixture(scope="module")
+def inline_batch() -> str:
+    """The decomposed plan solved in-process (the reference of the other engines)."""
+    return _batch_plan(ExecutorSpec(ExecutorKind.INLINE))
 
 
-def test_ray_gives_the_same_decomposed_plan(local_ray: ExecutorSpec) -> None:
-    assert _batch_plan(local_ray) == _batch_plan(ExecutorSpec(ExecutorKind.INLINE))
+def test_inline_and_process_give_the_same_decomposed_plan(inline_batch: str) -> None:
+    assert _batch_plan(ExecutorSpec(ExecutorKind.PROCESS, workers=2)) == inline_batch
+
+
+def test_ray_gives_the_same_decomposed_plan(local_ray: ExecutorSpec, inline_batch: str) -> None:
+    assert _batch_plan(local_ray) == inline_batch
 
 
 def _zoned_replan(executor: ExecutorSpec) -> tuple[str, Any]:
