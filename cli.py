@@ -62,7 +62,9 @@ from dispatch.planning.staffing import (
     stock_plan,
     warehouse_throughput,
 )
+from dispatch.returns_effect import plan_with_returns_effect
 from dispatch.viewer import render_plan_html
+from dispatch.warehouse_picks import warehouse_pick_sheets
 from dispatch.world import World
 from geo.citygen import CitySpec, generate_city
 from scenarios.compare import (
@@ -396,9 +398,21 @@ def plan_command(
             file_okay=False,
         ),
     ] = None,
+    pick_lists: Annotated[
+        Path | None,
+        typer.Option(
+            "--pick-lists",
+            help="Also write one pick list per micro-warehouse into this folder (CSV: "
+            "courier, ready, departure, orders, SKU, temperature, quantity, cold items "
+            "and boxes per departure).",
+            file_okay=False,
+        ),
+    ] = None,
 ) -> None:
-    """Plan a scenario's batch of orders, print the route table and KPIs, and write the
-    plan (JSON; optional GeoJSON, map, viewer page and courier manifests).
+    """Plan a scenario's batch of orders (and returns), print the route table and KPIs,
+    and write the plan (JSON; optional GeoJSON, map, viewer page, courier manifests and
+    micro-warehouse pick lists).  With returns, the plan is made a second time without
+    them to say how many km they add.
 
     Bad input (a scenario that breaks the schema, an order naming an unknown store or
     building, a closed pickup point...) prints one error line and exits with code 2.
@@ -424,8 +438,12 @@ def plan_command(
             raise InvalidInputError("--at", 'is required: the scenario gives no "at" time')
         with console.status(f"Planning {len(loaded.orders)} orders ..."):
             started = time.perf_counter()
-            plan = Planner(loaded.world, loaded.settings).plan(
-                loaded.orders, at_s=at_s, params=params
+            plan = plan_with_returns_effect(
+                Planner(loaded.world, loaded.settings),
+                loaded.orders,
+                loaded.returns,
+                at_s=at_s,
+                params=params,
             )
             plan_s = time.perf_counter() - started
             collection = (
@@ -459,6 +477,10 @@ def plan_command(
     if manifests is not None:
         _write_manifests(manifests, sheets)
         written.append(f"{len(sheets)} manifests in {manifests}")
+    if pick_lists is not None:
+        picks = warehouse_pick_sheets(plan.warehouse_pick_lists)
+        _write_manifests(pick_lists, picks)
+        written.append(f"{len(picks)} pick lists in {pick_lists}")
     if geojson is not None and collection is not None:
         _write(geojson, json.dumps(collection) + "\n")
         written.append(str(geojson))
@@ -669,6 +691,15 @@ def _print_day(day: DayReplay) -> None:
         ("waves", str(day.waves)),
     ]
     rows.extend((f"unassigned: {r}", str(n)) for r, n in k["unassigned_by_reason"].items())
+    if "returns" in k:  # returns collected on the routes (dispatch.returns)
+        r = k["returns"]
+        rows.append(
+            (
+                "returns collected / on time",
+                f"{r['returns_collected']} / {r['returns_on_time']} of {r['returns_total']} "
+                f"({num(r['on_time_pct'], '.1f')}% on time)",
+            )
+        )
     state = "" if day.complete else " (interrupted: partial)"
     _print_rows(f"Replay of {day.name}{state}", rows)
 
@@ -843,8 +874,16 @@ def generate_city_command(
     next_day_share: Annotated[
         float, typer.Option("--next-day-share", help="Share of next-day pickup orders.")
     ] = 0.1,
+    returns_share: Annotated[
+        float,
+        typer.Option(
+            "--returns-share",
+            help="Share of delivered orders returned the same day (collected at the door).",
+        ),
+    ] = 0.025,
 ) -> None:
-    """A generated city and a day of orders with breakfast, lunch and evening peaks."""
+    """A generated city and a day of orders with breakfast, lunch and evening peaks, and
+    a share of returns."""
     try:
         _check_options(seed=seed, blocks=blocks, orders=orders, couriers=couriers)
         spec = city_day_scenario(
@@ -854,12 +893,13 @@ def generate_city_command(
             couriers=couriers,
             multi_store_share=multi_store_share,
             next_day_share=next_day_share,
+            returns_share=returns_share,
         )
         save_scenario(spec, out)
     except EngineError as error:
         raise _fail(error) from error
     console.print(
-        f"{len(spec.orders)} orders, {len(spec.couriers)} couriers -> "
+        f"{len(spec.orders)} orders, {len(spec.returns)} returns, {len(spec.couriers)} couriers -> "
         f"[bold]{escape(str(out))}[/bold]"
     )
 
@@ -883,6 +923,13 @@ def generate_osm_command(
     micro_warehouses: Annotated[
         int, typer.Option("--micro-warehouses", help="Micro-warehouses to place by demand.")
     ] = 2,
+    returns_share: Annotated[
+        float,
+        typer.Option(
+            "--returns-share",
+            help="Share of delivered orders returned the same day (collected at the door).",
+        ),
+    ] = 0.025,
 ) -> None:
     """A day of orders on a real map: buildings are homes, shops stores and pickup points.
 
@@ -901,6 +948,7 @@ def generate_osm_command(
             next_day_share=next_day_share,
             micro_warehouses=micro_warehouses,
             scenario_dir=out.parent,
+            returns_share=returns_share,
         )
         save_scenario(spec, out)
     except EngineError as error:

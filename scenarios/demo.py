@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -38,6 +39,9 @@ from scenarios.scenario_schema import (
     GeneratedNetwork,
     LeaderSpec,
     OrderLineSpec,
+    OrderSpec,
+    ReturnLineSpec,
+    ReturnSpec,
     ScenarioFile,
     SettingsSpec,
     WindowSpec,
@@ -459,7 +463,37 @@ def demo_scenario(seed: int = 7, blocks: int = 14) -> ScenarioFile:
         leaders=leaders,
         settings=SettingsSpec(next_day_cutoff=22 * _H),
         orders=tuple(b.orders),
+        returns=_demo_returns(b.orders),
     )
+
+
+def _demo_returns(orders: Sequence[OrderSpec]) -> tuple[ReturnSpec, ...]:
+    """Three returns (a damaged item each) from homes near the micro-warehouses, to be
+    collected 10:00-11:00 by the instant couriers riding past, back to the warehouse."""
+    instant = [o for o in orders if o.mode is FulfilmentMode.INSTANT]
+    out = []
+    for k, order in enumerate(instant[:: max(1, len(instant) // 3)][:3]):
+        line = order.lines[0]
+        out.append(
+            ReturnSpec(
+                id=f"ret-{k + 1}",
+                order_id=f"yesterday-{order.id}",
+                building_id=order.building_id,
+                to=line.store_id,
+                lines=(
+                    ReturnLineSpec(
+                        sku=line.sku,
+                        quantity=1,
+                        weight_kg=line.weight_kg,
+                        volume_l=line.volume_l,
+                        temperature=line.temperature,
+                    ),
+                ),
+                window=WindowSpec(start=10 * _H, end=11 * _H),
+                created_at=9.5 * _H,
+            )
+        )
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -490,7 +524,9 @@ def plan_demo(seed: int = 7, blocks: int = 14, params: SolveParams | None = None
     t0 = time.perf_counter()
     planner = Planner(scenario.world, scenario.settings)
     assert scenario.at_s is not None
-    plan = planner.plan(scenario.orders, at_s=scenario.at_s, params=params)
+    plan = planner.plan(
+        scenario.orders, at_s=scenario.at_s, params=params, returns=scenario.returns
+    )
     timings["plan"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     figure = plot_plan(

@@ -51,6 +51,7 @@ from scenarios.city_scenario import (
     ScenarioBuilder,
     shop_line,
 )
+from scenarios.returns_gen import draw_returns
 from scenarios.scenario_schema import (
     BuildingSpec,
     CourierSpec,
@@ -293,8 +294,10 @@ def city_day_scenario(
     next_day_share: float = 0.1,
     start_h: float = 7.0,
     end_h: float = 21.0,
+    returns_share: float = 0.0,
 ) -> ScenarioFile:
-    """A generated city and a day of orders (see the module doc).
+    """A generated city and a day of orders (see the module doc), and returns of about
+    ``returns_share`` of the delivered orders (:func:`scenarios.returns_gen.draw_returns`).
 
     Raises:
         InvalidInputError: a count below 1, a share outside [0, 1] or shares adding up to
@@ -343,6 +346,7 @@ def city_day_scenario(
         members=tuple(b.members.values()),
         settings=SettingsSpec(next_day_cutoff=22 * _H),
         orders=tuple(b.orders),
+        returns=draw_returns(b.orders, returns_share, seed=seed),
     )
 
 
@@ -462,6 +466,7 @@ def osm_day_scenario(
     start_h: float = 7.0,
     end_h: float = 21.0,
     scenario_dir: str | PathLike[str] | None = None,
+    returns_share: float = 0.0,
 ) -> ScenarioFile:
     """A day of orders on the streets, buildings and shops of an OpenStreetMap XML file.
 
@@ -619,4 +624,5 @@ def osm_day_scenario(
         members=tuple(b.members.values()),
         settings=SettingsSpec(next_day_cutoff=22 * _H),
         orders=tuple(b.orders),
+        returns=draw_returns(b.orders, returns_share, seed=seed),
     )
