@@ -183,9 +183,9 @@ def split_outcome(
                 )
     planned.extend(collected.values())
     for task_id, unassigned in solved.unassigned.items():
-        request = by_task.get(task_id)
-        if request is not None:
-            planned.append(_unassigned(request, order_reason(unassigned.reason), unassigned.detail))
+        left = by_task.get(task_id)
+        if left is not None:
+            planned.append(_unassigned(left, order_reason(unassigned.reason), unassigned.detail))
     return dataclasses.replace(
         outcome,
         served=frozenset(t for t in outcome.served if t not in by_task),

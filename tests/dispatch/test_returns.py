@@ -55,7 +55,8 @@ def world(*couriers: Courier) -> World:
 
 
 def instant(oid: str, building_id: str, **kw: object) -> Order:
-    return Order(oid, "reg", T0, (line("mw", "milk", **kw),), INSTANT, building_id=building_id)
+    milk = line("mw", "milk", **kw)  # type: ignore[arg-type]
+    return Order(oid, "reg", T0, (milk,), INSTANT, building_id=building_id)
 
 
 def a_return(
