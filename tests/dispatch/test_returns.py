@@ -23,7 +23,7 @@ from dispatch.domain import Courier, TemperatureClass
 from dispatch.payloads import PayloadError
 from dispatch.plan_schema import plan_from_json
 from dispatch.returns import ReturnStatus, parse_return
-from dispatch.returns_effect import plan_with_returns_effect
+from dispatch.returns_effect import plan_with_returns_effect, without_return_stops_km
 from solvers import SolveParams
 from tests.dispatch.helpers import (
     FAST,
@@ -235,3 +235,6 @@ def test_km_added_compares_the_plan_without_the_returns() -> None:
         plan.kpis.distance_km - alone.kpis.distance_km
     )
     assert plan.kpis.returns.km_added >= 14.0 - 1e-6
+    # The baseline's other half: the same routes skipping the return stops.
+    assert without_return_stops_km(alone) == pytest.approx(alone.kpis.distance_km)
+    assert without_return_stops_km(plan) == pytest.approx(alone.kpis.distance_km)
