@@ -10,6 +10,7 @@ from dispatch import FulfilmentMode, Order, ReturnRequest, StopAction, TimeWindo
 from dispatch.flows.returns import CarriedReturn
 from dispatch.live import LiveState, replan
 from dispatch.returns import ReturnStatus
+from scenarios.compare import comparison_rows, series_of_day
 from scenarios.replay import OutcomeStatus, ReplayPolicy, replay_day
 from solvers import SolveParams, check
 from tests.dispatch.helpers import H, courier, line
@@ -63,6 +64,9 @@ def test_returns_arrive_over_the_day_and_ride_with_the_deliveries() -> None:
     kpis = day.kpis["returns"]
     assert (kpis["returns_total"], kpis["returns_collected"], kpis["returns_on_time"]) == (3, 2, 2)
     assert day.to_json()["returns"][0]["return_id"] == "r1"
+    # dispatch compare's table has the returns' rows.
+    rows = dict(comparison_rows([series_of_day("a", day), series_of_day("b", day)]))
+    assert rows["returns collected"] == ["2", "2"] and rows["returns total"] == ["3", "3"]
 
 
 def test_a_carried_return_stays_on_its_courier_at_a_replan() -> None:
