@@ -67,7 +67,9 @@ from dispatch.planning.staffing import (
     stock_plan,
     warehouse_throughput,
 )
+from dispatch.returns_effect import plan_with_returns_effect
 from dispatch.viewer import render_plan_html
+from dispatch.warehouse_picks import warehouse_pick_sheets
 from dispatch.world import World
 from geo.citygen import CitySpec, generate_city
 from scenarios.compare import (
@@ -486,9 +488,21 @@ def plan_command(
             file_okay=False,
         ),
     ] = None,
+    pick_lists: Annotated[
+        Path | None,
+        typer.Option(
+            "--pick-lists",
+            help="Also write one pick list per micro-warehouse into this folder (CSV: "
+            "courier, ready, departure, orders, SKU, temperature, quantity, cold items "
+            "and boxes per departure).",
+            file_okay=False,
+        ),
+    ] = None,
 ) -> None:
-    """Plan a scenario's batch of orders, print the route table and KPIs, and write the
-    plan (JSON; optional GeoJSON, map, viewer page and courier manifests).
+    """Plan a scenario's batch of orders (and returns), print the route table and KPIs,
+    and write the plan (JSON; optional GeoJSON, map, viewer page, courier manifests and
+    micro-warehouse pick lists).  With returns, the plan is made a second time without
+    them to say how many km they add.
 
     Only orders created by the plan time are planned; how many later ones were left
     out is said on stderr.
@@ -523,14 +537,22 @@ def plan_command(
                 f"(first at {format_hhmm(min(o.created_at_s for o in later))}); "
                 f"planning the {len(known)} created by then"
             )
-        loaded = dataclasses.replace(loaded, orders=known)
+        loaded = dataclasses.replace(
+            loaded,
+            orders=known,
+            returns=tuple(r for r in loaded.returns if r.created_at_s <= at_s),
+        )
         scale = _scale(engine, ray_address, max_part_orders)
         with _parts_progress() as progress:
             progress.add_task(f"Planning {len(loaded.orders)} orders ...", total=None, note="")
             started = time.perf_counter()
-            plan = Planner(
-                loaded.world, loaded.settings, scale=scale, progress=_part_bars(progress)
-            ).plan(loaded.orders, at_s=at_s, params=params)
+            plan = plan_with_returns_effect(
+                Planner(loaded.world, loaded.settings, scale=scale, progress=_part_bars(progress)),
+                loaded.orders,
+                loaded.returns,
+                at_s=at_s,
+                params=params,
+            )
             plan_s = time.perf_counter() - started
             collection = (
                 plan_geojson(plan, loaded.world, loaded.orders) if geojson is not None else None
@@ -563,6 +585,10 @@ def plan_command(
     if manifests is not None:
         _write_manifests(manifests, sheets)
         written.append(f"{len(sheets)} manifests in {manifests}")
+    if pick_lists is not None:
+        picks = warehouse_pick_sheets(plan.warehouse_pick_lists)
+        _write_manifests(pick_lists, picks)
+        written.append(f"{len(picks)} pick lists in {pick_lists}")
     if geojson is not None and collection is not None:
         _write(geojson, json.dumps(collection) + "\n")
         written.append(str(geojson))
@@ -775,6 +801,15 @@ def _print_day(day: DayReplay) -> None:
         ("waves", str(day.waves)),
     ]
     rows.extend((f"unassigned: {r}", str(n)) for r, n in k["unassigned_by_reason"].items())
+    if "returns" in k:  # returns collected on the routes (dispatch.returns)
+        r = k["returns"]
+        rows.append(
+            (
+                "returns collected / on time",
+                f"{r['returns_collected']} / {r['returns_on_time']} of {r['returns_total']} "
+                f"({num(r['on_time_pct'], '.1f')}% on time)",
+            )
+        )
     state = "" if day.complete else " (interrupted: partial)"
     _print_rows(f"Replay of {day.name}{state}", rows)
 
@@ -959,8 +994,16 @@ def generate_city_command(
             "(default: one per 50 blocks of --blocks)."
         ),
     ] = None,
+    returns_share: Annotated[
+        float,
+        typer.Option(
+            "--returns-share",
+            help="Share of delivered orders returned the same day (collected at the door).",
+        ),
+    ] = 0.025,
 ) -> None:
-    """A generated city and a day of orders with breakfast, lunch and evening peaks."""
+    """A generated city and a day of orders with breakfast, lunch and evening peaks, and
+    a share of returns."""
     try:
         _check_options(
             seed=seed, blocks=blocks, orders=orders, couriers=couriers, warehouses=warehouses
@@ -973,12 +1016,13 @@ def generate_city_command(
             multi_store_share=multi_store_share,
             next_day_share=next_day_share,
             warehouses=warehouses,
+            returns_share=returns_share,
         )
         save_scenario(spec, out)
     except EngineError as error:
         raise _fail(error) from error
     console.print(
-        f"{len(spec.orders)} orders, {len(spec.couriers)} couriers -> "
+        f"{len(spec.orders)} orders, {len(spec.returns)} returns, {len(spec.couriers)} couriers -> "
         f"[bold]{escape(str(out))}[/bold]"
     )
 
@@ -1040,6 +1084,13 @@ def generate_osm_command(
     micro_warehouses: Annotated[
         int, typer.Option("--micro-warehouses", help="Micro-warehouses to place by demand.")
     ] = 2,
+    returns_share: Annotated[
+        float,
+        typer.Option(
+            "--returns-share",
+            help="Share of delivered orders returned the same day (collected at the door).",
+        ),
+    ] = 0.025,
 ) -> None:
     """A day of orders on a real map: buildings are homes, shops stores and pickup points.
 
@@ -1058,6 +1109,7 @@ def generate_osm_command(
             next_day_share=next_day_share,
             micro_warehouses=micro_warehouses,
             scenario_dir=out.parent,
+            returns_share=returns_share,
         )
         save_scenario(spec, out)
     except EngineError as error:

@@ -50,11 +50,14 @@ from dispatch.plan import SolverRun as SolverRun
 from dispatch.plan import StopAction as StopAction
 from dispatch.plan import UnassignedOrder as UnassignedOrder
 from dispatch.plan import UnassignedOrderReason as UnassignedOrderReason
+from dispatch.plan import WarehousePickList as WarehousePickList
 from dispatch.planner import Planner as Planner
 from dispatch.quotes import FulfilmentOption as FulfilmentOption
 from dispatch.quotes import HomeService as HomeService
 from dispatch.quotes import Quote as Quote
 from dispatch.quotes import QuoteSettings as QuoteSettings
+from dispatch.returns import PlannedReturn as PlannedReturn
+from dispatch.returns import ReturnRequest as ReturnRequest
 from dispatch.settings import CourierCost as CourierCost
 from dispatch.settings import PlannerSettings as PlannerSettings
 from dispatch.world import World as World

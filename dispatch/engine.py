@@ -33,6 +33,7 @@ from typing import Any
 from core.limits import MAX_CLOCK_S, MAX_ID_CHARS, shorten
 from dispatch.decompose import ScaleSettings
 from dispatch.domain import FulfilmentMode, Leader, Member, Order, OrderLine
+from dispatch.fleet import DELIVERY_FLOWS
 from dispatch.live import (
     PROMISE_RULES,
     CommittedStop,
@@ -60,8 +61,23 @@ from dispatch.plan import Plan, UnassignedOrder, UnassignedOrderReason
 from dispatch.planner import Planner
 from dispatch.quote_fleet import FleetLoad
 from dispatch.quotes import Quote, Quoter, QuoteSettings
+from dispatch.returns import (
+    ReturnRequest,
+    ReturnStatus,
+    parse_return,
+    return_meaning_hash,
+    return_payload,
+    return_problems,
+)
 from dispatch.settings import CourierCost, PlannerSettings
 from dispatch.stock import require_units
+from dispatch.store.returns_sql import (
+    ReturnState,
+    StoredReturn,
+    insert_return,
+    stored_return,
+    stored_returns,
+)
 from dispatch.store.schema import today
 from dispatch.store.sql import OrderStatus, SqlStore, StoredOrder, StoredPlan, UnreadableOrder
 from dispatch.validation import (
@@ -416,6 +432,38 @@ class Engine:
         )
         return Submitted(parsed.id, stored)
 
+    def submit_return(self, request: ReturnRequest | Mapping[str, Any]) -> Submitted:
+        """Store a return request (:mod:`dispatch.returns`); the same id with the same
+        content again is a no-op.  The next :meth:`plan_batch` of the courier delivery
+        flows collects it on their routes (or says why not; it stays pending).
+
+        Raises:
+            PayloadError: a malformed payload, or references the world does not have
+                (unknown ``to``, building or pickup point, a closed pickup point).
+            InvalidInputError: the id was already submitted with different content.
+            StoreUnavailableError, StoreWriteError: as :meth:`submit`.
+        """
+        parsed = parse_return(request)
+        problems = return_problems(parsed, self.world)
+        if problems:
+            raise PayloadError(f"return {parsed.id!r}", problems)
+        payload = return_payload(parsed)
+        stored = insert_return(
+            self.store, parsed, canonical_json(payload), return_meaning_hash(parsed)
+        )
+        return Submitted(parsed.id, stored)
+
+    def return_request(self, return_id: str) -> StoredReturn:
+        """The stored return, its state and the plan that collects it.
+
+        Raises:
+            InvalidInputError: unknown return.
+        """
+        stored = stored_return(self.store, return_id)
+        if stored is None:
+            raise InvalidInputError("return_id", f"unknown return {return_id!r}")
+        return stored
+
     def order(self, order_id: str) -> StoredOrder:
         """The stored order, its status and plan.
 
@@ -627,6 +675,13 @@ class Engine:
         member_ids = sorted({o.member_id for o in orders})
         members = [self.member(mid) for mid in member_ids]
         leaders = self.store.leaders()
+        # Pending returns ride with a wave of the courier delivery flows.
+        returns = (
+            [r.request for r in stored_returns(self.store, ReturnState.PENDING)]
+            if order_ids is None and (wanted is None or set(wanted) & set(DELIVERY_FLOWS))
+            else []
+        )
+        returns = [r for r in returns if not return_problems(r, self.world)]
         inputs = {
             "at_s": float(at_s),
             "orders": [order_payload(o) for o in orders],
@@ -635,6 +690,7 @@ class Engine:
             "leaders": [leader_payload(leader) for leader in leaders],
             "settings": _settings_json(self.settings),
             "params": _params_json(params),
+            **({"returns": [return_payload(r) for r in returns]} if returns else {}),
         }
         plan = self._plan(
             orders=orders,
@@ -644,6 +700,7 @@ class Engine:
             settings=self.settings,
             params=params,
             rejected=rejected,
+            returns=returns,
         )
         assignments = {a.order_id: a.pickup_point_id for a in plan.pickup_assignments}
         plan_id = self.store.record_plan(
@@ -653,6 +710,9 @@ class Engine:
             plan=plan.to_json(),
             served=sorted(plan.served_order_ids()),
             assignments=assignments,
+            collected_returns=[
+                r.return_id for r in plan.returns if r.status is ReturnStatus.COLLECTED
+            ],
         )
         return PlanRecord(plan_id, plan)
 
@@ -667,6 +727,7 @@ class Engine:
         params: SolveParams,
         rejected: Sequence[UnassignedOrder] = (),
         couriers: Sequence[CourierState] | None = None,
+        returns: Sequence[ReturnRequest] = (),
     ) -> Plan:
         """A batch plan, or with ``couriers`` (possibly empty) a live re-plan."""
         _require_at_s(at_s)
@@ -686,7 +747,7 @@ class Engine:
                 params=params,
             )
         return Planner(world, settings, scale=self.scale).plan(
-            orders, at_s=at_s, params=params, rejected=rejected
+            orders, at_s=at_s, params=params, rejected=rejected, returns=returns
         )
 
     def replan(
@@ -782,6 +843,7 @@ class Engine:
             settings=_settings_from_json(inputs["settings"]),
             params=params or _params_from_json(inputs["params"]),
             rejected=[UnassignedOrder.from_json(u) for u in inputs.get("rejected", ())],
+            returns=[parse_return(r) for r in inputs.get("returns", ())],
             couriers=(
                 [courier_state_from_json(c) for c in inputs["couriers"]]
                 if "replan_of" in inputs

@@ -39,6 +39,7 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from time import perf_counter
+from types import MappingProxyType
 
 from dispatch.clock import format_clock
 from dispatch.domain import Courier, FulfilmentMode, Order
@@ -46,13 +47,20 @@ from dispatch.fleet import DELIVERY_FLOWS, allocate_fleet
 from dispatch.flows.delivery import DeliveryPromise, PromiseRule, delivery_task
 from dispatch.flows.instant import instant_promise
 from dispatch.flows.multi_store import multi_store_promise
+from dispatch.flows.returns import (
+    CarriedReturn,
+    carried_tasks,
+    live_returns_by_flow,
+    no_courier_returns,
+    return_tasks,
+    split_outcome,
+    with_returns,
+)
 from dispatch.flows.routing import (
     FlowOutcome,
     FlowProblem,
     PlanContext,
-    SolvedFlow,
     build_problem,
-    order_reason,
     solve_flow,
     solved_flow,
 )
@@ -60,6 +68,7 @@ from dispatch.flows.scheduled import slot_promise
 from dispatch.kpis import plan_kpis
 from dispatch.locations import LocationTable
 from dispatch.plan import Plan, UnassignedOrder, UnassignedOrderReason
+from dispatch.returns import PlannedReturn, ReturnRequest
 from dispatch.settings import PlannerSettings
 from dispatch.validation import validate_orders
 from dispatch.world import World
@@ -283,8 +292,15 @@ def replan(
     params: SolveParams | None = None,
     zones_from_couriers: int | None = None,
     executor: ExecutorSpec | None = None,
+    returns: Sequence[ReturnRequest] = (),
+    carried_returns: Sequence[CarriedReturn] = (),
 ) -> Plan:
     """Re-plan the open delivery orders at ``at_s`` with the couriers' commitments locked.
+
+    ``returns`` (not yet collected) ride with the deliveries as in the planner, and
+    ``carried_returns`` (collected, not yet dropped) stay on their courier
+    (:mod:`dispatch.flows.returns`); every one is in ``Plan.returns``.  A split re-plan
+    is not split while couriers carry returns; open returns go to its second chance.
 
     ``orders`` are every order still to be delivered: those on board, those a courier
     rides to, those planned before but not started, and new ones.  Every order is served
@@ -338,7 +354,12 @@ def replan(
     # technician, and in the flows a courier declares; couriers with commitments always.
     fleet = allocate_fleet(couriers, {o.mode for o in orders}, at_s)
     declared = {c.id: flow for flow in DELIVERY_FLOWS for c in fleet.of(flow)}
-    delivering = {c.id for c in fleet.pool} | set(declared) | set(locked_by)
+    delivering = (
+        {c.id for c in fleet.pool}
+        | set(declared)
+        | set(locked_by)
+        | {r.courier_id for r in carried_returns}
+    )
     couriers = [c for c in couriers if c.id in delivering]
     courier_flow = {
         **declared,
@@ -347,9 +368,21 @@ def replan(
     order_flow = {o.id: courier_flow[owner[o.id]] if o.id in owner else o.mode for o in orders}
 
     def plan_part(
-        part_orders: Sequence[Order], part_couriers: Sequence[Courier], part_ctx: PlanContext
+        part_orders: Sequence[Order],
+        part_couriers: Sequence[Courier],
+        part_ctx: PlanContext,
+        part_returns: Sequence[ReturnRequest] = (),
     ) -> _Outcomes:
-        """The flows of some of the orders with some couriers, in ``part_ctx``'s budget."""
+        """The flows of some of the orders with some couriers, in ``part_ctx``'s budget
+        (with ``part_returns`` and the returns its couriers carry)."""
+        ids = {c.id for c in part_couriers}
+        riders = live_returns_by_flow(
+            [f for f in DELIVERY_FLOWS if any(order_flow[o.id] is f for o in part_orders)],
+            DELIVERY_FLOWS,
+            part_returns,
+            [r for r in carried_returns if r.courier_id in ids],
+            courier_flow,
+        )
         return _plan_flows(
             part_orders,
             part_couriers,
@@ -359,15 +392,20 @@ def replan(
             owner=owner,
             state=state,
             ctx=part_ctx,
+            riders=riders,
         )
 
     zones = (
         split_into_zones(world, orders, couriers, locked_by)
-        if zones_from_couriers is not None and len(couriers) >= zones_from_couriers and orders
+        # A split re-plan's zones carry no returns: with returns on board it is not split.
+        if zones_from_couriers is not None
+        and len(couriers) >= zones_from_couriers
+        and orders
+        and not carried_returns
         else ()
     )
     if len(zones) < 2:
-        outcomes = plan_part(orders, couriers, ctx)
+        outcomes = plan_part(orders, couriers, ctx, returns)
     else:
         by_courier = {c.id: c for c in couriers}
         outcomes = {}
@@ -397,8 +435,8 @@ def replan(
         left = {u.order_id for o in outcomes.values() for u in o.unassigned} - set(owner)
         busy = {r.courier_id for o in outcomes.values() for r in o.routes} | set(locked_by)
         idle = [c for c in couriers if c.id not in busy]
-        if left and idle:
-            spill = plan_part([o for o in orders if o.id in left], idle, next(parts))
+        if (left or returns) and idle:
+            spill = plan_part([o for o in orders if o.id in left], idle, next(parts), returns)
             kept = {
                 flow: dataclasses.replace(
                     o, unassigned=tuple(u for u in o.unassigned if u.order_id not in left)
@@ -406,6 +444,10 @@ def replan(
                 for flow, o in outcomes.items()
             }
             outcomes = _merge(kept, spill)
+        elif returns:
+            outcomes = _merge(
+                outcomes, {DELIVERY_FLOWS[0]: FlowOutcome(returns=no_courier_returns(returns, ctx))}
+            )
     plan = Plan(
         at_s=at_s,
         routes=tuple(
@@ -427,7 +469,7 @@ def replan(
     unassigned = {u.order_id for u in plan.unassigned}
     if served & unassigned or served | unassigned != set(by_id):
         raise EngineError("replan coverage broken: every order must be served or unassigned once")
-    return plan
+    return with_returns(plan, [*returns, *(r.request for r in carried_returns)], outcomes.values())
 
 
 def _plan_flows(
@@ -440,17 +482,24 @@ def _plan_flows(
     owner: Mapping[str, str],
     state: LiveState,
     ctx: PlanContext,
+    riders: Mapping[
+        FulfilmentMode, tuple[tuple[ReturnRequest, ...], tuple[CarriedReturn, ...]]
+    ] = MappingProxyType({}),
 ) -> _Outcomes:
     """Each delivery flow in the planner's order: a courier committed to a flow plans in
-    it; the others form a pool, and whoever a flow routes is gone for the next flows."""
+    it; the others form a pool, and whoever a flow routes is gone for the next flows.
+    ``riders``: the returns (open, carried) each flow's problem carries."""
     outcomes: _Outcomes = {}
     pool = [c for c in couriers if c.id not in courier_flow]
     by_flow = {f: [o for o in orders if order_flow[o.id] is f] for f in DELIVERY_FLOWS}
-    # The budget rule: each flow with orders gets the time left in proportion to them.
-    flow_ctxs = ctx.parts([len(by_flow[f]) for f in DELIVERY_FLOWS if by_flow[f]])
+    # The budget rule: each flow with work gets the time left in proportion to it.
+    work = {
+        f: len(by_flow[f]) + sum(len(x) for x in riders.get(f, ((), ()))) for f in DELIVERY_FLOWS
+    }
+    flow_ctxs = ctx.parts([work[f] for f in DELIVERY_FLOWS if work[f]])
     for flow in DELIVERY_FLOWS:
         flow_orders = by_flow[flow]
-        if not flow_orders:
+        if not work[flow]:
             continue
         flow_couriers = [c for c in couriers if courier_flow.get(c.id) is flow] + pool
         outcome = _plan_flow(
@@ -460,7 +509,8 @@ def _plan_flows(
             states=states,
             owner=owner,
             state=state,
-            ctx=next(flow_ctxs),
+            ctx=dataclasses.replace(next(flow_ctxs), returns=riders.get(flow, ((), ()))[0]),
+            carried=riders.get(flow, ((), ()))[1],
         )
         outcomes[flow] = outcome
         used = {r.courier_id for r in outcome.routes}
@@ -507,8 +557,8 @@ def _plan_zones(
             )
             if isinstance(problem, FlowOutcome):
                 outcomes[z][flow] = problem
-            else:
-                built.append((z, problem))
+            else:  # zones carry no returns (replan keeps them out of split re-plans)
+                built.append((z, problem[0]))
         total = max(1, sum(len(fp.problem.tasks) for _, fp in built))
         engine = executor.for_work(total)
         budget_s = stage.budget.remaining_s()
@@ -532,7 +582,7 @@ def _plan_zones(
         ]
         answers = run_jobs(solve_part, jobs, engine)
         for (z, fp), answer in zip(built, answers, strict=True):
-            outcome = _flow_outcome(flow, solved_flow(fp, answer.solution))
+            outcome = solved_flow(fp, answer.solution).outcome(flow)
             outcomes[z][flow] = outcome
             used = {r.courier_id for r in outcome.routes}
             pools[z] = [c for c in pools[z] if c.id not in used]
@@ -553,6 +603,7 @@ def _merge(first: _Outcomes, second: _Outcomes) -> _Outcomes:
                 served=have.served | outcome.served,
                 on_time=have.on_time | outcome.on_time,
                 runs=have.runs + outcome.runs,
+                returns=have.returns + outcome.returns,
             )
         )
     return merged
@@ -567,13 +618,28 @@ def _plan_flow(
     owner: Mapping[str, str],
     state: LiveState,
     ctx: PlanContext,
+    carried: Sequence[CarriedReturn] = (),
 ) -> FlowOutcome:
     built = _flow_problem(
-        flow, orders=orders, couriers=couriers, states=states, owner=owner, state=state, ctx=ctx
+        flow,
+        orders=orders,
+        couriers=couriers,
+        states=states,
+        owner=owner,
+        state=state,
+        ctx=ctx,
+        carried=carried,
     )
     if isinstance(built, FlowOutcome):
         return built
-    return _flow_outcome(flow, solve_flow(built, ctx.solve_params()))
+    flow_problem, invalid_returns = built
+    return split_outcome(
+        solve_flow(flow_problem, ctx.solve_params()),
+        flow,
+        [*ctx.returns, *(r.request for r in carried)],
+        invalid_returns,
+        collected_before={r.request.id: r.collected_s for r in carried},
+    )
 
 
 def _flow_problem(
@@ -585,11 +651,14 @@ def _flow_problem(
     owner: Mapping[str, str],
     state: LiveState,
     ctx: PlanContext,
-) -> FlowProblem | FlowOutcome:
-    """A flow's re-plan problem with its locks, or its outcome when it has no courier."""
+    carried: Sequence[CarriedReturn] = (),
+) -> tuple[FlowProblem, list[PlannedReturn]] | FlowOutcome:
+    """A flow's re-plan problem with its locks (and the returns it cannot carry), or its
+    outcome when it has no courier.  ``ctx.returns`` and ``carried`` ride in it."""
     world, settings = ctx.world, ctx.settings
     if not couriers:
         return FlowOutcome(
+            returns=no_courier_returns([*ctx.returns, *(r.request for r in carried)], ctx),
             unassigned=tuple(
                 UnassignedOrder(
                     o.id,
@@ -599,7 +668,7 @@ def _flow_problem(
                     f"at {format_clock(ctx.at_s)}",
                 )
                 for o in orders
-            )
+            ),
         )
     table = LocationTable()
     for courier in couriers:
@@ -616,13 +685,21 @@ def _flow_problem(
                 max_ride_s=None,
             )
         tasks.append((task, origin))
+    riders, invalid_returns = return_tasks(ctx.returns, ctx, table)
+    carried_riders, carried_locks = carried_tasks(carried, ctx, table)
+    tasks += [*riders, *carried_riders]
     flow_problem = build_problem(flow, couriers, tasks, table, ctx)
     by_id = {o.id: o for o in orders}
     locks = []
     for courier in couriers:
         cs = states.get(courier.id)
+        if courier.id in carried_locks and (cs is None or not cs.locked_order_ids()):
+            ids, collected = carried_locks[courier.id]
+            locks.append(VehicleLock(courier.id, on_board=tuple(ids), picked_up_at_s=collected))
+            continue
         if cs is None or not cs.locked_order_ids():
             continue
+        carried_ids, carried_at = carried_locks.get(courier.id, ([], {}))
         prefix = (
             ((cs.next_stop.order_id, cs.next_stop.stop_index),) if cs.next_stop is not None else ()
         )
@@ -630,10 +707,11 @@ def _flow_problem(
             VehicleLock(
                 courier.id,
                 fixed_prefix=prefix,
-                on_board=tuple(b.order_id for b in cs.on_board),
+                on_board=(*(b.order_id for b in cs.on_board), *carried_ids),
                 picked_up_at_s={
                     **{b.order_id: b.picked_up_at_s for b in cs.on_board},
                     **{p.order_id: p.picked_up_at_s for p in cs.partly_picked},
+                    **carried_at,
                 },
                 # Collected stores by their index in the order (the task's pickup index).
                 pickups_done={
@@ -662,17 +740,4 @@ def _flow_problem(
     problem = dataclasses.replace(
         flow_problem.problem, vehicles=tuple(vehicles), locks=tuple(locks)
     )
-    return FlowProblem(flow, problem, flow_problem.origins)
-
-
-def _flow_outcome(flow: FulfilmentMode, solved: SolvedFlow) -> FlowOutcome:
-    return FlowOutcome(
-        routes=solved.routes,
-        unassigned=tuple(
-            UnassignedOrder(task_id, flow, order_reason(u.reason), u.detail)
-            for task_id, u in solved.unassigned.items()
-        ),
-        served=solved.served_tasks,
-        on_time=solved.served_tasks - solved.late_tasks,
-        runs=(solved.run,),
-    )
+    return FlowProblem(flow, problem, flow_problem.origins), invalid_returns

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any, TypeAlias
 
 from dispatch.domain import FulfilmentMode, TemperatureClass
+from dispatch.returns import PlannedReturn, ReturnKpis
 from solvers.cp_sat import ModelRun
 from solvers.problem import RoutingProblem
 from solvers.solution import RoutingSolution
@@ -26,6 +27,12 @@ class StopAction(StrEnum):
     PICKUP = "pickup"  # collects an order at a store or micro-warehouse
     DELIVER = "deliver"  # hands an order over at a building, or a trunk load at a pickup point
     VISIT = "visit"  # a home-service visit
+    COLLECT = "collect"  # collects a return at the door or pickup point (order_ids: the return)
+    RETURN = "return"  # hands a return over at its store, micro-warehouse or depot
+
+
+#: The stops that hand an order over (a collect or return stop handles a return).
+HANDOVER_ACTIONS = frozenset({StopAction.DELIVER, StopAction.VISIT})
 
 
 class UnassignedOrderReason(StrEnum):
@@ -223,6 +230,49 @@ class PickList:
 
 
 @dataclass(frozen=True, slots=True)
+class WarehousePickList:
+    """What a micro-warehouse picks and packs for one courier's departure (拣货单).
+
+    Attributes:
+        micro_warehouse_id: the warehouse.
+        courier_id: who collects it.
+        ready_s: when the courier arrives to collect (pack by then).
+        departure_s: when the courier leaves the warehouse with it.
+        order_ids: the orders collected at that stop, sorted.
+        items: SKU totals of those orders' lines from this warehouse, sorted.
+        cold_items: units that travel chilled, frozen or hot.
+        cold_boxes: insulated boxes those units fill (per order and class).
+        weight_kg, volume_l: totals.
+    """
+
+    micro_warehouse_id: str
+    courier_id: str
+    ready_s: float
+    departure_s: float
+    order_ids: tuple[str, ...]
+    items: tuple[PickItem, ...]
+    cold_items: int
+    cold_boxes: int
+    weight_kg: float
+    volume_l: float
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "micro_warehouse_id": self.micro_warehouse_id,
+            "courier_id": self.courier_id,
+            "ready_s": self.ready_s,
+            "departure_s": self.departure_s,
+            "order_ids": list(self.order_ids),
+            "items": [i.to_json() for i in self.items],
+            "cold_items": self.cold_items,
+            "cold_boxes": self.cold_boxes,
+            "weight_kg": self.weight_kg,
+            "volume_l": self.volume_l,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class LeaderCommission:
     """What a leader earns on the GMV fulfilled at their point in this plan, exact."""
 
@@ -288,6 +338,7 @@ class PlanKpis:
             served next-day orders with a known home; None when there is none.
         pickup_utilisation: parcels over capacity per pickup point that receives orders.
         served_by_flow, total_by_flow: orders served and in the batch, per flow.
+        returns: the returns' figures (None when the batch has no return).
     """
 
     orders_total: int
@@ -302,6 +353,7 @@ class PlanKpis:
     pickup_utilisation: Mapping[str, float]
     served_by_flow: Mapping[str, int]
     total_by_flow: Mapping[str, int]
+    returns: ReturnKpis | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -318,6 +370,8 @@ class PlanKpis:
             "pickup_utilisation": dict(self.pickup_utilisation),
             "served_by_flow": dict(self.served_by_flow),
             "total_by_flow": dict(self.total_by_flow),
+            # Only with returns, so plans without any keep their shape.
+            **({"returns": self.returns.to_json()} if self.returns is not None else {}),
         }
 
 
@@ -484,6 +538,9 @@ class Plan:
             routing problems and solutions, and the next-day pickup-point assignment.
         parts: the parts of decomposed flows (:mod:`dispatch.decompose`), in flow
             order; empty when no flow was large enough to split.
+        returns: every return of the batch, collected or not, by return id.
+        warehouse_pick_lists: per micro-warehouse and courier departure, what to pick
+            and pack, by warehouse, departure and courier.
     """
 
     at_s: float
@@ -495,6 +552,8 @@ class Plan:
     kpis: PlanKpis
     solver_runs: tuple[SolverRun, ...] = field(default=(), repr=False, compare=False)
     parts: tuple[PartRecord, ...] = field(default=(), repr=False, compare=False)
+    returns: tuple[PlannedReturn, ...] = ()
+    warehouse_pick_lists: tuple[WarehousePickList, ...] = ()
 
     @property
     def routing_runs(self) -> tuple[RoutingRun, ...]:
@@ -509,7 +568,7 @@ class Plan:
             if route.flow is FulfilmentMode.NEXT_DAY_PICKUP:
                 continue
             for stop in route.stops:
-                if stop.action is not StopAction.PICKUP:
+                if stop.action in HANDOVER_ACTIONS:
                     out.update(stop.order_ids)
         return frozenset(out)
 
@@ -524,4 +583,7 @@ class Plan:
             "unassigned": [u.to_json() for u in self.unassigned],
             "kpis": self.kpis.to_json(),
             "parts": [p.to_json() for p in self.parts],
+            "warehouse_pick_lists": [p.to_json() for p in self.warehouse_pick_lists],
+            # Only with returns, so plans without any keep their shape.
+            **({"returns": [r.to_json() for r in self.returns]} if self.returns else {}),
         }

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from dispatch.clock import format_hhmm
 from dispatch.domain import FulfilmentMode
-from dispatch.plan import Plan, PlannedRoute, StopAction
+from dispatch.plan import HANDOVER_ACTIONS, Plan, PlannedRoute
 from dispatch.world import World
 
 #: Column headers of :func:`flow_rows`.
@@ -31,7 +31,7 @@ def late_order_ids(plan: Plan) -> frozenset[str]:
         if route.flow is FulfilmentMode.NEXT_DAY_PICKUP:
             continue  # trunk deliveries are due by the point's opening (hard)
         for stop in route.stops:
-            if stop.action is not StopAction.PICKUP and stop.lateness_s > _LATE_EPS_S:
+            if stop.action in HANDOVER_ACTIONS and stop.lateness_s > _LATE_EPS_S:
                 late.update(stop.order_ids)
     return frozenset(late)
 
@@ -43,7 +43,7 @@ def flow_rows(plan: Plan) -> tuple[tuple[str, ...], ...]:
     late_by_flow: Counter[str] = Counter()
     for route in plan.routes:
         for stop in route.stops:
-            if stop.action is not StopAction.PICKUP:
+            if stop.action in HANDOVER_ACTIONS:
                 late_by_flow[route.flow.value] += sum(1 for oid in stop.order_ids if oid in late)
     rows: list[tuple[str, ...]] = []
     distance_total_m = 0.0
@@ -113,8 +113,29 @@ def kpi_rows(plan: Plan) -> tuple[tuple[str, str], ...]:
             "unassigned by reason",
             ", ".join(f"{r} {n}" for r, n in sorted(reasons.items())) or "none",
         ),
+        *return_rows(plan),
     ]
     return tuple(rows)
+
+
+def return_rows(plan: Plan) -> tuple[tuple[str, str], ...]:
+    """The returns' figures as (label, value) rows (none without returns)."""
+    r = plan.kpis.returns
+    if r is None:
+        return ()
+    reasons = Counter(p.reason for p in plan.returns if p.reason is not None)
+    return (
+        (
+            "returns collected",
+            f"{r.returns_collected} / {r.returns_total}, on time {r.returns_on_time} "
+            f"({_pct(r.returns_on_time, r.returns_total)})",
+        ),
+        ("km added by returns", f"{r.km_added:.1f} km" if r.km_added is not None else "-"),
+        (
+            "returns not collected",
+            ", ".join(f"{k} {n}" for k, n in sorted(reasons.items())) or "none",
+        ),
+    )
 
 
 def _mean_pct(values: list[float]) -> str:
@@ -138,7 +159,7 @@ def late_stops(route: PlannedRoute) -> int:
     return sum(
         1
         for stop in route.stops
-        if stop.action is not StopAction.PICKUP and stop.lateness_s > _LATE_EPS_S
+        if stop.action in HANDOVER_ACTIONS and stop.lateness_s > _LATE_EPS_S
     )
 
 

@@ -40,7 +40,9 @@ from dispatch.plan import (
     StopAction,
     UnassignedOrder,
     UnassignedOrderReason,
+    WarehousePickList,
 )
+from dispatch.returns import PlannedReturn, ReturnKpis, ReturnStatus
 
 Seconds = Annotated[float, Field(ge=0, description="seconds since the plan's midnight")]
 Money = Annotated[
@@ -112,6 +114,49 @@ class PickListModel(_Model):
     volume_l: NonNegative
 
 
+class WarehousePickListModel(_Model):
+    """What a micro-warehouse picks for one courier's departure
+    (:class:`dispatch.WarehousePickList`)."""
+
+    micro_warehouse_id: str
+    courier_id: str
+    ready_s: Seconds = Field(description="the courier's arrival: pack by then")
+    departure_s: Seconds = Field(description="the courier leaves the warehouse")
+    order_ids: list[str]
+    items: list[PickItemModel]
+    cold_items: int = Field(ge=0, description="units that travel chilled, frozen or hot")
+    cold_boxes: int = Field(ge=0, description="insulated boxes they fill")
+    weight_kg: NonNegative
+    volume_l: NonNegative
+
+
+class ReturnModel(_Model):
+    """A return in the plan (:class:`dispatch.returns.PlannedReturn`)."""
+
+    return_id: str
+    order_id: str | None = Field(description="the original order, if known")
+    to: str = Field(description="the store, micro-warehouse or depot the items go to")
+    status: ReturnStatus
+    courier_id: str | None = Field(description="who collects it (collected only)")
+    collected_s: Seconds | None = Field(description="start of the collection at the door")
+    lateness_s: NonNegative = Field(description="seconds past the collection window")
+    reached_s: Seconds | None = Field(description="when the items reach `to`")
+    reason: UnassignedOrderReason | None = Field(description="why it is not collected")
+    detail: str | None = Field(description="a sentence for the operator")
+
+
+class ReturnKpisModel(_Model):
+    """The returns' figures (:class:`dispatch.returns.ReturnKpis`)."""
+
+    returns_total: int = Field(ge=0)
+    returns_collected: int = Field(ge=0)
+    returns_on_time: int = Field(ge=0, description="collected inside their window")
+    on_time_pct: Annotated[float, Field(ge=0, le=100)] | None
+    km_added: float | None = Field(
+        description="route km the returns add over the plan without them (None: not compared)"
+    )
+
+
 class CommissionModel(_Model):
     """A leader's commission in this plan (:class:`dispatch.LeaderCommission`)."""
 
@@ -147,6 +192,7 @@ class KpisModel(_Model):
     )
     served_by_flow: dict[str, Annotated[int, Field(ge=0)]]
     total_by_flow: dict[str, Annotated[int, Field(ge=0)]]
+    returns: ReturnKpisModel | None = Field(default=None, description="only with returns")
 
 
 class PartModel(_Model):
@@ -181,6 +227,10 @@ class PlanFile(_Model):
         default_factory=list,
         description="parts of decomposed flows (none when no flow was split)",
     )
+    warehouse_pick_lists: list[WarehousePickListModel] = Field(
+        default_factory=list, description="what each micro-warehouse packs per departure"
+    )
+    returns: list[ReturnModel] = Field(default_factory=list, description="only with returns")
 
 
 def plan_json_schema() -> dict[str, Any]:
@@ -281,6 +331,49 @@ def plan_from_json(data: Mapping[str, Any], *, source: str = "plan") -> Plan:
             pickup_utilisation=dict(k.pickup_utilisation),
             served_by_flow=dict(k.served_by_flow),
             total_by_flow=dict(k.total_by_flow),
+            returns=(
+                ReturnKpis(
+                    k.returns.returns_total,
+                    k.returns.returns_collected,
+                    k.returns.returns_on_time,
+                    k.returns.on_time_pct,
+                    k.returns.km_added,
+                )
+                if k.returns is not None
+                else None
+            ),
+        ),
+        warehouse_pick_lists=tuple(
+            WarehousePickList(
+                micro_warehouse_id=p.micro_warehouse_id,
+                courier_id=p.courier_id,
+                ready_s=p.ready_s,
+                departure_s=p.departure_s,
+                order_ids=tuple(p.order_ids),
+                items=tuple(
+                    PickItem(i.store_id, i.sku, i.temperature, i.quantity) for i in p.items
+                ),
+                cold_items=p.cold_items,
+                cold_boxes=p.cold_boxes,
+                weight_kg=p.weight_kg,
+                volume_l=p.volume_l,
+            )
+            for p in model.warehouse_pick_lists
+        ),
+        returns=tuple(
+            PlannedReturn(
+                r.return_id,
+                r.order_id,
+                r.to,
+                r.status,
+                courier_id=r.courier_id,
+                collected_s=r.collected_s,
+                lateness_s=r.lateness_s,
+                reached_s=r.reached_s,
+                reason=r.reason.value if r.reason is not None else None,
+                detail=r.detail,
+            )
+            for r in model.returns
         ),
         parts=tuple(
             PartRecord(p.flow, p.part, p.kind, p.orders, p.couriers, p.solve_s, p.cost, p.accepted)

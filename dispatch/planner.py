@@ -40,14 +40,17 @@ from dispatch.flows.home_service import plan_home_service
 from dispatch.flows.instant import plan_instant
 from dispatch.flows.multi_store import plan_multi_store
 from dispatch.flows.next_day import plan_next_day
+from dispatch.flows.returns import returns_host, with_returns
 from dispatch.flows.routing import FlowOutcome, PlanContext, invalid_input
 from dispatch.flows.scheduled import plan_scheduled
 from dispatch.kpis import plan_kpis
 from dispatch.payloads import order_bound_problems
 from dispatch.plan import PartRecord, Plan, UnassignedOrder
+from dispatch.returns import ReturnRequest, validate_returns
 from dispatch.settings import PlannerSettings
 from dispatch.stock import out_of_stock
 from dispatch.validation import validate_orders
+from dispatch.warehouse_picks import warehouse_pick_lists
 from dispatch.world import World
 from solvers import SolveParams
 from solvers.budget import Budget
@@ -90,6 +93,7 @@ class Planner:
         at_s: float,
         params: SolveParams | None = None,
         rejected: Sequence[UnassignedOrder] = (),
+        returns: Sequence[ReturnRequest] = (),
     ) -> Plan:
         """Plan a batch of orders at time ``at_s`` (plan clock, seconds since midnight).
 
@@ -97,7 +101,9 @@ class Planner:
         whole call (see the module docstring).  ``rejected``: orders of the batch the
         caller already found unplannable (e.g. stored orders that no longer read as
         orders), joined into the plan's unassigned orders and KPIs; their ids must
-        differ from those of ``orders``.
+        differ from those of ``orders``.  ``returns``: return requests, collected on
+        the routes of the courier deliveries (:mod:`dispatch.flows.returns`); every
+        one is in ``Plan.returns``, collected or with a reason.
 
         Raises:
             InvalidInputError: an order refers to something the world does not have
@@ -122,6 +128,7 @@ class Planner:
         orders = tuple(orders)
         world, settings = self.world, self.settings
         validate_orders(orders, world, settings)
+        returns = validate_returns(returns, world)
         invalid = list(rejected)
         if len({u.order_id for u in invalid} | {o.id for o in orders}) != len(invalid) + len(
             orders
@@ -142,28 +149,46 @@ class Planner:
         by_flow: dict[FulfilmentMode, list[Order]] = {f: [] for f in FulfilmentMode}
         for order in orders:
             by_flow[order.mode].append(order)
-        fleet = allocate_fleet(world.couriers, [f for f, o in by_flow.items() if o], at_s)
+        host = returns_host(
+            {f: len(o) for f, o in by_flow.items()},
+            DELIVERY_FLOWS,
+            returns=len(returns),
+            whole_up_to=self.scale.max_part_orders,
+        )
+        host_extra = {host: len(returns)} if returns else {}  # returns ride with the host
+        fleet = allocate_fleet(
+            world.couriers, [f for f, o in by_flow.items() if o or f in host_extra], at_s
+        )
         outcomes: dict[FulfilmentMode, FlowOutcome] = {}
         parts: tuple[PartRecord, ...] = ()  # of decomposed flows (dispatch.decompose)
         pool = list(fleet.pool)
         # The budget rule: the flows with orders, in the order they are planned below,
         # each get the time left (when it starts) in proportion to their orders.
         turn = (*DELIVERY_FLOWS, FulfilmentMode.NEXT_DAY_PICKUP, FulfilmentMode.HOME_SERVICE)
-        flow_ctxs = ctx.parts([len(by_flow[f]) for f in turn if by_flow[f]])
+        flow_ctxs = ctx.parts(
+            [len(by_flow[f]) + host_extra.get(f, 0) for f in turn if by_flow[f] or f in host_extra]
+        )
         for flow in DELIVERY_FLOWS:
-            if not by_flow[flow]:
+            if not by_flow[flow] and flow not in host_extra:
                 continue
             couriers = [*fleet.of(flow), *pool]
-            outcome, flow_parts = plan_flow(
-                flow,
-                by_flow[flow],
-                couriers,
-                next(flow_ctxs),
-                plan_whole=_DELIVERY[flow],
-                scale=self.scale,
-                progress=self.progress,
-            )
-            outcomes[flow], parts = outcome, (*parts, *flow_parts)
+            flow_ctx = next(flow_ctxs)
+            if flow in host_extra:  # planned whole, with the returns riding in it
+                outcome = _DELIVERY[flow](
+                    by_flow[flow], couriers, dataclasses.replace(flow_ctx, returns=returns)
+                )
+            else:
+                outcome, flow_parts = plan_flow(
+                    flow,
+                    by_flow[flow],
+                    couriers,
+                    flow_ctx,
+                    plan_whole=_DELIVERY[flow],
+                    scale=self.scale,
+                    progress=self.progress,
+                )
+                parts = (*parts, *flow_parts)
+            outcomes[flow] = outcome
             used = {r.courier_id for r in outcome.routes}
             pool = [c for c in pool if c.id not in used]
         if by_flow[FulfilmentMode.NEXT_DAY_PICKUP]:
@@ -193,7 +218,10 @@ class Planner:
         plan = _join(orders, outcomes, at_s, [u.flow for u in invalid])
         plan = dataclasses.replace(plan, parts=parts)
         _require_coverage([*(o.id for o in orders), *(u.order_id for u in invalid)], plan)
-        return plan
+        return dataclasses.replace(
+            with_returns(plan, returns, outcomes.values()),
+            warehouse_pick_lists=warehouse_pick_lists(plan.routes, orders, world, settings),
+        )
 
 
 def _join(

@@ -83,6 +83,18 @@ def comparison_rows(series: Sequence[ReplaySeries]) -> list[tuple[str, list[str]
             else:
                 values.append(str(value))
         rows.append((key, values))
+    if any("returns" in s.kpis for s in series):  # days with returns (scenarios.replay)
+        for key in ("returns_total", "returns_collected", "returns_on_time", "on_time_pct"):
+            cells = [s.kpis.get("returns", {}).get(key) for s in series]
+            rows.append(
+                (
+                    f"returns {key.removeprefix('returns_')}",
+                    [
+                        "-" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v)
+                        for v in cells
+                    ],
+                )
+            )
     return rows
 
 

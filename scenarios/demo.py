@@ -41,6 +41,8 @@ from scenarios.scenario_schema import (
     LeaderSpec,
     OrderLineSpec,
     OrderSpec,
+    ReturnLineSpec,
+    ReturnSpec,
     ScenarioFile,
     SettingsSpec,
     WindowSpec,
@@ -464,6 +466,7 @@ def demo_scenario(seed: int = 7, blocks: int = 14) -> ScenarioFile:
         settings=SettingsSpec(next_day_cutoff=22 * _H),
         orders=tuple(b.orders),
         stock=_demo_stock(b.orders, mws[0].id),
+        returns=_demo_returns(b.orders),
     )
 
 
@@ -487,6 +490,35 @@ def _demo_stock(orders: Sequence[OrderSpec], place_id: str) -> dict[str, dict[st
         short = next(x for x in ordered[-1].lines if x.store_id == place_id)
         stock[short.sku] -= 1
     return {place_id: stock}
+
+
+def _demo_returns(orders: Sequence[OrderSpec]) -> tuple[ReturnSpec, ...]:
+    """Three returns (a damaged item each) from homes near the micro-warehouses, to be
+    collected 10:00-11:00 by the instant couriers riding past, back to the warehouse."""
+    instant = [o for o in orders if o.mode is FulfilmentMode.INSTANT]
+    out = []
+    for k, order in enumerate(instant[:: max(1, len(instant) // 3)][:3]):
+        line = order.lines[0]
+        out.append(
+            ReturnSpec(
+                id=f"ret-{k + 1}",
+                order_id=f"yesterday-{order.id}",
+                building_id=order.building_id,
+                to=line.store_id,
+                lines=(
+                    ReturnLineSpec(
+                        sku=line.sku,
+                        quantity=1,
+                        weight_kg=line.weight_kg,
+                        volume_l=line.volume_l,
+                        temperature=line.temperature,
+                    ),
+                ),
+                window=WindowSpec(start=10 * _H, end=11 * _H),
+                created_at=9.5 * _H,
+            )
+        )
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -517,7 +549,9 @@ def plan_demo(seed: int = 7, blocks: int = 14, params: SolveParams | None = None
     t0 = time.perf_counter()
     planner = Planner(scenario.world, scenario.settings)
     assert scenario.at_s is not None
-    plan = planner.plan(scenario.orders, at_s=scenario.at_s, params=params)
+    plan = planner.plan(
+        scenario.orders, at_s=scenario.at_s, params=params, returns=scenario.returns
+    )
     timings["plan"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     figure = plot_plan(

@@ -51,6 +51,7 @@ from scenarios.city_scenario import (
     ScenarioBuilder,
     shop_line,
 )
+from scenarios.returns_gen import draw_returns
 from scenarios.scenario_schema import (
     BuildingSpec,
     CourierSpec,
@@ -299,8 +300,10 @@ def city_day_scenario(
     start_h: float = 7.0,
     end_h: float = 21.0,
     warehouses: int | None = None,
+    returns_share: float = 0.0,
 ) -> ScenarioFile:
-    """A generated city and a day of orders (see the module doc).
+    """A generated city and a day of orders (see the module doc), and returns of about
+    ``returns_share`` of the delivered orders (:func:`scenarios.returns_gen.draw_returns`).
 
     ``warehouses`` (None: the city's default density, one per 50 blocks) sets the
     number of micro-warehouses and grows the city to hold them
@@ -374,6 +377,7 @@ def city_day_scenario(
         members=tuple(b.members.values()),
         settings=SettingsSpec(next_day_cutoff=22 * _H),
         orders=tuple(b.orders),
+        returns=draw_returns(b.orders, returns_share, seed=seed),
     )
 
 
@@ -493,6 +497,7 @@ def osm_day_scenario(
     start_h: float = 7.0,
     end_h: float = 21.0,
     scenario_dir: str | PathLike[str] | None = None,
+    returns_share: float = 0.0,
 ) -> ScenarioFile:
     """A day of orders on the streets, buildings and shops of an OpenStreetMap XML file.
 
@@ -650,4 +655,5 @@ def osm_day_scenario(
         members=tuple(b.members.values()),
         settings=SettingsSpec(next_day_cutoff=22 * _H),
         orders=tuple(b.orders),
+        returns=draw_returns(b.orders, returns_share, seed=seed),
     )

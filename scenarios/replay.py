@@ -23,6 +23,13 @@ simulation on the plan clock:
 * a world with stock (:mod:`dispatch.stock`) gives it to the day's instant,
   multi-store and scheduled orders by creation time before the first wave; an order
   its places cannot give is unassigned ``out_of_stock``;
+* return requests (``replay_day(..., returns=...)``, a scenario's ``returns``) arrive at
+  their ``created_at`` and ride in every wave's re-plan with the deliveries
+  (:mod:`dispatch.flows.returns`); a collected return stays on its courier
+  (``CarriedReturn``) until its drop at the store; one not collected by its window's
+  end plus :data:`dispatch.returns.RETURN_MAX_LATENESS_S` is dropped with its last
+  reason.  A courier riding to a return's stop is not committed to it.  The day's
+  ``kpis["returns"]`` and ``DayReplay.returns`` say what became of each;
 * next-day pickup and home-service orders are planned once, as one batch of the
   :class:`dispatch.Planner` at the time of the last of them: next-day orders assigned to
   a pickup point count as collected, visits as delivered.
@@ -60,6 +67,7 @@ from dispatch import Planner
 from dispatch.decompose import ScaleSettings
 from dispatch.domain import FulfilmentMode, Order
 from dispatch.flows.delivery import DeliveryPromise
+from dispatch.flows.returns import CarriedReturn
 from dispatch.live import (
     PROMISE_RULES,
     CommittedStop,
@@ -70,7 +78,8 @@ from dispatch.live import (
     delivery_promise,
     replan,
 )
-from dispatch.plan import Plan, StopAction, UnassignedOrderReason
+from dispatch.plan import Plan, PlanStop, StopAction, UnassignedOrderReason
+from dispatch.returns import RETURN_MAX_LATENESS_S, ReturnRequest, validate_returns
 from dispatch.settings import PlannerSettings
 from dispatch.stock import out_of_stock
 from dispatch.world import World
@@ -166,6 +175,21 @@ class OrderOutcome:
 
 
 @dataclass(frozen=True)
+class ReturnOutcome:
+    """What became of one return request in a replayed day: collected (then brought to
+    its ``to`` at ``reached_s``) or unassigned with a reason; plan-clock seconds."""
+
+    return_id: str
+    status: OutcomeStatus
+    created_s: float
+    courier_id: str | None = None
+    collected_s: float | None = None
+    reached_s: float | None = None
+    late: bool = False
+    reason: UnassignedOrderReason | ReplayReason | None = None
+
+
+@dataclass(frozen=True)
 class WavePoint:
     """One wave of a replay: when (plan clock), how many orders were open and done by
     then, and the wall-clock seconds its re-plan took (0 when nothing changed; left out
@@ -188,6 +212,7 @@ class DayReplay:
     waves: int
     complete: bool = True
     timeline: tuple[WavePoint, ...] = field(default=(), repr=False)
+    returns: tuple[ReturnOutcome, ...] = ()
 
     def peak_wave(self) -> WavePoint | None:
         """The wave with the most open orders (the first of equals), if any."""
@@ -212,6 +237,7 @@ class DayReplay:
             },
             "timeline": [w.__dict__ for w in self.timeline],
             "orders": [o.__dict__ for o in self.outcomes],
+            **({"returns": [r.__dict__ for r in self.returns]} if self.returns else {}),
         }
 
 
@@ -226,6 +252,9 @@ class _Fleet:
     next_stop: dict[str, CommittedStop] = field(default_factory=dict)
     left_at_s: dict[str, float] = field(default_factory=dict)
     busy_s: dict[str, float] = field(default_factory=dict)
+    # Returns collected, not yet at their store: return id -> what the courier carries.
+    carried: dict[str, CarriedReturn] = field(default_factory=dict)
+    collect_late: dict[str, float] = field(default_factory=dict)  # return id -> s late
 
     def state(self, promises: dict[str, DeliveryPromise]) -> LiveState:
         couriers = tuple(
@@ -305,6 +334,8 @@ def _advance(
     fleet: _Fleet,
     done: dict[str, OrderOutcome],
     by_id: dict[str, Order],
+    returns_done: dict[str, ReturnOutcome] | None = None,
+    returns_by_id: dict[str, ReturnRequest] | None = None,
 ) -> None:
     """Carry out ``plan`` up to ``until_s``: stops ended by then are done (again for those
     done before ``from_s``, which changes nothing); busy time counts from ``from_s``.
@@ -317,6 +348,14 @@ def _advance(
         fleet.left_at_s[cid] = route.start_s
         for stop in route.stops:
             (order_id,) = stop.order_ids
+            if stop.action in (StopAction.COLLECT, StopAction.RETURN):
+                if stop.departure_s > until_s:
+                    break  # a return's stop is not committed: re-planned from here
+                assert returns_done is not None and returns_by_id is not None
+                fleet.lonlat[cid] = world_place(stop.place_id)
+                fleet.left_at_s[cid] = stop.departure_s
+                _return_stop(stop, cid, fleet, returns_done, returns_by_id)
+                continue
             order = by_id[order_id]
             if stop.departure_s > until_s:
                 if route.start_s <= until_s and order_id not in done:
@@ -349,6 +388,37 @@ def _advance(
                 fleet.busy_s[cid] = fleet.busy_s.get(cid, 0.0) + end - start
 
 
+def _return_stop(
+    stop: PlanStop,
+    courier_id: str,
+    fleet: _Fleet,
+    returns_done: dict[str, ReturnOutcome],
+    returns_by_id: dict[str, ReturnRequest],
+) -> None:
+    """A return's stop done: collected (on the courier until its drop), or dropped at
+    its store (settled)."""
+    (return_id,) = stop.order_ids
+    request = returns_by_id[return_id]
+    if stop.action is StopAction.COLLECT:
+        if return_id not in returns_done:
+            fleet.carried[return_id] = CarriedReturn(request, courier_id, stop.start_s)
+            fleet.collect_late[return_id] = stop.lateness_s
+        return
+    carried = fleet.carried.pop(return_id, None)
+    if return_id in returns_done:
+        return
+    collected_s = carried.collected_s if carried is not None else stop.start_s
+    returns_done[return_id] = ReturnOutcome(
+        return_id,
+        OutcomeStatus.COLLECTED,
+        request.created_at_s,
+        courier_id=courier_id,
+        collected_s=collected_s,
+        reached_s=stop.start_s,
+        late=fleet.collect_late.pop(return_id, 0.0) > 1e-6,
+    )
+
+
 def replay_scenario(
     scenario: Scenario,
     policy: ReplayPolicy | None = None,
@@ -365,6 +435,7 @@ def replay_scenario(
         name=scenario.name,
         progress=progress,
         scale=scale,
+        returns=scenario.returns,
     )
 
 
@@ -377,8 +448,9 @@ def replay_day(
     name: str = "day",
     progress: Callable[[float, float], None] | None = None,
     scale: ScaleSettings | None = None,
+    returns: Sequence[ReturnRequest] = (),
 ) -> DayReplay:
-    """Replay orders in a world as a day (see the module doc).
+    """Replay orders (and return requests) in a world as a day (see the module doc).
 
     ``scale``: the engine that solves the zones of each wave and the parts of the batch
     plan (:class:`dispatch.decompose.ScaleSettings`; local processes by default)."""
@@ -387,6 +459,13 @@ def replay_day(
     settings = settings or PlannerSettings()
     orders = tuple(sorted(orders, key=lambda o: (o.created_at_s, o.id)))
     by_id = {o.id: o for o in orders}
+    requests = tuple(sorted(validate_returns(returns, world), key=lambda r: (r.created_at_s, r.id)))
+    returns_by_id = {r.id: r for r in requests}
+    returns_done: dict[str, ReturnOutcome] = {}
+    returns_dropped: dict[str, ReturnOutcome] = {}
+    return_reason: dict[str, UnassignedOrderReason] = {}
+    returns_unassigned: set[str] = set()
+    known_returns = 0
     live = [o for o in orders if o.mode in PROMISE_RULES]
     batch = [o for o in orders if o.mode not in PROMISE_RULES]
 
@@ -412,14 +491,16 @@ def replay_day(
     timeline: list[WavePoint] = []
     waves = 0
     complete = True
-    first_s = live[0].created_at_s if live else 0.0
-    last_s = (live[-1].created_at_s if live else 0.0) + policy.drain_s
+    firsts = [*(o.created_at_s for o in live[:1]), *(r.created_at_s for r in requests[:1])]
+    lasts = [*(o.created_at_s for o in live[-1:]), *(r.created_at_s for r in requests[-1:])]
+    first_s = min(firsts, default=0.0)
+    last_s = max(lasts, default=0.0) + policy.drain_s
     plan: Plan | None = None
     now = first_s
     previous = first_s
     known = 0
     try:
-        while live and now <= last_s:
+        while (live or requests) and now <= last_s:
             if plan is not None:
                 _advance(
                     plan,
@@ -429,13 +510,40 @@ def replay_day(
                     fleet=fleet,
                     done=done,
                     by_id=by_id,
+                    returns_done=returns_done,
+                    returns_by_id=returns_by_id,
                 )
+            # Returns arrive over the day; one not collected by its window's end and the
+            # lateness allowed is dropped with its last reason.
+            arrived_returns = known_returns
+            while known_returns < len(requests) and requests[known_returns].created_at_s <= now:
+                known_returns += 1
+            open_returns = []
+            for request in requests[:known_returns]:
+                rid = request.id
+                if rid in returns_done or rid in returns_dropped or rid in fleet.carried:
+                    continue
+                if now > request.window.end_s + RETURN_MAX_LATENESS_S:
+                    returns_dropped[rid] = ReturnOutcome(
+                        rid,
+                        OutcomeStatus.UNASSIGNED,
+                        request.created_at_s,
+                        reason=return_reason.get(rid, UnassignedOrderReason.TIME_WINDOW),
+                    )
+                    continue
+                open_returns.append(request)
             arrived = known
             while known < len(live) and live[known].created_at_s <= now:
                 order = live[known]
                 promises[order.id] = delivery_promise(order, world, settings)
                 known += 1
-            changed = plan is None or known > arrived or bool(unassigned_now)
+            changed = (
+                plan is None
+                or known > arrived
+                or bool(unassigned_now)
+                or known_returns > arrived_returns
+                or bool(returns_unassigned)
+            )
             locked = fleet.locked()
             for order in live[:known]:
                 if (
@@ -461,11 +569,12 @@ def replay_day(
                     reason=reason,
                 )
             open_orders = [o for o in live[:known] if o.id not in done and o.id not in dropped]
-            if not open_orders and known == len(live):
+            returns_left = bool(open_returns or fleet.carried or known_returns < len(requests))
+            if not open_orders and known == len(live) and not returns_left:
                 timeline.append(WavePoint(now, 0, len(done)))
                 break
             wall_s = 0.0
-            if open_orders and changed:
+            if (open_orders or open_returns or fleet.carried) and changed:
                 waves += 1
                 wave_started = time.perf_counter()
                 plan = replan(
@@ -477,12 +586,19 @@ def replay_day(
                     params=policy.params,
                     zones_from_couriers=policy.zones_from_couriers,
                     executor=scale.executor,
+                    returns=open_returns,
+                    carried_returns=tuple(fleet.carried[r] for r in sorted(fleet.carried)),
                 )
                 wall_s = time.perf_counter() - wave_started
                 unassigned_now = {u.order_id for u in plan.unassigned}
                 for u in plan.unassigned:
                     last_reason[u.order_id] = u.reason
-            elif not open_orders:
+                returns_unassigned = set()
+                for planned in plan.returns:
+                    if planned.reason is not None:
+                        returns_unassigned.add(planned.return_id)
+                        return_reason[planned.return_id] = UnassignedOrderReason(planned.reason)
+            elif not open_orders and not open_returns and not fleet.carried:
                 plan = None
             timeline.append(WavePoint(now, len(open_orders), len(done), wall_s))
             if progress is not None:
@@ -498,6 +614,8 @@ def replay_day(
                 fleet=fleet,
                 done=done,
                 by_id=by_id,
+                returns_done=returns_done,
+                returns_by_id=returns_by_id,
             )
     except KeyboardInterrupt:
         complete = False
@@ -537,7 +655,42 @@ def replay_day(
     result = tuple(outcomes[o.id] for o in orders)
     check_conservation(orders, result)
     kpis = day_kpis(result, world_courier_hours=_shift_hours(world), busy_s=fleet.busy_s)
-    return DayReplay(name, policy, result, kpis, waves, complete, tuple(timeline))
+    settled = {**returns_dropped, **returns_done}
+    for request in requests:
+        if request.id not in settled:
+            why: UnassignedOrderReason | ReplayReason = (
+                ReplayReason.INTERRUPTED
+                if not complete
+                else return_reason.get(request.id, ReplayReason.NOT_FINISHED)
+            )
+            settled[request.id] = ReturnOutcome(
+                request.id, OutcomeStatus.UNASSIGNED, request.created_at_s, reason=why
+            )
+    return_outcomes = tuple(settled[r.id] for r in requests)
+    if return_outcomes:
+        kpis["returns"] = day_return_kpis(return_outcomes)
+    return DayReplay(name, policy, result, kpis, waves, complete, tuple(timeline), return_outcomes)
+
+
+def day_return_kpis(outcomes: Sequence[ReturnOutcome]) -> dict[str, Any]:
+    """The returns' figures of a replayed day: collected, on time (inside the window),
+    why the others were not, and minutes from request to the store."""
+    collected = [o for o in outcomes if o.status is OutcomeStatus.COLLECTED]
+    on_time = sum(1 for o in collected if not o.late)
+    reasons: dict[str, int] = {}
+    for o in outcomes:
+        if o.status is OutcomeStatus.UNASSIGNED:
+            key = "" if o.reason is None else o.reason.value
+            reasons[key] = reasons.get(key, 0) + 1
+    to_store = [(o.reached_s or 0.0) - o.created_s for o in collected]
+    return {
+        "returns_total": len(outcomes),
+        "returns_collected": len(collected),
+        "returns_on_time": on_time,
+        "on_time_pct": 100.0 * on_time / len(outcomes),
+        "request_to_store_mean_min": sum(to_store) / len(to_store) / 60.0 if to_store else None,
+        "unassigned_by_reason": dict(sorted(reasons.items())),
+    }
 
 
 def _latest_handover_s(promise: DeliveryPromise) -> float:

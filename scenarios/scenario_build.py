@@ -20,6 +20,7 @@ from typing import ParamSpec, TypeVar
 
 from core.files import CONFINED_RULE, confined_path
 from dispatch.domain import Courier, Leader, Member, Order
+from dispatch.returns import ReturnRequest, return_problems
 from dispatch.settings import PlannerSettings
 from dispatch.stock import StockTable
 from dispatch.validation import (
@@ -51,6 +52,7 @@ from scenarios.scenario_schema import (
     OsmNetwork,
     PickupPointSpec,
     PlacesSpec,
+    ReturnSpec,
     ScenarioFile,
     ScenarioFileError,
     StraightLineNetwork,
@@ -73,6 +75,7 @@ class Scenario:
         settings: the planner's settings (defaults with the file's overrides).
         at_s: the file's default plan time (plan clock), if it gives one.
         spec: the validated file.
+        returns: the return requests (:mod:`dispatch.returns`), in file order.
     """
 
     name: str
@@ -81,6 +84,7 @@ class Scenario:
     settings: PlannerSettings
     at_s: float | None
     spec: ScenarioFile
+    returns: tuple[ReturnRequest, ...] = ()
 
 
 class _Problems:
@@ -253,6 +257,7 @@ def build_scenario(
         else None
     )
     orders = problems.each("orders", spec.orders, OrderSpec.to_order)
+    returns = problems.each("returns", spec.returns, ReturnSpec.to_return)
     settings = problems.attempt("settings", spec.settings.planner_settings)
     if problems.items or settings is None:
         raise ScenarioFileError(source, problems.items)
@@ -285,9 +290,17 @@ def build_scenario(
         refs = OrderReferences.of_order(order)
         for field, rule in reference_problems(refs, world, settings, member):
             problems.add(f"{path}.{field}", rule)
+    return_ids: set[str] = set()
+    for i, request in enumerate(returns):
+        path = _item("returns", i, request.id)
+        if request.id in return_ids:
+            problems.add(f"{path}.id", "appears twice in the returns")
+        return_ids.add(request.id)
+        for field, rule in return_problems(request, world):
+            problems.add(f"{path}.{field.split(': ', 1)[-1]}", rule)
     if problems.items:
         raise ScenarioFileError(source, problems.items)
-    return Scenario(spec.name, world, tuple(orders), settings, spec.at, spec)
+    return Scenario(spec.name, world, tuple(orders), settings, spec.at, spec, tuple(returns))
 
 
 def _world(

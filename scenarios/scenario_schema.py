@@ -23,6 +23,7 @@ The format (version 1), in brief::
       "couriers": [...], "members": [...], "leaders": [...] | null,
       "settings": {...},                 # overrides of PlannerSettings
       "orders": [...],
+      "returns": [...],                  # return requests (dispatch.returns), optional
       "grubhub": {...}                   # optional: a Grubhub MDRP instance (below)
     }
 
@@ -105,6 +106,7 @@ from dispatch.payloads import (
     WindowPayload,
     pydantic_rule,
 )
+from dispatch.returns import ReturnLinePayload, ReturnPayload
 from dispatch.settings import (
     DEFAULT_COURIER_COSTS,
     DEFAULT_MAX_RIDE_S,
@@ -295,6 +297,10 @@ OrderSpec = OrderPayload
 MemberSpec = MemberPayload
 CommissionTierSpec = TierPayload
 LeaderSpec = LeaderPayload
+# Returns (dispatch.returns): {"id", "order_id", "building_id" | "pickup_point_id", "to",
+# "lines", "window": {"start", "end"}}, the Engine's and POST /returns' schema.
+ReturnSpec = ReturnPayload
+ReturnLineSpec = ReturnLinePayload
 
 
 class CourierSpec(_Spec):
@@ -576,6 +582,7 @@ class ScenarioFile(_Spec):
     leaders: tuple[LeaderSpec, ...] | None = Field(None, max_length=limits.MAX_PLACES)
     settings: SettingsSpec = SettingsSpec()
     orders: tuple[OrderSpec, ...] = Field((), max_length=limits.MAX_ORDERS)
+    returns: tuple[ReturnSpec, ...] = Field((), max_length=limits.MAX_ORDERS)
     grubhub: GrubhubSpec | None = None
 
 

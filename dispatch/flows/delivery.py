@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from dispatch.clock import format_clock
 from dispatch.domain import Courier, FulfilmentMode, Order
+from dispatch.flows.returns import no_courier_returns, return_tasks, split_outcome
 from dispatch.flows.routing import (
     FlowOutcome,
     PlanContext,
@@ -106,9 +107,10 @@ def route_deliveries(
     promise_rule: PromiseRule,
     ctx: PlanContext,
 ) -> FlowOutcome:
-    """Route a delivery flow's orders with its couriers."""
+    """Route a delivery flow's orders with its couriers (and ``ctx.returns``, the
+    returns riding in this flow's problem: :mod:`dispatch.flows.returns`)."""
     world, settings = ctx.world, ctx.settings
-    if not orders:
+    if not orders and not ctx.returns:
         return FlowOutcome()
     if not couriers:
         return FlowOutcome(
@@ -119,7 +121,8 @@ def route_deliveries(
                     f"no courier on shift is left for {flow.value} orders "
                     f"at {format_clock(ctx.at_s)}",
                 )
-            )
+            ),
+            returns=no_courier_returns(ctx.returns, ctx),
         )
     table = LocationTable()
     for courier in couriers:
@@ -130,11 +133,13 @@ def route_deliveries(
             order, promise_rule(order, world, settings), world, table, settings
         ),
     )
-    if not tasks:
-        return FlowOutcome(unassigned=tuple(invalid))
-    flow_problem = build_problem(flow, couriers, tasks, table, ctx)
-    solved = solve_flow(flow_problem, ctx.solve_params()).outcome(flow)
-    return with_unassigned(solved, invalid)
+    riders, invalid_returns = return_tasks(ctx.returns, ctx, table)
+    if not tasks and not riders:
+        return FlowOutcome(unassigned=tuple(invalid), returns=tuple(invalid_returns))
+    flow_problem = build_problem(flow, couriers, [*tasks, *riders], table, ctx)
+    solved = solve_flow(flow_problem, ctx.solve_params())
+    outcome = split_outcome(solved, flow, ctx.returns, invalid_returns)
+    return with_unassigned(outcome, invalid)
 
 
 def single_micro_warehouse(order: Order, world: World) -> MicroWarehouse | None:

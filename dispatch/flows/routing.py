@@ -29,6 +29,7 @@ from dispatch.plan import (
     UnassignedOrder,
     UnassignedOrderReason,
 )
+from dispatch.returns import PlannedReturn, ReturnRequest
 from dispatch.settings import PlannerSettings
 from dispatch.world import World
 from solvers import SolveParams, solve
@@ -54,6 +55,8 @@ class PlanContext:
             ``time_limit_s`` is the whole call's, already in ``budget``.
         budget: the wall-clock budget of the part of the call this context plans (the
             whole plan, one flow, one zone); see :mod:`solvers.budget`.
+        returns: returns that ride in this flow's routing problem
+            (:mod:`dispatch.flows.returns`); only the host delivery flow's context has them.
     """
 
     world: World
@@ -61,6 +64,7 @@ class PlanContext:
     at_s: float
     params: SolveParams
     budget: Budget
+    returns: tuple[ReturnRequest, ...] = ()
 
     def parts(self, weights: Sequence[float]) -> Iterator[PlanContext]:
         """This context for parts of its work run in turn with these weights, one per
@@ -82,13 +86,15 @@ class TaskOrigin:
         order_ids: the orders it carries (one; a trunk task carries a pickup point's).
         pickup_place_ids: the place of each pickup stop, in the task's order.
         delivery_place_id: the place of the delivery stop.
-        delivery_action: deliver or visit.
+        delivery_action: deliver, visit, or return (a return's drop at the store).
+        pickup_action: pickup, or collect (a return's collection at the door).
     """
 
     order_ids: tuple[str, ...]
     pickup_place_ids: tuple[str, ...]
     delivery_place_id: str
     delivery_action: StopAction = StopAction.DELIVER
+    pickup_action: StopAction = StopAction.PICKUP
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,7 @@ class FlowOutcome:
         runs: the solver runs behind the outcome (routing; next-day also assignment).
         assignments, pick_lists, commissions: next-day pickup only.
         utilisation: next-day pickup only: parcels / capacity per served pickup point.
+        returns: the returns the flow carried, collected or not (host flow only).
     """
 
     routes: tuple[PlannedRoute, ...] = ()
@@ -123,6 +130,7 @@ class FlowOutcome:
     pick_lists: tuple[PickList, ...] = ()
     commissions: tuple[LeaderCommission, ...] = ()
     utilisation: Mapping[str, float] = field(default_factory=dict)
+    returns: tuple[PlannedReturn, ...] = ()
 
 
 def courier_vehicle(
@@ -264,7 +272,7 @@ def solved_flow(flow_problem: FlowProblem, solution: RoutingSolution) -> SolvedF
             stops.append(
                 PlanStop(
                     order_ids=origin.order_ids,
-                    action=origin.delivery_action if is_delivery else StopAction.PICKUP,
+                    action=origin.delivery_action if is_delivery else origin.pickup_action,
                     place_id=(
                         origin.delivery_place_id
                         if is_delivery

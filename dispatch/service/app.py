@@ -9,6 +9,8 @@ it on uvicorn.  Paths (roles in brackets; ``/health`` is open):
 * ``POST /orders`` [order-service]: submit; idempotent on the order id (201 stored, 200
   the same order again, 409 the id with other content).
 * ``GET /orders/{id}``, ``DELETE /orders/{id}`` [order-service]: status and ETA; cancel.
+* ``POST /returns`` [order-service]: submit a return request (:mod:`dispatch.returns`);
+  idempotent on its id like orders; ``GET /returns/{id}``: its state and plan.
 * ``POST /plans`` [operator]: plan the pending orders; waits for the plan (201) within
   its budget plus a grace, else (or with ``"wait": false``) answers 202 with a job.
   The plan is computed in a background thread and stored whether or not anyone waits.
@@ -43,6 +45,7 @@ from dispatch.live import CommittedStop, CourierState, OnBoard, PartlyPicked
 from dispatch.payloads import OrderPayload, PayloadError, order_payload
 from dispatch.plan import Plan
 from dispatch.quotes import Quote
+from dispatch.returns import ReturnPayload
 from dispatch.service.config import Role, ServiceConfig
 from dispatch.service.errors import ApiError, InternalErrors, from_engine, install_error_handlers
 from dispatch.service.guards import BodyLimit, require
@@ -60,6 +63,7 @@ from dispatch.service.models import (
     QuoteOut,
     QuoteRequest,
     ReplanRequest,
+    ReturnOut,
     StockIn,
     StockLotOut,
     StockOut,
@@ -376,6 +380,49 @@ def create_app(engine: Engine, config: ServiceConfig) -> FastAPI:
             engine.stock(place_id)
         except InvalidInputError as error:
             raise ApiError(404, error.rule, [("place_id", error.rule)]) from None
+
+    # --- returns (dispatch.returns) -------------------------------------------------------
+
+    @app.post(
+        "/returns",
+        tags=["orders"],
+        dependencies=[order_service],
+        status_code=201,
+        response_model=ReturnOut,
+        responses={200: {"description": "the same return was already stored", "model": ReturnOut}},
+    )
+    def submit_return(body: ReturnPayload) -> JSONResponse:
+        """Submit a return request; its id is the idempotency key (the same return again:
+        200, the id with other content: 409).  The next plan of the courier deliveries
+        collects it."""
+        payload = body.model_dump(mode="json", by_alias=True)
+        try:
+            submitted = engine.submit_return(payload)
+        except PayloadError:
+            raise
+        except InvalidInputError as error:  # the id with other content
+            raise from_engine(error, 409) from None
+        stored = engine.return_request(submitted.order_id)
+        out = ReturnOut(
+            return_id=submitted.order_id,
+            stored=submitted.stored,
+            status=stored.status.value,
+            plan_id=stored.plan_id,
+        )
+        return JSONResponse(out.model_dump(), status_code=201 if submitted.stored else 200)
+
+    @app.get("/returns/{return_id}", tags=["orders"], dependencies=[order_service])
+    def return_status(return_id: OrderId) -> ReturnOut:
+        """A return's state (pending, planned) and the plan that collects it."""
+        try:
+            stored = engine.return_request(return_id)
+        except InvalidInputError:
+            raise ApiError(
+                404, f"unknown return {return_id!r}", [("return_id", "unknown return")]
+            ) from None
+        return ReturnOut(
+            return_id=return_id, stored=False, status=stored.status.value, plan_id=stored.plan_id
+        )
 
     # --- plans ---------------------------------------------------------------------------
 

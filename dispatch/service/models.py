@@ -93,6 +93,15 @@ class SubmittedOut(BaseModel):
     status: str
 
 
+class ReturnOut(BaseModel):
+    """A return request stored (``stored`` False: it was already there) and its state."""
+
+    return_id: str
+    stored: bool
+    status: str = Field(description="pending (not yet collected by a plan) or planned")
+    plan_id: int | None = Field(description="the stored plan that collects it")
+
+
 class OrderOut(BaseModel):
     """An order's status and, once planned, its ETA."""
 

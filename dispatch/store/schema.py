@@ -80,6 +80,18 @@ plans = sa.Table(
     sa.Column("plan", sa.Text, nullable=False),
     sa.Column("created_at", sa.String(40), nullable=False),
 )
+returns = sa.Table(  # after-sales returns (revision 0003_returns)
+    "returns",
+    metadata,
+    sa.Column("id", sa.String(100), primary_key=True),
+    sa.Column("order_id", sa.String(100), nullable=True),
+    sa.Column("to_place_id", sa.String(100), nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, index=True),
+    sa.Column("plan_id", sa.Integer, nullable=True),
+    sa.Column("received_at", sa.String(40), nullable=False),
+)
 capacity_usage = sa.Table(
     "capacity_usage",
     metadata,

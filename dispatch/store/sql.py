@@ -60,6 +60,7 @@ from dispatch.store.errors import (
     StoreWriteError,
 )
 from dispatch.store.migrate import upgrade
+from dispatch.store.returns_sql import mark_returns_planned
 from dispatch.store.schema import (
     CHINA_STANDARD_TIME,
     PARCELS,
@@ -672,6 +673,7 @@ class SqlStore:
         assignments: dict[str, str],
         released: Sequence[str] = (),
         replan: bool = False,
+        collected_returns: Sequence[str] = (),
     ) -> int:
         """Store a plan with its inputs and mark its served orders planned, in one
         transaction; returns the plan id.  A next-day order's parcels move to the
@@ -681,6 +683,7 @@ class SqlStore:
         them first keeps them).  A re-plan (``replan``) takes orders from earlier plans:
         those it serves move to this plan, ``released`` ones (planned before, unassigned
         now) become pending again.  Cancelled and fulfilled orders are never touched.
+        ``collected_returns``: pending returns the plan collects become planned.
 
         Raises:
             StoreUnavailableError, StoreWriteError: nothing of the plan is stored.
@@ -720,6 +723,8 @@ class SqlStore:
                             _add(conn, claim, -claim.n, None)
                         for claim in order_claims(order, assignments[order_id], day):
                             _add(conn, claim, claim.n, None)
+            if collected_returns:
+                mark_returns_planned(conn, collected_returns, pid)
             for order_id in released:
                 conn.execute(
                     orders.update()

@@ -108,6 +108,8 @@ def check_plan(plan: Plan, orders: Sequence[Order], planner: Planner) -> None:
         seen_pickups: dict[str, list[str]] = {}
         for stop in route.stops:
             (oid,) = stop.order_ids
+            if stop.action in (StopAction.COLLECT, StopAction.RETURN):
+                continue  # a return's stops (tests/dispatch/test_returns.py checks them)
             if stop.action is StopAction.PICKUP:
                 seen_pickups.setdefault(oid, []).append(stop.place_id)
             else:
