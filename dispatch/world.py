@@ -21,6 +21,7 @@ from geo.matrix import DEFAULT_DETOUR_FACTOR, TravelMatrix, road_matrix, straigh
 from geo.network import RoadNetwork
 from geo.places import Building, Depot, MicroWarehouse, PickupPoint, Place, Store
 from geo.profiles import profile
+from geo.time_dependent import NO_SPEED_PROFILES, SpeedProfiles
 from solvers.errors import InvalidInputError
 
 
@@ -63,6 +64,8 @@ class World:
         detour_factor: travelled / straight-line distance when there is no network.
         closed_pickup_point_ids: pickup points not operating for this plan (holiday,
             renovation); they take no orders.
+        speed_profiles: speed factors by time of day per travel profile
+            (:mod:`geo.time_dependent`); none: travel takes the same time all day.
 
     Raises:
         InvalidInputError: a duplicate id, a leader of an unknown pickup point, two
@@ -81,6 +84,9 @@ class World:
     network: RoadNetwork | None = None
     detour_factor: float = DEFAULT_DETOUR_FACTOR
     closed_pickup_point_ids: frozenset[str] = frozenset()
+    # Time-dependent travel (issue 13): speed factors by time of day per profile; the
+    # matrices of travel() stay free-flow, dispatch.speed hands the periods to solvers.
+    speed_profiles: SpeedProfiles = NO_SPEED_PROFILES
 
     def __post_init__(self) -> None:
         for name in (

@@ -22,6 +22,7 @@ from solvers.params import SolveParams
 from solvers.problem import RoutingProblem
 from solvers.repair import repair_routes
 from solvers.rr import cache_is_warm, ensure_compiled, improve, is_compiled, supports
+from solvers.travel_time import static_bound
 
 _FIRST = routing_enums_pb2.FirstSolutionStrategy
 _META = routing_enums_pb2.LocalSearchMetaheuristic
@@ -150,7 +151,9 @@ def run_worker(
     (:mod:`solvers.rr`) from OR-Tools' first solution instead of guided local search;
     the result then carries both plans (``routes`` the start, ``improved`` the search's)."""
     first, meta, interleave = configuration(problem, params, worker)
-    built = build_model(problem, params.distance_scale, interleave=interleave)
+    # Time-dependent travel: the model drives at each vehicle's slowest speed factor
+    # (solvers.travel_time.static_bound), sound by FIFO; routes are re-timed exactly.
+    built = build_model(static_bound(problem), params.distance_scale, interleave=interleave)
     routing = built.routing
     phase_one = budget.part(PHASE_WEIGHT, 3 * PHASE_WEIGHT)
     limit_s = phase_one.remaining_s()

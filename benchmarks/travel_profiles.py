@@ -1,0 +1,188 @@
+"""Rush-hour travel report (issue 13): ETAs and lateness with and without speed profiles.
+
+Run with ``python -m benchmarks.travel_profiles`` (a report command, not part of
+``./run test``).  On a generated day (``scenarios.generate.city_day_scenario``, which
+writes the default speed profiles of Chinese cities) it plans waves at a few times of
+day (the orders created in the half hour before each), twice:
+
+* **static**: planned without profiles (travel takes the same time all day), then the
+  same routes driven with the profiles on (``solvers.evaluate`` with the departure-
+  dependent travel): how late the plan really is;
+* **profiles**: planned with the profiles on.
+
+Both are judged by the independent checker with the profiles on.  Figures per variant:
+tasks served and unassigned, delivery stops late (past their window) and past their
+allowance (hard breaks), minutes late, mean and p90 minutes from the wave to the
+deliveries (planned and as driven), cost as driven, checker violations.  ``--out``
+writes the figures as JSON.  The search stops by iterations (``--iterations``), so the
+figures do not depend on the machine's load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dispatch import Planner
+from dispatch.speed import solver_speed_profiles
+from scenarios.generate import city_day_scenario
+from scenarios.scenario_build import Scenario, build_scenario
+from solvers import SolveParams, check
+from solvers.evaluate import evaluate_route
+from solvers.problem import RoutingProblem
+from solvers.solution import CostBreakdown, Route, RoutingSolution, StopKind
+
+WAVES_H = (8.0, 12.0, 15.0, 18.0)
+WINDOW_S = 1800.0
+LATE_S = 1.0  # a stop counts as late when it starts more than this after its window
+
+
+@dataclasses.dataclass
+class Tally:
+    """Figures of one variant summed over the waves."""
+
+    served: int = 0
+    unassigned: int = 0
+    deliveries: int = 0
+    late: int = 0
+    past_allowance: int = 0
+    late_min: float = 0.0
+    cost: float = 0.0
+    violations: Counter[str] = dataclasses.field(default_factory=Counter)
+    planned_eta_min: list[float] = dataclasses.field(default_factory=list)
+    driven_eta_min: list[float] = dataclasses.field(default_factory=list)
+
+    def row(self) -> dict[str, Any]:
+        def stats(values: list[float]) -> dict[str, float]:
+            if not values:
+                return {"mean": 0.0, "p90": 0.0}
+            return {
+                "mean": round(float(np.mean(values)), 2),
+                "p90": round(float(np.percentile(values, 90)), 2),
+            }
+
+        return {
+            "served_tasks": self.served,
+            "unassigned_tasks": self.unassigned,
+            "delivery_stops": self.deliveries,
+            "late_stops": self.late,
+            "past_allowance_stops": self.past_allowance,
+            "late_minutes": round(self.late_min, 1),
+            "cost_as_driven": round(self.cost, 2),
+            "checker_violations": dict(self.violations),
+            "planned_eta_min": stats(self.planned_eta_min),
+            "driven_eta_min": stats(self.driven_eta_min),
+        }
+
+
+def with_profiles(problem: RoutingProblem, scenario: Scenario) -> RoutingProblem:
+    """The problem with the scenario's speed profiles on."""
+    profiles = solver_speed_profiles(scenario.world.speed_profiles, problem.matrices)
+    return dataclasses.replace(problem, speed_profiles=profiles)
+
+
+def driven(problem: RoutingProblem, solution: RoutingSolution) -> RoutingSolution:
+    """The solution's routes re-timed by ``problem``'s travel (same visits, same
+    departures), priced as driven."""
+    routes = []
+    for r in solution.routes:
+        visits = [(s.task_id, s.stop_index) for s in r.stops]
+        ev = evaluate_route(problem, problem.vehicle(r.vehicle_id), visits, r.start_s)
+        routes.append(
+            Route(
+                r.vehicle_id, ev.start_s, ev.stops, ev.end_s, ev.distance_m, ev.duration_s, ev.cost
+            )
+        )
+    drop = sum((problem.task(u.task_id).drop_penalty or 0.0) for u in solution.unassigned)
+    cost = sum((r.cost for r in routes), CostBreakdown(drop_penalty=drop))
+    return RoutingSolution(tuple(routes), solution.unassigned, cost, solution.stats)
+
+
+def tally(
+    out: Tally,
+    problem: RoutingProblem,
+    planned: RoutingSolution,
+    actual: RoutingSolution,
+    at_s: float,
+) -> None:
+    """Add one routing run: ``planned`` as the plan says, ``actual`` as driven."""
+    out.served += len({s.task_id for r in actual.routes for s in r.stops})
+    out.unassigned += len(actual.unassigned)
+    out.cost += actual.cost.total
+    report = check(problem, actual)
+    out.violations.update(v.kind.value for v in report.violations)
+    for plan_route, route in zip(planned.routes, actual.routes, strict=True):
+        for p, s in zip(plan_route.stops, route.stops, strict=True):
+            if s.kind is not StopKind.DELIVERY:
+                continue
+            out.deliveries += 1
+            spec = problem.task(s.task_id).stops[s.stop_index]
+            out.late += s.lateness_s > LATE_S
+            out.past_allowance += s.lateness_s > spec.max_lateness_s + LATE_S
+            out.late_min += s.lateness_s / 60.0
+            out.planned_eta_min.append((p.start_s - at_s) / 60.0)
+            out.driven_eta_min.append((s.start_s - at_s) / 60.0)
+
+
+def run(scenario: Scenario, params: SolveParams, waves_h: Sequence[float]) -> dict[str, Any]:
+    """Plan each wave without and with profiles; the figures of both variants."""
+    static_world = dataclasses.replace(
+        scenario.world, speed_profiles=type(scenario.world.speed_profiles)()
+    )
+    variants = {"static": Tally(), "profiles": Tally()}
+    waves = []
+    for hour in waves_h:
+        at_s = hour * 3600.0
+        orders = [o for o in scenario.orders if at_s - WINDOW_S < o.created_at_s <= at_s]
+        waves.append({"at": f"{int(hour):02d}:{int(hour % 1 * 60):02d}", "orders": len(orders)})
+        if not orders:
+            continue
+        plan = Planner(static_world, scenario.settings).plan(orders, at_s=at_s, params=params)
+        for run_ in plan.routing_runs:
+            on = with_profiles(run_.problem, scenario)
+            tally(variants["static"], on, run_.solution, driven(on, run_.solution), at_s)
+        plan = Planner(scenario.world, scenario.settings).plan(orders, at_s=at_s, params=params)
+        for run_ in plan.routing_runs:
+            tally(variants["profiles"], run_.problem, run_.solution, run_.solution, at_s)
+    return {"waves": waves, **{name: t.row() for name, t in variants.items()}}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Generate a day, plan its waves both ways, print (and write) the figures."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.travel_profiles")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--blocks", type=int, default=10)
+    parser.add_argument("--orders", type=int, default=600)
+    parser.add_argument("--couriers", type=int, default=12)
+    parser.add_argument("--iterations", type=int, default=300)
+    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    scenario = build_scenario(
+        city_day_scenario(args.seed, blocks=args.blocks, orders=args.orders, couriers=args.couriers)
+    )
+    params = SolveParams(time_limit_s=args.time_limit, workers=1, iterations=args.iterations)
+    result = {
+        "seed": args.seed,
+        "orders": args.orders,
+        "couriers": args.couriers,
+        "iterations": args.iterations,
+        **run(scenario, params, WAVES_H),
+    }
+    text = json.dumps(result, indent=2)
+    sys.stdout.write(text + "\n")
+    if args.out is not None:
+        args.out.write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
