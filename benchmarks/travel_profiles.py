@@ -13,9 +13,10 @@ day (the orders created in the half hour before each), twice:
 Both are judged by the independent checker with the profiles on.  Figures per variant:
 tasks served and unassigned, delivery stops late (past their window) and past their
 allowance (hard breaks), minutes late, mean and p90 minutes from the wave to the
-deliveries (planned and as driven), cost as driven, checker violations.  ``--out``
-writes the figures as JSON.  The search stops by iterations (``--iterations``), so the
-figures do not depend on the machine's load.
+deliveries (planned and as driven) and how much later they are as driven, cost as
+driven, checker violations; one row per variant and flow (next-day deliveries are the
+next morning's).  ``--out`` writes the figures as JSON.  The search stops by
+iterations (``--iterations``), so the figures do not depend on the machine's load.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import numpy as np
 
 from dispatch import Planner
 from dispatch.speed import solver_speed_profiles
+from geo.time_dependent import SpeedProfiles
 from scenarios.generate import city_day_scenario
 from scenarios.scenario_build import Scenario, build_scenario
 from solvers import SolveParams, check
@@ -60,13 +62,19 @@ class Tally:
     planned_eta_min: list[float] = dataclasses.field(default_factory=list)
     driven_eta_min: list[float] = dataclasses.field(default_factory=list)
 
+    @property
+    def shift_min(self) -> list[float]:
+        """Per delivery, minutes the driven ETA is later than the planned one."""
+        return [d - p for p, d in zip(self.planned_eta_min, self.driven_eta_min, strict=True)]
+
     def row(self) -> dict[str, Any]:
         def stats(values: list[float]) -> dict[str, float]:
             if not values:
-                return {"mean": 0.0, "p90": 0.0}
+                return {"mean": 0.0, "p90": 0.0, "max": 0.0}
             return {
                 "mean": round(float(np.mean(values)), 2),
                 "p90": round(float(np.percentile(values, 90)), 2),
+                "max": round(float(np.max(values)), 2),
             }
 
         return {
@@ -74,12 +82,16 @@ class Tally:
             "unassigned_tasks": self.unassigned,
             "delivery_stops": self.deliveries,
             "late_stops": self.late,
+            "on_time_pct": round(100.0 * (1 - self.late / self.deliveries), 1)
+            if self.deliveries
+            else 100.0,
             "past_allowance_stops": self.past_allowance,
             "late_minutes": round(self.late_min, 1),
             "cost_as_driven": round(self.cost, 2),
             "checker_violations": dict(self.violations),
             "planned_eta_min": stats(self.planned_eta_min),
             "driven_eta_min": stats(self.driven_eta_min),
+            "eta_shift_min": stats(self.shift_min),
         }
 
 
@@ -133,11 +145,9 @@ def tally(
 
 
 def run(scenario: Scenario, params: SolveParams, waves_h: Sequence[float]) -> dict[str, Any]:
-    """Plan each wave without and with profiles; the figures of both variants."""
-    static_world = dataclasses.replace(
-        scenario.world, speed_profiles=type(scenario.world.speed_profiles)()
-    )
-    variants = {"static": Tally(), "profiles": Tally()}
+    """Plan each wave without and with profiles; per variant and flow, the figures."""
+    static_world = dataclasses.replace(scenario.world, speed_profiles=SpeedProfiles())
+    tallies: dict[str, dict[str, Tally]] = {"static": {}, "profiles": {}}
     waves = []
     for hour in waves_h:
         at_s = hour * 3600.0
@@ -146,13 +156,41 @@ def run(scenario: Scenario, params: SolveParams, waves_h: Sequence[float]) -> di
         if not orders:
             continue
         plan = Planner(static_world, scenario.settings).plan(orders, at_s=at_s, params=params)
-        for run_ in plan.routing_runs:
-            on = with_profiles(run_.problem, scenario)
-            tally(variants["static"], on, run_.solution, driven(on, run_.solution), at_s)
+        for r in plan.routing_runs:
+            on = with_profiles(r.problem, scenario)
+            out = tallies["static"].setdefault(r.flow.value, Tally())
+            tally(out, on, r.solution, driven(on, r.solution), at_s)
         plan = Planner(scenario.world, scenario.settings).plan(orders, at_s=at_s, params=params)
-        for run_ in plan.routing_runs:
-            tally(variants["profiles"], run_.problem, run_.solution, run_.solution, at_s)
-    return {"waves": waves, **{name: t.row() for name, t in variants.items()}}
+        for r in plan.routing_runs:
+            out = tallies["profiles"].setdefault(r.flow.value, Tally())
+            tally(out, r.problem, r.solution, r.solution, at_s)
+    return {
+        "waves": waves,
+        **{
+            variant: {flow: t.row() for flow, t in sorted(by_flow.items())}
+            for variant, by_flow in tallies.items()
+        },
+    }
+
+
+def table(result: dict[str, Any]) -> str:
+    """The figures as a plain-text table, one line per variant and flow."""
+    head = (
+        f"{'variant':9} {'flow':16} {'served':>6} {'unasg':>5} {'late':>5} {'on-time%':>8} "
+        f"{'late min':>8} {'hard':>4} {'ETA plan':>8} {'ETA drv':>8} {'shift p90':>9} "
+        f"{'cost':>8} checker"
+    )
+    lines = [head]
+    for variant in ("static", "profiles"):
+        for flow, row in result[variant].items():
+            lines.append(
+                f"{variant:9} {flow:16} {row['served_tasks']:6d} {row['unassigned_tasks']:5d} "
+                f"{row['late_stops']:5d} {row['on_time_pct']:8.1f} {row['late_minutes']:8.1f} "
+                f"{row['past_allowance_stops']:4d} {row['planned_eta_min']['mean']:8.1f} "
+                f"{row['driven_eta_min']['mean']:8.1f} {row['eta_shift_min']['p90']:9.1f} "
+                f"{row['cost_as_driven']:8.1f} {row['checker_violations'] or 'ok'}"
+            )
+    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -160,8 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.travel_profiles")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--blocks", type=int, default=10)
-    parser.add_argument("--orders", type=int, default=600)
-    parser.add_argument("--couriers", type=int, default=12)
+    parser.add_argument("--orders", type=int, default=1000)
+    parser.add_argument("--couriers", type=int, default=16)
     parser.add_argument("--iterations", type=int, default=300)
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--out", type=Path, default=None)
@@ -177,10 +215,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "iterations": args.iterations,
         **run(scenario, params, WAVES_H),
     }
-    text = json.dumps(result, indent=2)
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(table(result) + "\n")
     if args.out is not None:
-        args.out.write_text(text + "\n", encoding="utf-8")
+        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return 0
 
 

@@ -45,7 +45,7 @@ departures = st.floats(-3 * DAY_S, 3 * DAY_S, allow_nan=False)
 bases = st.floats(0, 2 * DAY_S, allow_nan=False)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(profiles(), departures, st.floats(0, 5000, allow_nan=False), bases)
 def test_leaving_later_never_arrives_earlier(
     sp: SpeedProfile, depart: float, later: float, base: float
@@ -53,7 +53,7 @@ def test_leaving_later_never_arrives_earlier(
     assert sp.arrival_s(depart + later, base) >= sp.arrival_s(depart, base) - TOL
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(departures, bases, st.lists(st.integers(0, 1000), max_size=4, unique=True))
 def test_factor_one_everywhere_is_the_static_time(
     depart: float, base: float, starts: list[int]
@@ -64,7 +64,7 @@ def test_factor_one_everywhere_is_the_static_time(
     assert SpeedProfile().arrival_s(depart, base) == depart + base
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(profiles(), bases, st.integers(-2, 2))
 def test_continuous_at_slice_boundaries(sp: SpeedProfile, base: float, day: int) -> None:
     for start, end, _ in sp.periods:
@@ -76,7 +76,7 @@ def test_continuous_at_slice_boundaries(sp: SpeedProfile, base: float, day: int)
                 assert abs(sp.arrival_s(t + eps, base) - at) <= abs(eps) * 20 + TOL
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(profiles(), departures, bases)
 def test_arrival_integrates_the_speed(sp: SpeedProfile, depart: float, base: float) -> None:
     """The free-flow seconds covered between departure and arrival equal ``base``."""
