@@ -10,13 +10,13 @@ day (the orders created in the half hour before each), twice:
   dependent travel): how late the plan really is;
 * **profiles**: planned with the profiles on.
 
-Both are judged by the independent checker with the profiles on.  Figures per variant:
-tasks served and unassigned, delivery stops late (past their window) and past their
-allowance (hard breaks), minutes late, mean and p90 minutes from the wave to the
-deliveries (planned and as driven) and how much later they are as driven, cost as
-driven, checker violations; one row per variant and flow (next-day deliveries are the
-next morning's).  ``--out`` writes the figures as JSON.  The search stops by
-iterations (``--iterations``), so the figures do not depend on the machine's load.
+Both are judged by the independent checker with the profiles on.  Figures per variant
+and flow (next-day deliveries are the next morning's): tasks served, orders unassigned
+(by the planner or the solver), delivery stops late (past their window) and past their
+allowance (hard breaks), minutes late, mean minutes from the wave to the deliveries
+(planned and as driven) and how much later they are as driven, cost as driven, checker
+violations.  ``--out`` writes the figures as JSON.  The search stops by iterations
+(``--iterations``), so the figures do not depend on the machine's load.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from dispatch import Planner
+from dispatch.plan import UnassignedOrder
 from dispatch.speed import solver_speed_profiles
 from geo.time_dependent import SpeedProfiles
 from scenarios.generate import city_day_scenario
@@ -53,6 +54,7 @@ class Tally:
 
     served: int = 0
     unassigned: int = 0
+    unassigned_orders: int = 0
     deliveries: int = 0
     late: int = 0
     past_allowance: int = 0
@@ -80,6 +82,7 @@ class Tally:
         return {
             "served_tasks": self.served,
             "unassigned_tasks": self.unassigned,
+            "unassigned_orders": self.unassigned_orders,
             "delivery_stops": self.deliveries,
             "late_stops": self.late,
             "on_time_pct": round(100.0 * (1 - self.late / self.deliveries), 1)
@@ -156,11 +159,13 @@ def run(scenario: Scenario, params: SolveParams, waves_h: Sequence[float]) -> di
         if not orders:
             continue
         plan = Planner(static_world, scenario.settings).plan(orders, at_s=at_s, params=params)
+        _count_unassigned(tallies["static"], plan.unassigned)
         for r in plan.routing_runs:
             on = with_profiles(r.problem, scenario)
             out = tallies["static"].setdefault(r.flow.value, Tally())
             tally(out, on, r.solution, driven(on, r.solution), at_s)
         plan = Planner(scenario.world, scenario.settings).plan(orders, at_s=at_s, params=params)
+        _count_unassigned(tallies["profiles"], plan.unassigned)
         for r in plan.routing_runs:
             out = tallies["profiles"].setdefault(r.flow.value, Tally())
             tally(out, r.problem, r.solution, r.solution, at_s)
@@ -171,6 +176,11 @@ def run(scenario: Scenario, params: SolveParams, waves_h: Sequence[float]) -> di
             for variant, by_flow in tallies.items()
         },
     }
+
+
+def _count_unassigned(by_flow: dict[str, Tally], unassigned: Sequence[UnassignedOrder]) -> None:
+    for u in unassigned:
+        by_flow.setdefault(u.flow.value, Tally()).unassigned_orders += 1
 
 
 def table(result: dict[str, Any]) -> str:
@@ -184,7 +194,7 @@ def table(result: dict[str, Any]) -> str:
     for variant in ("static", "profiles"):
         for flow, row in result[variant].items():
             lines.append(
-                f"{variant:9} {flow:16} {row['served_tasks']:6d} {row['unassigned_tasks']:5d} "
+                f"{variant:9} {flow:16} {row['served_tasks']:6d} {row['unassigned_orders']:5d} "
                 f"{row['late_stops']:5d} {row['on_time_pct']:8.1f} {row['late_minutes']:8.1f} "
                 f"{row['past_allowance_stops']:4d} {row['planned_eta_min']['mean']:8.1f} "
                 f"{row['driven_eta_min']['mean']:8.1f} {row['eta_shift_min']['p90']:9.1f} "
