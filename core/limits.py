@@ -38,6 +38,11 @@ MAX_HOUSEHOLDS = 100_000
 MAX_MONEY = 1_000_000_000.0
 #: Factors (detour factor, paid-priority factor).
 MAX_FACTOR = 1_000.0
+#: Time-dependent travel (issue 13): a speed factor of a period of the day (share of the
+#: profile's free-flow speed) and the periods of one profile's day.
+MIN_SPEED_FACTOR = 0.1
+MAX_SPEED_FACTOR = 2.0
+MAX_SPEED_PERIODS = 48
 
 #: Counts of a scenario's lists.
 MAX_ORDERS = 200_000

@@ -22,6 +22,7 @@ from geo.matrix import DEFAULT_DETOUR_FACTOR, TravelMatrix, road_matrix, straigh
 from geo.network import RoadNetwork
 from geo.places import Building, Depot, MicroWarehouse, PickupPoint, Place, Store
 from geo.profiles import profile
+from geo.time_dependent import NO_SPEED_PROFILES, SpeedProfiles
 from solvers.errors import InvalidInputError
 
 
@@ -67,6 +68,8 @@ class World:
         stock: units per store or micro-warehouse and SKU (:mod:`dispatch.stock`);
             None: no place counts stock.  The planner gives it to the orders before
             routing (:func:`dispatch.stock.allocate_stock`).
+        speed_profiles: speed factors by time of day per travel profile
+            (:mod:`geo.time_dependent`); none: travel takes the same time all day.
 
     Raises:
         InvalidInputError: a duplicate id, a leader of an unknown pickup point, two
@@ -86,6 +89,9 @@ class World:
     detour_factor: float = DEFAULT_DETOUR_FACTOR
     closed_pickup_point_ids: frozenset[str] = frozenset()
     stock: StockTable | None = None
+    # Time-dependent travel (issue 13): speed factors by time of day per profile; the
+    # matrices of travel() stay free-flow, dispatch.speed hands the periods to solvers.
+    speed_profiles: SpeedProfiles = NO_SPEED_PROFILES
 
     def __post_init__(self) -> None:
         for name in (

@@ -8,7 +8,9 @@ shops of different kinds) and a share of next-day group-buy orders (pickup point
 by the planner near home).  Couriers are e-bikes spread over the micro-warehouses, on
 shift from ``start_h`` to an hour after ``end_h``, and a van at every depot drives the
 next morning's trunk routes to the pickup points.  The same arguments give the same
-scenario.
+scenario.  Both write the default speed profiles of Chinese cities into the scenario's
+``travel`` section (:func:`scenarios.scenario_schema.default_travel`, the shared entry
+point for every generator): morning and evening peaks slower for vans and e-bikes.
 
 * :func:`city_day_scenario` builds a generated city (:func:`geo.generate_city`) and
   uses its places.
@@ -66,6 +68,7 @@ from scenarios.scenario_schema import (
     SettingsSpec,
     StoreSpec,
     WindowSpec,
+    default_travel,
 )
 from scenarios.wave import wave_blocks
 from solvers.errors import InvalidInputError
@@ -378,6 +381,7 @@ def city_day_scenario(
         settings=SettingsSpec(next_day_cutoff=22 * _H),
         orders=tuple(b.orders),
         returns=draw_returns(b.orders, returns_share, seed=seed),
+        travel=default_travel(),
     )
 
 
@@ -656,4 +660,5 @@ def osm_day_scenario(
         settings=SettingsSpec(next_day_cutoff=22 * _H),
         orders=tuple(b.orders),
         returns=draw_returns(b.orders, returns_share, seed=seed),
+        travel=default_travel(),
     )

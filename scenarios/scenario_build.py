@@ -275,6 +275,8 @@ def build_scenario(
     if world is None:
         raise ScenarioFileError(source, problems.items)
     world = _with_stock(spec, world, problems)
+    if spec.travel is not None:  # time-dependent travel (issue 13)
+        world = replace(world, speed_profiles=spec.travel.speed_profiles_by_time())
     # The Engine's rule for members (dispatch.validation), so a file it would refuse
     # is refused here too.
     for i, member_spec in enumerate(spec.members):

@@ -24,7 +24,9 @@ The format (version 1), in brief::
       "settings": {...},                 # overrides of PlannerSettings
       "orders": [...],
       "returns": [...],                  # return requests (dispatch.returns), optional
-      "grubhub": {...}                   # optional: a Grubhub MDRP instance (below)
+      "grubhub": {...},                  # optional: a Grubhub MDRP instance (below)
+      "travel": {"speed_profiles": {"e_bike": [{"start": "07:00", "end": "09:30",
+                                               "factor": 0.8}, ...], ...}}  # optional
     }
 
 Conventions of the file:
@@ -74,10 +76,13 @@ id are named by position and id).
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -116,6 +121,7 @@ from dispatch.settings import (
 from geo.citygen import CitySpec
 from geo.places import PickupPointKind
 from geo.profiles import ProfileName
+from geo.time_dependent import DEFAULT_CITY_SPEED_PERIODS, SpeedPeriod, SpeedProfiles
 from solvers.errors import InvalidInputError
 
 SCHEMA_VERSION = 1
@@ -399,6 +405,114 @@ class SettingsSpec(_Spec):
         return PlannerSettings(**fields)
 
 
+# --- travel: speed by time of day (issue 13) ----------------------------------------------
+
+
+_TIME_OF_DAY = re.compile(r"^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$")
+
+
+def _time_of_day(value: object) -> object:
+    if isinstance(value, str) and not _TIME_OF_DAY.match(value):
+        raise PydanticCustomError(
+            "time_of_day", 'must be a time of day "HH:MM" from 00:00 to 24:00'
+        )
+    return value
+
+
+TimeOfDay = Annotated[
+    str,
+    Strict(),
+    AfterValidator(_time_of_day),
+    Field(json_schema_extra={"pattern": _TIME_OF_DAY.pattern}),
+]
+SpeedFactor = Annotated[
+    float, Strict(), Field(ge=limits.MIN_SPEED_FACTOR, le=limits.MAX_SPEED_FACTOR)
+]
+
+
+def _seconds_of_day(text: str) -> float:
+    hours, minutes = text.split(":")
+    return int(hours) * 3600.0 + int(minutes) * 60.0
+
+
+class SpeedPeriodSpec(_Spec):
+    """A period of the day (``"HH:MM"`` times of day, ``end`` after ``start``, at most
+    ``"24:00"``) and its speed factor: the share of the profile's free-flow speed."""
+
+    start: TimeOfDay
+    end: TimeOfDay
+    factor: SpeedFactor
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SpeedPeriodSpec:
+        if self.start == "24:00":
+            raise ValueError('start must be before 24:00 ("00:00" to "23:59")')
+        if _seconds_of_day(self.end) <= _seconds_of_day(self.start):
+            raise ValueError(
+                f"end {self.end!r} must be after start {self.start!r} (a period within one day)"
+            )
+        return self
+
+
+class TravelSpec(_Spec):
+    """Time-dependent travel: ``speed_profiles`` per travel profile, periods of the day
+    with a speed factor in [0.1, 2] (1 outside every period), not overlapping.
+    ``dispatch generate`` writes the defaults for Chinese cities
+    (:data:`geo.time_dependent.DEFAULT_CITY_SPEED_PROFILES`)."""
+
+    speed_profiles: dict[
+        ProfileName,
+        Annotated[tuple[SpeedPeriodSpec, ...], Field(max_length=limits.MAX_SPEED_PERIODS)],
+    ] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _not_overlapping(self) -> TravelSpec:
+        problems: list[InitErrorDetails] = []
+        for name, periods in self.speed_profiles.items():
+            order = sorted(range(len(periods)), key=lambda i: _seconds_of_day(periods[i].start))
+            for a, b in itertools.pairwise(order):
+                if _seconds_of_day(periods[b].start) < _seconds_of_day(periods[a].end):
+                    problems.append(
+                        {
+                            "type": PydanticCustomError(
+                                "overlap",
+                                "overlaps period {a} ({start}-{end}): periods of one profile "
+                                "must not overlap",
+                                {"a": a, "start": periods[a].start, "end": periods[a].end},
+                            ),
+                            "loc": ("speed_profiles", name.value, b, "start"),
+                            "input": periods[b].start,
+                        }
+                    )
+        if problems:
+            raise ValidationError.from_exception_data(type(self).__name__, problems)
+        return self
+
+    def speed_profiles_by_time(self) -> SpeedProfiles:
+        """The periods as :class:`geo.time_dependent.SpeedProfiles` (seconds of day)."""
+        return SpeedProfiles(
+            {
+                name: tuple(
+                    SpeedPeriod(_seconds_of_day(p.start), _seconds_of_day(p.end), p.factor)
+                    for p in periods
+                )
+                for name, periods in self.speed_profiles.items()
+            }
+        )
+
+
+def default_travel() -> TravelSpec:
+    """The travel section ``dispatch generate`` writes into new scenarios: the default
+    speed profiles of Chinese cities (:data:`geo.time_dependent.DEFAULT_CITY_SPEED_PERIODS`),
+    the shared entry point for every generator."""
+    return TravelSpec(
+        speed_profiles={
+            name: tuple(SpeedPeriodSpec(start=s, end=e, factor=f) for s, e, f in periods)
+            for name, periods in DEFAULT_CITY_SPEED_PERIODS.items()
+        }
+    )
+
+
 # --- a Grubhub MDRP instance --------------------------------------------------------------
 
 
@@ -584,6 +698,7 @@ class ScenarioFile(_Spec):
     orders: tuple[OrderSpec, ...] = Field((), max_length=limits.MAX_ORDERS)
     returns: tuple[ReturnSpec, ...] = Field((), max_length=limits.MAX_ORDERS)
     grubhub: GrubhubSpec | None = None
+    travel: TravelSpec | None = None
 
 
 def scenario_json_schema() -> dict[str, Any]:

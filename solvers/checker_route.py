@@ -123,6 +123,44 @@ def _task_or_none(problem: RoutingProblem, stop: RouteStop) -> Task | None:
     return task if 0 <= stop.stop_index <= len(task.pickups) else None
 
 
+# --- time-dependent travel ------------------------------------------------------------
+def _arrival_rule(problem: RoutingProblem, vehicle: Vehicle) -> Callable[[float, float], float]:
+    """(departure, free-flow seconds) -> arrival for the vehicle's profile.
+
+    With a speed profile (``RoutingProblem.speed_profiles``) the checker integrates the
+    speed over time itself, slice by slice from the profile's periods, and does not call
+    :meth:`solvers.travel_time.SpeedProfile.arrival_s`, the evaluator's rule."""
+    speed = problem.speed_profiles.get(vehicle.profile)
+    if speed is None:
+        return lambda depart_s, base_s: depart_s + base_s
+    periods, day_s = speed.periods, speed.period_s
+
+    def arrive(depart_s: float, base_s: float) -> float:
+        clock_s, left_s = depart_s, base_s
+        while left_s > 0.0:
+            midnight = math.floor(clock_s / day_s) * day_s
+            phase = clock_s - midnight
+            factor, until = 1.0, day_s
+            for start, end, f in periods:
+                if start <= phase < end:
+                    factor, until = f, end
+                    break
+                if start > phase:
+                    until = start
+                    break
+            slice_end = midnight + until
+            if slice_end <= clock_s:  # rounding at a boundary: step into the next slice
+                slice_end = math.nextafter(clock_s, math.inf)
+            can = (slice_end - clock_s) * factor
+            if left_s <= can:
+                return clock_s + left_s / factor
+            left_s -= can
+            clock_s = slice_end
+        return clock_s
+
+    return arrive
+
+
 def replay_route(
     problem: RoutingProblem, vehicle: Vehicle, route: Route, report: Report
 ) -> ReplayedRoute:
@@ -138,6 +176,7 @@ def replay_route(
     """
     mats = problem.matrices[vehicle.profile]
     distance_of, duration_of = mats.distance_m, mats.duration_s
+    arrive = _arrival_rule(problem, vehicle)
     lock = problem.lock_of(vehicle.id)
     if route.start_s < vehicle.shift.start_s - LIMIT_TOL:
         report(
@@ -182,7 +221,7 @@ def replay_route(
         is_delivery = reported.stop_index == len(task.pickups)
         if not task.pickups and task.id not in ride_began_s:
             ride_began_s[task.id] = route.start_s
-        arrival_s = clock_s + float(duration_of[here, spec.location])
+        arrival_s = arrive(clock_s, float(duration_of[here, spec.location]))
         distance_m += float(distance_of[here, spec.location])
         here = spec.location
         start_s = _verified_start(task, reported, arrival_s, ride_began_s, report)
@@ -245,7 +284,7 @@ def replay_route(
             report=report,
         )
     if visits and vehicle.end is not None:
-        clock_s += float(duration_of[here, vehicle.end])
+        clock_s = arrive(clock_s, float(duration_of[here, vehicle.end]))
         distance_m += float(distance_of[here, vehicle.end])
     end_s = clock_s if visits else route.start_s
     _check_route_limits(vehicle, route.start_s, end_s, distance_m, report, overtime=carries)

@@ -170,6 +170,8 @@ def _drive(
     first_position: dict[str, int] = {}
     mats = problem.matrices[vehicle.profile]
     dist, dur = mats.distance_m, mats.duration_s
+    # Time-dependent travel (solvers.travel_time): the arrival depends on the departure.
+    speed = problem.speed_profiles.get(vehicle.profile)
     t = vehicle.shift.start_s if start_s is None else start_s
     breaches: list[Breach] = []
     if t < vehicle.shift.start_s - EPS:
@@ -218,7 +220,8 @@ def _drive(
         task: Task = problem.task(task_id)
         stop = task.stops[index]
         is_delivery = index == len(task.pickups)
-        arrival = t + float(dur[location, stop.location])
+        leg_s = float(dur[location, stop.location])
+        arrival = t + leg_s if speed is None else speed.arrival_s(t, leg_s)
         distance += float(dist[location, stop.location])
         start, late = service_start(stop, max(arrival, hold.get(len(stops), -math.inf)))
         # Goods this vehicle carries are delivered late rather than not at all, whatever
@@ -299,7 +302,8 @@ def _drive(
         )
         location = stop.location
     if vehicle.end is not None and stops:
-        t += float(dur[location, vehicle.end])
+        home_s = float(dur[location, vehicle.end])
+        t = t + home_s if speed is None else speed.arrival_s(t, home_s)
         distance += float(dist[location, vehicle.end])
     begin = vehicle.shift.start_s if start_s is None else start_s
     end = t if stops else begin

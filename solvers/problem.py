@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from solvers.errors import InvalidInputError
+from solvers.travel_time import SpeedProfile, speed_profiles
 
 FloatArray = npt.NDArray[np.float64]
 INFINITE_S = math.inf
@@ -447,8 +448,14 @@ class RoutingProblem:
     matrices: Mapping[str, TravelMatrices]
     locks: tuple[VehicleLock, ...] = ()
     pinned: Mapping[str, str] = field(default_factory=dict)
+    # Time-dependent travel (solvers.travel_time): matrix profile -> speed by time of
+    # day; the matrices' durations are free-flow.  Only non-trivial profiles are kept.
+    speed_profiles: Mapping[str, SpeedProfile] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "speed_profiles", speed_profiles(self.speed_profiles, self.matrices)
+        )
         object.__setattr__(self, "vehicles", tuple(self.vehicles))
         object.__setattr__(self, "tasks", tuple(self.tasks))
         object.__setattr__(self, "locks", tuple(self.locks))
@@ -583,6 +590,11 @@ class RoutingProblem:
                     raise InvalidInputError(
                         owner, f"pickup {index} of task {tid!r} is already done"
                     )
+
+    @property
+    def time_dependent(self) -> bool:
+        """Whether some profile's travel time depends on the departure time."""
+        return bool(self.speed_profiles)
 
     @property
     def dimensions(self) -> int:

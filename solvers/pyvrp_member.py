@@ -75,6 +75,8 @@ def pyvrp_support(problem: RoutingProblem) -> str | None:
     """
     if not problem.vehicles or not problem.tasks:
         return "needs vehicles and tasks"
+    if problem.time_dependent:
+        return "travel time depends on the departure time (speed profiles)"
     if problem.locks:
         return "locked routes (fixed prefixes, goods on board) cannot be kept"
     if problem.pinned:

@@ -31,6 +31,7 @@ from dispatch.plan import (
 )
 from dispatch.returns import PlannedReturn, ReturnRequest
 from dispatch.settings import PlannerSettings
+from dispatch.speed import solver_speed_profiles
 from dispatch.world import World
 from solvers import SolveParams, solve
 from solvers.budget import Budget
@@ -171,6 +172,7 @@ def build_problem(
         vehicles=tuple(vehicles),
         tasks=tuple(task for task, _ in tasks),
         matrices=table.matrices(ctx.world, profiles),
+        speed_profiles=solver_speed_profiles(ctx.world.speed_profiles, profiles),
     )
     return FlowProblem(flow, problem, {task.id: origin for task, origin in tasks})
 

@@ -180,6 +180,8 @@ def supports(problem: RoutingProblem) -> bool:
     goods (they are delivered late rather than dropped, whatever their windows, ride
     limit and skills: :mod:`solvers.evaluate`) or is overloaded (it keeps its locked work
     and takes nothing else): such problems keep OR-Tools' guided local search."""
+    if problem.time_dependent:  # departure-dependent travel: not in the kernels (td-travel)
+        return False
     return not any(problem.carrier(t.id) is not None for t in problem.tasks) and not any(
         problem.overloaded(v.id) is not None for v in problem.vehicles
     )
