@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AliasChoices, Field, StrictInt
 
@@ -43,11 +43,13 @@ from dispatch.payloads import (
     _validate,
     content_hash,
 )
-from dispatch.world import World
 from geo.places import Building, Depot, MicroWarehouse, PickupPoint, Store
 from geo.validation import require_id, require_non_negative
 from solvers.errors import InvalidInputError
 from solvers.problem import TimeWindow
+
+if TYPE_CHECKING:  # dispatch.world imports dispatch.plan, which imports this module
+    from dispatch.world import World
 
 #: How late a collection may start past its window's end (at the lateness cost), s.
 RETURN_MAX_LATENESS_S = 1800.0
