@@ -58,7 +58,7 @@ from dispatch.payloads import (
 from dispatch.plan import Plan, UnassignedOrder, UnassignedOrderReason
 from dispatch.planner import Planner
 from dispatch.quotes import Quote, Quoter, QuoteSettings
-from dispatch.settings import CourierCost, PlannerSettings
+from dispatch.settings import CourierCost, PlannerSettings, WorkloadBalance
 from dispatch.store.sql import OrderStatus, SqlStore, StoredOrder, StoredPlan, UnreadableOrder
 from dispatch.validation import (
     OrderReferences,
@@ -129,6 +129,10 @@ def _settings_json(settings: PlannerSettings) -> dict[str, Any]:
             value = {str(k): v for k, v in value.items()}
         elif f.name == "courier_costs":
             value = {str(k): dataclasses.asdict(v) for k, v in value.items()}
+        elif f.name == "balance":
+            if value is None:
+                continue  # settings without balance keep their stored shape
+            value = dataclasses.asdict(value)
         out[f.name] = value
     return out
 
@@ -138,6 +142,8 @@ def _settings_from_json(data: Mapping[str, Any]) -> PlannerSettings:
     fields["courier_costs"] = {
         k: CourierCost(**v) for k, v in dict(fields.get("courier_costs", {})).items()
     }
+    if fields.get("balance") is not None:
+        fields["balance"] = WorkloadBalance(**fields["balance"])
     return PlannerSettings(**fields)
 
 

@@ -328,6 +328,7 @@ def replan(
     fleet = allocate_fleet(couriers, {o.mode for o in orders}, at_s)
     declared = {c.id: flow for flow in DELIVERY_FLOWS for c in fleet.of(flow)}
     delivering = {c.id for c in fleet.pool} | set(declared) | set(locked_by)
+    delivering |= {c.id for c, _ in fleet.shared}  # fleet13: shared couriers ride as the pool
     couriers = [c for c in couriers if c.id in delivering]
     courier_flow = {
         **declared,

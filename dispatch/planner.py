@@ -3,8 +3,9 @@
 The planner validates the batch against the world (bad input raises
 :class:`solvers.errors.InvalidInputError` naming the order and the rule), splits it by
 fulfilment flow, gives each flow its couriers (:mod:`dispatch.fleet`: one flow per
-courier per plan), solves each flow (:mod:`dispatch.flows`) and joins the results into
-one :class:`dispatch.plan.Plan`.  Orders that cannot be served are in
+courier per plan, or the delivery flows in one model when a courier works several of
+them: :mod:`dispatch.flows.combined_delivery`), solves each flow (:mod:`dispatch.flows`)
+and joins the results into one :class:`dispatch.plan.Plan`.  Orders that cannot be served are in
 ``Plan.unassigned`` with a reason; every order of the batch is served exactly once or
 unassigned exactly once.
 
@@ -30,6 +31,7 @@ from collections.abc import Callable, Sequence
 from core.limits import MAX_CLOCK_S
 from dispatch.domain import Courier, FulfilmentMode, Order
 from dispatch.fleet import DELIVERY_FLOWS, allocate_fleet
+from dispatch.flows.combined_delivery import plan_combined_delivery
 from dispatch.flows.home_service import plan_home_service
 from dispatch.flows.instant import plan_instant
 from dispatch.flows.multi_store import plan_multi_store
@@ -125,9 +127,20 @@ class Planner:
         # The budget rule: the flows with orders, in the order they are planned below,
         # each get the time left (when it starts) in proportion to their orders.
         turn = (*DELIVERY_FLOWS, FulfilmentMode.NEXT_DAY_PICKUP, FulfilmentMode.HOME_SERVICE)
-        flow_ctxs = ctx.parts([len(by_flow[f]) for f in turn if by_flow[f]])
+        weights = [len(by_flow[f]) for f in turn if by_flow[f]]
+        # --- fleet13: couriers shared by delivery flows -> the delivery flows in one model
+        combined = bool(fleet.shared)
+        if combined:
+            n_delivery = sum(1 for f in DELIVERY_FLOWS if by_flow[f])
+            weights = [sum(weights[:n_delivery]), *weights[n_delivery:]]
+        flow_ctxs = ctx.parts(weights)
+        if combined:
+            outcomes.update(
+                plan_combined_delivery(by_flow, fleet.delivery_couriers(), next(flow_ctxs))
+            )
+        # --- end fleet13
         for flow in DELIVERY_FLOWS:
-            if not by_flow[flow]:
+            if not by_flow[flow] or combined:
                 continue
             couriers = [*fleet.of(flow), *pool]
             outcome = _DELIVERY[flow](by_flow[flow], couriers, next(flow_ctxs))
@@ -153,7 +166,8 @@ class Planner:
                 before or FlowOutcome(),
                 unassigned=(*(before.unassigned if before else ()), unplannable),
             )
-        plan = _join(orders, outcomes, at_s, [u.flow for u in invalid])
+        on_shift = [c.id for c in world.couriers if c.shift.end_s > at_s]
+        plan = _join(orders, outcomes, at_s, [u.flow for u in invalid], on_shift)
         _require_coverage([*(o.id for o in orders), *(u.order_id for u in invalid)], plan)
         return plan
 
@@ -163,6 +177,7 @@ def _join(
     outcomes: dict[FulfilmentMode, FlowOutcome],
     at_s: float,
     invalid_flows: Sequence[FulfilmentMode] = (),
+    on_shift: Sequence[str] = (),
 ) -> Plan:
     flows = [f for f in FulfilmentMode if f in outcomes]
     return Plan(
@@ -182,7 +197,7 @@ def _join(
         unassigned=tuple(
             sorted((u for f in flows for u in outcomes[f].unassigned), key=lambda u: u.order_id)
         ),
-        kpis=plan_kpis(orders, outcomes, invalid_flows),
+        kpis=plan_kpis(orders, outcomes, invalid_flows, on_shift),
         solver_runs=tuple(run for f in flows for run in outcomes[f].runs),
     )
 

@@ -21,6 +21,7 @@ from dispatch.plan import (
     LeaderCommission,
     PickList,
     PickupAssignment,
+    PlannedBreak,
     PlannedRoute,
     PlanStop,
     RoutingRun,
@@ -144,6 +145,7 @@ def courier_vehicle(
         cost_per_km=cost.cost_per_km,
         cost_per_hour=cost.cost_per_hour,
         skills=courier.skills,
+        breaks=courier.breaks,  # fleet13
     )
 
 
@@ -163,6 +165,7 @@ def build_problem(
         vehicles=tuple(vehicles),
         tasks=tuple(task for task, _ in tasks),
         matrices=table.matrices(ctx.world, profiles),
+        balance=ctx.settings.problem_balance(),  # fleet13: workload balance
     )
     return FlowProblem(flow, problem, {task.id: origin for task, origin in tasks})
 
@@ -285,6 +288,7 @@ def solve_flow(flow_problem: FlowProblem, params: SolveParams) -> SolvedFlow:
                 cost=route.cost.total,
                 stops=tuple(stops),
                 overloaded=route.overloaded,
+                breaks=tuple(PlannedBreak(b.after_stops, b.start_s, b.end_s) for b in route.breaks),
             )
         )
     return SolvedFlow(

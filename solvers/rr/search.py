@@ -180,6 +180,8 @@ def supports(problem: RoutingProblem) -> bool:
     goods (they are delivered late rather than dropped, whatever their windows, ride
     limit and skills: :mod:`solvers.evaluate`) or is overloaded (it keeps its locked work
     and takes nothing else): such problems keep OR-Tools' guided local search."""
+    if problem.balance is not None or any(v.breaks for v in problem.vehicles):  # fleet13
+        return False  # the kernels model neither workload balance nor breaks
     return not any(problem.carrier(t.id) is not None for t in problem.tasks) and not any(
         problem.overloaded(v.id) is not None for v in problem.vehicles
     )
