@@ -45,11 +45,13 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     PlainSerializer,
     Strict,
     StrictBool,
     StrictInt,
+    Tag,
     ValidationError,
     WithJsonSchema,
     model_validator,
@@ -275,6 +277,20 @@ class WindowPayload(_Payload):
         return TimeWindow(self.start_s, self.end_s, what)
 
 
+# fleet13: ``promised`` is one window or a list.  A tagged union, so an error names the
+# window's own path (``promised.end``, ``promised[1].end``): ``_path`` drops the tags.
+UNION_TAGS = frozenset({"(one window)", "(windows)"})
+PromisedPayload = Annotated[
+    Annotated[WindowPayload, Tag("(one window)")]
+    | Annotated[
+        list[WindowPayload],
+        Field(min_length=1, max_length=MAX_PROMISED_WINDOWS),
+        Tag("(windows)"),
+    ],
+    Discriminator(lambda v: "(windows)" if isinstance(v, list | tuple) else "(one window)"),
+]
+
+
 class OrderPayload(_Payload):
     """An order (:class:`dispatch.Order`); ``created_at`` is also spelled
     ``created_at_s``."""
@@ -289,11 +305,7 @@ class OrderPayload(_Payload):
     building_id: Id | None = None
     pickup_point_id: Id | None = None
     # One window, or a list of them (sorted, disjoint: the customer's alternatives).
-    promised: (
-        WindowPayload
-        | Annotated[list[WindowPayload], Field(min_length=1, max_length=MAX_PROMISED_WINDOWS)]
-        | None
-    ) = None
+    promised: PromisedPayload | None = None
     required_skills: tuple[Id, ...] = Field((), max_length=MAX_LIST_ITEMS)
     service_duration_s: Duration = 60.0
     lines: tuple[LinePayload, ...] = Field(min_length=1, max_length=MAX_LINES_PER_ORDER)
@@ -402,6 +414,8 @@ def pydantic_rule(error: Any) -> str:
 def _path(loc: Sequence[int | str]) -> str:
     out = ""
     for key in loc:
+        if key in UNION_TAGS:
+            continue
         out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else key)
     return out or "(payload)"
 

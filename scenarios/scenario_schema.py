@@ -88,6 +88,7 @@ from core import limits
 from core.errors import listed_problems
 from dispatch.domain import FulfilmentMode, TemperatureClass
 from dispatch.payloads import (
+    UNION_TAGS,
     ClockTime,
     Duration,
     Id,
@@ -626,6 +627,8 @@ def _path(loc: Sequence[int | str], data: object) -> str:
             continue
         if isinstance(node, dict) and key not in node and node.get("kind") == key:
             continue  # the tag pydantic adds for a discriminated union
+        if key in UNION_TAGS:
+            continue  # fleet13: one promised window or a list of them
         if key == "[key]":  # the error is in a mapping's key, not its value
             out += " (key)"
             continue

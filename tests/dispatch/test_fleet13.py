@@ -32,6 +32,7 @@ from geo.profiles import ProfileName
 from scenarios.generate import E_BIKE_FLOWS, city_day_scenario
 from scenarios.scenario_build import build_scenario
 from scenarios.scenario_schema import parse_scenario
+from solvers import SolveParams
 from solvers.problem import Break
 from tests.dispatch.helpers import FAST, H, building, check_plan, courier, line, store, warehouse
 from tests.scenarios.scenario_data import straight_line_scenario
@@ -291,7 +292,7 @@ def test_a_courier_break_is_on_the_route_the_manifest_and_the_plan_file() -> Non
         )
         for k, b in ((0, "b3"), (1, "b1"))
     ]
-    plan = planner.plan(orders, at_s=T0, params=FAST)
+    plan = planner.plan(orders, at_s=T0, params=SolveParams(time_limit_s=5.0, workers=1))
     check_plan(plan, orders, planner)
     assert not plan.unassigned
     (route,) = plan.routes
