@@ -10,6 +10,7 @@ field and the rule.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -19,7 +20,7 @@ from typing import TypeVar
 from geo.profiles import ProfileName
 from geo.validation import require_id, require_lonlat, require_non_negative, require_positive
 from solvers.errors import InvalidInputError
-from solvers.problem import TimeWindow
+from solvers.problem import Break, TimeWindow, validate_breaks
 
 CENT = Decimal("0.01")
 E = TypeVar("E", bound=StrEnum)
@@ -135,6 +136,9 @@ class OrderLine:
         return self.unit_price * self.quantity
 
 
+#: The most promised windows an order may list (a few real alternatives, not a calendar).
+MAX_PROMISED_WINDOWS = 8
+
 #: The longest customer note an order may carry (a manifest line, not a letter).
 MAX_NOTE_CHARS = 500
 
@@ -160,7 +164,12 @@ class Order:
         building_id: the destination building (every mode except next-day pickup).
         pickup_point_id: the chosen pickup point (next-day pickup), or None when the
             member lets the planner choose within walking distance.
-        promised: the promised delivery or visit window, if the mode has one.
+        promised: the promised delivery or visit window, if the mode has one (the
+            first, when the customer gives several).
+        promised_more: further promised windows after ``promised`` (a customer away at
+            lunch gives a morning and an afternoon window), sorted and disjoint; service
+            starts inside one of :attr:`promised_windows`, soft lateness (the flow's
+            allowance) only past the last one.
         required_skills: skills a home-service technician must have.
         service_duration_s: time at the door (or the visit's duration), seconds.
         note: the customer's note for the courier ("leave at the door"), printed on
@@ -178,6 +187,7 @@ class Order:
     required_skills: frozenset[str] = frozenset()
     service_duration_s: float = 60.0
     note: str | None = None
+    promised_more: tuple[TimeWindow, ...] = ()
 
     def __post_init__(self) -> None:
         require_id("Order.id", self.id)
@@ -214,6 +224,7 @@ class Order:
             )
         if self.promised is not None:
             _require_finite_window(f"{owner}: promised", self.promised)
+        self._check_more_windows(owner)
         if self.note is not None and not (
             isinstance(self.note, str) and len(self.note) <= MAX_NOTE_CHARS
         ):
@@ -228,6 +239,40 @@ class Order:
                 f"{owner}: promised",
                 f"an order of mode {self.mode} needs a promised window (the chosen slot)",
             )
+
+    def _check_more_windows(self, owner: str) -> None:
+        object.__setattr__(self, "promised_more", tuple(self.promised_more))
+        if not self.promised_more:
+            return
+        if self.promised is None:
+            raise InvalidInputError(
+                f"{owner}: promised", "further windows need a first promised window"
+            )
+        windows = self.promised_windows
+        if len(windows) > MAX_PROMISED_WINDOWS:
+            raise InvalidInputError(
+                f"{owner}: promised",
+                f"must have at most {MAX_PROMISED_WINDOWS} windows, got {len(windows)}",
+            )
+        for i, window in enumerate(self.promised_more, start=1):
+            if not isinstance(window, TimeWindow):
+                raise InvalidInputError(
+                    f"{owner}: promised[{i}]", f"must be a TimeWindow, got {window!r}"
+                )
+            _require_finite_window(f"{owner}: promised[{i}]", window)
+        for i, (before, after) in enumerate(itertools.pairwise(windows), start=1):
+            if after.start_s <= before.end_s:
+                raise InvalidInputError(
+                    f"{owner}: promised[{i}]",
+                    "windows must be sorted and disjoint (each starts after the one before ends)",
+                )
+
+    @property
+    def promised_windows(self) -> tuple[TimeWindow, ...]:
+        """Every promised window in order (none when the order has no promise)."""
+        if self.promised is None:
+            return ()
+        return (self.promised, *self.promised_more)
 
     @property
     def store_ids(self) -> tuple[str, ...]:
@@ -363,6 +408,12 @@ class Courier:
         cold_boxes: insulated boxes for chilled, frozen or hot items (>= 0).
         skills: what they can do (home services).
         returns_to_start: whether the route ends where it started (vans to the depot).
+        flows: the fulfilment flows the courier works (see :mod:`dispatch.fleet`); a
+            courier declaring two or more courier delivery flows (instant, multi-store,
+            scheduled) may combine them on one route.  Empty: the older rule (flow
+            names listed among ``skills``, deprecated, else by profile and skills).
+        breaks: pauses the courier takes during the shift, each a duration within a
+            window, wherever it is (:class:`solvers.problem.Break`).
     """
 
     id: str
@@ -375,6 +426,8 @@ class Courier:
     cold_boxes: int = 2
     skills: frozenset[str] = frozenset()
     returns_to_start: bool = False
+    flows: tuple[FulfilmentMode, ...] = ()
+    breaks: tuple[Break, ...] = ()
 
     def __post_init__(self) -> None:
         require_id("Courier.id", self.id)
@@ -389,3 +442,9 @@ class Courier:
                 f"{owner}: cold_boxes", f"must be an integer >= 0, got {self.cold_boxes!r}"
             )
         object.__setattr__(self, "skills", frozenset(self.skills))
+        flows = tuple(_enum(FulfilmentMode, owner, "flows", f) for f in self.flows)
+        if len(set(flows)) != len(flows):
+            raise InvalidInputError(f"{owner}: flows", "must not repeat a flow")
+        object.__setattr__(self, "flows", flows)
+        object.__setattr__(self, "breaks", tuple(self.breaks))
+        validate_breaks(owner, self.breaks)

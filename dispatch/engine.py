@@ -69,7 +69,7 @@ from dispatch.returns import (
     return_payload,
     return_problems,
 )
-from dispatch.settings import CourierCost, PlannerSettings
+from dispatch.settings import CourierCost, PlannerSettings, WorkloadBalance
 from dispatch.stock import require_units
 from dispatch.store.returns_sql import (
     ReturnState,
@@ -160,6 +160,10 @@ def _settings_json(settings: PlannerSettings) -> dict[str, Any]:
             value = {str(k): v for k, v in value.items()}
         elif f.name == "courier_costs":
             value = {str(k): dataclasses.asdict(v) for k, v in value.items()}
+        elif f.name == "balance":
+            if value is None:
+                continue  # settings without balance keep their stored shape
+            value = dataclasses.asdict(value)
         out[f.name] = value
     return out
 
@@ -169,6 +173,8 @@ def _settings_from_json(data: Mapping[str, Any]) -> PlannerSettings:
     fields["courier_costs"] = {
         k: CourierCost(**v) for k, v in dict(fields.get("courier_costs", {})).items()
     }
+    if fields.get("balance") is not None:
+        fields["balance"] = WorkloadBalance(**fields["balance"])
     return PlannerSettings(**fields)
 
 

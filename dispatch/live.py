@@ -360,6 +360,7 @@ def replan(
         | set(locked_by)
         | {r.courier_id for r in carried_returns}
     )
+    delivering |= {c.id for c, _ in fleet.shared}  # fleet13: shared couriers ride as the pool
     couriers = [c for c in couriers if c.id in delivering]
     courier_flow = {
         **declared,

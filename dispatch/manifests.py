@@ -1,7 +1,8 @@
 """Courier manifests: each courier's stops as rows to print or load into a driver app.
 
 :func:`manifest_rows` gives one row per stop of a courier (with a ``start`` row and, for
-couriers who return, an ``end`` row), columns :data:`MANIFEST_HEADERS`;
+couriers who return, an ``end`` row, and a ``break`` row where the courier pauses),
+columns :data:`MANIFEST_HEADERS`;
 :func:`manifest_csv` writes them as CSV text and :func:`plan_manifests` gives the CSV of
 every courier of a plan under a file name.  No file access here: ``cli.py`` writes them.
 
@@ -22,7 +23,7 @@ from collections.abc import Mapping, Sequence
 
 from dispatch.clock import format_hhmm
 from dispatch.domain import Courier, Order
-from dispatch.plan import Plan, PlannedRoute, PlanStop, StopAction
+from dispatch.plan import Plan, PlannedBreak, PlannedRoute, PlanStop, StopAction
 from dispatch.world import World
 from solvers.errors import InvalidInputError
 
@@ -91,6 +92,24 @@ def _courier(route: PlannedRoute, world: World) -> Courier:
     )
 
 
+def _break_row(sequence: int, taken: PlannedBreak) -> Row:
+    """A break on the manifest: its start, and how long it lasts in the items column."""
+    minutes = (taken.end_s - taken.start_s) / 60.0
+    until = format_hhmm(taken.end_s)
+    return (
+        str(sequence),
+        format_hhmm(taken.start_s),
+        "break",
+        "",
+        "",
+        "",
+        "",
+        f"{minutes:.0f} min until {until}",
+        "",
+        "",
+    )
+
+
 def manifest_rows(
     route: PlannedRoute, world: World, orders: Mapping[str, Order] | Sequence[Order] = ()
 ) -> tuple[Row, ...]:
@@ -111,7 +130,11 @@ def manifest_rows(
     rows: list[Row] = [
         ("0", format_hhmm(route.start_s), "start", "", "", start, "", "", "", ""),
     ]
-    for sequence, stop in enumerate(route.stops, start=1):
+    breaks = {b.after_stops: b for b in route.breaks}  # fleet13: breaks as rows
+    for position, stop in enumerate(route.stops):
+        if position in breaks:
+            rows.append(_break_row(len(rows), breaks[position]))
+        sequence = len(rows)
         place = world.place(stop.place_id)
         late = stop.lateness_s > _LATE_EPS_S and stop.action is not StopAction.PICKUP
         rows.append(
@@ -128,10 +151,12 @@ def manifest_rows(
                 f"{stop.lateness_s / 60.0:.0f}" if late else "",
             )
         )
+    if len(route.stops) in breaks:
+        rows.append(_break_row(len(rows), breaks[len(route.stops)]))
     if courier.returns_to_start:
         rows.append(
             (
-                str(len(route.stops) + 1),
+                str(len(rows)),
                 format_hhmm(route.end_s),
                 "end",
                 "",

@@ -45,11 +45,13 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     PlainSerializer,
     Strict,
     StrictBool,
     StrictInt,
+    Tag,
     ValidationError,
     WithJsonSchema,
     model_validator,
@@ -71,6 +73,7 @@ from core.limits import (
 from dispatch.clock import CLOCK_PATTERN, format_clock, parse_clock
 from dispatch.domain import (
     MAX_NOTE_CHARS,
+    MAX_PROMISED_WINDOWS,
     CommissionTier,
     FulfilmentMode,
     Leader,
@@ -274,6 +277,20 @@ class WindowPayload(_Payload):
         return TimeWindow(self.start_s, self.end_s, what)
 
 
+# fleet13: ``promised`` is one window or a list.  A tagged union, so an error names the
+# window's own path (``promised.end``, ``promised[1].end``): ``_path`` drops the tags.
+UNION_TAGS = frozenset({"(one window)", "(windows)"})
+PromisedPayload = Annotated[
+    Annotated[WindowPayload, Tag("(one window)")]
+    | Annotated[
+        list[WindowPayload],
+        Field(min_length=1, max_length=MAX_PROMISED_WINDOWS),
+        Tag("(windows)"),
+    ],
+    Discriminator(lambda v: "(windows)" if isinstance(v, list | tuple) else "(one window)"),
+]
+
+
 class OrderPayload(_Payload):
     """An order (:class:`dispatch.Order`); ``created_at`` is also spelled
     ``created_at_s``."""
@@ -287,7 +304,8 @@ class OrderPayload(_Payload):
     mode: FulfilmentMode
     building_id: Id | None = None
     pickup_point_id: Id | None = None
-    promised: WindowPayload | None = None
+    # One window, or a list of them (sorted, disjoint: the customer's alternatives).
+    promised: PromisedPayload | None = None
     required_skills: tuple[Id, ...] = Field((), max_length=MAX_LIST_ITEMS)
     service_duration_s: Duration = 60.0
     lines: tuple[LinePayload, ...] = Field(min_length=1, max_length=MAX_LINES_PER_ORDER)
@@ -296,6 +314,7 @@ class OrderPayload(_Payload):
     def to_order(self) -> Order:
         """The :class:`Order` (raises its InvalidInputError on a domain rule, such as a
         scheduled order without ``promised``)."""
+        windows = self.promised_windows()
         return Order(
             self.id,
             self.member_id,
@@ -304,14 +323,21 @@ class OrderPayload(_Payload):
             self.mode,
             building_id=self.building_id,
             pickup_point_id=self.pickup_point_id,
-            promised=(
-                self.promised.to_window(f"order {self.id!r}: promised")
-                if self.promised is not None
-                else None
-            ),
+            promised=windows[0] if windows else None,
             required_skills=frozenset(self.required_skills),
             service_duration_s=self.service_duration_s,
             note=self.note,
+            promised_more=windows[1:],
+        )
+
+    def promised_windows(self) -> tuple[TimeWindow, ...]:
+        """The promised windows (one or several; none without ``promised``)."""
+        if self.promised is None:
+            return ()
+        if isinstance(self.promised, WindowPayload):
+            return (self.promised.to_window(f"order {self.id!r}: promised"),)
+        return tuple(
+            w.to_window(f"order {self.id!r}: promised[{i}]") for i, w in enumerate(self.promised)
         )
 
 
@@ -388,6 +414,8 @@ def pydantic_rule(error: Any) -> str:
 def _path(loc: Sequence[int | str]) -> str:
     out = ""
     for key in loc:
+        if key in UNION_TAGS:
+            continue
         out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else key)
     return out or "(payload)"
 
@@ -501,11 +529,7 @@ def order_payload(order: Order) -> dict[str, Any]:
         "mode": order.mode.value,
         "building_id": order.building_id,
         "pickup_point_id": order.pickup_point_id,
-        "promised": (
-            {"start_s": float(order.promised.start_s), "end_s": float(order.promised.end_s)}
-            if order.promised is not None
-            else None
-        ),
+        "promised": _promised_payload(order),
         "required_skills": sorted(order.required_skills),
         "service_duration_s": float(order.service_duration_s),
         "lines": [
@@ -524,6 +548,17 @@ def order_payload(order: Order) -> dict[str, Any]:
     if order.note is not None:
         payload["note"] = order.note
     return payload
+
+
+def _promised_payload(order: Order) -> object:
+    """One window as before (so stored orders keep their content hash), a list of them
+    when the order has several."""
+    windows = [
+        {"start_s": float(w.start_s), "end_s": float(w.end_s)} for w in order.promised_windows
+    ]
+    if not windows:
+        return None
+    return windows[0] if len(windows) == 1 else windows
 
 
 def order_bound_problems(order: Order) -> list[tuple[str, str]]:

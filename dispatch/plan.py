@@ -106,6 +106,20 @@ class PlanStop:
 
 
 @dataclass(frozen=True, slots=True)
+class PlannedBreak:
+    """A courier's break on its route: after ``after_stops`` stops (0: before leaving),
+    from ``start_s`` to ``end_s``."""
+
+    after_stops: int
+    start_s: float
+    end_s: float
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"after_stops": self.after_stops, "start_s": self.start_s, "end_s": self.end_s}
+
+
+@dataclass(frozen=True, slots=True)
 class PlannedRoute:
     """A courier's route in one flow.
 
@@ -119,6 +133,7 @@ class PlannedRoute:
         stops: the stops in order.
         overloaded: when the courier carried more than its capacity at re-planning, why
             (it then delivers what it carries and takes no new order); None otherwise.
+        breaks: the courier's breaks taken on the route, in order.
     """
 
     courier_id: str
@@ -129,6 +144,7 @@ class PlannedRoute:
     cost: float
     stops: tuple[PlanStop, ...]
     overloaded: str | None = None
+    breaks: tuple[PlannedBreak, ...] = ()
 
     @property
     def duration_s(self) -> float:
@@ -147,6 +163,7 @@ class PlannedRoute:
             "stops": [s.to_json() for s in self.stops],
             # Only when set, so plans without an overloaded courier keep their shape.
             **({"overloaded": self.overloaded} if self.overloaded is not None else {}),
+            **({"breaks": [b.to_json() for b in self.breaks]} if self.breaks else {}),
         }
 
 
@@ -321,6 +338,39 @@ class UnassignedOrder:
 
 
 @dataclass(frozen=True, slots=True)
+class WorkloadSpread:
+    """How evenly the work is spread over the couriers on shift at the plan time (a
+    courier without a route counts with 0).  Gini: 0 when everyone does the same, near
+    1 when one courier does everything (0 when nobody works).
+
+    Attributes:
+        couriers: couriers on shift.
+        orders_min, orders_max, orders_gini: orders delivered (or visited) per courier.
+        hours_min, hours_max, hours_gini: route hours per courier (waiting included).
+    """
+
+    couriers: int
+    orders_min: float
+    orders_max: float
+    orders_gini: float
+    hours_min: float
+    hours_max: float
+    hours_gini: float
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "couriers": self.couriers,
+            "orders_min": self.orders_min,
+            "orders_max": self.orders_max,
+            "orders_gini": self.orders_gini,
+            "hours_min": self.hours_min,
+            "hours_max": self.hours_max,
+            "hours_gini": self.hours_gini,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class PlanKpis:
     """Key figures of a plan.
 
@@ -339,6 +389,8 @@ class PlanKpis:
         pickup_utilisation: parcels over capacity per pickup point that receives orders.
         served_by_flow, total_by_flow: orders served and in the batch, per flow.
         returns: the returns' figures (None when the batch has no return).
+        workload: the spread of orders and hours over the couriers on shift; None for
+            a plan made without the fleet (a stored plan from before it existed).
     """
 
     orders_total: int
@@ -354,6 +406,7 @@ class PlanKpis:
     served_by_flow: Mapping[str, int]
     total_by_flow: Mapping[str, int]
     returns: ReturnKpis | None = None
+    workload: WorkloadSpread | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -372,6 +425,7 @@ class PlanKpis:
             "total_by_flow": dict(self.total_by_flow),
             # Only with returns, so plans without any keep their shape.
             **({"returns": self.returns.to_json()} if self.returns is not None else {}),
+            **({"workload": self.workload.to_json()} if self.workload is not None else {}),
         }
 
 

@@ -35,12 +35,14 @@ from dispatch.plan import (
     PickupAssignment,
     Plan,
     PlanKpis,
+    PlannedBreak,
     PlannedRoute,
     PlanStop,
     StopAction,
     UnassignedOrder,
     UnassignedOrderReason,
     WarehousePickList,
+    WorkloadSpread,
 )
 from dispatch.returns import PlannedReturn, ReturnKpis, ReturnStatus
 
@@ -72,6 +74,14 @@ class StopModel(_Model):
     load_cold_boxes: float = Field(description="cold boxes in use after the stop")
 
 
+class BreakModel(_Model):
+    """A courier's break on its route (:class:`dispatch.plan.PlannedBreak`)."""
+
+    after_stops: int = Field(ge=0, description="stops before it (0: before leaving)")
+    start_s: Seconds
+    end_s: Seconds
+
+
 class RouteModel(_Model):
     """A courier's route in one flow (:class:`dispatch.PlannedRoute`)."""
 
@@ -82,6 +92,7 @@ class RouteModel(_Model):
     distance_m: NonNegative
     cost: NonNegative = Field(description="fixed, distance, time and lateness cost, yuan")
     stops: list[StopModel]
+    breaks: list[BreakModel] = Field(default_factory=list, description="breaks on the route")
 
 
 class PickupAssignmentModel(_Model):
@@ -193,6 +204,7 @@ class KpisModel(_Model):
     served_by_flow: dict[str, Annotated[int, Field(ge=0)]]
     total_by_flow: dict[str, Annotated[int, Field(ge=0)]]
     returns: ReturnKpisModel | None = Field(default=None, description="only with returns")
+    workload: WorkloadModel | None = None
 
 
 class PartModel(_Model):
@@ -206,6 +218,19 @@ class PartModel(_Model):
     solve_s: NonNegative = Field(description="wall-clock seconds of its solve")
     cost: float = Field(description="routes and drop penalties of its solution, yuan")
     accepted: bool = Field(description="whether a re-solve replaced what was there")
+    workload: WorkloadModel | None = None
+
+
+class WorkloadModel(_Model):
+    """The spread of work over the couriers on shift (:class:`dispatch.plan.WorkloadSpread`)."""
+
+    couriers: int = Field(ge=0)
+    orders_min: NonNegative
+    orders_max: NonNegative
+    orders_gini: Annotated[float, Field(ge=0, le=1)]
+    hours_min: NonNegative
+    hours_max: NonNegative
+    hours_gini: Annotated[float, Field(ge=0, le=1)]
 
 
 class PlanFile(_Model):
@@ -288,6 +313,7 @@ def plan_from_json(data: Mapping[str, Any], *, source: str = "plan") -> Plan:
                     )
                     for s in r.stops
                 ),
+                breaks=tuple(PlannedBreak(b.after_stops, b.start_s, b.end_s) for b in r.breaks),
             )
             for r in model.routes
         ),
@@ -341,6 +367,9 @@ def plan_from_json(data: Mapping[str, Any], *, source: str = "plan") -> Plan:
                 )
                 if k.returns is not None
                 else None
+            ),
+            workload=(
+                WorkloadSpread(**k.workload.model_dump()) if k.workload is not None else None
             ),
         ),
         warehouse_pick_lists=tuple(

@@ -3,8 +3,9 @@
 The planner validates the batch against the world (bad input raises
 :class:`solvers.errors.InvalidInputError` naming the order and the rule), splits it by
 fulfilment flow, gives each flow its couriers (:mod:`dispatch.fleet`: one flow per
-courier per plan), solves each flow (:mod:`dispatch.flows`) and joins the results into
-one :class:`dispatch.plan.Plan`.  Orders that cannot be served are in
+courier per plan, or the delivery flows in one model when a courier works several of
+them: :mod:`dispatch.flows.combined_delivery`), solves each flow (:mod:`dispatch.flows`)
+and joins the results into one :class:`dispatch.plan.Plan`.  Orders that cannot be served are in
 ``Plan.unassigned`` with a reason; every order of the batch is served exactly once or
 unassigned exactly once.
 
@@ -36,6 +37,7 @@ from core.limits import MAX_CLOCK_S
 from dispatch.decompose import Progress, ScaleSettings, plan_flow
 from dispatch.domain import Courier, FulfilmentMode, Order
 from dispatch.fleet import DELIVERY_FLOWS, allocate_fleet
+from dispatch.flows.combined_delivery import plan_combined_delivery
 from dispatch.flows.home_service import plan_home_service
 from dispatch.flows.instant import plan_instant
 from dispatch.flows.multi_store import plan_multi_store
@@ -165,11 +167,27 @@ class Planner:
         # The budget rule: the flows with orders, in the order they are planned below,
         # each get the time left (when it starts) in proportion to their orders.
         turn = (*DELIVERY_FLOWS, FulfilmentMode.NEXT_DAY_PICKUP, FulfilmentMode.HOME_SERVICE)
-        flow_ctxs = ctx.parts(
-            [len(by_flow[f]) + host_extra.get(f, 0) for f in turn if by_flow[f] or f in host_extra]
-        )
+        weights = [
+            len(by_flow[f]) + host_extra.get(f, 0) for f in turn if by_flow[f] or f in host_extra
+        ]
+        # --- fleet13: couriers shared by delivery flows -> the delivery flows in one model
+        # (with the returns riding in it; not decomposed: dispatch.flows.combined_delivery)
+        combined = bool(fleet.shared)
+        if combined:
+            n_delivery = sum(1 for f in DELIVERY_FLOWS if by_flow[f] or f in host_extra)
+            weights = [sum(weights[:n_delivery]), *weights[n_delivery:]]
+        flow_ctxs = ctx.parts(weights)
+        if combined:
+            outcomes.update(
+                plan_combined_delivery(
+                    by_flow,
+                    fleet.delivery_couriers(),
+                    dataclasses.replace(next(flow_ctxs), returns=tuple(returns)),
+                )
+            )
+        # --- end fleet13
         for flow in DELIVERY_FLOWS:
-            if not by_flow[flow] and flow not in host_extra:
+            if (not by_flow[flow] and flow not in host_extra) or combined:
                 continue
             couriers = [*fleet.of(flow), *pool]
             flow_ctx = next(flow_ctxs)
@@ -215,7 +233,8 @@ class Planner:
                 before or FlowOutcome(),
                 unassigned=(*(before.unassigned if before else ()), unplannable),
             )
-        plan = _join(orders, outcomes, at_s, [u.flow for u in invalid])
+        on_shift = [c.id for c in world.couriers if c.shift.end_s > at_s]
+        plan = _join(orders, outcomes, at_s, [u.flow for u in invalid], on_shift)
         plan = dataclasses.replace(plan, parts=parts)
         _require_coverage([*(o.id for o in orders), *(u.order_id for u in invalid)], plan)
         return dataclasses.replace(
@@ -229,6 +248,7 @@ def _join(
     outcomes: dict[FulfilmentMode, FlowOutcome],
     at_s: float,
     invalid_flows: Sequence[FulfilmentMode] = (),
+    on_shift: Sequence[str] = (),
 ) -> Plan:
     flows = [f for f in FulfilmentMode if f in outcomes]
     return Plan(
@@ -248,7 +268,7 @@ def _join(
         unassigned=tuple(
             sorted((u for f in flows for u in outcomes[f].unassigned), key=lambda u: u.order_id)
         ),
-        kpis=plan_kpis(orders, outcomes, invalid_flows),
+        kpis=plan_kpis(orders, outcomes, invalid_flows, on_shift),
         solver_runs=tuple(run for f in flows for run in outcomes[f].runs),
     )
 

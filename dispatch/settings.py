@@ -14,6 +14,7 @@ from types import MappingProxyType
 from dispatch.domain import TemperatureClass
 from geo.profiles import ProfileName
 from solvers.errors import InvalidInputError
+from solvers.problem import Balance
 
 HOUR_S = 3600.0
 DAY_S = 86400.0
@@ -73,6 +74,39 @@ DEFAULT_COURIER_COSTS: Mapping[ProfileName, CourierCost] = MappingProxyType(
 )
 
 
+# --- fleet13: workload balance -------------------------------------------------------------
+BALANCE_BY = ("orders", "hours")
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadBalance:
+    """Trade cost for balanced workloads: every routing problem of the plan costs
+    ``weight`` yuan per order (``by="orders"``) or per hour (``by="hours"``: route
+    duration) of its busiest courier (:class:`solvers.problem.Balance`).
+
+    Raises:
+        InvalidInputError: an unknown ``by`` or a negative weight.
+    """
+
+    by: str = "orders"
+    weight: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.by not in BALANCE_BY:
+            raise InvalidInputError(
+                "PlannerSettings.balance.by",
+                f"must be one of {', '.join(BALANCE_BY)}, got {self.by!r}",
+            )
+        _require_non_negative("PlannerSettings.balance.weight", self.weight)
+
+    def problem_balance(self) -> Balance:
+        """The routing problem's balance term (orders are tasks)."""
+        return Balance("tasks" if self.by == "orders" else "hours", float(self.weight))
+
+
+# --- end fleet13
+
+
 @dataclass(frozen=True, slots=True)
 class PlannerSettings:
     """How the planner turns orders into routing and assignment problems.
@@ -114,6 +148,7 @@ class PlannerSettings:
         cold_box_volume_l: volume of one insulated box; an order needs, per chilled,
             frozen or hot class it holds, ceil(volume of that class / this) boxes.
         courier_costs: cost of a courier, per travel profile.
+        balance: workload balance (:class:`WorkloadBalance`), or None: cost only.
     """
 
     instant_promise_s: float = 30 * 60.0
@@ -140,6 +175,7 @@ class PlannerSettings:
     courier_costs: Mapping[ProfileName, CourierCost] = field(
         default_factory=lambda: dict(DEFAULT_COURIER_COSTS)
     )
+    balance: WorkloadBalance | None = None
 
     def __post_init__(self) -> None:
         for name in (
@@ -207,6 +243,15 @@ class PlannerSettings:
                 )
             costs[profile_name] = cost
         object.__setattr__(self, "courier_costs", MappingProxyType(costs))
+        if self.balance is not None and not isinstance(self.balance, WorkloadBalance):
+            raise InvalidInputError(
+                "PlannerSettings.balance",
+                f"must be a WorkloadBalance or None, got {self.balance!r}",
+            )
+
+    def problem_balance(self) -> Balance | None:
+        """The routing problems' balance term (None without ``balance``)."""
+        return self.balance.problem_balance() if self.balance is not None else None
 
     def max_ride_s(self, temperatures: frozenset[TemperatureClass]) -> float | None:
         """The tightest ride-time limit of these temperature classes (None: no limit)."""

@@ -168,6 +168,11 @@ def _next_day_count(b: ScenarioBuilder) -> int:
     return sum(1 for o in b.orders if o.mode is FulfilmentMode.NEXT_DAY_PICKUP)
 
 
+E_BIKE_FLOWS = (FulfilmentMode.INSTANT, FulfilmentMode.MULTI_STORE, FulfilmentMode.SCHEDULED)
+"""What a generated e-bike courier works: the three courier delivery flows, combined on
+one route (issue 13)."""
+
+
 def day_couriers(
     couriers: int,
     micro_warehouses: Sequence[MicroWarehouse],
@@ -190,6 +195,7 @@ def day_couriers(
             at=micro_warehouses[k % len(micro_warehouses)].id,
             shift=shift,
             cold_boxes=3,
+            flows=E_BIKE_FLOWS,
         )
         for k in range(couriers)
     ) + tuple(

@@ -193,6 +193,8 @@ def _courier(c: CourierSpec, places: dict[str, Place]) -> Courier:
         cold_boxes=c.cold_boxes,
         skills=frozenset(c.skills),
         returns_to_start=c.returns_to_start,
+        flows=c.flows,
+        breaks=tuple(b.to_break(f"courier {c.id!r}: breaks[{i}]") for i, b in enumerate(c.breaks)),
     )
 
 

@@ -97,8 +97,9 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from core import limits
 from core.errors import listed_problems
-from dispatch.domain import TemperatureClass
+from dispatch.domain import FulfilmentMode, TemperatureClass
 from dispatch.payloads import (
+    UNION_TAGS,
     ClockTime,
     Duration,
     Id,
@@ -117,12 +118,14 @@ from dispatch.settings import (
     DEFAULT_MAX_RIDE_S,
     CourierCost,
     PlannerSettings,
+    WorkloadBalance,
 )
 from geo.citygen import CitySpec
 from geo.places import PickupPointKind
 from geo.profiles import ProfileName
 from geo.time_dependent import DEFAULT_CITY_SPEED_PERIODS, SpeedPeriod, SpeedProfiles
 from solvers.errors import InvalidInputError
+from solvers.problem import MAX_BREAKS, Break, TimeWindow
 
 SCHEMA_VERSION = 1
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -309,6 +312,19 @@ ReturnSpec = ReturnPayload
 ReturnLineSpec = ReturnLinePayload
 
 
+class BreakSpec(_Spec):
+    """A break (:class:`solvers.problem.Break`): ``duration_s`` seconds wholly within
+    ``start``-``end``, wherever the courier is."""
+
+    start: ClockTime
+    end: ClockTime
+    duration_s: PositiveDuration
+
+    def to_break(self, what: str) -> Break:
+        """The :class:`Break` (raises its InvalidInputError naming ``what``)."""
+        return Break(TimeWindow(self.start, self.end, what), self.duration_s)
+
+
 class CourierSpec(_Spec):
     """A courier, van driver or technician (:class:`dispatch.Courier`); starts ``at`` a
     place id or at ``lon``/``lat``."""
@@ -324,6 +340,10 @@ class CourierSpec(_Spec):
     cold_boxes: StrictInt = Field(2, ge=0, le=limits.MAX_COLD_BOXES)
     skills: tuple[Id, ...] = Field((), max_length=limits.MAX_LIST_ITEMS)
     returns_to_start: StrictBool = False
+    # fleet13: the flows the courier works (two or more delivery flows combine on one
+    # route); flow names among ``skills`` are the older, deprecated spelling.
+    flows: tuple[FulfilmentMode, ...] = Field((), max_length=len(FulfilmentMode))
+    breaks: tuple[BreakSpec, ...] = Field((), max_length=MAX_BREAKS)  # fleet13
 
     @model_validator(mode="after")
     def _one_start(self) -> CourierSpec:
@@ -355,6 +375,14 @@ class CourierCostSpec(_Spec):
         )
 
 
+class BalanceSpec(_Spec):
+    """Workload balance (:class:`dispatch.settings.WorkloadBalance`): ``weight`` yuan per
+    order or per hour of the busiest courier's route."""
+
+    by: Literal["orders", "hours"] = "orders"
+    weight: Money
+
+
 class SettingsSpec(_Spec):
     """Overrides of :class:`dispatch.PlannerSettings` (fields left out keep the defaults;
     ``max_ride_s_by_temperature`` and ``courier_costs`` override per key)."""
@@ -379,6 +407,7 @@ class SettingsSpec(_Spec):
     tote_volume_l: Volume | None = None
     cold_box_volume_l: Volume | None = None
     courier_costs: dict[ProfileName, CourierCostSpec] | None = None
+    balance: BalanceSpec | None = None  # fleet13: workload balance
 
     def planner_settings(self) -> PlannerSettings:
         """The settings (raises PlannerSettings' InvalidInputError on a bad combination)."""
@@ -390,7 +419,7 @@ class SettingsSpec(_Spec):
         }
         for name in type(self).model_fields:
             value = getattr(self, name)
-            if value is None or name in ("max_ride_s_by_temperature", "courier_costs"):
+            if value is None or name in ("max_ride_s_by_temperature", "courier_costs", "balance"):
                 continue
             fields[renamed.get(name, name)] = value
         if self.max_ride_s_by_temperature is not None:
@@ -402,6 +431,8 @@ class SettingsSpec(_Spec):
             fields["courier_costs"] = {
                 name: c.over(DEFAULT_COURIER_COSTS[name]) for name, c in self.courier_costs.items()
             }
+        if self.balance is not None:
+            fields["balance"] = WorkloadBalance(self.balance.by, self.balance.weight)
         return PlannerSettings(**fields)
 
 
@@ -727,6 +758,8 @@ def _path(loc: Sequence[int | str], data: object) -> str:
             continue
         if isinstance(node, dict) and key not in node and node.get("kind") == key:
             continue  # the tag pydantic adds for a discriminated union
+        if key in UNION_TAGS:
+            continue  # fleet13: one promised window or a list of them
         if key == "[key]":  # the error is in a mapping's key, not its value
             out += " (key)"
             continue

@@ -56,12 +56,15 @@ def check(problem: RoutingProblem, solution: RoutingSolution) -> CheckReport:
     another vehicle, or left unassigned), ``prefix`` (locked prefix
     not kept), ``pinned``, ``must_serve`` (locked or required work left out as not worth
     its penalty), the route constraints (``time_window``, ``capacity``, ``skill``,
-    ``ride_time``, ``shift``, ``max_duration``, ``max_distance``; a vehicle overloaded by
+    ``ride_time``, ``shift``, ``max_duration``, ``max_distance``, ``break``: each of a
+    vehicle's breaks taken within its window at a stop or the start, or fitting off the
+    route; a vehicle overloaded by
     what it carries is not held to its capacity but may take no new work, and goods it
     carries are not held to their windows, ride limits or skills; a vehicle with goods on
     board may end past its shift end, but its other work must end by it), ``reported`` (a time,
     load or distance differs from the recomputation), ``route_cost`` (a route's cost
-    differs) and ``cost`` (the solution's cost differs, term by term or in total).
+    differs) and ``cost`` (the solution's cost differs, term by term or in total; the
+    workload balance term of ``problem.balance`` recomputed from the routes).
     Never raises for a bad solution: everything wrong is a violation.
     """
     out: list[Violation] = []
@@ -70,6 +73,7 @@ def check(problem: RoutingProblem, solution: RoutingSolution) -> CheckReport:
     served_on: dict[str, set[str]] = {}
     visits_by_task: dict[str, list[int]] = {}
     routes_cost = CostBreakdown()
+    workloads: list[float] = []  # fleet13: each route's workload for the balance term
     seen_routes: Counter[str] = Counter()
     for route in solution.routes:
         seen_routes[route.vehicle_id] += 1
@@ -90,6 +94,7 @@ def check(problem: RoutingProblem, solution: RoutingSolution) -> CheckReport:
         replayed = replay_route(problem, vehicle, route, report)
         visits = list(replayed.visits)
         routes_cost += replayed.cost
+        workloads.append(_workload(problem, replayed.visits, replayed.duration_s))
         for task_id, index in visits:
             served_on.setdefault(task_id, set()).add(route.vehicle_id)
             visits_by_task.setdefault(task_id, []).append(index)
@@ -219,12 +224,27 @@ def check(problem: RoutingProblem, solution: RoutingSolution) -> CheckReport:
                     )
                 )
     cost = routes_cost + CostBreakdown(drop_penalty=drop)
+    if problem.balance is not None and workloads:
+        cost += CostBreakdown(balance=problem.balance.weight * max(workloads))
     _compare_cost(solution.cost, cost, out)
     return CheckReport(violations=tuple(out), cost=cost)
 
 
+def _workload(
+    problem: RoutingProblem, visits: tuple[tuple[str, int], ...], duration_s: float
+) -> float:
+    """A route's workload for ``problem.balance``: deliveries made (``tasks``) or its
+    recomputed duration in hours (``hours``); 0 without a balance term."""
+    if problem.balance is None:
+        return 0.0
+    if problem.balance.by == "tasks":
+        known = {t.id: len(t.pickups) for t in problem.tasks}
+        return float(sum(1 for tid, i in visits if known.get(tid) == i))
+    return duration_s / 3600.0
+
+
 def _compare_cost(reported: CostBreakdown, computed: CostBreakdown, out: list[Violation]) -> None:
-    for term in ("fixed", "distance", "time", "lateness", "drop_penalty"):
+    for term in ("fixed", "distance", "time", "lateness", "drop_penalty", "balance"):
         said, recomputed = getattr(reported, term), getattr(computed, term)
         if not math.isclose(said, recomputed, rel_tol=VALUE_TOL, abs_tol=VALUE_TOL):
             out.append(

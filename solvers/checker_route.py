@@ -13,12 +13,12 @@ problem's clock, metres, the problem's money.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from solvers.problem import RoutingProblem, Stop, Task, Vehicle
-from solvers.solution import CostBreakdown, Route, RouteStop, StopKind
+from solvers.solution import CostBreakdown, Route, RouteBreak, RouteStop, StopKind
 
 # A constraint is broken only by more than this (seconds, metres or load units): the
 # solver's own float arithmetic may sum in another order.
@@ -57,6 +57,7 @@ class ViolationKind(StrEnum):
     SHIFT = "shift"
     MAX_DURATION = "max_duration"
     MAX_DISTANCE = "max_distance"
+    BREAK = "break"  # fleet13: a vehicle's break not taken, or taken out of its window
     REPORTED = "reported"
     ROUTE_COST = "route_cost"
     COST = "cost"
@@ -71,6 +72,7 @@ class ReplayedRoute:
 
     visits: tuple[tuple[str, int], ...]
     cost: CostBreakdown
+    duration_s: float = 0.0  # recomputed: from the departure to the end of the route
 
 
 def _close(a: float, b: float, tol: float) -> bool:
@@ -204,7 +206,9 @@ def replay_route(
     distance_m = 0.0
     lateness_cost = 0.0
     visits: list[tuple[str, int]] = []
-    for reported in route.stops:
+    breaks_at = _breaks_by_place(vehicle, route, report)  # fleet13
+    for position, reported in enumerate(route.stops):
+        clock_s = _take_breaks(vehicle, breaks_at.get(position, ()), clock_s, report)
         task = _task_or_none(problem, reported)
         if task is None:
             report(
@@ -283,10 +287,12 @@ def replay_route(
             load=load,
             report=report,
         )
+    clock_s = _take_breaks(vehicle, breaks_at.get(len(route.stops), ()), clock_s, report)
     if visits and vehicle.end is not None:
         clock_s = arrive(clock_s, float(duration_of[here, vehicle.end]))
         distance_m += float(distance_of[here, vehicle.end])
     end_s = clock_s if visits else route.start_s
+    _check_breaks_off_route(vehicle, route, end_s, report)
     _check_route_limits(vehicle, route.start_s, end_s, distance_m, report, overtime=carries)
     if not _close(route.distance_m, distance_m, VALUE_TOL):
         report(
@@ -309,11 +315,85 @@ def replay_route(
         if visits
         else CostBreakdown()
     )
-    for term in ("fixed", "distance", "time", "lateness", "drop_penalty"):
+    for term in ("fixed", "distance", "time", "lateness", "drop_penalty", "balance"):
         said, computed = getattr(route.cost, term), getattr(cost, term)
         if not _close(said, computed, VALUE_TOL):
             report(ViolationKind.ROUTE_COST, f"{term} cost {said!r}, recomputed {computed!r}")
-    return ReplayedRoute(tuple(visits), cost)
+    return ReplayedRoute(tuple(visits), cost, end_s - route.start_s)
+
+
+# --- fleet13: breaks ----------------------------------------------------------------------
+def _breaks_by_place(vehicle: Vehicle, route: Route, report: Report) -> dict[int, list[RouteBreak]]:
+    """The reported breaks by the number of stops before them; a break that names no
+    break of the vehicle, is listed twice, or is placed outside the route is reported."""
+    out: dict[int, list[RouteBreak]] = {}
+    seen: set[int] = set()
+    for taken in route.breaks:
+        i = taken.break_index
+        if not 0 <= i < len(vehicle.breaks) or i in seen:
+            report(
+                ViolationKind.BREAK, f"break {i} is not a break of the vehicle or is listed twice"
+            )
+            continue
+        seen.add(i)
+        if not 0 <= taken.after_stops <= len(route.stops):
+            report(ViolationKind.BREAK, f"break {i} after {taken.after_stops} stops: no such place")
+            continue
+        out.setdefault(taken.after_stops, []).append(taken)
+    return out
+
+
+def _take_breaks(
+    vehicle: Vehicle, taken: Sequence[RouteBreak], clock_s: float, report: Report
+) -> float:
+    """Take the breaks reported at this place, in order: each of its break's duration,
+    within its window, no earlier than the vehicle is free.  Returns the clock after."""
+    for item in sorted(taken, key=lambda b: b.start_s):
+        brk = vehicle.breaks[item.break_index]
+        what = f"break {item.break_index}"
+        if item.start_s < clock_s - TIME_TOL_S:
+            report(
+                ViolationKind.BREAK,
+                f"{what} starts at {item.start_s:g} s, before the vehicle is free at {clock_s:g} s",
+            )
+        if abs(item.end_s - item.start_s - brk.duration_s) > TIME_TOL_S:
+            report(
+                ViolationKind.BREAK,
+                f"{what} lasts {item.end_s - item.start_s:g} s, must last {brk.duration_s:g} s",
+            )
+        if (
+            item.start_s < brk.window.start_s - TIME_TOL_S
+            or item.end_s > brk.window.end_s + TIME_TOL_S
+        ):
+            report(
+                ViolationKind.BREAK,
+                f"{what} [{item.start_s:g}, {item.end_s:g}] s is not within its window "
+                f"[{brk.window.start_s:g}, {brk.window.end_s:g}] s",
+            )
+        clock_s = max(clock_s, item.start_s + brk.duration_s)
+    return clock_s
+
+
+def _check_breaks_off_route(vehicle: Vehicle, route: Route, end_s: float, report: Report) -> None:
+    """Every break not on the route must fit before its departure or after its end."""
+    if not route.stops:
+        return
+    on_route = {b.break_index for b in route.breaks}
+    for i, brk in enumerate(vehicle.breaks):
+        if i in on_route:
+            continue
+        before = brk.window.start_s + brk.duration_s <= route.start_s + TIME_TOL_S
+        after = end_s <= brk.window.end_s - brk.duration_s + TIME_TOL_S
+        if not (before or after):
+            report(
+                ViolationKind.BREAK,
+                f"break {i} ({brk.duration_s:g} s within [{brk.window.start_s:g}, "
+                f"{brk.window.end_s:g}] s) is not taken and fits neither before nor after "
+                "the route",
+            )
+
+
+# --- end fleet13
 
 
 def _verified_start(

@@ -9,13 +9,14 @@ repairs and the unassigned-task diagnosis all use it without OR-Tools; the check
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from solvers.problem import RoutingProblem, Stop, Task, Vehicle
-from solvers.solution import CostBreakdown, RouteStop, StopKind
+from solvers.problem import Break, RoutingProblem, Stop, Task, Vehicle
+from solvers.solution import CostBreakdown, RouteBreak, RouteStop, StopKind
 
 EPS = 1e-6
 # Rank of a second of lateness of goods on board past their deadline, in money: far above
@@ -69,6 +70,7 @@ class RouteEvaluation:
     cost: CostBreakdown
     breaches: tuple[Breach, ...]
     late_carried_s: float = 0.0
+    breaks: tuple[RouteBreak, ...] = ()
 
     @property
     def duration_s(self) -> float:
@@ -138,11 +140,27 @@ def evaluate_route(
     Schedule: service starts as early as possible, except that a task whose ride would
     exceed its ``max_ride_s`` has its first pickup held back by the excess (a courier
     waits at the shop rather than with the food), as long as that helps; the solver's
-    model allows exactly this waiting.
+    model allows exactly this waiting.  The vehicle's breaks (``Vehicle.breaks``) are
+    placed by :func:`_with_breaks` and listed in ``RouteEvaluation.breaks``.
     """
+    if vehicle.breaks and visits:
+        return _with_breaks(problem, vehicle, visits, start_s)
+    return _held(problem, vehicle, visits, start_s, {})
+
+
+def _held(
+    problem: RoutingProblem,
+    vehicle: Vehicle,
+    visits: Sequence[Visit],
+    start_s: float | None,
+    placed: Mapping[int, Sequence[int]],
+) -> RouteEvaluation:
+    """The route with its ride-limit holds settled (see :func:`evaluate_route`) and
+    breaks at the places given (``placed``: stops before the break -> break indices)."""
     hold: dict[int, float] = {}
+    evaluation = None
     for _ in range(len(visits) + 1):
-        evaluation, excess = _drive(problem, vehicle, visits, start_s, hold)
+        evaluation, excess = _drive(problem, vehicle, visits, start_s, hold, placed=placed)
         changed = False
         for position, (start, extra) in excess.items():
             wanted = start + extra
@@ -150,8 +168,104 @@ def evaluate_route(
                 hold[position] = wanted
                 changed = True
         if not changed:
-            return evaluation
-    return evaluation
+            break
+    assert evaluation is not None  # the loop runs at least once
+    return _unplaced_breaks(vehicle, evaluation, placed)
+
+
+# --- fleet13: breaks ----------------------------------------------------------------------
+def _outside(brk: Break, evaluation: RouteEvaluation) -> bool:
+    """Whether the break fits before the route's departure or after its end."""
+    return (
+        brk.window.start_s + brk.duration_s <= evaluation.start_s + EPS
+        or evaluation.end_s <= brk.latest_start_s + EPS
+    )
+
+
+def _unplaced_breaks(
+    vehicle: Vehicle, evaluation: RouteEvaluation, placed: Mapping[int, Sequence[int]]
+) -> RouteEvaluation:
+    """A breach for each break neither on the route nor fitting off it."""
+    on_route = {i for indices in placed.values() for i in indices}
+    missing = [
+        Breach(
+            BreachKind.SHIFT,
+            f"break {i} ({brk.duration_s:g} s within [{brk.window.start_s:g}, "
+            f"{brk.window.end_s:g}] s) fits neither off the route nor between its stops",
+        )
+        for i, brk in enumerate(vehicle.breaks)
+        if i not in on_route and evaluation.stops and not _outside(brk, evaluation)
+    ]
+    if not missing:
+        return evaluation
+    return dataclasses.replace(evaluation, breaches=(*evaluation.breaches, *missing))
+
+
+def _with_breaks(
+    problem: RoutingProblem, vehicle: Vehicle, visits: Sequence[Visit], start_s: float | None
+) -> RouteEvaluation:
+    """Place the vehicle's breaks one by one, in window order: a break that fits off the
+    route stays off it; otherwise it goes after the number of stops (not before the
+    previous break's) that gives the best route: feasible first, then the lowest ranking
+    cost, then the earliest place.  Each break starts as late as it can without delaying
+    the next stop, so it fills waiting time where there is some."""
+    placed: dict[int, list[int]] = {}
+    best = _held(problem, vehicle, visits, start_s, placed)
+    earliest = 0
+    for i, brk in enumerate(vehicle.breaks):
+        if _outside(brk, best):
+            continue
+        options: list[tuple[int, float, int, RouteEvaluation]] = []
+        for position in range(earliest, len(visits)):
+            trial = {p: list(v) for p, v in placed.items()}
+            trial.setdefault(position, []).append(i)
+            ev = _held(problem, vehicle, visits, start_s, trial)
+            options.append((len(ev.breaches), ev.ranking_cost, position, ev))
+        if not options:
+            continue
+        _, _, position, best = min(options, key=lambda o: (o[0], o[1], o[2]))
+        placed.setdefault(position, []).append(i)
+        earliest = position
+    return best
+
+
+def _take_breaks(
+    vehicle: Vehicle,
+    indices: Sequence[int],
+    after_stops: int,
+    t: float,
+    *,
+    next_stop: tuple[float, float],
+    breaches: list[Breach],
+) -> tuple[float, list[RouteBreak]]:
+    """Take these breaks at ``t`` before driving on; ``next_stop``: (travel time, start of
+    service without the breaks).  Each starts as late as it can without delaying that
+    service (filling the wait), but no earlier than ``t`` and its window, no later than
+    its latest start.  Returns the time after them and the breaks taken."""
+    travel, natural = next_stop
+    taken: list[RouteBreak] = []
+    for i in sorted(indices):
+        brk = vehicle.breaks[i]
+        later = sum(vehicle.breaks[j].duration_s for j in indices if j > i)
+        begin = max(
+            t,
+            brk.window.start_s,
+            min(brk.latest_start_s, natural - travel - later - brk.duration_s),
+        )
+        if begin > brk.latest_start_s + EPS:
+            breaches.append(
+                Breach(
+                    BreachKind.SHIFT,
+                    f"break {i} would start at {begin:g} s, after its latest start "
+                    f"{brk.latest_start_s:g} s",
+                )
+            )
+        taken.append(RouteBreak(i, after_stops, begin, begin + brk.duration_s))
+        t = begin + brk.duration_s
+    return t, taken
+
+
+# --- end fleet13
 
 
 def _drive(
@@ -160,6 +274,8 @@ def _drive(
     visits: Sequence[Visit],
     start_s: float | None,
     hold: dict[int, float],
+    *,
+    placed: Mapping[int, Sequence[int]],
 ) -> tuple[RouteEvaluation, dict[int, tuple[float, float]]]:
     """One forward pass; service at position i starts no earlier than ``hold[i]``.
 
@@ -216,10 +332,23 @@ def _drive(
     lateness_cost = 0.0
     late_carried_s = 0.0
     stops: list[RouteStop] = []
+    taken: list[RouteBreak] = []
     for task_id, index in visits:
         task: Task = problem.task(task_id)
         stop = task.stops[index]
         is_delivery = index == len(task.pickups)
+        if placed.get(len(stops)):  # fleet13: breaks before driving on
+            travel = float(dur[location, stop.location])
+            natural, _ = service_start(stop, max(t + travel, hold.get(len(stops), -math.inf)))
+            t, now = _take_breaks(
+                vehicle,
+                placed[len(stops)],
+                len(stops),
+                t,
+                next_stop=(travel, natural),
+                breaches=breaches,
+            )
+            taken.extend(now)
         leg_s = float(dur[location, stop.location])
         arrival = t + leg_s if speed is None else speed.arrival_s(t, leg_s)
         distance += float(dist[location, stop.location])
@@ -338,6 +467,7 @@ def _drive(
         cost=_price(vehicle, distance, end - begin, lateness_cost) if stops else CostBreakdown(),
         breaches=tuple(breaches),
         late_carried_s=late_carried_s,
+        breaks=tuple(taken),
     )
     return evaluation, excess
 

@@ -27,6 +27,7 @@ from enum import StrEnum
 from itertools import count, islice
 from time import perf_counter
 
+from solvers.balance import balance_cost
 from solvers.budget import MIN_PART_S, Budget
 from solvers.checker import check
 from solvers.errors import InvalidInputError
@@ -239,7 +240,16 @@ def assess(
         broken += not ev.feasible
         late_carried += ev.ranking_cost - ev.cost.total
         built.append(
-            Route(vehicle_id, ev.start_s, ev.stops, ev.end_s, ev.distance_m, ev.duration_s, ev.cost)
+            Route(
+                vehicle_id,
+                ev.start_s,
+                ev.stops,
+                ev.end_s,
+                ev.distance_m,
+                ev.duration_s,
+                ev.cost,
+                breaks=ev.breaks,  # fleet13: breaks taken on the route
+            )
         )
     served = {tid for visits in routes.values() for tid, _ in visits}
     missing = [t for t in problem.tasks if t.id not in served]
@@ -247,6 +257,7 @@ def assess(
     unassigned = tuple(UnassignedTask(t.id, UnassignedReason.SEARCH_LIMIT, "") for t in missing)
     drop = sum(t.drop_penalty or 0.0 for t in missing)
     cost = sum((r.cost for r in built), CostBreakdown(drop_penalty=drop))
+    cost += balance_cost(problem, built)  # fleet13: workload balance
     stats = SolveStats(SolveStatus.SOLVED, 0.0, 0, 0, 1, 0)
     ok = check(problem, RoutingSolution(tuple(built), unassigned, cost, stats)).ok
     return ok, (broken, cost.total + late_carried)

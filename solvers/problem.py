@@ -20,6 +20,7 @@ inside a solver.  The bounds are far beyond any real plan and leave the integer 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -284,6 +285,67 @@ class Task:
         return tuple(d / len(self.pickups) for d in self.demand)
 
 
+# --- fleet13: breaks ------------------------------------------------------------------------
+MAX_BREAKS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    """A pause of ``duration_s`` seconds that lies wholly within ``window`` (it starts at
+    or after ``window.start_s`` and ends by ``window.end_s``), taken wherever the vehicle
+    is: at its start before leaving, or after a stop's service before driving on.  A
+    break that fits before the route's departure or after its end needs no place on the
+    route.
+
+    Raises:
+        InvalidInputError: a window without a finite end, a duration <= 0 or longer
+            than the window.
+    """
+
+    window: TimeWindow
+    duration_s: float
+
+    def __post_init__(self) -> None:
+        owner = self.window.what if isinstance(self.window, TimeWindow) else "Break"
+        if not isinstance(self.window, TimeWindow) or not math.isfinite(self.window.end_s):
+            raise InvalidInputError(f"{owner}: window", "must be a TimeWindow with a finite end")
+        _finite(owner, "duration_s", self.duration_s)
+        if self.duration_s <= 0:
+            raise InvalidInputError(f"{owner}: duration_s", f"must be > 0, got {self.duration_s!r}")
+        if self.duration_s > self.window.end_s - self.window.start_s:
+            raise InvalidInputError(
+                f"{owner}: duration_s",
+                f"must fit in its window ({self.window.end_s - self.window.start_s:g} s), "
+                f"got {self.duration_s!r}",
+            )
+
+    @property
+    def latest_start_s(self) -> float:
+        """The latest time the break may start."""
+        return self.window.end_s - self.duration_s
+
+
+def validate_breaks(owner: str, breaks: tuple[Break, ...]) -> None:
+    """Check a list of breaks: at most :data:`MAX_BREAKS`, each a :class:`Break`, windows
+    sorted and disjoint.
+
+    Raises:
+        InvalidInputError: naming ``owner`` and the rule.
+    """
+    _at_most(owner, "breaks", len(breaks), MAX_BREAKS)
+    for i, item in enumerate(breaks):
+        if not isinstance(item, Break):
+            raise InvalidInputError(f"{owner}: breaks[{i}]", f"must be a Break, got {item!r}")
+    for i, (before, after) in enumerate(itertools.pairwise(breaks), start=1):
+        if after.window.start_s < before.window.end_s:
+            raise InvalidInputError(
+                f"{owner}: breaks[{i}]", "break windows must be sorted and must not overlap"
+            )
+
+
+# --- end fleet13
+
+
 @dataclass(frozen=True, slots=True)
 class Vehicle:
     """A courier or van.
@@ -301,6 +363,8 @@ class Vehicle:
             (from leaving the start to the end of the route, waiting included).
         skills: what it can do.
         max_duration_s, max_distance_m: route limits; None = none.
+        breaks: pauses the vehicle must take (:class:`Break`), windows sorted and
+            disjoint.
     """
 
     id: str
@@ -315,10 +379,13 @@ class Vehicle:
     skills: frozenset[str] = frozenset()
     max_duration_s: float | None = None
     max_distance_m: float | None = None
+    breaks: tuple[Break, ...] = ()
 
     def __post_init__(self) -> None:
         _id("Vehicle", self.id)
         owner = f"Vehicle {self.id!r}"
+        object.__setattr__(self, "breaks", tuple(self.breaks))
+        validate_breaks(owner, self.breaks)
         object.__setattr__(self, "capacity", tuple(float(c) for c in self.capacity))
         object.__setattr__(self, "skills", frozenset(self.skills))
         for name in ("start", "end"):
@@ -430,9 +497,42 @@ class TravelMatrices:
         return int(self.distance_m.shape[0])
 
 
+# --- fleet13: workload balance ------------------------------------------------------------
+BALANCE_MEASURES = ("tasks", "hours")
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """A cost on the busiest vehicle, part of the objective: ``weight`` times the largest
+    workload over the routes (a vehicle without a route has none).
+
+    Attributes:
+        by: ``"tasks"`` (tasks delivered on the route) or ``"hours"`` (the route's
+            duration, from leaving the start to its end, waiting included, in hours).
+        weight: money per task, or per hour, of the busiest route (>= 0).
+
+    Raises:
+        InvalidInputError: an unknown measure or a weight outside ``[0, MAX_MONEY]``.
+    """
+
+    by: str
+    weight: float
+
+    def __post_init__(self) -> None:
+        if self.by not in BALANCE_MEASURES:
+            raise InvalidInputError(
+                "Balance.by", f"must be one of {', '.join(BALANCE_MEASURES)}, got {self.by!r}"
+            )
+        _finite("Balance", "weight", self.weight, maximum=MAX_MONEY)
+
+
+# --- end fleet13
+
+
 @dataclass(frozen=True)
 class RoutingProblem:
-    """Vehicles, tasks, travel matrices per profile, and locks.
+    """Vehicles, tasks, travel matrices per profile, locks, and an optional workload
+    balance term of the objective (:class:`Balance`).
 
     Raises:
         InvalidInputError: duplicate ids, an unknown profile, a location index outside
@@ -451,6 +551,7 @@ class RoutingProblem:
     # Time-dependent travel (solvers.travel_time): matrix profile -> speed by time of
     # day; the matrices' durations are free-flow.  Only non-trivial profiles are kept.
     speed_profiles: Mapping[str, SpeedProfile] = field(default_factory=dict)
+    balance: Balance | None = None  # fleet13: workload balance term of the objective
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -505,6 +606,10 @@ class RoutingProblem:
                         f"Task {t.id!r} {what}: location",
                         f"location {stop.location} is not in [0, {n})",
                     )
+        if self.balance is not None and not isinstance(self.balance, Balance):
+            raise InvalidInputError(
+                "RoutingProblem.balance", f"must be a Balance or None, got {self.balance!r}"
+            )
         self._validate_locks(seen, task_ids)
         for tid, vid in self.pinned.items():
             if tid not in task_ids:

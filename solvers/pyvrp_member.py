@@ -81,6 +81,8 @@ def pyvrp_support(problem: RoutingProblem) -> str | None:
         return "locked routes (fixed prefixes, goods on board) cannot be kept"
     if problem.pinned:
         return "pinned tasks cannot be kept"
+    if problem.balance is not None or any(v.breaks for v in problem.vehicles):  # fleet13
+        return "workload balance and breaks are not modelled in PyVRP"
     for v in problem.vehicles:
         if v.max_distance_m is not None:
             return f"vehicle {v.id!r} has a route distance limit (rounded distances)"

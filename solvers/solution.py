@@ -60,6 +60,23 @@ class RouteStop:
 
 
 @dataclass(frozen=True, slots=True)
+class RouteBreak:
+    """A break taken on the route (:class:`solvers.problem.Break`).
+
+    Attributes:
+        break_index: which of the vehicle's breaks.
+        after_stops: how many of the route's stops come before it (0: at the start,
+            before leaving); it is taken there, after that stop's service.
+        start_s, end_s: when it starts and ends.
+    """
+
+    break_index: int
+    after_stops: int
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class CostBreakdown:
     """The objective, term by term, in the problem's money units."""
 
@@ -68,11 +85,20 @@ class CostBreakdown:
     time: float = 0.0
     lateness: float = 0.0
     drop_penalty: float = 0.0
+    # The workload balance term (RoutingProblem.balance): on the solution, never on a route.
+    balance: float = 0.0
 
     @property
     def total(self) -> float:
         """Sum of the terms."""
-        return self.fixed + self.distance + self.time + self.lateness + self.drop_penalty
+        return (
+            self.fixed
+            + self.distance
+            + self.time
+            + self.lateness
+            + self.drop_penalty
+            + self.balance
+        )
 
     def __add__(self, other: CostBreakdown) -> CostBreakdown:
         """Term-by-term sum (route costs add up to a solution's)."""
@@ -82,6 +108,7 @@ class CostBreakdown:
             time=self.time + other.time,
             lateness=self.lateness + other.lateness,
             drop_penalty=self.drop_penalty + other.drop_penalty,
+            balance=self.balance + other.balance,
         )
 
 
@@ -101,6 +128,8 @@ class Route:
         overloaded: for a vehicle that carried more than its capacity at the start
             (``RoutingProblem.overloaded``), why: its route then holds only its locked
             work and is not held to its capacity.  None for every other vehicle.
+        breaks: the vehicle's breaks taken on the route, in order (a break that fits
+            before the departure or after the end is not listed).
     """
 
     vehicle_id: str
@@ -111,6 +140,7 @@ class Route:
     duration_s: float
     cost: CostBreakdown
     overloaded: str | None = None
+    breaks: tuple[RouteBreak, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +194,7 @@ class RoutingSolution:
     """Routes (vehicles with no stops omitted), unassigned tasks, cost and statistics.
 
     ``cost`` is the sum of the routes' costs plus the drop penalties of the unassigned
-    tasks.
+    tasks plus the workload balance term (:class:`solvers.problem.Balance`).
     """
 
     routes: tuple[Route, ...]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 
+from solvers.balance import balance_cost
 from solvers.budget import MIN_PART_S, Budget
 from solvers.evaluate import Visit, evaluate_route
 from solvers.improve import improve_route
@@ -91,6 +92,7 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
                 ev.duration_s,
                 ev.cost,
                 problem.overloaded(vehicle.id),  # rel-solver: an overloaded lock is reported
+                ev.breaks,  # fleet13: breaks taken on the route
             )
         )
     served = {tid for visits in routes_visits.values() for tid, _ in visits}
@@ -107,6 +109,7 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
     if not routes:
         status = SolveStatus.NO_SOLUTION
     cost = sum((route.cost for route in routes), CostBreakdown(drop_penalty=drop))
+    cost += balance_cost(problem, routes)  # fleet13: workload balance
     stats = SolveStats(
         status=status,
         solve_s=time.perf_counter() - started,

@@ -41,7 +41,7 @@ def visit_task(
     visit = Stop(
         table.place(building),
         service_s=order.service_duration_s,
-        windows=(order.promised,),
+        windows=order.promised_windows,
         max_lateness_s=settings.home_service_max_lateness_s,
         lateness_cost_per_s=settings.lateness_cost_per_s * factor,
     )

@@ -20,15 +20,14 @@ from solvers.problem import TimeWindow
 
 
 def instant_promise(order: Order, world: World, settings: PlannerSettings) -> DeliveryPromise:
-    """Due by creation + promise (or the order's own window), soft up to the cap."""
+    """Due by creation + promise (or the order's own windows), soft up to the cap."""
     if order.promised is not None:
-        window = order.promised
-    else:
-        warehouse = single_micro_warehouse(order, world)
-        promise_s = warehouse.promise_s if warehouse is not None else settings.instant_promise_s
-        window = TimeWindow(
-            order.created_at_s, order.created_at_s + promise_s, f"order {order.id!r}: promise"
-        )
+        return DeliveryPromise(order.promised_windows, settings.max_lateness_s)
+    warehouse = single_micro_warehouse(order, world)
+    promise_s = warehouse.promise_s if warehouse is not None else settings.instant_promise_s
+    window = TimeWindow(
+        order.created_at_s, order.created_at_s + promise_s, f"order {order.id!r}: promise"
+    )
     return DeliveryPromise((window,), settings.max_lateness_s)
 
 

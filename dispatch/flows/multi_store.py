@@ -4,7 +4,7 @@ All-or-nothing on one courier, the shops back to back (see
 :mod:`solvers.tours`), every pickup before the delivery, and at most the ride
 time of the order's most delicate temperature class from the first pickup to the door
 (``PlannerSettings.max_ride_s_by_temperature``).  Due by creation +
-``multi_store_promise_s`` (or the order's own window), soft up to ``max_lateness_s``.
+``multi_store_promise_s`` (or the order's own windows), soft up to ``max_lateness_s``.
 """
 
 from __future__ import annotations
@@ -24,15 +24,14 @@ def multi_store_promise(
     world: World,  # noqa: ARG001 - one signature for every delivery flow
     settings: PlannerSettings,
 ) -> DeliveryPromise:
-    """Due by creation + the multi-store promise (or the order's own window)."""
+    """Due by creation + the multi-store promise (or the order's own windows)."""
     if order.promised is not None:
-        window = order.promised
-    else:
-        window = TimeWindow(
-            order.created_at_s,
-            order.created_at_s + settings.multi_store_promise_s,
-            f"order {order.id!r}: promise",
-        )
+        return DeliveryPromise(order.promised_windows, settings.max_lateness_s)
+    window = TimeWindow(
+        order.created_at_s,
+        order.created_at_s + settings.multi_store_promise_s,
+        f"order {order.id!r}: promise",
+    )
     return DeliveryPromise((window,), settings.max_lateness_s)
 
 

@@ -21,6 +21,7 @@ from dispatch.plan import (
     LeaderCommission,
     PickList,
     PickupAssignment,
+    PlannedBreak,
     PlannedRoute,
     PlanStop,
     RoutingRun,
@@ -153,6 +154,7 @@ def courier_vehicle(
         cost_per_km=cost.cost_per_km,
         cost_per_hour=cost.cost_per_hour,
         skills=courier.skills,
+        breaks=courier.breaks,  # fleet13
     )
 
 
@@ -173,6 +175,7 @@ def build_problem(
         tasks=tuple(task for task, _ in tasks),
         matrices=table.matrices(ctx.world, profiles),
         speed_profiles=solver_speed_profiles(ctx.world.speed_profiles, profiles),
+        balance=ctx.settings.problem_balance(),  # fleet13: workload balance
     )
     return FlowProblem(flow, problem, {task.id: origin for task, origin in tasks})
 
@@ -299,6 +302,7 @@ def solved_flow(flow_problem: FlowProblem, solution: RoutingSolution) -> SolvedF
                 cost=route.cost.total,
                 stops=tuple(stops),
                 overloaded=route.overloaded,
+                breaks=tuple(PlannedBreak(b.after_stops, b.start_s, b.end_s) for b in route.breaks),
             )
         )
     return SolvedFlow(

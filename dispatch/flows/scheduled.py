@@ -23,8 +23,7 @@ def slot_promise(
 ) -> DeliveryPromise:
     """Inside the chosen slot."""
     assert order.promised is not None  # Order requires a slot for this mode
-    window = order.promised
-    return DeliveryPromise((window,), settings.scheduled_max_lateness_s)
+    return DeliveryPromise(order.promised_windows, settings.scheduled_max_lateness_s)
 
 
 def plan_scheduled(

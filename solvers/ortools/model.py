@@ -23,6 +23,8 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp
 
 from solvers.evaluate import Visit
+from solvers.ortools.balance import add_balance
+from solvers.ortools.breaks import add_breaks
 from solvers.problem import RoutingProblem, Task, Vehicle
 from solvers.scaling import (
     COST_SCALE,
@@ -394,6 +396,8 @@ def build_model(
         )
 
     _add_task_constraints(problem, built)
+    add_balance(problem, built, [time_cb[v.profile] for v in vehicles])  # fleet13
+    add_breaks(problem, built, service_int)  # fleet13
     check()
     return built
 

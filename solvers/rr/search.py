@@ -182,6 +182,8 @@ def supports(problem: RoutingProblem) -> bool:
     and takes nothing else): such problems keep OR-Tools' guided local search."""
     if problem.time_dependent:  # departure-dependent travel: not in the kernels (td-travel)
         return False
+    if problem.balance is not None or any(v.breaks for v in problem.vehicles):  # fleet13
+        return False  # the kernels model neither workload balance nor breaks
     return not any(problem.carrier(t.id) is not None for t in problem.tasks) and not any(
         problem.overloaded(v.id) is not None for v in problem.vehicles
     )
