@@ -212,17 +212,60 @@ def route_eval(P, S, v, seq, n, dep, early):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
+def _departure_delay(P, v, seq, n, dep):  # type: ignore[no-untyped-def]
+    """How long the departure from ``dep`` can be put off to save waiting without
+    making any stop later than the window it starts in (Savelsbergh's forward time
+    slack, capped at the route's total waiting): ``min(W_n, min_i W_i + end_i -
+    start_i)``, where ``W_i`` is the waiting up to and including stop i and ``end_i``
+    the end of the window service starts in (0 slack for a stop already late).  A pass
+    without ride-time holds; the caller checks the result with the exact evaluation."""
+    stop_loc = P[STOP_LOC]
+    win_off = P[STOP_WIN_OFF]
+    win_cnt = P[STOP_WIN_CNT]
+    win_s = P[WIN_START]
+    win_e = P[WIN_END]
+    dur = P[DUR][P[VEH_PROFILE][v]]
+    t = dep
+    location = P[VEH_START][v]
+    waited = 0.0
+    delay = math.inf
+    for i in range(n):
+        s = seq[i]
+        arrival = t + dur[location, stop_loc[s]]
+        start = arrival
+        slack = 0.0
+        for w in range(win_off[s], win_off[s] + win_cnt[s]):
+            if arrival <= win_e[w]:
+                start = max(arrival, win_s[w])
+                slack = win_e[w] - start
+                break
+        waited += start - arrival
+        delay = min(delay, waited + slack)
+        t = start + P[STOP_SERVICE][s]
+        location = stop_loc[s]
+    return max(0.0, min(delay, waited))
+
+
+@njit(cache=True)
 def route_cost(P, S, v, seq, n):  # type: ignore[no-untyped-def]
     """(feasible, cost, departure) with the departure rule of the search: the shift
-    start, or (when time costs money) late enough not to wait at the first stop, if
-    that is feasible and cheaper."""
+    start, or (when time costs money) the latest departure that saves waiting without
+    making a stop later (:func:`_departure_delay`), else late enough not to wait at the
+    first stop: the first of these that is feasible and cheaper than the shift start.
+    OR-Tools' time dimension chooses departures the same way (the start cumul is free,
+    the span is paid), so the search prices a route as the plan will drive it."""
     dep = P[VEH_SHIFT_START][v]
     ok, cost, first = route_eval(P, S, v, seq, n, dep, True)
     if not ok or n == 0 or P[VEH_PER_HOUR][v] <= 0.0:
         return ok, cost, dep
+    delay = _departure_delay(P, v, seq, n, dep)
+    if delay > EPS:
+        ok2, cost2, _ = route_eval(P, S, v, seq, n, dep + delay, True)
+        if ok2 and cost2 < cost:
+            return ok2, cost2, dep + delay
     dur = P[DUR][P[VEH_PROFILE][v]]
     later = first - dur[P[VEH_START][v], P[STOP_LOC][seq[0]]]
-    if later > dep + EPS:
+    if later > dep + EPS and abs(later - dep - delay) > EPS:
         ok2, cost2, _ = route_eval(P, S, v, seq, n, later, True)
         if ok2 and cost2 < cost:
             return ok2, cost2, later

@@ -198,11 +198,11 @@ def improve(
     ``time.perf_counter()`` time) or ``iterations`` iterations, whichever is first.
 
     Deterministic for the same problem, start plan, ``iterations`` and ``seed`` when the
-    iterations end first.  The result is never worse than the start plan as priced by the
-    search (with the search's departure rule: shift start, or no waiting at the first
-    stop when time costs money).  Returns None when the start plan is not one the search
-    can take (a split task, a locked prefix not kept), the problem has no vehicle, or
-    the kernels do not model it (:func:`supports`).
+    iterations end first.  The result is never worse than the start plan as priced by
+    the search (with the search's departure rule, :func:`solvers.rr.kernels.route_cost`:
+    the latest departure that saves waiting when time costs money).  Returns None when
+    the start plan is not one the search can take (a split task, a locked prefix not
+    kept), the problem has no vehicle, or the kernels do not model it (:func:`supports`).
     Compiles the kernels on first use in the process (see :mod:`solvers.rr.warm`).
     """
     if not problem.vehicles or not problem.tasks or not supports(problem):
