@@ -239,7 +239,16 @@ def assess(
         broken += not ev.feasible
         late_carried += ev.ranking_cost - ev.cost.total
         built.append(
-            Route(vehicle_id, ev.start_s, ev.stops, ev.end_s, ev.distance_m, ev.duration_s, ev.cost)
+            Route(
+                vehicle_id,
+                ev.start_s,
+                ev.stops,
+                ev.end_s,
+                ev.distance_m,
+                ev.duration_s,
+                ev.cost,
+                overloaded=problem.overloaded(vehicle_id),  # as the solution will say
+            )
         )
     served = {tid for visits in routes.values() for tid, _ in visits}
     missing = [t for t in problem.tasks if t.id not in served]
