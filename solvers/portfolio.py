@@ -249,6 +249,7 @@ def assess(
                 ev.duration_s,
                 ev.cost,
                 breaks=ev.breaks,  # fleet13: breaks taken on the route
+                overloaded=problem.overloaded(vehicle_id),  # as the solution will say
             )
         )
     served = {tid for visits in routes.values() for tid, _ in visits}

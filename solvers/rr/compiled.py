@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from solvers.evaluate import Visit
+from solvers.evaluate import LATE_CARRIED_PER_S, Visit
 from solvers.problem import RoutingProblem, Vehicle
 from solvers.reasons import candidate_visits
 
@@ -77,6 +77,23 @@ def _pickup_order(problem: RoutingProblem, task_id: str) -> list[int]:
     orders = candidate_visits(problem, problem.task(task_id))
     chosen = orders[1] if len(orders) > 1 else orders[0]
     return [index for _, index in chosen[:-1]]
+
+
+def _late_carried_bound(problem: RoutingProblem) -> float:
+    """More than goods on board can cost late (:data:`LATE_CARRIED_PER_S` per second
+    past a window or ride limit, up to the last shift's end), so that the search never
+    leaves them unserved to save that cost: 0 without such goods."""
+    carried = [t for t in problem.tasks if problem.carrier(t.id) is not None]
+    if not carried:
+        return 0.0
+    ends = [v.shift.end_s for v in problem.vehicles if math.isfinite(v.shift.end_s)]
+    horizon = max(ends) if ends else max(v.shift.start_s for v in problem.vehicles) + 1e7
+    earliest = min(
+        [w.end_s for t in carried for s in t.stops for w in s.windows[-1:]]
+        + [when for lock in problem.locks for when in lock.picked_up_at_s.values()]
+        + [v.shift.start_s for v in problem.vehicles]
+    )
+    return LATE_CARRIED_PER_S * 2.0 * sum(len(t.stops) for t in carried) * (horizon - earliest)
 
 
 def compile_problem(problem: RoutingProblem) -> Compiled:
@@ -146,13 +163,20 @@ def compile_problem(problem: RoutingProblem) -> Compiled:
         [[t.skills <= v.skills for v in vehicles] for t in tasks], dtype=np.bool_
     ).reshape(n_tasks, n_veh)
     compat = skill_ok.copy()
+    overloaded = np.array([problem.overloaded(v.id) is not None for v in vehicles], dtype=np.bool_)
+    locked_to = np.array(
+        [vindex.get(problem.locked_to(t.id) or "", -1) for t in tasks], dtype=np.int64
+    ).reshape(n_tasks)
     for ti, task in enumerate(tasks):
         forced = problem.forced_vehicle(task.id)
         if forced is not None:
             keep = vindex[forced]
-            allowed = compat[ti, keep]
+            # Goods on board go with their carrier whatever its skills (evaluate_route).
+            allowed = compat[ti, keep] or carrier[ti] == keep
             compat[ti, :] = False
             compat[ti, keep] = allowed
+        # An overloaded vehicle keeps its locked work and takes nothing else.
+        compat[ti, overloaded & (np.arange(n_veh) != locked_to[ti])] = False
     fixed = np.zeros(n_tasks, dtype=np.bool_)
     prefixes: list[tuple[int, ...]] = []
     tindex = {t.id: i for i, t in enumerate(tasks)}
@@ -201,7 +225,7 @@ def compile_problem(problem: RoutingProblem) -> Compiled:
     upper = sum((v.fixed_cost if v.fixed_cost else 0.0) for v in vehicles) + float(
         np.max(d0)
     ) * base_rate * 2.0 * (len(visits) + n_veh)
-    must_penalty = max(1e6, 1000.0 * upper)
+    must_penalty = max(1e6, 1000.0 * upper) + _late_carried_bound(problem)
     penalty = np.array(
         [must_penalty if problem.must_serve(t.id) else float(t.drop_penalty or 0.0) for t in tasks],
         dtype=np.float64,
@@ -256,6 +280,8 @@ def compile_problem(problem: RoutingProblem) -> Compiled:
         neighbours,
         far,
         np.asarray(size, dtype=np.float64).reshape(n_tasks),
+        overloaded.reshape(n_veh),
+        locked_to,
     )
     return Compiled(
         arrays=arrays,

@@ -15,6 +15,8 @@ import math
 import numpy as np
 from numba import njit
 
+from solvers.evaluate import LATE_CARRIED_PER_S
+
 # Numba kernels: numba compiles only the legacy np.random functions (NPY002), and flat
 # positional arguments are how arrays reach compiled code (PLR0917).
 # ruff: noqa: NPY002, PLR0917
@@ -36,6 +38,7 @@ VEH_START, VEH_END, VEH_SHIFT_START, VEH_SHIFT_END = 23, 24, 25, 26
 VEH_CAP, VEH_PROFILE, VEH_FIXED, VEH_PER_KM, VEH_PER_HOUR = 27, 28, 29, 30, 31
 VEH_MAX_DUR, VEH_MAX_DIST, VEH_INIT_LOAD, VEH_CLASS = 32, 33, 34, 35
 DIST, DUR, TASK_NEIGHBOURS, TASK_FAR, TASK_SIZE = 36, 37, 38, 39, 40
+VEH_OVERLOADED, TASK_LOCKED_TO = 41, 42
 
 
 @njit(cache=True)
@@ -53,9 +56,13 @@ def _service_start(
 def _drive(P, S, v, seq, n, dep, hold, early):  # type: ignore[no-untyped-def]
     """One forward pass (see ``solvers.evaluate._drive``).
 
-    Returns (breached (non-fixable), ride breaches left, cost, first service start,
-    holds changed).  Ride-time excesses of tasks whose first pickup is on the route
-    raise that pickup's hold in ``hold`` (as the exact evaluation's next pass does).
+    Returns (breached (non-fixable), ride breaches left, ranking cost, first service
+    start, holds changed).  Ride-time excesses of tasks whose first pickup is on the
+    route raise that pickup's hold in ``hold`` (as the exact evaluation's next pass
+    does).  Goods the vehicle carries (on board or partly picked) are delivered late
+    rather than breaching their windows, ride limit or skills: the ranking cost adds
+    ``LATE_CARRIED_PER_S`` per second late.  An overloaded vehicle's capacity is not
+    checked, and any task not locked to it is a breach.
     """
     stop_loc = P[STOP_LOC]
     stop_service = P[STOP_SERVICE]
@@ -76,6 +83,8 @@ def _drive(P, S, v, seq, n, dep, hold, early):  # type: ignore[no-untyped-def]
     began_veh = P[TASK_BEGAN_VEH]
     skill_ok = P[SKILL_OK]
     cap = P[VEH_CAP]
+    overloaded = P[VEH_OVERLOADED][v]
+    locked_to = P[TASK_LOCKED_TO]
     dist = P[DIST][P[VEH_PROFILE][v]]
     dur = P[DUR][P[VEH_PROFILE][v]]
     fp_stamp = S[0]
@@ -101,30 +110,38 @@ def _drive(P, S, v, seq, n, dep, hold, early):  # type: ignore[no-untyped-def]
         if nopickup[task] and carrier[task] != v:
             for k in range(dims):
                 load[k] += task_demand[task, k]
+        if overloaded and locked_to[task] != v:
+            broken = True
+            if early:
+                return True, False, 0.0, 0.0, False
     for k in range(dims):
-        if load[k] > cap[v, k] + EPS:
+        if load[k] > cap[v, k] + EPS and not overloaded:
             broken = True
             if early:
                 return True, False, 0.0, 0.0, False
     location = P[VEH_START][v]
     distance = 0.0
     lateness = 0.0
+    late_carried = 0.0
     first_start = dep
     for i in range(n):
         s = seq[i]
         task = stop_task[s]
+        carried = carrier[task] == v
         loc = stop_loc[s]
         arrival = t + dur[location, loc]
         distance += dist[location, loc]
         start, late = _service_start(max(arrival, hold[i]), win_off[s], win_cnt[s], win_s, win_e)
         if i == 0:
             first_start = start
-        if late > max_late[s] + EPS:
+        if carried:
+            late_carried += max(0.0, late - max_late[s])
+        elif late > max_late[s] + EPS:
             broken = True
             if early:
                 return True, False, 0.0, 0.0, False
         lateness += late * late_cost[s]
-        if not skill_ok[task, v]:
+        if not skill_ok[task, v] and not carried:
             broken = True
             if early:
                 return True, False, 0.0, 0.0, False
@@ -142,7 +159,10 @@ def _drive(P, S, v, seq, n, dep, hold, early):  # type: ignore[no-untyped-def]
             elif nopickup[task]:
                 known = True
                 began = dep
-            if known and start - began > max_ride[task] + EPS:
+            if known and carried:
+                if max_ride[task] < math.inf:
+                    late_carried += max(0.0, start - began - max_ride[task])
+            elif known and start - began > max_ride[task] + EPS:
                 if fp_stamp[task] == stamp:
                     over = start - began - max_ride[task]
                     wanted = began + over
@@ -163,7 +183,7 @@ def _drive(P, S, v, seq, n, dep, hold, early):  # type: ignore[no-untyped-def]
             for k in range(dims):
                 load[k] += stop_demand[s, k]
         for k in range(dims):
-            if load[k] > cap[v, k] + EPS:
+            if load[k] > cap[v, k] + EPS and not overloaded:
                 broken = True
                 if early:
                     return True, False, 0.0, 0.0, False
@@ -185,13 +205,16 @@ def _drive(P, S, v, seq, n, dep, hold, early):  # type: ignore[no-untyped-def]
         dist_cost = P[VEH_PER_KM][v] * distance / 1000.0
         time_cost = P[VEH_PER_HOUR][v] * (end - dep) / 3600.0
         cost = P[VEH_FIXED][v] + dist_cost + time_cost + lateness + 0.0
+        if late_carried > 0.0:
+            cost += LATE_CARRIED_PER_S * late_carried
     return broken, ride_broken, cost, first_start, changed
 
 
 @njit(cache=True)
 def route_eval(P, S, v, seq, n, dep, early):  # type: ignore[no-untyped-def]
-    """(feasible, cost, first service start) of ``seq[:n]`` driven by vehicle ``v``
-    leaving at ``dep``: ``solvers.evaluate.evaluate_route`` in compiled form.
+    """(feasible, ranking cost, first service start) of ``seq[:n]`` driven by vehicle
+    ``v`` leaving at ``dep``: ``solvers.evaluate.evaluate_route`` in compiled form (its
+    ``ranking_cost``: late carried goods included).
 
     With ``early`` the pass stops at the first breach that no hold can repair (the
     cost is then meaningless; feasibility is exact)."""
@@ -212,17 +235,60 @@ def route_eval(P, S, v, seq, n, dep, early):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
+def _departure_delay(P, v, seq, n, dep):  # type: ignore[no-untyped-def]
+    """How long the departure from ``dep`` can be put off to save waiting without
+    making any stop later than the window it starts in (Savelsbergh's forward time
+    slack, capped at the route's total waiting): ``min(W_n, min_i W_i + end_i -
+    start_i)``, where ``W_i`` is the waiting up to and including stop i and ``end_i``
+    the end of the window service starts in (0 slack for a stop already late).  A pass
+    without ride-time holds; the caller checks the result with the exact evaluation."""
+    stop_loc = P[STOP_LOC]
+    win_off = P[STOP_WIN_OFF]
+    win_cnt = P[STOP_WIN_CNT]
+    win_s = P[WIN_START]
+    win_e = P[WIN_END]
+    dur = P[DUR][P[VEH_PROFILE][v]]
+    t = dep
+    location = P[VEH_START][v]
+    waited = 0.0
+    delay = math.inf
+    for i in range(n):
+        s = seq[i]
+        arrival = t + dur[location, stop_loc[s]]
+        start = arrival
+        slack = 0.0
+        for w in range(win_off[s], win_off[s] + win_cnt[s]):
+            if arrival <= win_e[w]:
+                start = max(arrival, win_s[w])
+                slack = win_e[w] - start
+                break
+        waited += start - arrival
+        delay = min(delay, waited + slack)
+        t = start + P[STOP_SERVICE][s]
+        location = stop_loc[s]
+    return max(0.0, min(delay, waited))
+
+
+@njit(cache=True)
 def route_cost(P, S, v, seq, n):  # type: ignore[no-untyped-def]
     """(feasible, cost, departure) with the departure rule of the search: the shift
-    start, or (when time costs money) late enough not to wait at the first stop, if
-    that is feasible and cheaper."""
+    start, or (when time costs money) the latest departure that saves waiting without
+    making a stop later (:func:`_departure_delay`), else late enough not to wait at the
+    first stop: the first of these that is feasible and cheaper than the shift start.
+    OR-Tools' time dimension chooses departures the same way (the start cumul is free,
+    the span is paid), so the search prices a route as the plan will drive it."""
     dep = P[VEH_SHIFT_START][v]
     ok, cost, first = route_eval(P, S, v, seq, n, dep, True)
     if not ok or n == 0 or P[VEH_PER_HOUR][v] <= 0.0:
         return ok, cost, dep
+    delay = _departure_delay(P, v, seq, n, dep)
+    if delay > EPS:
+        ok2, cost2, _ = route_eval(P, S, v, seq, n, dep + delay, True)
+        if ok2 and cost2 < cost:
+            return ok2, cost2, dep + delay
     dur = P[DUR][P[VEH_PROFILE][v]]
     later = first - dur[P[VEH_START][v], P[STOP_LOC][seq[0]]]
-    if later > dep + EPS:
+    if later > dep + EPS and abs(later - dep - delay) > EPS:
         ok2, cost2, _ = route_eval(P, S, v, seq, n, later, True)
         if ok2 and cost2 < cost:
             return ok2, cost2, later
@@ -310,8 +376,11 @@ def _lb(dist, a, b, x):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _latest_start(P, s):  # type: ignore[no-untyped-def]
-    """Latest start of service at stop ``s``, lateness allowance included."""
+def _latest_start(P, s, v):  # type: ignore[no-untyped-def]
+    """Latest start of service at stop ``s`` on vehicle ``v``, lateness allowance
+    included; none for goods ``v`` carries (they are delivered late, at a cost)."""
+    if P[TASK_CARRIER][P[STOP_TASK][s]] == v:
+        return math.inf
     return P[WIN_END][P[STOP_WIN_OFF][s] + P[STOP_WIN_CNT][s] - 1] + P[STOP_MAX_LATE][s]
 
 
@@ -343,7 +412,7 @@ def _bounds(P, v, seq, n, fw, latest):  # type: ignore[no-untyped-def]
             travel = dur[stop_loc[s], end_loc] if end_loc >= 0 else 0.0
         else:
             travel = dur[stop_loc[s], stop_loc[seq[i + 1]]]
-        bound = min(_latest_start(P, s), bound - P[STOP_SERVICE][s] - travel)
+        bound = min(_latest_start(P, s, v), bound - P[STOP_SERVICE][s] - travel)
         latest[i] = bound
 
 
@@ -354,7 +423,7 @@ def _fits(P, v, dur, fw, latest, route, n, i, x):  # type: ignore[no-untyped-def
     a_dep = P[VEH_SHIFT_START][v] if i == 0 else fw[i - 1]
     a = P[VEH_START][v] if i == 0 else stop_loc[route[i - 1]]
     arrival = a_dep + dur[a, stop_loc[x]]
-    if arrival > _latest_start(P, x) + 2 * EPS:
+    if arrival > _latest_start(P, x, v) + 2 * EPS:
         return False
     start, _ = _service_start(
         arrival, P[STOP_WIN_OFF][x], P[STOP_WIN_CNT][x], P[WIN_START], P[WIN_END]
@@ -443,7 +512,7 @@ def insert_task(P, S, W, st, t, blink):  # type: ignore[no-untyped-def]
             if per_m * block > best_delta:
                 continue
             a_dep = P[VEH_SHIFT_START][v] if i == 0 else fw[i - 1]
-            if a_dep + dur[a, p1] > _latest_start(P, first) + 2 * EPS:
+            if a_dep + dur[a, p1] > _latest_start(P, first, v) + 2 * EPS:
                 continue
             for j in range(i, L + 1):
                 if blink > 0.0 and np.random.random() < blink:
@@ -723,6 +792,96 @@ def _recreate(P, S, W, st, count, cbar, blink):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
+def _end_gap(dist, a, b, end_loc):  # type: ignore[no-untyped-def]
+    """Distance from ``a`` to ``b`` (b < 0: the route's end, nothing for an open route)."""
+    if b >= 0:
+        return dist[a, b]
+    return dist[a, end_loc] if end_loc >= 0 else 0.0
+
+
+@njit(cache=True)
+def relocate_stops(P, S, W, st, v, by_distance):  # type: ignore[no-untyped-def]
+    """Move single stops of route ``v`` to a better place on it, first improvement,
+    until none improves (at most a few passes): a pickup anywhere before its delivery,
+    a delivery anywhere after its task's pickups, never into or out of the locked
+    prefix.  Multi-pickup tasks re-enter routes whole, in one pickup order; this orders
+    their stops among the others'.  With ``by_distance`` (no time or lateness cost in
+    the problem) a move is evaluated only when it shortens the route.  Returns whether
+    the route changed (it is backed up first)."""
+    stop_loc = P[STOP_LOC]
+    stop_task = P[STOP_TASK]
+    stop_is_del = P[STOP_IS_DELIVERY]
+    route = st[R_STOPS][v]
+    n = st[R_LEN][v]
+    p0 = st[R_PRE][v]
+    if n - p0 < 2 or st[R_FROZEN][v]:
+        return False
+    dist = P[DIST][P[VEH_PROFILE][v]]
+    start_loc = P[VEH_START][v]
+    end_loc = P[VEH_END][v]
+    buf = W[W_BUF]
+    base = st[R_COST][v]
+    changed = False
+    for _ in range(4):
+        moved = False
+        for i in range(p0, n):
+            x = route[i]
+            task = stop_task[x]
+            # Where x may go in the route without it: [lo, hi] as positions there.
+            lo = p0
+            hi = n - 1
+            if stop_is_del[x]:
+                for q in range(i - 1, p0 - 1, -1):
+                    if stop_task[route[q]] == task:
+                        lo = q + 1
+                        break
+            else:
+                for q in range(i + 1, n):
+                    if stop_task[route[q]] == task and stop_is_del[route[q]]:
+                        hi = q - 1
+                        break
+            a = start_loc if i == 0 else stop_loc[route[i - 1]]
+            b = stop_loc[route[i + 1]] if i + 1 < n else -1
+            lx = stop_loc[x]
+            gain = dist[a, lx] + _end_gap(dist, lx, b, end_loc) - _end_gap(dist, a, b, end_loc)
+            for j in range(lo, hi + 1):
+                if j == i:
+                    continue
+                # Neighbours of position j in the route without x.
+                pj = j - 1 if j - 1 < i else j
+                c = start_loc if j == 0 else stop_loc[route[pj]]
+                nj = j if j < i else j + 1
+                e = stop_loc[route[nj]] if nj < n else -1
+                added = dist[c, lx] + _end_gap(dist, lx, e, end_loc) - _end_gap(dist, c, e, end_loc)
+                if by_distance and added >= gain - 1e-9:
+                    continue
+                w = 0
+                for q in range(n):
+                    if q == i:
+                        continue
+                    if w == j:
+                        buf[w] = x
+                        w += 1
+                    buf[w] = route[q]
+                    w += 1
+                if w == j:
+                    buf[w] = x
+                ok, cost, dep = route_cost(P, S, v, buf, n)
+                if ok and cost < base - 1e-9:
+                    _touch(W, st, v)
+                    route[:n] = buf[:n]
+                    base = cost
+                    st[R_COST][v] = cost
+                    st[R_DEP][v] = dep
+                    moved = True
+                    changed = True
+                    break
+        if not moved:
+            break
+    return changed
+
+
+@njit(cache=True)
 def _copy_state(src, dst):  # type: ignore[no-untyped-def]
     dst[R_STOPS][...] = src[R_STOPS]
     dst[R_LEN][...] = src[R_LEN]
@@ -739,8 +898,9 @@ def run_chunk(  # type: ignore[no-untyped-def]
 ):
     """``n_iter`` iterations of SISR with simulated annealing.
 
-    ``params`` = (T0, Tf, cbar, lmax, blink, p_route).  The temperature falls
-    geometrically from T0 to Tf with the progress: ``(it0 + i) / total`` when
+    ``params`` = (T0, Tf, cbar, lmax, blink, p_route, relocate, by_distance): with
+    ``relocate`` every route the iteration changed then gets :func:`relocate_stops`.
+    The temperature falls geometrically from T0 to Tf with the progress: ``(it0 + i) / total`` when
     ``total > 0`` (an iteration budget), else interpolated from ``prog0`` to ``prog1``
     over the chunk (a clock budget).  ``objs`` = [current, best] objective, updated;
     ``best`` receives the best state (same layout as ``st``)."""
@@ -750,6 +910,9 @@ def run_chunk(  # type: ignore[no-untyped-def]
     lmax = params[3]
     blink = params[4]
     p_route = params[5]
+    relocate = params[6] > 0.0
+    by_distance = params[7] > 0.0
+    touched = W[W_TOUCHED]
     for i in range(n_iter):
         progress = prog0 + (prog1 - prog0) * i / max(1, n_iter)
         if total > 0:
@@ -760,6 +923,11 @@ def run_chunk(  # type: ignore[no-untyped-def]
         W[W_BAK_ROUTE][:] = st[T_ROUTE][:]
         count = _ruin(P, S, W, st, cbar, lmax, p_route)
         _recreate(P, S, W, st, count, cbar, blink)
+        if relocate:
+            stamp = W[W_STAMP][0]
+            for v in range(touched.shape[0]):
+                if touched[v] == stamp:
+                    relocate_stops(P, S, W, st, v, by_distance)
         new = objective(P, st)
         threshold = objs[0] - temperature * math.log(np.random.random() + 1e-300)
         if new < threshold:

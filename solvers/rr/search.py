@@ -38,6 +38,13 @@ class SearchConfig:
         lmax: longest string removed from one route, stops.
         blink: probability of skipping a place during insertion.
         p_route: probability that an iteration removes one whole route instead.
+        task_stops: ``cbar`` counts tasks of up to this many stops; where tasks have
+            more stops on average (multi-pickup tasks), it removes proportionally fewer
+            tasks, so that an iteration ruins about as many stops (tuned on the MPDPTW
+            family as a whole; Solomon and Li & Lim, with 1 and 2 stops, are unchanged).
+        relocate_stops: where tasks have more than this many stops on average, every
+            route an iteration changed then has its single stops moved to better places
+            (:func:`solvers.rr.kernels.relocate_stops`; MPDPTW).
     """
 
     t0: float = 1.0
@@ -46,6 +53,8 @@ class SearchConfig:
     lmax: float = 10.0
     blink: float = 0.01
     p_route: float = 0.02
+    task_stops: float = 2.0
+    relocate_stops: float = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,18 +184,29 @@ def _decode(
     return visits, starts
 
 
+def _distance_only(problem: RoutingProblem) -> bool:
+    """Whether a route's cost changes only with its distance (no time or lateness cost,
+    no goods on board that may be late): then a stop move that does not shorten the
+    route cannot pay."""
+    return (
+        all(v.cost_per_hour == 0.0 for v in problem.vehicles)
+        and all(s.lateness_cost_per_s == 0.0 for t in problem.tasks for s in t.stops)
+        and all(problem.carrier(t.id) is None for t in problem.tasks)
+    )
+
+
 def supports(problem: RoutingProblem) -> bool:
-    """Whether the kernels model ``problem`` exactly.  Not yet when a vehicle carries
-    goods (they are delivered late rather than dropped, whatever their windows, ride
-    limit and skills: :mod:`solvers.evaluate`) or is overloaded (it keeps its locked work
-    and takes nothing else): such problems keep OR-Tools' guided local search."""
+    """Whether the kernels model ``problem`` exactly.  They model every feature of
+    :class:`RoutingProblem` the exact evaluation knows, goods on board (delivered late
+    at :data:`solvers.evaluate.LATE_CARRIED_PER_S` rather than dropped) and overloaded
+    vehicles (they keep their locked work, take nothing else) included.  A feature added
+    to the problem that they do not model gets one line here, excluding such problems
+    (they keep OR-Tools' guided local search)."""
     if problem.time_dependent:  # departure-dependent travel: not in the kernels (td-travel)
         return False
     if problem.balance is not None or any(v.breaks for v in problem.vehicles):  # fleet13
         return False  # the kernels model neither workload balance nor breaks
-    return not any(problem.carrier(t.id) is not None for t in problem.tasks) and not any(
-        problem.overloaded(v.id) is not None for v in problem.vehicles
-    )
+    return bool(problem.vehicles)
 
 
 def improve(
@@ -202,11 +222,11 @@ def improve(
     ``time.perf_counter()`` time) or ``iterations`` iterations, whichever is first.
 
     Deterministic for the same problem, start plan, ``iterations`` and ``seed`` when the
-    iterations end first.  The result is never worse than the start plan as priced by the
-    search (with the search's departure rule: shift start, or no waiting at the first
-    stop when time costs money).  Returns None when the start plan is not one the search
-    can take (a split task, a locked prefix not kept), the problem has no vehicle, or
-    the kernels do not model it (:func:`supports`).
+    iterations end first.  The result is never worse than the start plan as priced by
+    the search (with the search's departure rule, :func:`solvers.rr.kernels.route_cost`:
+    the latest departure that saves waiting when time costs money).  Returns None when
+    the start plan is not one the search can take (a split task, a locked prefix not
+    kept), the problem has no vehicle, or the kernels do not model it (:func:`supports`).
     Compiles the kernels on first use in the process (see :mod:`solvers.rr.warm`).
     """
     if not problem.vehicles or not problem.tasks or not supports(problem):
@@ -240,14 +260,18 @@ def run_kernels(
     best = tuple(a.copy() for a in st)
     objs = np.array([start_objective, start_objective])
     scale = compiled.mean_arc_cost
+    stops_per_task = len(compiled.visits) / max(1, len(compiled.task_ids))
+    cbar = config.cbar * min(1.0, config.task_stops / max(stops_per_task, 1e-9))
     params = np.array(
         [
             config.t0 * scale,
             config.tf * scale,
-            config.cbar,
+            cbar,
             config.lmax,
             config.blink,
             config.p_route,
+            float(stops_per_task > config.relocate_stops),
+            float(_distance_only(problem)),
         ]
     )
     total = iterations if iterations is not None else 0

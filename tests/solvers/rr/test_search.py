@@ -27,7 +27,16 @@ def _as_solution(problem: RoutingProblem, run: SearchRun) -> RoutingSolution:
             continue
         ev = evaluate_route(problem, vehicle, visits, run.starts[vehicle.id])
         routes.append(
-            Route(vehicle.id, ev.start_s, ev.stops, ev.end_s, ev.distance_m, ev.duration_s, ev.cost)
+            Route(
+                vehicle.id,
+                ev.start_s,
+                ev.stops,
+                ev.end_s,
+                ev.distance_m,
+                ev.duration_s,
+                ev.cost,
+                overloaded=problem.overloaded(vehicle.id),
+            )
         )
     served = {tid for visits in run.visits.values() for tid, _ in visits}
     unassigned = tuple(
@@ -63,7 +72,7 @@ def _plan_cost(
     for vid, seq in visits.items():
         ev = evaluate_route(problem, problem.vehicle(vid), seq, starts.get(vid))
         broken += not ev.feasible
-        total += ev.cost.total
+        total += ev.ranking_cost  # late goods on board included, as the search ranks
     served = {tid for seq in visits.values() for tid, _ in seq}
     for task in problem.tasks:
         if task.id not in served:
@@ -95,9 +104,10 @@ def test_moves_keep_plans_feasible_and_locks_kept() -> None:
         if routes_ok:  # (an infeasible start is solve's to compare: its plan key)
             assert end_key[0] <= start_key[0]
             assert end_key <= start_key or end_key[0] < start_key[0]
-            report = check(problem, _as_solution(problem, run))
-            assert report.ok, (seed, report.violations)
-            checked += 1
+            if end_key[0] == 0:  # (else locked work cannot all fit: the checker says so)
+                report = check(problem, _as_solution(problem, run))
+                assert report.ok, (seed, report.violations)
+                checked += 1
             assert all(
                 evaluate_route(problem, problem.vehicle(vid), seq, run.starts[vid]).feasible
                 for vid, seq in run.visits.items()
@@ -110,7 +120,7 @@ def test_moves_keep_plans_feasible_and_locks_kept() -> None:
                     vid for vid, seq in run.visits.items() if any(t == tid for t, _ in seq)
                 ]
                 assert served_by in ([], [lock.vehicle_id])
-    assert checked >= 10  # (problems with goods on board are not the search's yet)
+    assert checked >= 15
 
 
 def test_deterministic_for_iterations_and_seed() -> None:
