@@ -35,6 +35,7 @@ import numpy as np
 from dispatch.store import SqlStore
 from scenarios.demo import demo_scenario
 from scenarios.scenario_build import build_scenario
+from scenarios.scenario_file import save_scenario
 
 MAX_REQUESTS_PER_CLIENT = 1_000_000  # a hard stop besides the clock
 
@@ -121,12 +122,17 @@ def run(
 
     ``db`` is the server's store URL (default a fresh SQLite file); orders of earlier
     runs in it are counted in ``orders_in_store`` but not in the check, which is by id."""
-    world = build_scenario(demo_scenario(seed=seed, blocks=blocks)).world
+    # The demo city without its stock table: the load measures the service, and a
+    # counted micro-warehouse would refuse the clients' orders once its shelf is empty.
+    spec = demo_scenario(seed=seed, blocks=blocks).model_copy(update={"stock": None})
+    world = build_scenario(spec).world
     homes = [(m.id, m.home_building_id) for m in world.members if m.home_building_id]
     warehouse = world.micro_warehouses[0].id
     token = secrets.token_hex(16)
     with tempfile.TemporaryDirectory(prefix="o2o-load-") as tmp:
         tokens = Path(tmp) / "tokens.json"
+        scenario = Path(tmp) / "city.json"
+        save_scenario(spec, scenario)
         tokens.write_text(json.dumps({token: "order-service"}), encoding="utf-8")
         os.chmod(tokens, 0o600)
         url = db or f"sqlite:///{Path(tmp) / 'orders.db'}"
@@ -135,7 +141,7 @@ def run(
         server = subprocess.Popen(
             [sys.executable, "-c", "from cli import app; app()", "serve",
              "--host", "127.0.0.1", "--port", str(port), "--db", url, "--tokens", str(tokens),
-             "--seed", str(seed), "--blocks", str(blocks)],
+             "--scenario", str(scenario)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )  # fmt: skip
         try:

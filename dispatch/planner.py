@@ -172,7 +172,14 @@ class Planner:
         ]
         # --- fleet13: couriers shared by delivery flows -> the delivery flows in one model
         # (with the returns riding in it; not decomposed: dispatch.flows.combined_delivery)
-        combined = bool(fleet.shared)
+        # A batch of delivery orders above the part size is planned flow by flow (each
+        # may be decomposed), shared couriers in every flow they may work.
+        combined = (
+            bool(fleet.shared)
+            and sum(len(by_flow[f]) + host_extra.get(f, 0) for f in DELIVERY_FLOWS)
+            <= self.scale.max_part_orders
+        )
+        shared = [] if combined else list(fleet.shared)
         if combined:
             n_delivery = sum(1 for f in DELIVERY_FLOWS if by_flow[f] or f in host_extra)
             weights = [sum(weights[:n_delivery]), *weights[n_delivery:]]
@@ -189,7 +196,7 @@ class Planner:
         for flow in DELIVERY_FLOWS:
             if (not by_flow[flow] and flow not in host_extra) or combined:
                 continue
-            couriers = [*fleet.of(flow), *pool]
+            couriers = [*fleet.of(flow), *pool, *(c for c, may in shared if flow in may)]
             flow_ctx = next(flow_ctxs)
             if flow in host_extra:  # planned whole, with the returns riding in it
                 outcome = _DELIVERY[flow](
@@ -209,6 +216,7 @@ class Planner:
             outcomes[flow] = outcome
             used = {r.courier_id for r in outcome.routes}
             pool = [c for c in pool if c.id not in used]
+            shared = [(c, may) for c, may in shared if c.id not in used]
         if by_flow[FulfilmentMode.NEXT_DAY_PICKUP]:
             outcomes[FulfilmentMode.NEXT_DAY_PICKUP] = plan_next_day(
                 by_flow[FulfilmentMode.NEXT_DAY_PICKUP],

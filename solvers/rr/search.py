@@ -206,6 +206,11 @@ def supports(problem: RoutingProblem) -> bool:
         return False
     if problem.balance is not None or any(v.breaks for v in problem.vehicles):  # fleet13
         return False  # the kernels model neither workload balance nor breaks
+    # Goods on board: past its shift end a carrier still delivers them, the overtime
+    # counted as late carried time (solvers.evaluate); the kernels price goods on board
+    # but not that overtime yet, so such problems keep OR-Tools' guided local search.
+    if any(problem.carrier(t.id) is not None for t in problem.tasks):
+        return False
     return bool(problem.vehicles)
 
 

@@ -9,7 +9,6 @@ import math
 import numpy as np
 
 from solvers import SolveParams, check, solve
-from solvers.evaluate import LATE_CARRIED_PER_S, evaluate_route
 from solvers.problem import (
     RoutingProblem,
     Stop,
@@ -20,7 +19,6 @@ from solvers.problem import (
     VehicleLock,
 )
 from solvers.rr import improve, supports
-from tests.solvers.rr.test_search import _as_solution
 
 
 def _live(seed: int) -> RoutingProblem:
@@ -75,35 +73,18 @@ def _live(seed: int) -> RoutingProblem:
     return RoutingProblem(vehicles, tasks, {"default": TravelMatrices(d, d / 5.0)}, locks)
 
 
-def test_search_keeps_carried_goods_on_their_vehicle_and_overloaded_to_its_work() -> None:
+def test_goods_on_board_keep_the_guided_local_search() -> None:
+    """A carrier may run past its shift end to deliver its goods (solvers.evaluate); the
+    kernels do not price that overtime, so the own search declines such problems."""
     for seed in range(6):
         problem = _live(seed)
-        assert supports(problem)
-        run = improve(problem, {}, math.inf, iterations=300, seed=seed)
-        assert run is not None
-        served_by = {tid: vid for vid, visits in run.visits.items() for tid, _ in visits}
-        assert served_by["late"] == "v0"
-        assert served_by["basket"] == "v0"
-        assert [tid for tid, _ in run.visits["v1"]] == ["heavy"]  # overloaded: nothing new
-        assert run.visits["v0"][0] == ("late", 1)  # a late second costs more than any km
-        assert all(f"f{i}" in served_by for i in range(6))  # v0 has room for them
-        report = check(problem, _as_solution(problem, run))
-        assert report.ok, report.violations
-        ranking = sum(
-            evaluate_route(problem, problem.vehicle(vid), visits, run.starts[vid]).ranking_cost
-            for vid, visits in run.visits.items()
-        )
-        assert math.isclose(ranking, run.objective, abs_tol=1e-6)
-        late_s = evaluate_route(
-            problem, problem.vehicle("v0"), run.visits["v0"], run.starts["v0"]
-        ).late_carried_s
-        assert late_s > 0  # delivered late, priced, not dropped
-        assert run.objective > LATE_CARRIED_PER_S * late_s
+        assert not supports(problem)
+        assert improve(problem, {}, math.inf, iterations=10, seed=seed) is None
 
 
 def test_solve_runs_the_search_on_live_replans_reproducibly() -> None:
-    """Through ``solve`` (OR-Tools' start, then the search by iterations): accepted by
-    the checker, carried goods served, the same routes twice."""
+    """Through ``solve`` (OR-Tools for goods on board): accepted by the checker, carried
+    goods served, the same routes twice."""
     problem = _live(1)
     params = SolveParams(time_limit_s=60.0, workers=1, seed=3, iterations=200)
     first, second = solve(problem, params), solve(problem, params)

@@ -120,7 +120,8 @@ def test_moves_keep_plans_feasible_and_locks_kept() -> None:
                     vid for vid, seq in run.visits.items() if any(t == tid for t, _ in seq)
                 ]
                 assert served_by in ([], [lock.vehicle_id])
-    assert checked >= 15
+    # Problems with goods on board are OR-Tools' (rr.search.supports): fewer are checked.
+    assert checked >= 8
 
 
 def test_deterministic_for_iterations_and_seed() -> None:
