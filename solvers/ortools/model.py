@@ -13,7 +13,6 @@ and vectors, not Python callbacks, so the search spends its time searching.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -325,10 +324,7 @@ def build_model(
             continue
         cumul = time_dim.CumulVar(manager.NodeToIndex(node))
         if spec.tour is not None:
-            windows = spec.tour.windows
-            cumul.SetRange(windows[0][0], _gapped_max(windows[0][0], windows[-1][1], len(windows)))
-            for (_, before_hi), (after_lo, _) in itertools.pairwise(windows):
-                cumul.RemoveInterval(before_hi + 1, after_lo - 1)
+            _within_windows(routing.solver(), cumul, list(spec.tour.windows))
             continue
         task_id, index = spec.visits[0]
         stop = problem.task(task_id).stops[index]
@@ -343,11 +339,7 @@ def build_model(
             # answers with an abort of the whole process.
             routing.ActiveVar(manager.NodeToIndex(node)).SetValue(0)
             continue
-        lo, hi = intervals[0][0], intervals[-1][1]
-        cumul.SetRange(lo, _gapped_max(lo, hi, len(intervals)))
-        for (_, before_hi), (after_lo, _) in itertools.pairwise(intervals):
-            if before_hi + 1 <= after_lo - 1:
-                cumul.RemoveInterval(before_hi + 1, after_lo - 1)
+        _within_windows(routing.solver(), cumul, intervals)
         if carried:
             # Goods on board are delivered late rather than not at all: past its last
             # window (and allowance) or its ride limit, a carried task's stop costs
@@ -360,7 +352,7 @@ def build_model(
             )
             time_dim.SetCumulVarSoftUpperBound(
                 manager.NodeToIndex(node),
-                max(lo, min(due, _ride_deadline(problem, task_id, index, scale))),
+                max(intervals[0][0], min(due, _ride_deadline(problem, task_id, index, scale))),
                 LATE_CARRIED_COST,
             )
         if stop.max_lateness_s > 0 and stop.lateness_cost_per_s > 0 and not carried:
@@ -503,15 +495,23 @@ def _allow_overtime(
 # --- end rel16 -------------------------------------------------------------------------
 
 
-# OR-Tools keeps a domain with holes as a bitset of at most 2**32 values and aborts the
-# process beyond (found by the property test: two windows, the last one open).
-_MAX_GAPPED_SPAN = (1 << 32) - 2
+def _within_windows(
+    solver: pywrapcp.Solver, cumul: pywrapcp.IntVar, intervals: list[tuple[int, int]]
+) -> None:
+    """Keep ``cumul`` inside one of ``intervals`` (sorted, disjoint integer intervals).
 
-
-def _gapped_max(lo: int, hi: int, intervals: int) -> int:
-    """``hi``, or for a domain with holes at most :data:`_MAX_GAPPED_SPAN` above ``lo``
-    (at 1000 units per second, about 49 days after its first window opens)."""
-    return hi if intervals < 2 else min(hi, lo + _MAX_GAPPED_SPAN)
+    One window is a range.  Several are a choice of window (an index variable) with
+    its bounds by ``Element``, not holes in the domain: ``RemoveInterval`` on times at
+    1000 units per second makes OR-Tools walk a bitset as wide as the gap (0.4 s for a
+    two-hour lunch gap, per stop) and, past 2**32 units, allocate one that size.
+    """
+    lo, hi = intervals[0][0], intervals[-1][1]
+    cumul.SetRange(lo, hi)
+    if len(intervals) < 2:
+        return
+    pick = solver.IntVar(0, len(intervals) - 1, "")
+    solver.Add(cumul >= solver.Element([a for a, _ in intervals], pick))
+    solver.Add(cumul <= solver.Element([b for _, b in intervals], pick))
 
 
 def _integer_windows(
