@@ -1001,6 +1001,15 @@ def generate_city_command(
             help="Share of delivered orders returned the same day (collected at the door).",
         ),
     ] = 0.025,
+    stock_cover: Annotated[
+        float | None,
+        typer.Option(
+            "--stock-cover",
+            help="Stock at every micro-warehouse: this share of its day's demand per SKU "
+            "(1.0 covers the day; below 1, orders run out of stock). Default: no stock "
+            "counted.",
+        ),
+    ] = None,
 ) -> None:
     """A generated city and a day of orders with breakfast, lunch and evening peaks, and
     a share of returns."""
@@ -1017,6 +1026,7 @@ def generate_city_command(
             next_day_share=next_day_share,
             warehouses=warehouses,
             returns_share=returns_share,
+            stock_cover=stock_cover,
         )
         save_scenario(spec, out)
     except EngineError as error:

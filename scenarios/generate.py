@@ -70,6 +70,7 @@ from scenarios.scenario_schema import (
     WindowSpec,
     default_travel,
 )
+from scenarios.stock_gen import draw_stock
 from scenarios.wave import wave_blocks
 from solvers.errors import InvalidInputError
 
@@ -310,9 +311,12 @@ def city_day_scenario(
     end_h: float = 21.0,
     warehouses: int | None = None,
     returns_share: float = 0.0,
+    stock_cover: float | None = None,
 ) -> ScenarioFile:
     """A generated city and a day of orders (see the module doc), and returns of about
     ``returns_share`` of the delivered orders (:func:`scenarios.returns_gen.draw_returns`).
+    ``stock_cover`` (None: no stock counted) gives every micro-warehouse that share of
+    its day's demand per SKU (:func:`scenarios.stock_gen.draw_stock`).
 
     ``warehouses`` (None: the city's default density, one per 50 blocks) sets the
     number of micro-warehouses and grows the city to hold them
@@ -388,6 +392,11 @@ def city_day_scenario(
         orders=tuple(b.orders),
         returns=draw_returns(b.orders, returns_share, seed=seed),
         travel=default_travel(),
+        stock=(
+            None
+            if stock_cover is None
+            else draw_stock(b.orders, [m.id for m in city.micro_warehouses], stock_cover)
+        ),
     )
 
 
