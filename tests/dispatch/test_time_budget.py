@@ -72,11 +72,16 @@ def test_every_solver_run_of_a_plan_ends_within_the_plan_budget(
 
 def test_flows_share_the_budget_by_their_orders(demo: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     limits: list[tuple[int, float]] = []
+    spent: list[float] = []
     real_solve = solve
 
     def recording_solve(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
         limits.append((len(problem.tasks), params.time_limit_s))
-        return real_solve(problem, params)
+        started = time.perf_counter()
+        try:
+            return real_solve(problem, params)
+        finally:
+            spent.append(time.perf_counter() - started)
 
     monkeypatch.setattr(routing, "solve", recording_solve)
     Planner(demo.world, demo.settings).plan(
@@ -87,7 +92,10 @@ def test_flows_share_the_budget_by_their_orders(demo: Any, monkeypatch: pytest.M
     n_instant, first_limit = limits[0]
     share = n_instant / len(demo.orders)
     assert first_limit == pytest.approx(3.0 * share, rel=0.25)
-    assert sum(limit for _, limit in limits) <= 3.0 + 5 * MIN_PART_S
+    # A flow that returns early leaves its time to the next ones (the limits may add up
+    # to more than the budget), but the solves together keep it.
+    assert all(limit <= 3.0 for _, limit in limits)
+    assert sum(spent) <= 3.0 + 5 * MIN_PART_S
 
 
 @pytest.mark.parametrize("workers", [1, 2])
