@@ -59,12 +59,12 @@ def check_vroom_answer(
         rates = v.get("costs", {})
         per_hour, per_km = rates.get("per_hour", 3600), rates.get("per_km", 0)
         cost_m = prof.get("costs")
-        vskills = set(v.get("skills", []))
+        vskills = set(v.get("skills") or [])
         cap = v.get("capacity")
         steps = route["steps"]
         if steps[0]["type"] != "start":
             out.append(f"vehicle {vid}: first step is not start")
-        has_end = "end" in v or "end_index" in v
+        has_end = v.get("end") is not None or v.get("end_index") is not None  # null: none
         if has_end != (steps[-1]["type"] == "end"):
             out.append(f"vehicle {vid}: end step present iff the vehicle has an end")
         # Load at start: deliveries of the route's jobs.
@@ -73,7 +73,7 @@ def check_vroom_answer(
         load = [0] * dim
         for s in task_steps:
             if s["type"] == "job":
-                for k, x in enumerate(jobs[s["id"]].get("delivery", [0] * dim)):
+                for k, x in enumerate(jobs[s["id"]].get("delivery") or [0] * dim):
                     load[k] += x
         if steps[0].get("load", load) != load:
             out.append(f"vehicle {vid}: start load {steps[0].get('load')} != {load}")
@@ -128,19 +128,19 @@ def check_vroom_answer(
                 out.append(f"{kind} {tid}: waits without a time window")
             if s["service"] != part.get("service", 0):
                 out.append(f"{kind} {tid}: service {s['service']} != {part.get('service', 0)}")
-            if not set(task.get("skills", [])) <= vskills:
+            if not set(task.get("skills") or []) <= vskills:
                 out.append(f"{kind} {tid}: vehicle {vid} lacks skills")
             if kind == "job":
-                for k, x in enumerate(task.get("delivery", [0] * dim)):
+                for k, x in enumerate(task.get("delivery") or [0] * dim):
                     load[k] -= x
             elif kind == "pickup":
                 picked.add(tid)
-                for k, x in enumerate(task.get("amount", [0] * dim)):
+                for k, x in enumerate(task.get("amount") or [0] * dim):
                     load[k] += x
             else:
                 if shipment is not None and shipment["pickup"]["id"] not in picked:
                     out.append(f"delivery {tid}: before or without its pickup on vehicle {vid}")
-                for k, x in enumerate(task.get("amount", [0] * dim)):
+                for k, x in enumerate(task.get("amount") or [0] * dim):
                     load[k] -= x
             if s.get("load", load) != load:
                 out.append(f"{kind} {tid}: load {s.get('load')} != {load}")
