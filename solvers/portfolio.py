@@ -101,6 +101,11 @@ ROUND: tuple[tuple[MemberKind, bool], ...] = (
 # this search budget the flows of a plan (a few tenths each at the default 2 s) keep
 # OR-Tools, whose first solution comes at once.  Seconds.
 MIN_PYVRP_S = 0.5
+# PyVRP's data (our translation and its own setup) is built before its search starts and
+# is not bounded by the call's deadline: 2,000 tasks took about 100 s under load against
+# a 1 s limit (issue 16), so larger problems keep OR-Tools, whose model build is bounded.
+# Tasks.
+MAX_PYVRP_TASKS = 1000
 # With one worker on an exact problem PyVRP runs alone (measured above); OR-Tools runs
 # after it with what is left only when PyVRP's answer is not accepted.
 ONE_WORKER_FIRST = MemberKind.PYVRP
@@ -112,8 +117,12 @@ def lineup(
     """The members that run for ``problem`` with ``search_s`` seconds, in tie-breaking
     order: ``params.workers`` of them, then one more as the backup run when none of them
     is accepted.  PyVRP runs only on problems it models exactly and with at least
-    :data:`MIN_PYVRP_S`."""
-    exact = pyvrp_support(problem) is None and search_s >= MIN_PYVRP_S
+    :data:`MIN_PYVRP_S`, on at most :data:`MAX_PYVRP_TASKS` tasks."""
+    exact = (
+        pyvrp_support(problem) is None
+        and search_s >= MIN_PYVRP_S
+        and len(problem.tasks) <= MAX_PYVRP_TASKS
+    )
     members = list(islice(_all_members(exact), params.workers + 1))
     first = next((m for m in members if m.kind is ONE_WORKER_FIRST), None)
     if params.workers == 1 and first is not None:

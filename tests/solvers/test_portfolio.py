@@ -171,7 +171,9 @@ def test_pyvrp_round_trip_with_open_routes_prizes_and_two_vehicle_types() -> Non
 # --- the portfolio ----------------------------------------------------------------------
 
 
-def test_solve_runs_pyvrp_beside_ortools_and_is_reproducible_with_iterations() -> None:
+def test_solve_runs_pyvrp_beside_ortools_and_is_reproducible_with_iterations(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     p = solomon_like(14, seed=9)
     for workers in (1, 2):
         params = SolveParams(time_limit_s=20.0, seed=3, workers=workers, iterations=60)
@@ -186,6 +188,9 @@ def test_solve_runs_pyvrp_beside_ortools_and_is_reproducible_with_iterations() -
     # Too little time for PyVRP's search: OR-Tools alone, as in a plan's small flows.
     short = lineup(p, SolveParams(workers=2), portfolio.MIN_PYVRP_S / 2)
     assert {m.kind for m in short} == {MemberKind.ORTOOLS}
+    # Too large for PyVRP's setup, which the deadline does not bound: OR-Tools alone.
+    monkeypatch.setattr(portfolio, "MAX_PYVRP_TASKS", len(p.tasks) - 1)
+    assert {m.kind for m in lineup(p, SolveParams(workers=2))} == {MemberKind.ORTOOLS}
 
 
 # Fake members: each returns fixed routes for a 3-task problem on a line, so the pick is
