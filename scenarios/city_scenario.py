@@ -58,6 +58,17 @@ _SHOP_ITEMS: dict[str, Item] = {
 }
 
 
+def draw_member(rng: np.random.Generator, member_id: str, home_id: str) -> MemberSpec:
+    """A generated member living in ``home_id``: paid with probability 0.25, flexible
+    about the pickup point with probability 0.7 (two draws from ``rng``, in that order)."""
+    return MemberSpec(
+        id=member_id,
+        tier=MemberTier.PAID if rng.random() < 0.25 else MemberTier.REGULAR,
+        home_building_id=home_id,
+        flexible_pickup=bool(rng.random() < 0.7),
+    )
+
+
 class ScenarioBuilder:
     """Draws a scenario's members and orders from one random stream per seed."""
 
@@ -83,12 +94,7 @@ class ScenarioBuilder:
         if found is not None:
             return found
         member_id = f"m{len(self.members) + 1:03d}"
-        self.members[member_id] = MemberSpec(
-            id=member_id,
-            tier=MemberTier.PAID if self.rng.random() < 0.25 else MemberTier.REGULAR,
-            home_building_id=home_id,
-            flexible_pickup=bool(self.rng.random() < 0.7),
-        )
+        self.members[member_id] = draw_member(self.rng, member_id, home_id)
         self._member_of[home_id] = member_id
         return member_id
 

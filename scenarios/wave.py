@@ -40,12 +40,18 @@ import numpy.typing as npt
 from scipy.spatial import cKDTree
 
 from core.limits import MAX_COURIERS, MAX_ORDERS, MAX_SEED, MAX_WAVE_WAREHOUSES
-from dispatch.domain import FulfilmentMode, MemberTier
+from dispatch.domain import FulfilmentMode
 from geo.citygen import City, CitySpec, generate_city
 from geo.frame import LocalFrame
 from geo.places import Building
 from geo.profiles import ProfileName
-from scenarios.city_scenario import GROUP_BUY_ITEMS, WAREHOUSE_ITEMS, Item, shop_line
+from scenarios.city_scenario import (
+    GROUP_BUY_ITEMS,
+    WAREHOUSE_ITEMS,
+    Item,
+    draw_member,
+    shop_line,
+)
 from scenarios.scenario_schema import (
     CourierSpec,
     GeneratedNetwork,
@@ -313,12 +319,7 @@ class _WaveDraw:
         if found is not None:
             return found
         member_id = f"m{len(self.members) + 1:06d}"
-        self.members[member_id] = MemberSpec(
-            id=member_id,
-            tier=MemberTier.PAID if self.rng.random() < 0.25 else MemberTier.REGULAR,
-            home_building_id=home_id,
-            flexible_pickup=bool(self.rng.random() < 0.7),
-        )
+        self.members[member_id] = draw_member(self.rng, member_id, home_id)
         self._member_of[home_id] = member_id
         return member_id
 
