@@ -66,10 +66,11 @@ from dispatch.flows.routing import (
 )
 from dispatch.flows.scheduled import slot_promise
 from dispatch.kpis import plan_kpis
+from dispatch.live_instant import dispatch_problem, dispatcher_share
 from dispatch.locations import LocationTable
 from dispatch.plan import Plan, UnassignedOrder, UnassignedOrderReason
 from dispatch.returns import PlannedReturn, ReturnRequest
-from dispatch.settings import PlannerSettings
+from dispatch.settings import LiveInstant, PlannerSettings
 from dispatch.validation import validate_orders
 from dispatch.world import World
 from dispatch.zones import split_into_zones
@@ -367,6 +368,19 @@ def replan(
         **{cid: by_id[locked[0]].mode for cid, locked in locked_by.items()},
     }
     order_flow = {o.id: courier_flow[owner[o.id]] if o.id in owner else o.mode for o in orders}
+    all_orders = orders
+    # live15eng: instant micro-warehouse orders by the instant dispatcher (settings.live).
+    dispatched, orders, couriers, ctx = _dispatch_instant(
+        orders,
+        couriers,
+        courier_flow=courier_flow,
+        states=states,
+        owner=owner,
+        state=state,
+        ctx=ctx,
+        carrying_returns={r.courier_id for r in carried_returns},
+    )
+    locked_by = {cid: ids for cid, ids in locked_by.items() if cid in {c.id for c in couriers}}
 
     def plan_part(
         part_orders: Sequence[Order],
@@ -449,6 +463,8 @@ def replan(
             outcomes = _merge(
                 outcomes, {DELIVERY_FLOWS[0]: FlowOutcome(returns=no_courier_returns(returns, ctx))}
             )
+    outcomes = _merge(outcomes, dispatched)
+    orders = all_orders
     plan = Plan(
         at_s=at_s,
         routes=tuple(
@@ -471,6 +487,63 @@ def replan(
     if served & unassigned or served | unassigned != set(by_id):
         raise EngineError("replan coverage broken: every order must be served or unassigned once")
     return with_returns(plan, [*returns, *(r.request for r in carried_returns)], outcomes.values())
+
+
+def _dispatch_instant(
+    orders: Sequence[Order],
+    couriers: Sequence[Courier],
+    *,
+    courier_flow: Mapping[str, FulfilmentMode],
+    states: Mapping[str, CourierState],
+    owner: Mapping[str, str],
+    state: LiveState,
+    ctx: PlanContext,
+    carrying_returns: set[str],
+) -> tuple[_Outcomes, tuple[Order, ...], list[Courier], PlanContext]:
+    """live15eng: with ``settings.live.instant == "dispatcher"``, the instant dispatcher's
+    outcome (:mod:`dispatch.live_instant`), and the orders, couriers and context left to
+    the routing re-plan (its budget share by orders: the dispatcher's, then the rest's).
+    With ``"routing"`` (or nothing to dispatch): no outcome, everything left."""
+    if ctx.settings.live.instant is not LiveInstant.DISPATCHER:
+        return {}, tuple(orders), list(couriers), ctx
+    share = dispatcher_share(
+        ctx.world,
+        orders,
+        couriers,
+        at_s=ctx.at_s,
+        owner=owner,
+        courier_flow=courier_flow,
+        carrying_returns=carrying_returns,
+    )
+    mine = [o for o in orders if o.id in share.order_ids]
+    if not mine:
+        return {}, tuple(orders), list(couriers), ctx
+    rest = tuple(o for o in orders if o.id not in share.order_ids)
+    parts = ctx.parts([len(mine), max(1, len(rest))])
+    own_ctx, rest_ctx = next(parts), next(parts)
+    flow = FulfilmentMode.INSTANT
+    built = _flow_problem(
+        flow,
+        orders=mine,
+        couriers=[c for c in couriers if c.id in share.courier_ids],
+        states=states,
+        owner=owner,
+        state=state,
+        ctx=own_ctx,
+    )
+    if isinstance(built, FlowOutcome):
+        return {flow: built}, rest, list(couriers), rest_ctx
+    flow_problem, _ = built
+    solution = dispatch_problem(
+        flow_problem.problem,
+        at_s=ctx.at_s,
+        max_bundle=ctx.settings.live.max_bundle,
+        seed=ctx.params.seed,
+        budget=own_ctx.budget,
+    )
+    outcome = solved_flow(flow_problem, solution).outcome(flow)
+    used = {r.courier_id for r in outcome.routes}
+    return {flow: outcome}, rest, [c for c in couriers if c.id not in used], rest_ctx
 
 
 def _plan_flows(
