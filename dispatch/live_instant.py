@@ -111,7 +111,8 @@ def dispatcher_share(
         declared = declared_flows(courier)
         if courier.id in returns or (flow is not None and flow is not FulfilmentMode.INSTANT):
             continue
-        if declared and FulfilmentMode.INSTANT not in declared:
+        # A courier committed to instant orders works instant, whatever it declares.
+        if flow is None and declared and FulfilmentMode.INSTANT not in declared:
             continue
         eligible.add(courier.id)
     for order in orders:
