@@ -126,7 +126,7 @@ def test_the_setting_is_validated() -> None:
         LiveSettings("teleport")  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match=r"PlannerSettings\.live\.max_bundle"):
         LiveSettings(max_bundle=0)
-    assert LiveSettings("routing").instant is LiveInstant.ROUTING
+    assert LiveSettings("routing").instant is LiveInstant.ROUTING  # type: ignore[arg-type]
 
 
 def mixed_world(*couriers: Courier) -> World:
