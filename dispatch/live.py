@@ -66,6 +66,7 @@ from dispatch.flows.routing import (
 )
 from dispatch.flows.scheduled import slot_promise
 from dispatch.kpis import plan_kpis
+from dispatch.live_combined import allowed_flows, combines, split_by_flow, with_flow_skills
 from dispatch.live_instant import dispatch_problem, dispatcher_share
 from dispatch.locations import LocationTable
 from dispatch.plan import Plan, UnassignedOrder, UnassignedOrderReason
@@ -361,7 +362,9 @@ def replan(
         | set(locked_by)
         | {r.courier_id for r in carried_returns}
     )
-    delivering |= {c.id for c, _ in fleet.shared}  # fleet13: shared couriers ride as the pool
+    delivering |= {c.id for c, _ in fleet.shared}
+    # Issue 13: shared couriers plan their flows in one model (dispatch.live_combined).
+    shared = {c.id: flows for c, flows in fleet.shared}
     couriers = [c for c in couriers if c.id in delivering]
     courier_flow = {
         **declared,
@@ -398,6 +401,22 @@ def replan(
             [r for r in carried_returns if r.courier_id in ids],
             courier_flow,
         )
+        # Issue 13: couriers shared by several flows with orders: the flows in one model.
+        part_shared = {c.id: shared[c.id] for c in part_couriers if c.id in shared}
+        if combines(part_orders, part_shared):
+            allowed = allowed_flows(
+                part_couriers, part_orders, shared=part_shared, declared=declared, owner=owner
+            )
+            return _plan_combined(
+                part_orders,
+                part_couriers,
+                allowed=allowed,
+                states=states,
+                owner=owner,
+                state=state,
+                ctx=part_ctx,
+                riders=riders,
+            )
         return _plan_flows(
             part_orders,
             part_couriers,
@@ -487,6 +506,47 @@ def replan(
     if served & unassigned or served | unassigned != set(by_id):
         raise EngineError("replan coverage broken: every order must be served or unassigned once")
     return with_returns(plan, [*returns, *(r.request for r in carried_returns)], outcomes.values())
+
+
+def _plan_combined(
+    orders: Sequence[Order],
+    couriers: Sequence[Courier],
+    *,
+    allowed: Mapping[str, frozenset[FulfilmentMode]],
+    states: Mapping[str, CourierState],
+    owner: Mapping[str, str],
+    state: LiveState,
+    ctx: PlanContext,
+    riders: Mapping[FulfilmentMode, tuple[tuple[ReturnRequest, ...], tuple[CarriedReturn, ...]]],
+) -> _Outcomes:
+    """Issue 13: the delivery flows of these orders in one routing model, with locks,
+    the returns every flow carries, and flow skills (:mod:`dispatch.live_combined`)."""
+    open_returns = tuple(r for rs, _ in riders.values() for r in rs)
+    carried = tuple(c for _, cs in riders.values() for c in cs)
+    mode_of = {o.id: o.mode for o in orders}
+    first = next(f for f in DELIVERY_FLOWS if f in set(mode_of.values()))
+    built = _flow_problem(
+        first,
+        orders=orders,
+        couriers=couriers,
+        states=states,
+        owner=owner,
+        state=state,
+        ctx=dataclasses.replace(ctx, returns=open_returns),
+        carried=carried,
+    )
+    if isinstance(built, FlowOutcome):
+        return split_by_flow(built, mode_of)
+    flow_problem, invalid_returns = built
+    solved = solve_flow(with_flow_skills(flow_problem, mode_of, allowed), ctx.solve_params())
+    outcome = split_outcome(
+        solved,
+        first,
+        [*open_returns, *(r.request for r in carried)],
+        invalid_returns,
+        collected_before={r.request.id: r.collected_s for r in carried},
+    )
+    return split_by_flow(outcome, mode_of)
 
 
 def _dispatch_instant(
