@@ -30,10 +30,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from scenarios.grubhub import read_grubhub
-from scenarios.grubhub_dispatcher import GrubhubPolicy
 from scenarios.grubhub_rules import check_grubhub_replay
 from scenarios.grubhub_sim import replay_grubhub
 from solvers.errors import EngineError
+from solvers.instant_dispatch import InstantPolicy
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "bench" / "grubhub_mdrp"
@@ -80,7 +80,7 @@ def list_instances(data: Path) -> list[Path]:
     return sorted(p for p in data.iterdir() if (p / "orders.txt").is_file())
 
 
-def run_instance(folder: Path, policy: GrubhubPolicy) -> InstanceRow:
+def run_instance(folder: Path, policy: InstantPolicy) -> InstanceRow:
     """Read, replay and check one instance."""
     instance = read_grubhub(folder)
     started = time.perf_counter()
@@ -134,7 +134,7 @@ def _table(rows: Sequence[InstanceRow], mean: Mapping[str, float]) -> Table:
     return table
 
 
-def report(rows: Sequence[InstanceRow], policy: GrubhubPolicy) -> dict[str, Any]:
+def report(rows: Sequence[InstanceRow], policy: InstantPolicy) -> dict[str, Any]:
     """The JSON report: policy, per-instance rows, means, targets and verdicts."""
     mean = means(rows)
     return {
@@ -156,9 +156,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="instance folders")
     parser.add_argument("--instances", nargs="*", default=None, help="instance names")
     parser.add_argument("--limit", type=int, default=None, help="only the first N")
-    parser.add_argument("--wave-min", type=float, default=GrubhubPolicy.wave_min)
-    parser.add_argument("--max-bundle", type=int, default=GrubhubPolicy.max_bundle)
-    parser.add_argument("--horizon-min", type=float, default=GrubhubPolicy.horizon_min)
+    parser.add_argument("--wave-min", type=float, default=InstantPolicy.wave_min)
+    parser.add_argument("--max-bundle", type=int, default=InstantPolicy.max_bundle)
+    parser.add_argument("--horizon-min", type=float, default=InstantPolicy.horizon_min)
     parser.add_argument("--out", type=Path, default=None, help="write the JSON report here")
     return parser
 
@@ -170,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not console.is_terminal:
         console = Console(width=160)
     try:
-        policy = GrubhubPolicy(
+        policy = InstantPolicy(
             wave_min=args.wave_min, max_bundle=args.max_bundle, horizon_min=args.horizon_min
         )
         if not args.data.is_dir():

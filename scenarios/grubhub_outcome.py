@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from scenarios.grubhub import GrubhubInstance
-from scenarios.grubhub_dispatcher import GrubhubPolicy
+from solvers.instant_dispatch import InstantPolicy
 
 
 class GrubhubReason(StrEnum):
@@ -99,7 +99,7 @@ class GrubhubReplay:
     """
 
     instance: str
-    policy: GrubhubPolicy
+    policy: InstantPolicy
     trips: tuple[GrubhubTrip, ...]
     deliveries: tuple[GrubhubDelivery, ...]
     unassigned: tuple[GrubhubUnassigned, ...]

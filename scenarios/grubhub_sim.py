@@ -1,5 +1,6 @@
 """Replay of a Grubhub MDRP instance under the family's rules with the rolling-horizon
-dispatcher (:mod:`scenarios.grubhub_dispatcher`).
+dispatcher (:mod:`solvers.instant_dispatch`, through its Grubhub adapter
+:mod:`scenarios.grubhub_dispatcher`).
 
 The rules (``../shared/data/bench/README.md``, ``grubhub_mdrp/``; Reyes et al., 2018):
 
@@ -28,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from scenarios.grubhub import GrubhubCourier, GrubhubInstance, GrubhubOrder
-from scenarios.grubhub_dispatcher import CandidateBundle, GrubhubPolicy, choose_wave
+from scenarios.grubhub_dispatcher import GrubhubPlaces, WaveChoice, choose_wave
 from scenarios.grubhub_outcome import (
     GrubhubReason,
     GrubhubReplay,
@@ -37,6 +38,7 @@ from scenarios.grubhub_outcome import (
     deliveries_of,
     grubhub_metrics,
 )
+from solvers.instant_dispatch import InstantPolicy, in_horizon
 
 
 @dataclass
@@ -44,6 +46,7 @@ class _CourierState:
     """A courier as the replay moves it: where and from when it is free."""
 
     courier: GrubhubCourier
+    place: int
     x_m: float
     y_m: float
     free_min: float
@@ -56,18 +59,20 @@ def _pickup(instance: GrubhubInstance, arrive_min: float, ready_min: float) -> f
 
 
 def _commit(
-    instance: GrubhubInstance, now_min: float, state: _CourierState, bundle: CandidateBundle
+    places: GrubhubPlaces, now_min: float, state: _CourierState, choice: WaveChoice
 ) -> GrubhubTrip:
-    restaurant = instance.restaurants[bundle.restaurant]
+    instance = places.instance
+    bundle = choice.assignment
+    restaurant = instance.restaurants[bundle.pickup_place]
     depart = max(now_min, state.free_min, state.courier.on_min)
     arrive = depart + instance.travel_min(state.x_m, state.y_m, restaurant.x_m, restaurant.y_m)
     pickup = _pickup(instance, arrive, bundle.ready_min)
     leave = pickup + instance.parameters.pickup_service_min / 2.0
-    last = instance.orders[bundle.orders[-1]]
+    last = instance.orders[choice.orders[-1]]
     trip = GrubhubTrip(
         courier_id=state.courier.id,
         restaurant_id=restaurant.id,
-        order_ids=tuple(instance.orders[o].id for o in bundle.orders),
+        order_ids=bundle.order_ids,
         dispatched_min=now_min,
         depart_min=depart,
         arrive_restaurant_min=arrive,
@@ -76,15 +81,16 @@ def _commit(
         end_min=leave + bundle.end_offset_min,
     )
     state.x_m, state.y_m = last.x_m, last.y_m
+    state.place = places.door(choice.orders[-1])
     state.free_min = trip.end_min
-    state.delivered += len(bundle.orders)
+    state.delivered += len(choice.orders)
     state.trips.append(trip)
     return trip
 
 
 def replay_grubhub(
     instance: GrubhubInstance,
-    policy: GrubhubPolicy | None = None,
+    policy: InstantPolicy | None = None,
     *,
     progress: Callable[[float, float], None] | None = None,
 ) -> GrubhubReplay:
@@ -95,9 +101,12 @@ def replay_grubhub(
     ``complete=False`` and the orders not yet dispatched are unassigned with reason
     ``interrupted``, so the caller can still write its KPIs.
     """
-    policy = policy or GrubhubPolicy()
-    params = instance.parameters
-    states = [_CourierState(c, c.x_m, c.y_m, c.on_min) for c in instance.couriers]
+    policy = policy or InstantPolicy()
+    places = GrubhubPlaces(instance)
+    states = [
+        _CourierState(c, places.start(k), c.x_m, c.y_m, c.on_min)
+        for k, c in enumerate(instance.couriers)
+    ]
     by_placement = sorted(
         range(len(instance.orders)), key=lambda o: (instance.orders[o].placement_min, o)
     )
@@ -117,30 +126,16 @@ def replay_grubhub(
             ):
                 open_orders.append(by_placement[known])
                 known += 1
-            considered = [
-                o for o in open_orders if instance.orders[o].ready_min <= now + policy.horizon_min
-            ]
+            considered = [o for o in open_orders if in_horizon(places.orders[o], now, policy)]
             if considered:
                 waves += 1
                 done: set[int] = set()
-                for c, bundle in choose_wave(instance, policy, now, considered, states):
-                    state = states[c]
-                    restaurant = instance.restaurants[bundle.restaurant]
-                    depart = max(now, state.free_min, state.courier.on_min)
-                    arrive = depart + instance.travel_min(
-                        state.x_m, state.y_m, restaurant.x_m, restaurant.y_m
-                    )
-                    # Commit only when leaving a wave later could delay the pickup.
-                    arrive_later = (
-                        arrive
-                        + policy.wave_min
-                        + policy.commit_slack_min
-                        + params.pickup_service_min / 2.0
-                    )
-                    late_enough = arrive_later > bundle.ready_min
-                    if late_enough or now + policy.wave_min > state.courier.off_min:
-                        trips.append(_commit(instance, now, state, bundle))
-                        done.update(bundle.orders)
+                for choice in choose_wave(places, policy, now, considered, states):
+                    # Commit only when leaving a wave later could delay the pickup (or
+                    # the next wave is past the courier's shift end).
+                    if choice.assignment.due(now, policy.wave_min):
+                        trips.append(_commit(places, now, states[choice.courier], choice))
+                        done.update(choice.orders)
                 if done:
                     open_orders = [o for o in open_orders if o not in done]
             if progress is not None:

@@ -12,60 +12,20 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import math
 import typing
 from typing import Any, TypeVar
 
 import pydantic
 from pydantic_core import PydanticCustomError
 
+from core.bounds import BOUNDS_KEY as _BOUNDS
+from core.bounds import bound_rule as _rule
+from core.bounds import bounded, check_bounds
 from core.limits import quoted, shorten
 from solvers.errors import InvalidInputError
 
 P = TypeVar("P")
-_BOUNDS = "bounds"
-
-
-def bounded(
-    default: Any, *, ge: float | None = None, gt: float | None = None, le: float | None = None
-) -> Any:
-    """A dataclass field with a default and a range (``ge``/``gt`` below, ``le`` above),
-    enforced by :func:`numeric_policy_from_json` and :func:`check_bounds`; None (for an
-    optional field) is always in range."""
-    limits = {k: v for k, v in (("ge", ge), ("gt", gt), ("le", le)) if v is not None}
-    return dataclasses.field(default=default, metadata={_BOUNDS: limits})
-
-
-def check_bounds(instance: object, prefix: str) -> None:
-    """Raise for the first field of a dataclass instance outside its :func:`bounded`
-    range (or not a number), named ``prefix.field``.
-
-    Raises:
-        InvalidInputError: ``"<prefix>.<field>: must be <rule>, got <value>"``.
-    """
-    for item in dataclasses.fields(typing.cast(Any, instance)):
-        limits = item.metadata.get(_BOUNDS)
-        value = getattr(instance, item.name)
-        if not limits or value is None:
-            continue
-        field = f"{prefix}.{item.name}"
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            raise InvalidInputError(field, f"must be a number, got {quoted(value)}")
-        rule = _rule(limits)
-        low_ok = value >= limits.get("ge", -math.inf) and value > limits.get("gt", -math.inf)
-        if not (math.isfinite(value) and low_ok and value <= limits.get("le", math.inf)):
-            raise InvalidInputError(field, f"must be {rule}, got {quoted(value)}")
-
-
-def _rule(limits: dict[str, float]) -> str:
-    parts = []
-    if "ge" in limits:
-        parts.append(f">= {limits['ge']:g}")
-    if "gt" in limits:
-        parts.append(f"> {limits['gt']:g}")
-    if "le" in limits:
-        parts.append(f"<= {limits['le']:g}")
-    return " and ".join(parts) if parts else "a finite number"
+__all__ = ["bounded", "check_bounds", "numeric_policy_from_json"]
 
 
 # pydantic error types that mean "not a number" (reported as such, with the value).

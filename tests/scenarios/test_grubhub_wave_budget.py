@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-import scenarios.grubhub_dispatcher as dispatcher
+import solvers.instant_dispatch.wave as dispatcher
 from scenarios.grubhub import read_grubhub
-from scenarios.grubhub_dispatcher import GrubhubPolicy
 from scenarios.grubhub_rules import check_grubhub_replay
 from scenarios.grubhub_sim import replay_grubhub
 from solvers.bundling import choose_bundles
+from solvers.instant_dispatch import InstantPolicy
 from tests.scenarios.test_grubhub import write_instance
 
 
@@ -36,7 +36,7 @@ def test_each_wave_gives_cp_sat_at_most_its_budget(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(dispatcher, "choose_bundles", spy)
-    policy = GrubhubPolicy(wave_search_s=0.2)
+    policy = InstantPolicy(wave_search_s=0.2)
     replay = replay_grubhub(instance, policy)
     assert check_grubhub_replay(instance, replay) == ()
     assert seen, "no wave ran"

@@ -327,7 +327,7 @@ def test_grubhub_policy_numbers_are_bounded() -> None:
         policy_from_json({"wave_min": 0.001})
     with pytest.raises(InvalidInputError, match="max_bundle: must be >= 1 and <= 6"):
         policy_from_json({"max_bundle": 100})
-    with pytest.raises(InvalidInputError, match=r"GrubhubPolicy\.horizon_min"):
+    with pytest.raises(InvalidInputError, match=r"InstantPolicy\.horizon_min"):
         GrubhubPolicy(horizon_min=1e300)
 
 

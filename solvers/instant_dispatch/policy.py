@@ -1,0 +1,77 @@
+"""How the instant dispatcher works: the policy of its waves (all times in minutes).
+
+The fields and their JSON names are those of the Grubhub replay's policy files
+(``dispatch replay-grubhub --policy``), which read into this class.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from core.bounds import bounded, check_bounds
+from core.errors import InvalidInputError
+from core.limits import DAY_S, MAX_COURIERS, MAX_GRUBHUB_MINUTES, MAX_GRUBHUB_RATE, MIN_WAVE_S
+
+# Most orders of one pickup place in a trip (their delivery orders are all tried), and
+# the CP-SAT seconds per wave, that a policy may ask for.
+MAX_BUNDLE = 6  # delivery orders are enumerated: 6! = 720
+MAX_WAVE_SEARCH_S = 3600.0
+
+
+@dataclass(frozen=True)
+class InstantPolicy:
+    """How the rolling-horizon instant dispatcher works.
+
+    Attributes:
+        wave_min: minutes between dispatch waves.
+        horizon_min: orders ready within this many minutes of a wave are considered.
+        max_bundle: most orders of one pickup place in one trip (1 = no bundling).
+        courier_candidates: couriers considered per bundle (those arriving first).
+        overage_weight: extra cost per click-to-door minute beyond the target.
+        age_weight: reward per minute an order has waited since placement (serves the
+            oldest orders first when couriers are scarce).
+        commit_slack_min: commit a chosen pair this many minutes earlier than the rule
+            "one more wave could delay the pickup" says (negative: later).
+        lookahead_min: couriers who finish their trip within this many minutes (or by
+            the next wave) are candidates; a pair with such a courier is its next trip.
+        wave_search_s: the budget of one wave's decision, seconds: CP-SAT's
+            deterministic time limit (reproducible), and the wall-clock limit of the whole
+            wave (building the candidate bundles counts against it; CP-SAT gets what is
+            left), so a wave never runs past it on a loaded machine either.
+    """
+
+    wave_min: float = bounded(2.0, ge=MIN_WAVE_S / 60, le=DAY_S / 60)
+    horizon_min: float = bounded(20.0, ge=0, le=MAX_GRUBHUB_MINUTES)
+    max_bundle: int = bounded(3, ge=1, le=MAX_BUNDLE)
+    courier_candidates: int = bounded(8, ge=1, le=MAX_COURIERS)
+    overage_weight: float = bounded(2.0, ge=0, le=MAX_GRUBHUB_RATE)
+    age_weight: float = bounded(2.0, ge=0, le=MAX_GRUBHUB_RATE)
+    commit_slack_min: float = bounded(0.0, ge=-MAX_GRUBHUB_MINUTES, le=MAX_GRUBHUB_MINUTES)
+    lookahead_min: float = bounded(5.0, ge=0, le=MAX_GRUBHUB_MINUTES)
+    wave_search_s: float = bounded(0.5, gt=0, le=MAX_WAVE_SEARCH_S)
+
+    def __post_init__(self) -> None:
+        # The ranges first (core.limits): a wave under a second would mean millions of
+        # waves a day.
+        check_bounds(self, "InstantPolicy")
+        if not (math.isfinite(self.wave_min) and self.wave_min > 0):
+            raise InvalidInputError("wave_min", f"must be > 0, got {self.wave_min}")
+        if not (math.isfinite(self.horizon_min) and self.horizon_min >= 0):
+            raise InvalidInputError("horizon_min", f"must be >= 0, got {self.horizon_min}")
+        if self.max_bundle < 1:
+            raise InvalidInputError("max_bundle", f"must be >= 1, got {self.max_bundle}")
+        if self.courier_candidates < 1:
+            raise InvalidInputError(
+                "courier_candidates", f"must be >= 1, got {self.courier_candidates}"
+            )
+        if not (math.isfinite(self.overage_weight) and self.overage_weight >= 0):
+            raise InvalidInputError("overage_weight", f"must be >= 0, got {self.overage_weight}")
+        if not (math.isfinite(self.age_weight) and self.age_weight >= 0):
+            raise InvalidInputError("age_weight", f"must be >= 0, got {self.age_weight}")
+        if not math.isfinite(self.commit_slack_min):
+            raise InvalidInputError("commit_slack_min", "must be a finite number")
+        if not (math.isfinite(self.lookahead_min) and self.lookahead_min >= 0):
+            raise InvalidInputError("lookahead_min", f"must be >= 0, got {self.lookahead_min}")
+        if not (math.isfinite(self.wave_search_s) and self.wave_search_s > 0):
+            raise InvalidInputError("wave_search_s", f"must be > 0, got {self.wave_search_s}")
