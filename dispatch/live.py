@@ -79,6 +79,7 @@ from solvers import SolveParams
 from solvers.budget import MIN_PART_S, Budget
 from solvers.errors import EngineError, InvalidInputError
 from solvers.executor import ExecutorSpec, run_jobs
+from solvers.instant_dispatch import InstantPolicy
 from solvers.parts import PartJob, solve_part
 from solvers.problem import TimeWindow, VehicleLock
 from solvers.rr import before_budget as search_before_budget
@@ -594,12 +595,20 @@ def _dispatch_instant(
     if isinstance(built, FlowOutcome):
         return {flow: built}, rest, list(couriers), rest_ctx
     flow_problem, _ = built
+    # The dispatcher's policy (solvers.instant_dispatch): its defaults but the bundle
+    # size, with a wave's search no longer than this part's budget.
+    default = InstantPolicy()
+    policy = dataclasses.replace(
+        default,
+        max_bundle=ctx.settings.live.max_bundle,
+        wave_search_s=max(MIN_PART_S, min(default.wave_search_s, own_ctx.budget.remaining_s())),
+    )
     solution = dispatch_problem(
         flow_problem.problem,
         at_s=ctx.at_s,
-        max_bundle=ctx.settings.live.max_bundle,
+        placement_s={o.id: o.created_at_s for o in mine},
+        policy=policy,
         seed=ctx.params.seed,
-        budget=own_ctx.budget,
     )
     outcome = solved_flow(flow_problem, solution).outcome(flow)
     used = {r.courier_id for r in outcome.routes}

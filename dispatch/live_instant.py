@@ -46,11 +46,17 @@ from dispatch.fleet import declared_flows
 from dispatch.flows.delivery import single_micro_warehouse
 from dispatch.world import World
 from solvers.balance import balance_cost
-from solvers.budget import Budget
-from solvers.bundling import BundleOption, choose_bundles
 from solvers.checker import check
 from solvers.errors import EngineError
 from solvers.evaluate import RouteEvaluation, Visit, evaluate_route
+from solvers.instant_dispatch import (
+    InstantCourier,
+    InstantOrder,
+    InstantPolicy,
+    InstantRules,
+    MatrixTravel,
+    decide_wave,
+)
 from solvers.problem import RoutingProblem, Task, Vehicle, VehicleLock
 from solvers.solution import (
     CostBreakdown,
@@ -64,15 +70,6 @@ from solvers.solution import (
 
 # The portfolio member name the dispatcher's runs report (SolveStats.member).
 MEMBER = "instant_dispatch"
-# Reward per order served, seconds: far above any time to the door, so the number of
-# orders served comes first (as in the Grubhub dispatcher).
-_SERVE_REWARD_S = 60_000.0
-# Extra cost per second past the promise (on top of the second itself).
-_OVERAGE_WEIGHT = 2.0
-# Couriers considered per bundle (those reaching the warehouse first).
-_COURIER_CANDIDATES = 8
-# CP-SAT sees costs in whole seconds; its deterministic limit per wave (reproducible).
-_DETERMINISTIC_S = 0.5
 # Locked deliveries are sequenced by trying every order up to this many, then greedily.
 _MAX_PERMUTED = 5
 
@@ -138,15 +135,22 @@ class _Free:
 
 @dataclass(frozen=True)
 class _Bundle:
-    """Orders of one pickup place for one trip: tasks in drop-off order."""
+    """Orders of one pickup place for one trip: tasks in drop-off order, when the last
+    is ready, and the latest departure that does not delay the pickup."""
 
     pickup: int
     tasks: tuple[Task, ...]
     ready_s: float
+    commit_by_s: float
 
 
 def dispatch_problem(
-    problem: RoutingProblem, *, at_s: float, max_bundle: int, seed: int, budget: Budget
+    problem: RoutingProblem,
+    *,
+    at_s: float,
+    placement_s: Mapping[str, float],
+    policy: InstantPolicy,
+    seed: int,
 ) -> RoutingSolution:
     """The dispatcher's routes for a live instant problem (one pickup per free task).
 
@@ -163,13 +167,7 @@ def dispatch_problem(
     locked = {tid for lock in problem.locks for tid in _lock_tasks(lock)}
     pending = [t for t in problem.tasks if t.id not in locked and len(t.pickups) == 1]
     chosen = _choose(
-        problem,
-        list(free.values()),
-        pending,
-        at_s=at_s,
-        max_bundle=max_bundle,
-        seed=seed,
-        budget=budget,
+        problem, list(free.values()), pending, at_s=at_s, placement_s=placement_s, policy=policy
     )
     routes: list[Route] = []
     served: set[str] = set()
@@ -184,9 +182,9 @@ def dispatch_problem(
             visits = [*base, *((t.id, 0) for t in bundle.tasks), *((t.id, 1) for t in bundle.tasks)]
             start = state.start_s
             if not base:
-                # Later commitment: leave just in time to be there when the bundle is ready.
-                travel = _travel_s(problem, vehicle, state.location, bundle.pickup)
-                start = max(state.start_s, bundle.ready_s - travel)
+                # Later commitment: leave at the commit-by time, just in time for the
+                # bundle; a re-plan before then can still change the trip.
+                start = max(state.start_s, bundle.commit_by_s)
             trial = evaluate_route(problem, vehicle, visits, start)
             if not trial.breaches:
                 best = trial
@@ -243,10 +241,6 @@ def dispatch_problem(
 
 def _lock_tasks(lock: VehicleLock) -> set[str]:
     return {*lock.on_board, *lock.pickups_done, *(tid for tid, _ in lock.fixed_prefix)}
-
-
-def _travel_s(problem: RoutingProblem, vehicle: Vehicle, origin: int, to: int) -> float:
-    return float(problem.matrices[vehicle.profile].duration_s[origin, to])
 
 
 def _locked_visits(
@@ -331,50 +325,8 @@ def _free(problem: RoutingProblem, vehicle: Vehicle) -> _Free:
     return _Free(vehicle, ev.stops[-1].location, ev.end_s, visits, ev.start_s)
 
 
-def _sequence(
-    problem: RoutingProblem, vehicle: Vehicle, pickup: int, tasks: Sequence[Task]
-) -> tuple[tuple[Task, ...], tuple[float, ...], float]:
-    """Best drop-off order of a bundle from its pickup place (least sum of the times to
-    each door, services included), the offsets from leaving the pickup to each
-    handover's start, and the time from leaving to the last departure."""
-    durations = problem.matrices[vehicle.profile].duration_s
-    best: tuple[float, tuple[Task, ...], tuple[float, ...], float] | None = None
-    for perm in itertools.permutations(tasks):
-        clock, here, offsets = 0.0, pickup, []
-        for task in perm:
-            clock += float(durations[here, task.delivery.location])
-            offsets.append(clock)
-            clock += task.delivery.service_s
-            here = task.delivery.location
-        total = sum(offsets)
-        if best is None or total < best[0]:
-            best = (total, perm, tuple(offsets), clock)
-    assert best is not None
-    return best[1], best[2], best[3]
-
-
-def _bundles(pending: Sequence[Task], max_bundle: int) -> list[tuple[int, tuple[Task, ...]]]:
-    """Each task alone and runs of up to ``max_bundle`` in ready-time order, per pickup."""
-    by_pickup: dict[int, list[Task]] = {}
-    for task in pending:
-        by_pickup.setdefault(task.pickups[0].location, []).append(task)
-    out: list[tuple[int, tuple[Task, ...]]] = []
-    for pickup, members in sorted(by_pickup.items()):
-        members.sort(key=lambda t: (_ready_s(t), t.id))
-        for size in range(1, min(max_bundle, len(members)) + 1):
-            for first in range(len(members) - size + 1):
-                out.append((pickup, tuple(members[first : first + size])))
-    return out
-
-
 def _ready_s(task: Task) -> float:
     return task.pickups[0].windows[0].start_s
-
-
-def _fits(vehicle: Vehicle, tasks: Sequence[Task]) -> bool:
-    return all(
-        sum(t.demand[k] for t in tasks) <= cap + 1e-9 for k, cap in enumerate(vehicle.capacity)
-    )
 
 
 def _choose(
@@ -383,64 +335,56 @@ def _choose(
     pending: Sequence[Task],
     *,
     at_s: float,
-    max_bundle: int,
-    seed: int,
-    budget: Budget,
+    placement_s: Mapping[str, float],
+    policy: InstantPolicy,
 ) -> dict[str, _Bundle]:
-    """The wave's decision: vehicle id -> the bundle it takes."""
+    """The wave's decision by :func:`solvers.instant_dispatch.decide_wave`: vehicle id ->
+    the bundle it takes, its tasks in drop-off order, and when it leaves."""
     couriers = [f for f in free if problem.overloaded(f.vehicle.id) is None]
     if not couriers or not pending:
         return {}
-    options: list[BundleOption] = []
-    picks: list[tuple[str, _Bundle]] = []
-    sequences: dict[tuple[str, tuple[str, ...]], tuple[tuple[Task, ...], tuple[float, ...]]] = {}
-    for pickup, group in _bundles(pending, max_bundle):
-        ready = max(_ready_s(t) for t in group)
-        service = sum(t.pickups[0].service_s for t in group)
-        ids = tuple(t.id for t in group)
-        arrivals = sorted(
-            (
-                max(c.free_s, at_s)
-                + float(problem.matrices[c.vehicle.profile].duration_s[c.location, pickup]),
-                c.vehicle.id,
-                c,
-            )
-            for c in couriers
-            if _fits(c.vehicle, group)
+    # One travel for the decision: the profile most couriers ride (the routes are then
+    # timed exactly with each courier's own profile by the evaluation).
+    profiles = sorted(f.vehicle.profile for f in couriers)
+    profile = max(profiles, key=profiles.count)
+    travel = MatrixTravel(problem.matrices[profile].duration_s / 60.0)
+    orders = [
+        InstantOrder(
+            t.id,
+            t.pickups[0].location,
+            placement_s[t.id] / 60.0,
+            _ready_s(t) / 60.0,
+            t.delivery.location,
         )
-        for arrive, vid, c in arrivals[:_COURIER_CANDIDATES]:
-            key = (c.vehicle.profile, ids)
-            if key not in sequences:
-                order, offsets, _ = _sequence(problem, c.vehicle, pickup, group)
-                sequences[key] = (order, offsets)
-            order, offsets = sequences[key]
-            leave = max(arrive, ready) + service
-            if leave > c.vehicle.shift.end_s:
-                continue
-            cost = 0.0
-            feasible = True
-            for task, offset in zip(order, offsets, strict=True):
-                door = leave + offset
-                due = task.delivery.windows[-1].end_s
-                if door > due + task.delivery.max_lateness_s:
-                    feasible = False
-                    break
-                cost += door - at_s - _SERVE_REWARD_S + _OVERAGE_WEIGHT * max(0.0, door - due)
-            if not feasible:
-                continue
-            options.append(BundleOption(vid, tuple(t.id for t in order), cost))
-            picks.append((vid, _Bundle(pickup, order, ready)))
-    result = (
-        choose_bundles(
-            options,
-            resolution=1,
-            seed=seed,
-            time_limit_s=max(0.05, budget.remaining_s()),
-            deterministic_time_s=_DETERMINISTIC_S,
-        )
-        if options
-        else None
+        for t in pending
+    ]
+    targets = sorted(t.delivery.windows[-1].end_s - placement_s[t.id] for t in pending)
+    services = sorted(t.delivery.service_s for t in pending)
+    rules = InstantRules(
+        pickup_service_min=pending[0].pickups[0].service_s / 60.0,
+        dropoff_service_min=services[len(services) // 2] / 60.0,
+        target_click_to_door_min=max(0.0, targets[len(targets) // 2] / 60.0),
     )
-    if result is None:
-        return {}
-    return {picks[k][0]: picks[k][1] for k in result.chosen}
+    decision = decide_wave(
+        at_s / 60.0,
+        orders,
+        [
+            InstantCourier(
+                f.vehicle.id, f.location, max(f.free_s, at_s) / 60.0, f.vehicle.shift.end_s / 60.0
+            )
+            for f in couriers
+        ],
+        travel=travel,
+        rules=rules,
+        policy=policy,
+    )
+    tasks = {t.id: t for t in pending}
+    return {
+        a.courier_id: _Bundle(
+            a.pickup_place,
+            tuple(tasks[o] for o in a.order_ids),
+            a.ready_min * 60.0,
+            a.commit_by_min * 60.0,
+        )
+        for a in decision.assignments
+    }
