@@ -610,7 +610,13 @@ def _dispatch_instant(
         policy=policy,
         seed=ctx.params.seed,
     )
-    outcome = solved_flow(flow_problem, solution).outcome(flow)
+    solved = (
+        solved_flow(flow_problem, solution)
+        if solution is not None
+        # Rejected by the checker (never seen so far): the routing search serves the share.
+        else solve_flow(flow_problem, own_ctx.solve_params())
+    )
+    outcome = solved.outcome(flow)
     used = {r.courier_id for r in outcome.routes}
     return {flow: outcome}, rest, [c for c in couriers if c.id not in used], rest_ctx
 

@@ -14,19 +14,26 @@ rolling-horizon dispatcher of the Grubhub replay instead of the routing search:
   drop-off = the building; a courier is free where and when its locked work ends (its
   committed stop first, then what it carries, in the best order), or where it is at the
   re-plan time (its shift start if later);
-* **the decision**: candidate bundles per micro-warehouse (each order alone and runs of
-  up to ``live.max_bundle`` orders in ready-time order, each with its best drop-off
-  sequence), each paired with the couriers that reach the warehouse first, chosen with
-  CP-SAT (:func:`solvers.bundling.choose_bundles`: each order and each courier at most
+* **the decision** is the instant dispatcher's (:func:`solvers.instant_dispatch.decide_wave`,
+  the one the Grubhub replay uses): candidate bundles per micro-warehouse (each order
+  alone and runs of up to ``live.max_bundle`` orders in ready-time order, each with its
+  best drop-off sequence), each paired with the couriers free by the next wave that
+  reach the warehouse first, chosen with CP-SAT (each order and each courier at most
   once; serve as many orders as possible, then the least time to the door with extra
-  weight on minutes past the promise);
+  weight past the target and a reward for the orders' age).  Its policy is
+  :class:`~solvers.instant_dispatch.InstantPolicy`'s defaults (2-minute waves) with
+  ``live.max_bundle`` and a search no longer than the re-plan's share; its travel is
+  the matrix of the profile most free couriers ride, its target click-to-door the
+  orders' median promise, its services the flow's;
 * **the result** is a :class:`solvers.RoutingSolution` of the flow's routing problem:
   each courier's route is its locked stops, then its bundle's pickups and drop-offs,
   timed, loaded and priced by :func:`solvers.evaluate.evaluate_route` like every route,
   and the whole solution must pass the independent checker (:func:`solvers.checker.check`);
-  a courier with a new bundle leaves just in time to be at the warehouse when the
-  bundle is ready, so a re-plan before that can still change its trip (later
-  commitment: the replay commits a stop only once its courier has set off).  An order
+  a free courier with a new bundle leaves at the dispatcher's commit-by time (just in
+  time for the bundle), so a re-plan before then can still change its trip (later
+  commitment: the replay commits a stop only once its courier has set off).  A bundle
+  whose exact evaluation breaks a rule (capacity, the lateness cap, the shift) is not
+  given: its orders stay open.  An order
   not chosen this wave stays open: it is unassigned ``no_courier`` with the detail "not
   dispatched in this wave", and the next wave tries again.
 
@@ -47,7 +54,6 @@ from dispatch.flows.delivery import single_micro_warehouse
 from dispatch.world import World
 from solvers.balance import balance_cost
 from solvers.checker import check
-from solvers.errors import EngineError
 from solvers.evaluate import RouteEvaluation, Visit, evaluate_route
 from solvers.instant_dispatch import (
     InstantCourier,
@@ -151,16 +157,13 @@ def dispatch_problem(
     placement_s: Mapping[str, float],
     policy: InstantPolicy,
     seed: int,
-) -> RoutingSolution:
+) -> RoutingSolution | None:
     """The dispatcher's routes for a live instant problem (one pickup per free task).
 
     Locked work stays on its vehicle, the committed stop first; free tasks are bundled
     and matched to couriers by CP-SAT; a task not chosen is unassigned ``no_vehicle``
     (the plan's ``no_courier``) with "not dispatched in this wave".  The solution is
-    checked by :func:`solvers.checker.check`.
-
-    Raises:
-        EngineError: the checker rejects the solution (a bug, not bad input).
+    checked by :func:`solvers.checker.check`; None when the checker rejects it.
     """
     started = time.perf_counter()
     free = {v.id: _free(problem, v) for v in problem.vehicles if v.shift.end_s > at_s}
@@ -230,13 +233,9 @@ def dispatch_problem(
         member=MEMBER,
     )
     solution = RoutingSolution(tuple(routes), unassigned, cost, stats)
-    report = check(problem, solution)
-    if not report.ok:
-        raise EngineError(
-            "instant dispatcher: the checker rejects its routes: "
-            + "; ".join(str(v) for v in report.violations[:3])
-        )
-    return solution
+    # Judged by the independent checker like every portfolio member's answer: one it
+    # rejects is not used (the caller routes the flow instead).
+    return solution if check(problem, solution).ok else None
 
 
 def _lock_tasks(lock: VehicleLock) -> set[str]:

@@ -171,3 +171,16 @@ def test_routing_setting_keeps_the_routing_replan() -> None:
     plan = replan(w, LiveState(), orders, at_s=T0, settings=ROUTING, params=FAST)
     check_live(plan, orders, {})
     assert not dispatcher_runs(plan) and plan.served_order_ids() == {"i1"}
+
+
+def test_routes_the_checker_rejects_are_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As a portfolio member's answer: rejected by the checker, the routing search serves.
+    class Rejected:
+        ok = False
+
+    monkeypatch.setattr("dispatch.live_instant.check", lambda problem, solution: Rejected())
+    w = world(courier("c1", 0))
+    orders = [instant("i1", "b1")]
+    plan = replan(w, LiveState(), orders, at_s=T0, settings=DISPATCHER, params=FAST)
+    check_live(plan, orders, {})
+    assert not dispatcher_runs(plan) and plan.served_order_ids() == {"i1"}
