@@ -139,7 +139,7 @@ class LiveSettings:
         InvalidInputError: an unknown ``instant`` or a ``max_bundle`` out of range.
     """
 
-    instant: LiveInstant = LiveInstant.ROUTING
+    instant: LiveInstant = LiveInstant.DISPATCHER
     max_bundle: int = 3
 
     def __post_init__(self) -> None:

@@ -1,5 +1,6 @@
 """Issue 13 in live re-planning: a courier shared by several delivery flows plans them in
-one routing model, with its locks (carried goods, partly picked, committed stop) kept.
+one routing model, with its locks (carried goods, partly picked, committed stop) kept
+(with `live.instant = "routing"`: the instant dispatcher would take instant orders first).
 
 A micro-warehouse and a fruit shop at 0 m, a bakery at 500 m, buildings at 1 and 2 km
 north; e-bikes at 5 m/s; orders created at 10:00.
@@ -13,7 +14,7 @@ from dispatch.plan import Plan
 from solvers import check
 from tests.dispatch.helpers import FAST, LON, courier, line, north
 from tests.dispatch.test_live import check_live, route_of
-from tests.dispatch.test_live_instant import mixed_world
+from tests.dispatch.test_live_instant import ROUTING, mixed_world
 from tests.dispatch.test_planner_instant import T0, instant
 
 INSTANT = FulfilmentMode.INSTANT
@@ -45,7 +46,7 @@ def test_a_shared_courier_serves_two_flows_on_one_route() -> None:
     # in turn, the instant flow would take c1 and leave the basket without a courier.
     w = mixed_world(courier("c1", 0, flows=BOTH))
     orders = [instant("i1", "b1"), basket()]
-    plan = replan(w, LiveState(), orders, at_s=T0, params=FAST)
+    plan = replan(w, LiveState(), orders, at_s=T0, settings=ROUTING, params=FAST)
     check_live(plan, orders, {})
     combined_run(plan)
     assert plan.served_order_ids() == {"i1", "m1"}
@@ -58,7 +59,7 @@ def test_carried_goods_stay_on_the_shared_courier_with_the_other_flow() -> None:
     w = mixed_world(courier("c1", 0, flows=BOTH), courier("c2", 0, flows=(INSTANT,)))
     orders = [instant("i1", "b1"), basket(), instant("i2", "b2")]
     state = LiveState(couriers=(CourierState("c1", LON, north(0), (OnBoard("i1", T0 + 180),)),))
-    plan = replan(w, state, orders, at_s=T0 + 240, params=FAST)
+    plan = replan(w, state, orders, at_s=T0 + 240, settings=ROUTING, params=FAST)
     check_live(plan, orders, {"i1": "c1"})
     run = combined_run(plan)
     assert {"i1", "m1"} <= plan.served_order_ids()
@@ -83,7 +84,7 @@ def test_partly_picked_basket_and_committed_stop_are_kept() -> None:
             ),
         )
     )
-    plan = replan(w, state, orders, at_s=T0 + 420, params=FAST)
+    plan = replan(w, state, orders, at_s=T0 + 420, settings=ROUTING, params=FAST)
     check_live(plan, orders, {})
     combined_run(plan)
     c1 = route_of(plan.routes, "c1")

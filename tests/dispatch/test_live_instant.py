@@ -178,7 +178,7 @@ def test_routes_the_checker_rejects_are_not_used(monkeypatch: pytest.MonkeyPatch
     class Rejected:
         ok = False
 
-    monkeypatch.setattr("dispatch.live_instant.check", lambda problem, solution: Rejected())
+    monkeypatch.setattr("dispatch.live_instant.check", lambda *_: Rejected())
     w = world(courier("c1", 0))
     orders = [instant("i1", "b1")]
     plan = replan(w, LiveState(), orders, at_s=T0, settings=DISPATCHER, params=FAST)
