@@ -30,6 +30,12 @@ orders, declared couriers in theirs; the others form a pool used by the flows in
 planner's order (instant, multi-store, scheduled).
 Orders of the other flows (next-day pickup, home services) are refused: they are planned
 in batches by :class:`dispatch.Planner`.
+
+With ``settings.live.instant == "dispatcher"`` (the default) instant micro-warehouse
+orders are first served by the instant dispatcher (:mod:`dispatch.live_instant`), and
+the other orders are routed as above with the couriers it leaves.  Couriers shared by
+two or more delivery flows with orders plan those flows in one routing model
+(:mod:`dispatch.live_combined`), except in a re-plan split into zones.
 """
 
 from __future__ import annotations
