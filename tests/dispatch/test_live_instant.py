@@ -16,7 +16,11 @@ from dispatch.live import CommittedStop, CourierState, LiveState, OnBoard, repla
 from dispatch.live_instant import MEMBER
 from dispatch.plan import Plan, UnassignedOrderReason
 from dispatch.settings import LiveInstant, LiveSettings, PlannerSettings
-from scenarios.replay import OutcomeStatus, ReplayPolicy, replay_day
+from scenarios import replay as replay_module
+from scenarios.generate import city_day_scenario
+from scenarios.replay import OutcomeStatus, ReplayPolicy, check_conservation, replay_day
+from scenarios.scenario_build import build_scenario
+from solvers import check
 from solvers.errors import InvalidInputError
 from tests.dispatch.helpers import FAST, LON, building, courier, line, north, store, warehouse
 from tests.dispatch.test_live import check_live, route_of
@@ -184,3 +188,37 @@ def test_routes_the_checker_rejects_are_not_used(monkeypatch: pytest.MonkeyPatch
     plan = replan(w, LiveState(), orders, at_s=T0, settings=DISPATCHER, params=FAST)
     check_live(plan, orders, {})
     assert not dispatcher_runs(plan) and plan.served_order_ids() == {"i1"}
+
+
+def test_generated_day_replay_every_wave_checked_and_orders_conserved(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A small generated city day with the dispatcher: every wave's routes pass the
+    # checker, locked orders stay with their courier, and every order ends once.
+    waves: list[Plan] = []
+
+    def checked(*args: object, **kwargs: object) -> Plan:
+        plan = replan(*args, **kwargs)  # type: ignore[arg-type]
+        for run in plan.routing_runs:
+            assert check(run.problem, run.solution).ok
+        state = args[1]
+        assert isinstance(state, LiveState)
+        for cs in state.couriers:
+            stops = route_of(plan.routes, cs.courier_id)
+            for carried in cs.on_board:
+                assert (StopAction.DELIVER, carried.order_id) in {(a, o) for a, o, _ in stops}
+            if cs.next_stop is not None:
+                assert stops[0][1] == cs.next_stop.order_id
+        waves.append(plan)
+        return plan
+
+    monkeypatch.setattr(replay_module, "replan", checked)
+    scenario = build_scenario(city_day_scenario(5, blocks=6, orders=40, couriers=4))
+    assert scenario.settings.live.instant is LiveInstant.DISPATCHER
+    day = replay_module.replay_scenario(
+        scenario, ReplayPolicy(wave_s=120.0, time_limit_s=0.3, iterations=30)
+    )
+    check_conservation(scenario.orders, day.outcomes)
+    assert day.complete and waves
+    assert any(dispatcher_runs(p) for p in waves)
+    assert day.kpis["delivered"] + day.kpis["collected"] + day.kpis["unassigned"] == 40
