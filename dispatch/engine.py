@@ -69,7 +69,7 @@ from dispatch.returns import (
     return_payload,
     return_problems,
 )
-from dispatch.settings import CourierCost, PlannerSettings, WorkloadBalance
+from dispatch.settings import CourierCost, LiveSettings, PlannerSettings, WorkloadBalance
 from dispatch.stock import require_units
 from dispatch.store.returns_sql import (
     ReturnState,
@@ -164,6 +164,8 @@ def _settings_json(settings: PlannerSettings) -> dict[str, Any]:
             if value is None:
                 continue  # settings without balance keep their stored shape
             value = dataclasses.asdict(value)
+        elif f.name == "live":  # live15eng
+            value = {"instant": str(value.instant), "max_bundle": value.max_bundle}
         out[f.name] = value
     return out
 
@@ -175,6 +177,8 @@ def _settings_from_json(data: Mapping[str, Any]) -> PlannerSettings:
     }
     if fields.get("balance") is not None:
         fields["balance"] = WorkloadBalance(**fields["balance"])
+    if fields.get("live") is not None:  # live15eng (settings stored before it: the default)
+        fields["live"] = LiveSettings(**fields["live"])
     return PlannerSettings(**fields)
 
 

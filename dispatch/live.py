@@ -30,6 +30,12 @@ orders, declared couriers in theirs; the others form a pool used by the flows in
 planner's order (instant, multi-store, scheduled).
 Orders of the other flows (next-day pickup, home services) are refused: they are planned
 in batches by :class:`dispatch.Planner`.
+
+With ``settings.live.instant == "dispatcher"`` (the default) instant micro-warehouse
+orders are first served by the instant dispatcher (:mod:`dispatch.live_instant`), and
+the other orders are routed as above with the couriers it leaves.  Couriers shared by
+two or more delivery flows with orders plan those flows in one routing model
+(:mod:`dispatch.live_combined`), except in a re-plan split into zones.
 """
 
 from __future__ import annotations
@@ -66,10 +72,12 @@ from dispatch.flows.routing import (
 )
 from dispatch.flows.scheduled import slot_promise
 from dispatch.kpis import plan_kpis
+from dispatch.live_combined import allowed_flows, combines, split_by_flow, with_flow_skills
+from dispatch.live_instant import dispatch_problem, dispatcher_share
 from dispatch.locations import LocationTable
 from dispatch.plan import Plan, UnassignedOrder, UnassignedOrderReason
 from dispatch.returns import PlannedReturn, ReturnRequest
-from dispatch.settings import PlannerSettings
+from dispatch.settings import LiveInstant, PlannerSettings
 from dispatch.validation import validate_orders
 from dispatch.world import World
 from dispatch.zones import split_into_zones
@@ -77,6 +85,7 @@ from solvers import SolveParams
 from solvers.budget import MIN_PART_S, Budget
 from solvers.errors import EngineError, InvalidInputError
 from solvers.executor import ExecutorSpec, run_jobs
+from solvers.instant_dispatch import InstantPolicy
 from solvers.parts import PartJob, solve_part
 from solvers.problem import TimeWindow, VehicleLock
 from solvers.rr import before_budget as search_before_budget
@@ -360,13 +369,28 @@ def replan(
         | set(locked_by)
         | {r.courier_id for r in carried_returns}
     )
-    delivering |= {c.id for c, _ in fleet.shared}  # fleet13: shared couriers ride as the pool
+    delivering |= {c.id for c, _ in fleet.shared}
+    # Issue 13: shared couriers plan their flows in one model (dispatch.live_combined).
+    shared = {c.id: flows for c, flows in fleet.shared}
     couriers = [c for c in couriers if c.id in delivering]
     courier_flow = {
         **declared,
         **{cid: by_id[locked[0]].mode for cid, locked in locked_by.items()},
     }
     order_flow = {o.id: courier_flow[owner[o.id]] if o.id in owner else o.mode for o in orders}
+    all_orders = orders
+    # live15eng: instant micro-warehouse orders by the instant dispatcher (settings.live).
+    dispatched, orders, couriers, ctx = _dispatch_instant(
+        orders,
+        couriers,
+        courier_flow=courier_flow,
+        states=states,
+        owner=owner,
+        state=state,
+        ctx=ctx,
+        carrying_returns={r.courier_id for r in carried_returns},
+    )
+    locked_by = {cid: ids for cid, ids in locked_by.items() if cid in {c.id for c in couriers}}
 
     def plan_part(
         part_orders: Sequence[Order],
@@ -384,6 +408,22 @@ def replan(
             [r for r in carried_returns if r.courier_id in ids],
             courier_flow,
         )
+        # Issue 13: couriers shared by several flows with orders: the flows in one model.
+        part_shared = {c.id: shared[c.id] for c in part_couriers if c.id in shared}
+        if combines(part_orders, part_shared):
+            allowed = allowed_flows(
+                part_couriers, part_orders, shared=part_shared, declared=declared, owner=owner
+            )
+            return _plan_combined(
+                part_orders,
+                part_couriers,
+                allowed=allowed,
+                states=states,
+                owner=owner,
+                state=state,
+                ctx=part_ctx,
+                riders=riders,
+            )
         return _plan_flows(
             part_orders,
             part_couriers,
@@ -449,6 +489,8 @@ def replan(
             outcomes = _merge(
                 outcomes, {DELIVERY_FLOWS[0]: FlowOutcome(returns=no_courier_returns(returns, ctx))}
             )
+    outcomes = _merge(outcomes, dispatched)
+    orders = all_orders
     plan = Plan(
         at_s=at_s,
         routes=tuple(
@@ -471,6 +513,118 @@ def replan(
     if served & unassigned or served | unassigned != set(by_id):
         raise EngineError("replan coverage broken: every order must be served or unassigned once")
     return with_returns(plan, [*returns, *(r.request for r in carried_returns)], outcomes.values())
+
+
+def _plan_combined(
+    orders: Sequence[Order],
+    couriers: Sequence[Courier],
+    *,
+    allowed: Mapping[str, frozenset[FulfilmentMode]],
+    states: Mapping[str, CourierState],
+    owner: Mapping[str, str],
+    state: LiveState,
+    ctx: PlanContext,
+    riders: Mapping[FulfilmentMode, tuple[tuple[ReturnRequest, ...], tuple[CarriedReturn, ...]]],
+) -> _Outcomes:
+    """Issue 13: the delivery flows of these orders in one routing model, with locks,
+    the returns every flow carries, and flow skills (:mod:`dispatch.live_combined`)."""
+    open_returns = tuple(r for rs, _ in riders.values() for r in rs)
+    carried = tuple(c for _, cs in riders.values() for c in cs)
+    mode_of = {o.id: o.mode for o in orders}
+    first = next(f for f in DELIVERY_FLOWS if f in set(mode_of.values()))
+    built = _flow_problem(
+        first,
+        orders=orders,
+        couriers=couriers,
+        states=states,
+        owner=owner,
+        state=state,
+        ctx=dataclasses.replace(ctx, returns=open_returns),
+        carried=carried,
+    )
+    if isinstance(built, FlowOutcome):
+        return split_by_flow(built, mode_of)
+    flow_problem, invalid_returns = built
+    solved = solve_flow(with_flow_skills(flow_problem, mode_of, allowed), ctx.solve_params())
+    outcome = split_outcome(
+        solved,
+        first,
+        [*open_returns, *(r.request for r in carried)],
+        invalid_returns,
+        collected_before={r.request.id: r.collected_s for r in carried},
+    )
+    return split_by_flow(outcome, mode_of)
+
+
+def _dispatch_instant(
+    orders: Sequence[Order],
+    couriers: Sequence[Courier],
+    *,
+    courier_flow: Mapping[str, FulfilmentMode],
+    states: Mapping[str, CourierState],
+    owner: Mapping[str, str],
+    state: LiveState,
+    ctx: PlanContext,
+    carrying_returns: set[str],
+) -> tuple[_Outcomes, tuple[Order, ...], list[Courier], PlanContext]:
+    """live15eng: with ``settings.live.instant == "dispatcher"``, the instant dispatcher's
+    outcome (:mod:`dispatch.live_instant`), and the orders, couriers and context left to
+    the routing re-plan (its budget share by orders: the dispatcher's, then the rest's).
+    With ``"routing"`` (or nothing to dispatch): no outcome, everything left."""
+    if ctx.settings.live.instant is not LiveInstant.DISPATCHER:
+        return {}, tuple(orders), list(couriers), ctx
+    share = dispatcher_share(
+        ctx.world,
+        orders,
+        couriers,
+        at_s=ctx.at_s,
+        owner=owner,
+        courier_flow=courier_flow,
+        carrying_returns=carrying_returns,
+    )
+    mine = [o for o in orders if o.id in share.order_ids]
+    if not mine:
+        return {}, tuple(orders), list(couriers), ctx
+    rest = tuple(o for o in orders if o.id not in share.order_ids)
+    parts = ctx.parts([len(mine), max(1, len(rest))])
+    own_ctx, rest_ctx = next(parts), next(parts)
+    flow = FulfilmentMode.INSTANT
+    built = _flow_problem(
+        flow,
+        orders=mine,
+        couriers=[c for c in couriers if c.id in share.courier_ids],
+        states=states,
+        owner=owner,
+        state=state,
+        ctx=own_ctx,
+    )
+    if isinstance(built, FlowOutcome):
+        return {flow: built}, rest, list(couriers), rest_ctx
+    flow_problem, _ = built
+    # The dispatcher's policy (solvers.instant_dispatch): its defaults but the bundle
+    # size, with a wave's search no longer than this part's budget.
+    default = InstantPolicy()
+    policy = dataclasses.replace(
+        default,
+        max_bundle=ctx.settings.live.max_bundle,
+        wave_search_s=max(MIN_PART_S, min(default.wave_search_s, own_ctx.budget.remaining_s())),
+    )
+    solution = dispatch_problem(
+        flow_problem.problem,
+        at_s=ctx.at_s,
+        placement_s={o.id: o.created_at_s for o in mine},
+        policy=policy,
+        seed=ctx.params.seed,
+    )
+    solved = (
+        solved_flow(flow_problem, solution)
+        if solution is not None
+        # Rejected by the checker (never seen so far): the routing search serves the share.
+        else solve_flow(flow_problem, own_ctx.solve_params())
+    )
+    outcome = solved.outcome(flow)
+    used = {r.courier_id for r in outcome.routes}
+    return {flow: outcome}, rest, [c for c in couriers if c.id not in used], rest_ctx
 
 
 def _plan_flows(

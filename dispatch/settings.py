@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from types import MappingProxyType
 
 from dispatch.domain import TemperatureClass
@@ -107,6 +108,61 @@ class WorkloadBalance:
 # --- end fleet13
 
 
+# --- live15eng: how live re-planning serves instant orders ---------------------------------
+class LiveInstant(StrEnum):
+    """How a live re-plan serves instant micro-warehouse orders.
+
+    ``dispatcher``: the instant dispatcher (:mod:`dispatch.live_instant`: bundles per
+    micro-warehouse, couriers paired by when and where they are free, CP-SAT choice);
+    ``routing``: the routing re-plan, as every other delivery flow.
+    """
+
+    DISPATCHER = "dispatcher"
+    ROUTING = "routing"
+
+
+# Most orders of one micro-warehouse in one courier's trip that the dispatcher may try
+# (their delivery sequences are enumerated: 6! = 720).
+MAX_LIVE_BUNDLE = 6
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSettings:
+    """Live re-planning (:func:`dispatch.live.replan`).
+
+    Attributes:
+        instant: how instant micro-warehouse orders are re-planned (:class:`LiveInstant`).
+        max_bundle: most orders of one micro-warehouse in one trip of the dispatcher
+            (1..6; 1 = no bundling).
+
+    Raises:
+        InvalidInputError: an unknown ``instant`` or a ``max_bundle`` out of range.
+    """
+
+    instant: LiveInstant = LiveInstant.DISPATCHER
+    max_bundle: int = 3
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "instant", LiveInstant(self.instant))
+        except ValueError:
+            raise InvalidInputError(
+                "PlannerSettings.live.instant",
+                f"must be one of {', '.join(m.value for m in LiveInstant)}, got {self.instant!r}",
+            ) from None
+        bundle = self.max_bundle
+        if not (isinstance(bundle, int) and not isinstance(bundle, bool)) or not (
+            1 <= bundle <= MAX_LIVE_BUNDLE
+        ):
+            raise InvalidInputError(
+                "PlannerSettings.live.max_bundle",
+                f"must be an integer from 1 to {MAX_LIVE_BUNDLE}, got {bundle!r}",
+            )
+
+
+# --- end live15eng
+
+
 @dataclass(frozen=True, slots=True)
 class PlannerSettings:
     """How the planner turns orders into routing and assignment problems.
@@ -149,6 +205,7 @@ class PlannerSettings:
             frozen or hot class it holds, ceil(volume of that class / this) boxes.
         courier_costs: cost of a courier, per travel profile.
         balance: workload balance (:class:`WorkloadBalance`), or None: cost only.
+        live: live re-planning (:class:`LiveSettings`: how instant orders are served).
     """
 
     instant_promise_s: float = 30 * 60.0
@@ -176,6 +233,7 @@ class PlannerSettings:
         default_factory=lambda: dict(DEFAULT_COURIER_COSTS)
     )
     balance: WorkloadBalance | None = None
+    live: LiveSettings = field(default_factory=LiveSettings)  # live15eng
 
     def __post_init__(self) -> None:
         for name in (
@@ -247,6 +305,10 @@ class PlannerSettings:
             raise InvalidInputError(
                 "PlannerSettings.balance",
                 f"must be a WorkloadBalance or None, got {self.balance!r}",
+            )
+        if not isinstance(self.live, LiveSettings):  # live15eng
+            raise InvalidInputError(
+                "PlannerSettings.live", f"must be a LiveSettings, got {self.live!r}"
             )
 
     def problem_balance(self) -> Balance | None:

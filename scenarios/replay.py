@@ -255,6 +255,18 @@ class _Fleet:
     # Returns collected, not yet at their store: return id -> what the courier carries.
     carried: dict[str, CarriedReturn] = field(default_factory=dict)
     collect_late: dict[str, float] = field(default_factory=dict)  # return id -> s late
+    # live15eng: every leg driven, (courier, from (lon, lat), to (lon, lat)), for the km.
+    legs: list[tuple[str, tuple[float, float], tuple[float, float]]] = field(default_factory=list)
+
+    def move(
+        self, courier_id: str, to: tuple[float, float], departure_s: float, from_s: float
+    ) -> None:
+        """The courier left a stop at ``to`` at ``departure_s``: it is there, and the leg
+        is counted once (a stop done before ``from_s`` was counted then)."""
+        here = self.lonlat[courier_id]
+        if departure_s > from_s and here != to:
+            self.legs.append((courier_id, here, to))
+        self.lonlat[courier_id] = to
 
     def state(self, promises: dict[str, DeliveryPromise]) -> LiveState:
         couriers = tuple(
@@ -352,7 +364,7 @@ def _advance(
                 if stop.departure_s > until_s:
                     break  # a return's stop is not committed: re-planned from here
                 assert returns_done is not None and returns_by_id is not None
-                fleet.lonlat[cid] = world_place(stop.place_id)
+                fleet.move(cid, world_place(stop.place_id), stop.departure_s, from_s)
                 fleet.left_at_s[cid] = stop.departure_s
                 _return_stop(stop, cid, fleet, returns_done, returns_by_id)
                 continue
@@ -366,7 +378,7 @@ def _advance(
                     )
                     fleet.next_stop[cid] = CommittedStop(order_id, index)
                 break
-            fleet.lonlat[cid] = world_place(stop.place_id)
+            fleet.move(cid, world_place(stop.place_id), stop.departure_s, from_s)
             fleet.left_at_s[cid] = stop.departure_s
             if stop.action is StopAction.PICKUP:
                 fleet.pick_up(cid, order, stop.place_id, stop.start_s)
@@ -655,6 +667,7 @@ def replay_day(
     result = tuple(outcomes[o.id] for o in orders)
     check_conservation(orders, result)
     kpis = day_kpis(result, world_courier_hours=_shift_hours(world), busy_s=fleet.busy_s)
+    kpis.update(driven_kpis(world, settings, fleet.legs, fleet.busy_s, kpis["delivered"]))
     settled = {**returns_dropped, **returns_done}
     for request in requests:
         if request.id not in settled:
@@ -691,6 +704,51 @@ def day_return_kpis(outcomes: Sequence[ReturnOutcome]) -> dict[str, Any]:
         "request_to_store_mean_min": sum(to_store) / len(to_store) / 60.0 if to_store else None,
         "unassigned_by_reason": dict(sorted(reasons.items())),
     }
+
+
+def driven_kpis(
+    world: World,
+    settings: PlannerSettings,
+    legs: Sequence[tuple[str, tuple[float, float], tuple[float, float]]],
+    busy_s: dict[str, float],
+    delivered: int,
+) -> dict[str, Any]:
+    """live15eng: what the couriers' same-day work cost: kilometres driven (every leg
+    between two stops done, on the world's travel of the courier's profile) and cost per
+    delivered order (each courier's ``cost_per_km`` times its km plus ``cost_per_hour``
+    times its busy hours, :class:`dispatch.settings.CourierCost`; no fixed cost)."""
+    profiles = {c.id: c.profile for c in world.couriers}
+    by_profile: dict[str, list[tuple[str, tuple[float, float], tuple[float, float]]]] = {}
+    for leg in legs:
+        by_profile.setdefault(profiles[leg[0]].value, []).append(leg)
+    km: dict[str, float] = {}
+    for name, group in sorted(by_profile.items()):
+        points = sorted({p for _, a, b in group for p in (a, b)})
+        index = {p: k for k, p in enumerate(points)}
+        matrix = world.travel(
+            name, [_LonLat(f"p{k}", lon, lat) for k, (lon, lat) in enumerate(points)]
+        )
+        for cid, a, b in group:
+            km[cid] = km.get(cid, 0.0) + float(matrix.distance_m[index[a], index[b]]) / 1000.0
+    cost = 0.0
+    for courier in world.couriers:
+        rate = settings.courier_costs[courier.profile]
+        cost += rate.cost_per_km * km.get(courier.id, 0.0)
+        cost += rate.cost_per_hour * busy_s.get(courier.id, 0.0) / 3600.0
+    return {
+        "distance_km": sum(km.values()),
+        "courier_cost": cost,
+        "cost_per_delivered": cost / delivered if delivered else None,
+    }
+
+
+@dataclass(frozen=True)
+class _LonLat:
+    """A point for :meth:`dispatch.world.World.travel`."""
+
+    id: str
+    lon: float
+    lat: float
 
 
 def _latest_handover_s(promise: DeliveryPromise) -> float:

@@ -116,7 +116,9 @@ from dispatch.returns import ReturnLinePayload, ReturnPayload
 from dispatch.settings import (
     DEFAULT_COURIER_COSTS,
     DEFAULT_MAX_RIDE_S,
+    MAX_LIVE_BUNDLE,
     CourierCost,
+    LiveSettings,
     PlannerSettings,
     WorkloadBalance,
 )
@@ -383,6 +385,15 @@ class BalanceSpec(_Spec):
     weight: Money
 
 
+class LiveSpec(_Spec):
+    """Live re-planning (:class:`dispatch.settings.LiveSettings`): how instant
+    micro-warehouse orders are re-planned during the day, and the dispatcher's bundle
+    size."""
+
+    instant: Literal["dispatcher", "routing"] | None = None
+    max_bundle: int | None = Field(None, ge=1, le=MAX_LIVE_BUNDLE)
+
+
 class SettingsSpec(_Spec):
     """Overrides of :class:`dispatch.PlannerSettings` (fields left out keep the defaults;
     ``max_ride_s_by_temperature`` and ``courier_costs`` override per key)."""
@@ -408,6 +419,7 @@ class SettingsSpec(_Spec):
     cold_box_volume_l: Volume | None = None
     courier_costs: dict[ProfileName, CourierCostSpec] | None = None
     balance: BalanceSpec | None = None  # fleet13: workload balance
+    live: LiveSpec | None = None  # live15eng: live re-planning of instant orders
 
     def planner_settings(self) -> PlannerSettings:
         """The settings (raises PlannerSettings' InvalidInputError on a bad combination)."""
@@ -419,7 +431,12 @@ class SettingsSpec(_Spec):
         }
         for name in type(self).model_fields:
             value = getattr(self, name)
-            if value is None or name in ("max_ride_s_by_temperature", "courier_costs", "balance"):
+            if value is None or name in (
+                "max_ride_s_by_temperature",
+                "courier_costs",
+                "balance",
+                "live",
+            ):
                 continue
             fields[renamed.get(name, name)] = value
         if self.max_ride_s_by_temperature is not None:
@@ -433,6 +450,9 @@ class SettingsSpec(_Spec):
             }
         if self.balance is not None:
             fields["balance"] = WorkloadBalance(self.balance.by, self.balance.weight)
+        if self.live is not None:
+            given = {k: v for k, v in self.live.model_dump().items() if v is not None}
+            fields["live"] = LiveSettings(**given)
         return PlannerSettings(**fields)
 
 

@@ -18,6 +18,7 @@ import pytest
 from dispatch import Planner
 from dispatch.decompose import ScaleSettings
 from dispatch.live import CommittedStop, CourierState, LiveState, OnBoard, replan
+from dispatch.settings import LiveInstant, LiveSettings, PlannerSettings
 from solvers import SolveParams
 from solvers import executor as executor_module
 from solvers.executor import ExecutorKind, ExecutorSpec, ray_available, run_jobs
@@ -128,6 +129,8 @@ def _zoned_replan(executor: ExecutorSpec) -> tuple[str, Any]:
         state,
         orders,
         at_s=T0 + 300,
+        # The zones of the routing re-plan (the instant dispatcher decides city-wide).
+        settings=PlannerSettings(live=LiveSettings(LiveInstant.ROUTING)),
         params=PARAMS,
         zones_from_couriers=2,
         executor=executor,

@@ -12,9 +12,12 @@ import dataclasses
 from dispatch import FulfilmentMode, Member, Order, World
 from dispatch.domain import Courier
 from dispatch.live import CourierState, LiveState, OnBoard, replan
+from dispatch.settings import LiveInstant, LiveSettings, PlannerSettings
 from dispatch.zones import Zone, split_into_zones
 from tests.dispatch.helpers import FAST, LON, H, building, courier, line, north, warehouse
 from tests.dispatch.test_live import check_live, route_of
+
+ROUTING = PlannerSettings(live=LiveSettings(LiveInstant.ROUTING))
 
 T0 = 10 * H
 
@@ -79,14 +82,19 @@ def test_split_replan_serves_each_zone_from_its_couriers() -> None:
     couriers = [courier("c1", 0), courier("c2", 6000)]
     w = world(*couriers)
     orders = [order("a0", "mwA", "bA"), order("b0", "mwB", "bB")]
-    plan = replan(w, LiveState(), orders, at_s=T0, params=FAST, zones_from_couriers=2)
+    # The zones of the routing re-plan (the instant dispatcher decides city-wide).
+    plan = replan(
+        w, LiveState(), orders, at_s=T0, settings=ROUTING, params=FAST, zones_from_couriers=2
+    )
     check_live(plan, orders, {})
     assert len(plan.solver_runs) == 2  # one solve per zone
     assert [o for _, o, _ in route_of(plan.routes, "c1")] == ["a0", "a0"]
     assert [o for _, o, _ in route_of(plan.routes, "c2")] == ["b0", "b0"]
     assert plan.kpis.orders_served == 2
     # Below the threshold the same re-plan is one solve.
-    whole = replan(w, LiveState(), orders, at_s=T0, params=FAST, zones_from_couriers=3)
+    whole = replan(
+        w, LiveState(), orders, at_s=T0, settings=ROUTING, params=FAST, zones_from_couriers=3
+    )
     assert len(whole.solver_runs) == 1
 
 
