@@ -197,7 +197,8 @@ def compile_problem(problem: RoutingProblem) -> Compiled:
     # end to deliver them (evaluate_route's rule), so it is flagged for the kernels.
     carries = np.array(
         [
-            (lock := problem.lock_of(v.id)) is not None and bool(lock.on_board or lock.pickups_done)
+            (carrier_lock := problem.lock_of(v.id)) is not None
+            and bool(carrier_lock.on_board or carrier_lock.pickups_done)
             for v in vehicles
         ],
         dtype=np.bool_,
