@@ -1061,6 +1061,14 @@ def quality(
     time_limit: Annotated[float, typer.Option(help="Seconds per instance.")] = 10.0,
     seed: Annotated[int, typer.Option(help="Search seed.")] = 0,
     workers: Annotated[int, typer.Option(help="Parallel searches per instance.")] = 2,
+    iterations: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Stop the engine's search after this many iterations (load-independent, "
+            "reproducible; --time-limit stays the cap; peers keep the time limit).",
+        ),
+    ] = None,
     instances: Annotated[
         list[str] | None,
         typer.Option(metavar="<names>", help="Only these instances (repeatable, or a comma list)."),
@@ -1117,6 +1125,7 @@ def quality(
         time_limit=time_limit,
         seed=seed,
         workers=workers,
+        iterations=iterations,
         instances=instances or [],
         limit=limit,
         out=out,
@@ -1184,6 +1193,7 @@ def _report(
     limit: int | None,
     out: Path | None,
     data: Path,
+    iterations: int | None = None,
     peers: bool = False,
     peer_names: Sequence[str] = (),
     curve: bool = False,
@@ -1196,7 +1206,9 @@ def _report(
         out_console = Console(width=220 if peers or peer_names else 160)
     err_console = Console(stderr=True)
     try:
-        params = SolveParams(time_limit_s=time_limit, seed=seed, workers=workers)
+        params = SolveParams(
+            time_limit_s=time_limit, seed=seed, workers=workers, iterations=iterations
+        )
         # The engine's own search (solvers.rr): its kernels are loaded (or compiled) once
         # before any instance is timed, as a long-lived engine process has them.
         ensure_search_compiled()
@@ -1271,8 +1283,9 @@ def _report(
     if time_limit != TARGET_TIME_LIMIT_S:
         note += f" (at {time_limit:g} s, target is for {TARGET_TIME_LIMIT_S:g} s)"
     kinds = sorted({r.bks_kind for r in rows if r.bks_kind is not None})
+    stop = f"{time_limit:g} s" if iterations is None else f"{iterations} iterations"
     title = (
-        f"{label}: {len(rows)} instances at {time_limit:g} s, seed {seed}, "
+        f"{label}: {len(rows)} instances at {stop}, seed {seed}, "
         f"{workers} workers; gap vs {' and '.join(kinds) or 'no'} BKS"
     )
     solvers = [ENGINE, *(p.value for p in chosen)]
@@ -1310,6 +1323,7 @@ def _report(
             "time_limit_s": time_limit,
             "seed": seed,
             "workers": workers,
+            "iterations": iterations,
             "bks_kinds": kinds,
             "target_pct": target_pct(spec.name, size),
             "interrupted": interrupted,

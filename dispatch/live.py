@@ -89,6 +89,7 @@ from solvers.instant_dispatch import InstantPolicy
 from solvers.parts import PartJob, solve_part
 from solvers.problem import TimeWindow, VehicleLock
 from solvers.rr import before_budget as search_before_budget
+from solvers.rr import load_within as search_load_within
 
 # A locked order is delivered however late it gets; the solver needs a finite cap.
 _LOCKED_MAX_LATENESS_S = 24 * 3600.0
@@ -344,6 +345,8 @@ def replan(
     params = params or SolveParams()
     search_before_budget(params.iterations)  # own search's kernels (solvers.rr)
     budget = Budget.start(params.time_limit_s)
+    # search18: loaded from the whole call's time, not from its first flow's share
+    search_load_within(budget.remaining_s())
     orders = tuple(orders)
     by_id, owner = _validate(world, state, orders)
     validate_orders(orders, world, settings)

@@ -58,6 +58,7 @@ from solvers import SolveParams
 from solvers.budget import Budget
 from solvers.errors import EngineError, InvalidInputError
 from solvers.rr import before_budget as search_before_budget
+from solvers.rr import load_within as search_load_within
 
 FlowPlanner = Callable[[Sequence[Order], Sequence[Courier], PlanContext], FlowOutcome]
 _DELIVERY: dict[FulfilmentMode, FlowPlanner] = {
@@ -127,6 +128,8 @@ class Planner:
         params = params or SolveParams()
         search_before_budget(params.iterations)  # own search's kernels (solvers.rr)
         budget = Budget.start(params.time_limit_s)
+        # search18: loaded from the whole call's time, not from its first flow's share
+        search_load_within(budget.remaining_s())
         orders = tuple(orders)
         world, settings = self.world, self.settings
         validate_orders(orders, world, settings)

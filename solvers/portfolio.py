@@ -379,15 +379,33 @@ def _better(
     return rank, pick
 
 
+# With one worker and PyVRP first, PyVRP stops this share of the search's time early so
+# that OR-Tools can still answer within the call's limit when PyVRP's answer is not
+# accepted (PyVRP keeps required tasks hard: where one cannot be served it finds no
+# feasible plan, and OR-Tools' answer, with the task unassigned and a reason, is the
+# plan).  Fraction of the budget left when the members start.
+BACKUP_SHARE = 0.15
+
+
+def _first_budget(params: SolveParams, members: list[Member], budget: Budget) -> Budget:
+    """The first round's budget: the whole of ``budget``, except that a lone PyVRP
+    member leaves :data:`BACKUP_SHARE` of it to the OR-Tools backup (a run that stops by
+    iterations keeps the whole budget as its cap)."""
+    alone = params.workers == 1 and members and members[0].kind is MemberKind.PYVRP
+    if not alone or len(members) < 2 or params.iterations is not None:
+        return budget
+    return Budget(budget.deadline_s - BACKUP_SHARE * budget.remaining_s())
+
+
 def run_portfolio(
     problem: RoutingProblem, params: SolveParams, budget: Budget, post_deadline_s: float
 ) -> Pick:
     """Run the lineup's first ``params.workers`` members in parallel until ``budget``'s
     deadline and pick the best checked answer (see the module's docstring).
 
-    If no answer is accepted, the lineup's next member runs with the time left (at least
-    :data:`~solvers.budget.MIN_PART_S`).  ``post_deadline_s`` bounds the repair of
-    interleaved routes.
+    If no answer is accepted, the lineup's next member runs with the time left, if at
+    least :data:`~solvers.budget.MIN_PART_S` is (a lone PyVRP member leaves it
+    :data:`BACKUP_SHARE`).  ``post_deadline_s`` bounds the repair of interleaved routes.
     """
     # No more processes than usable cores (solvers.processes), whatever was asked.
     params = dataclasses.replace(params, workers=worker_count(params.workers))
@@ -398,13 +416,19 @@ def run_portfolio(
     if params.iterations is not None:
         budget = Budget(budget.deadline_s + perf_counter() - loading_s)
     members = lineup(problem, params, budget.remaining_s())
-    answers = _run_all(problem, params, members[: params.workers], budget)
+    first = _first_budget(params, members, budget)
+    answers = _run_all(problem, params, members[: params.workers], first)
     best = None
     for position, answer in enumerate(answers):
         best = _better(problem, best, answer, position, post_deadline_s)
-    if (best is None or not best[1].accepted) and len(members) > params.workers:
-        left = Budget(max(budget.deadline_s, perf_counter() + MIN_PART_S))
-        answers.append(run_member(problem, params, members[params.workers], left))
+    # The backup member runs only in the time the call has left: the time limit is a
+    # promise, so a first round that used it all is the answer (or no answer).
+    if (
+        (best is None or not best[1].accepted)
+        and len(members) > params.workers
+        and budget.remaining_s() >= MIN_PART_S
+    ):
+        answers.append(run_member(problem, params, members[params.workers], budget))
         best = _better(problem, best, answers[-1], len(answers) - 1, post_deadline_s)
     if best is None:
         return Pick({}, {}, 0, -1, "", False, False, tuple(answers))

@@ -22,7 +22,7 @@ from solvers.ortools.model import TIME, build_model
 from solvers.params import SolveParams
 from solvers.problem import RoutingProblem
 from solvers.repair import repair_routes
-from solvers.rr import cache_is_warm, ensure_compiled, improve, is_compiled, supports
+from solvers.rr import ensure_compiled, improve, is_compiled, load_within, supports
 from solvers.travel_time import static_bound
 
 _FIRST = routing_enums_pb2.FirstSolutionStrategy
@@ -327,15 +327,10 @@ def own_search_ready(params: SolveParams, budget: Budget) -> bool:
     compiled, once per process).  Called before the workers fork, so they inherit them."""
     if is_compiled():
         return True
-    if params.iterations is not None or (
-        cache_is_warm() and budget.remaining_s() >= OWN_SEARCH_LOAD_S
-    ):
+    if params.iterations is not None:
         ensure_compiled()
         return True
-    return False
+    return load_within(budget.remaining_s())
 
 
-# Loading the kernels from the disk cache (numba's import included) took 1.5 CPU s here;
-# a budget shorter than this runs OR-Tools' search instead of paying for the load.
-OWN_SEARCH_LOAD_S = 3.0
 # --- end own search ----------------------------------------------------------------

@@ -6,7 +6,14 @@ once per process.
 """
 
 from solvers.rr.search import SearchConfig, SearchRun, improve, supports
-from solvers.rr.warm import before_budget, cache_is_warm, ensure_compiled, is_compiled, preload
+from solvers.rr.warm import (
+    before_budget,
+    cache_is_warm,
+    ensure_compiled,
+    is_compiled,
+    load_within,
+    preload,
+)
 
 __all__ = [
     "SearchConfig",
@@ -16,6 +23,7 @@ __all__ = [
     "ensure_compiled",
     "improve",
     "is_compiled",
+    "load_within",
     "preload",
     "supports",
 ]

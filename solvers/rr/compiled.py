@@ -81,13 +81,19 @@ def _pickup_order(problem: RoutingProblem, task_id: str) -> list[int]:
 
 def _late_carried_bound(problem: RoutingProblem) -> float:
     """More than goods on board can cost late (:data:`LATE_CARRIED_PER_S` per second
-    past a window or ride limit, up to the last shift's end), so that the search never
-    leaves them unserved to save that cost: 0 without such goods."""
+    past a window or ride limit, and a carrier's overtime past its shift end, up to the
+    end of the longest route possible after the last shift's end), so that the search
+    never leaves them unserved to save that cost: 0 without such goods."""
     carried = [t for t in problem.tasks if problem.carrier(t.id) is not None]
     if not carried:
         return 0.0
     ends = [v.shift.end_s for v in problem.vehicles if math.isfinite(v.shift.end_s)]
     horizon = max(ends) if ends else max(v.shift.start_s for v in problem.vehicles) + 1e7
+    # A carrier may run past its shift end (issue 16): by at most a route through every
+    # stop, each leg no longer than the longest travel time, each service included.
+    stops = [s for t in problem.tasks for s in t.stops]
+    longest_leg = max(float(np.max(m.duration_s)) for m in problem.matrices.values())
+    horizon += longest_leg * (len(stops) + 1) + sum(s.service_s for s in stops)
     earliest = min(
         [w.end_s for t in carried for s in t.stops for w in s.windows[-1:]]
         + [when for lock in problem.locks for when in lock.picked_up_at_s.values()]
@@ -187,6 +193,16 @@ def compile_problem(problem: RoutingProblem) -> Compiled:
             fixed[tindex[tid]] = True
         prefixes.append(prefix)
 
+    # Issue 16: a vehicle with goods on board (or partly picked) may run past its shift
+    # end to deliver them (evaluate_route's rule), so it is flagged for the kernels.
+    carries = np.array(
+        [
+            (carrier_lock := problem.lock_of(v.id)) is not None
+            and bool(carrier_lock.on_board or carrier_lock.pickups_done)
+            for v in vehicles
+        ],
+        dtype=np.bool_,
+    )
     init_load = np.zeros((n_veh, dims))
     for vi, v in enumerate(vehicles):
         held = problem.lock_of(v.id)
@@ -282,6 +298,7 @@ def compile_problem(problem: RoutingProblem) -> Compiled:
         np.asarray(size, dtype=np.float64).reshape(n_tasks),
         overloaded.reshape(n_veh),
         locked_to,
+        carries.reshape(n_veh),
     )
     return Compiled(
         arrays=arrays,

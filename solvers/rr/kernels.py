@@ -38,7 +38,7 @@ VEH_START, VEH_END, VEH_SHIFT_START, VEH_SHIFT_END = 23, 24, 25, 26
 VEH_CAP, VEH_PROFILE, VEH_FIXED, VEH_PER_KM, VEH_PER_HOUR = 27, 28, 29, 30, 31
 VEH_MAX_DUR, VEH_MAX_DIST, VEH_INIT_LOAD, VEH_CLASS = 32, 33, 34, 35
 DIST, DUR, TASK_NEIGHBOURS, TASK_FAR, TASK_SIZE = 36, 37, 38, 39, 40
-VEH_OVERLOADED, TASK_LOCKED_TO = 41, 42
+VEH_OVERLOADED, TASK_LOCKED_TO, VEH_CARRIES = 41, 42, 43
 
 
 @njit(cache=True)
@@ -62,7 +62,9 @@ def _drive(P, S, v, seq, n, dep, hold, early):  # type: ignore[no-untyped-def]
     does).  Goods the vehicle carries (on board or partly picked) are delivered late
     rather than breaching their windows, ride limit or skills: the ranking cost adds
     ``LATE_CARRIED_PER_S`` per second late.  An overloaded vehicle's capacity is not
-    checked, and any task not locked to it is a breach.
+    checked, and any task not locked to it is a breach.  A vehicle that carries goods
+    (issue 16) may end past its shift end, the overtime counted as late carried time,
+    but must leave every stop of work it does not carry by the shift end.
     """
     stop_loc = P[STOP_LOC]
     stop_service = P[STOP_SERVICE]
@@ -84,6 +86,8 @@ def _drive(P, S, v, seq, n, dep, hold, early):  # type: ignore[no-untyped-def]
     skill_ok = P[SKILL_OK]
     cap = P[VEH_CAP]
     overloaded = P[VEH_OVERLOADED][v]
+    carries = P[VEH_CARRIES][v]
+    shift_end = P[VEH_SHIFT_END][v]
     locked_to = P[TASK_LOCKED_TO]
     dist = P[DIST][P[VEH_PROFILE][v]]
     dur = P[DUR][P[VEH_PROFILE][v]]
@@ -188,13 +192,19 @@ def _drive(P, S, v, seq, n, dep, hold, early):  # type: ignore[no-untyped-def]
                 if early:
                     return True, False, 0.0, 0.0, False
         t = start + stop_service[s]
+        if carries and not carried and t > shift_end + EPS:  # only goods on board past it
+            broken = True
+            if early:
+                return True, False, 0.0, 0.0, False
         location = loc
     end_loc = P[VEH_END][v]
     if end_loc >= 0 and n > 0:
         t += dur[location, end_loc]
         distance += dist[location, end_loc]
     end = t if n > 0 else dep
-    if end > P[VEH_SHIFT_END][v] + EPS:
+    if carries:  # past its shift end a carrier delivers its goods, late
+        late_carried += max(0.0, end - shift_end)
+    elif end > shift_end + EPS:
         broken = True
     if end - dep > P[VEH_MAX_DUR][v] + EPS:
         broken = True
@@ -301,6 +311,7 @@ R_STOPS, R_LEN, R_PRE, R_FROZEN, R_COST, R_DEP, T_ROUTE = 0, 1, 2, 3, 4, 5, 6
 W_BUF, W_BEST, W_CLASS_SEEN, W_TOUCHED, W_BAK_STOPS, W_BAK_LEN = 0, 1, 2, 3, 4, 5
 W_BAK_COST, W_BAK_DEP, W_BAK_ROUTE, W_STAMP, W_MARK, W_LIST = 6, 7, 8, 9, 10, 11
 W_KEYS, W_RUINED, W_CLASS_STAMP, W_FORWARD, W_LATEST, W_SEQ = 12, 13, 14, 15, 16, 17
+W_TASK_POS = 18
 INFEASIBLE_COST = 1e15
 
 
@@ -385,6 +396,26 @@ def _latest_start(P, s, v):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
+def _stop_limit(P, s, v):  # type: ignore[no-untyped-def]
+    """Latest start of service at stop ``s`` on vehicle ``v``: :func:`_latest_start`,
+    and on a vehicle carrying goods, for work it does not carry, early enough to leave
+    by the shift end (it may run past the shift end only to deliver its goods)."""
+    limit = _latest_start(P, s, v)
+    if P[VEH_CARRIES][v] and P[TASK_CARRIER][P[STOP_TASK][s]] != v:
+        limit = min(limit, P[VEH_SHIFT_END][v] - P[STOP_SERVICE][s])
+    return limit
+
+
+@njit(cache=True)
+def _route_end_limit(P, v):  # type: ignore[no-untyped-def]
+    """Latest end of a route of ``v``: its shift end, none for a vehicle carrying goods
+    (the overtime is paid as late carried time)."""
+    if P[VEH_CARRIES][v]:
+        return math.inf
+    return P[VEH_SHIFT_END][v]
+
+
+@njit(cache=True)
 def _bounds(P, v, seq, n, fw, latest):  # type: ignore[no-untyped-def]
     """Necessary conditions for inserting into ``seq[:n]``: ``fw[i]`` a lower bound on
     the departure from position i (a pass from the shift start without holds: holds and
@@ -405,14 +436,14 @@ def _bounds(P, v, seq, n, fw, latest):  # type: ignore[no-untyped-def]
         fw[i] = t
         location = stop_loc[s]
     end_loc = P[VEH_END][v]
-    bound = P[VEH_SHIFT_END][v]
+    bound = _route_end_limit(P, v)
     for i in range(n - 1, -1, -1):
         s = seq[i]
         if i == n - 1:
             travel = dur[stop_loc[s], end_loc] if end_loc >= 0 else 0.0
         else:
             travel = dur[stop_loc[s], stop_loc[seq[i + 1]]]
-        bound = min(_latest_start(P, s, v), bound - P[STOP_SERVICE][s] - travel)
+        bound = min(_stop_limit(P, s, v), bound - P[STOP_SERVICE][s] - travel)
         latest[i] = bound
 
 
@@ -423,7 +454,7 @@ def _fits(P, v, dur, fw, latest, route, n, i, x):  # type: ignore[no-untyped-def
     a_dep = P[VEH_SHIFT_START][v] if i == 0 else fw[i - 1]
     a = P[VEH_START][v] if i == 0 else stop_loc[route[i - 1]]
     arrival = a_dep + dur[a, stop_loc[x]]
-    if arrival > _latest_start(P, x, v) + 2 * EPS:
+    if arrival > _stop_limit(P, x, v) + 2 * EPS:
         return False
     start, _ = _service_start(
         arrival, P[STOP_WIN_OFF][x], P[STOP_WIN_CNT][x], P[WIN_START], P[WIN_END]
@@ -433,7 +464,7 @@ def _fits(P, v, dur, fw, latest, route, n, i, x):  # type: ignore[no-untyped-def
         return leave + dur[stop_loc[x], stop_loc[route[i]]] <= latest[i] + 2 * EPS
     end_loc = P[VEH_END][v]
     back = dur[stop_loc[x], end_loc] if end_loc >= 0 else 0.0
-    return leave + back <= P[VEH_SHIFT_END][v] + 2 * EPS
+    return leave + back <= _route_end_limit(P, v) + 2 * EPS
 
 
 @njit(cache=True)
@@ -512,7 +543,7 @@ def insert_task(P, S, W, st, t, blink):  # type: ignore[no-untyped-def]
             if per_m * block > best_delta:
                 continue
             a_dep = P[VEH_SHIFT_START][v] if i == 0 else fw[i - 1]
-            if a_dep + dur[a, p1] > _latest_start(P, first, v) + 2 * EPS:
+            if a_dep + dur[a, p1] > _stop_limit(P, first, v) + 2 * EPS:
                 continue
             for j in range(i, L + 1):
                 if blink > 0.0 and np.random.random() < blink:
@@ -882,6 +913,77 @@ def relocate_stops(P, S, W, st, v, by_distance):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
+def two_opt(P, S, W, st, v, by_distance):  # type: ignore[no-untyped-def]
+    """Reverse segments of route ``v`` (2-opt), first improvement, until none improves
+    (at most a few passes): never in the locked prefix, never a segment holding both a
+    pickup and the delivery of one task (the delivery would come first).  Long routes
+    of multi-pickup tasks, which ruin and recreate rebuild only task by task, are
+    shortened this way.  With ``by_distance`` a reversal is evaluated only when it
+    shortens the route.  Returns whether the route changed (it is backed up first)."""
+    stop_loc = P[STOP_LOC]
+    stop_task = P[STOP_TASK]
+    stop_is_del = P[STOP_IS_DELIVERY]
+    route = st[R_STOPS][v]
+    n = st[R_LEN][v]
+    p0 = st[R_PRE][v]
+    if n - p0 < 3 or st[R_FROZEN][v]:
+        return False
+    dist = P[DIST][P[VEH_PROFILE][v]]
+    start_loc = P[VEH_START][v]
+    end_loc = P[VEH_END][v]
+    buf = W[W_BUF]
+    pos = W[W_TASK_POS]
+    base = st[R_COST][v]
+    changed = False
+    for _ in range(4):
+        moved = False
+        # Position of each task's last pickup on the route (-1: none there).
+        for q in range(n):
+            pos[stop_task[route[q]]] = -1
+        for q in range(n):
+            if not stop_is_del[route[q]]:
+                pos[stop_task[route[q]]] = q
+        for i in range(p0, n - 1):
+            a = start_loc if i == 0 else stop_loc[route[i - 1]]
+            forward = 0.0
+            backward = 0.0
+            for j in range(i + 1, n):
+                x = route[j]
+                forward += dist[stop_loc[route[j - 1]], stop_loc[x]]
+                backward += dist[stop_loc[x], stop_loc[route[j - 1]]]
+                if stop_is_del[x] and pos[stop_task[x]] >= i:
+                    break  # this and every longer segment holds a pickup and its delivery
+                b = stop_loc[route[j + 1]] if j + 1 < n else -1
+                old = (
+                    dist[a, stop_loc[route[i]]] + forward + _end_gap(dist, stop_loc[x], b, end_loc)
+                )
+                new = (
+                    dist[a, stop_loc[x]] + backward + _end_gap(dist, stop_loc[route[i]], b, end_loc)
+                )
+                if by_distance and new >= old - 1e-9:
+                    continue
+                buf[:i] = route[:i]
+                for q in range(i, j + 1):
+                    buf[q] = route[i + j - q]
+                buf[j + 1 : n] = route[j + 1 : n]
+                ok, cost, dep = route_cost(P, S, v, buf, n)
+                if ok and cost < base - 1e-9:
+                    _touch(W, st, v)
+                    route[:n] = buf[:n]
+                    base = cost
+                    st[R_COST][v] = cost
+                    st[R_DEP][v] = dep
+                    moved = True
+                    changed = True
+                    break
+            if moved:
+                break
+        if not moved:
+            break
+    return changed
+
+
+@njit(cache=True)
 def _copy_state(src, dst):  # type: ignore[no-untyped-def]
     dst[R_STOPS][...] = src[R_STOPS]
     dst[R_LEN][...] = src[R_LEN]
@@ -898,8 +1000,9 @@ def run_chunk(  # type: ignore[no-untyped-def]
 ):
     """``n_iter`` iterations of SISR with simulated annealing.
 
-    ``params`` = (T0, Tf, cbar, lmax, blink, p_route, relocate, by_distance): with
-    ``relocate`` every route the iteration changed then gets :func:`relocate_stops`.
+    ``params`` = (T0, Tf, cbar, lmax, blink, p_route, relocate, by_distance, reverse):
+    with ``relocate`` every route the iteration changed then gets :func:`relocate_stops`
+    (and with ``reverse`` :func:`two_opt` after it).
     The temperature falls geometrically from T0 to Tf with the progress: ``(it0 + i) / total`` when
     ``total > 0`` (an iteration budget), else interpolated from ``prog0`` to ``prog1``
     over the chunk (a clock budget).  ``objs`` = [current, best] objective, updated;
@@ -912,6 +1015,7 @@ def run_chunk(  # type: ignore[no-untyped-def]
     p_route = params[5]
     relocate = params[6] > 0.0
     by_distance = params[7] > 0.0
+    reverse = params[8] > 0.0
     touched = W[W_TOUCHED]
     for i in range(n_iter):
         progress = prog0 + (prog1 - prog0) * i / max(1, n_iter)
@@ -928,6 +1032,8 @@ def run_chunk(  # type: ignore[no-untyped-def]
             for v in range(touched.shape[0]):
                 if touched[v] == stamp:
                     relocate_stops(P, S, W, st, v, by_distance)
+                    if reverse:
+                        two_opt(P, S, W, st, v, by_distance)
         new = objective(P, st)
         threshold = objs[0] - temperature * math.log(np.random.random() + 1e-300)
         if new < threshold:

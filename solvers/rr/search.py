@@ -45,6 +45,8 @@ class SearchConfig:
         relocate_stops: where tasks have more than this many stops on average, every
             route an iteration changed then has its single stops moved to better places
             (:func:`solvers.rr.kernels.relocate_stops`; MPDPTW).
+        two_opt: with ``relocate_stops``, also reverse segments of those routes
+            (:func:`solvers.rr.kernels.two_opt`).
     """
 
     t0: float = 1.0
@@ -55,6 +57,7 @@ class SearchConfig:
     p_route: float = 0.02
     task_stops: float = 2.0
     relocate_stops: float = 2.0
+    two_opt: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +130,7 @@ def _workspaces(
         np.zeros(width, dtype=np.float64),
         np.zeros(width, dtype=np.float64),
         np.zeros(width, dtype=np.int64),
+        np.zeros(max(1, n_tasks), dtype=np.int64),
     )
     return scratch, work
 
@@ -206,11 +210,8 @@ def supports(problem: RoutingProblem) -> bool:
         return False
     if problem.balance is not None or any(v.breaks for v in problem.vehicles):  # fleet13
         return False  # the kernels model neither workload balance nor breaks
-    # Goods on board: past its shift end a carrier still delivers them, the overtime
-    # counted as late carried time (solvers.evaluate); the kernels price goods on board
-    # but not that overtime yet, so such problems keep OR-Tools' guided local search.
-    if any(problem.carrier(t.id) is not None for t in problem.tasks):
-        return False
+    # Goods on board (issue 16) are modelled: a carrier may run past its shift end to
+    # deliver them, the overtime counted as late carried time (kernels._drive).
     return bool(problem.vehicles)
 
 
@@ -277,6 +278,7 @@ def run_kernels(
             config.p_route,
             float(stops_per_task > config.relocate_stops),
             float(_distance_only(problem)),
+            float(config.two_opt and stops_per_task > config.relocate_stops),
         ]
     )
     total = iterations if iterations is not None else 0

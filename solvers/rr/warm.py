@@ -95,10 +95,31 @@ def preload() -> bool:
     return _STATE["ready"]
 
 
+# Loading the kernels from the disk cache (numba's import included) took 1.5 CPU s here;
+# a budget shorter than this runs OR-Tools' search instead of paying for the load.
+# Seconds.
+LOAD_S = 3.0
+
+
+def load_within(remaining_s: float) -> bool:
+    """Load the kernels now if they are not loaded, numba's disk cache holds them and
+    ``remaining_s`` (the call's time left, seconds) is at least :data:`LOAD_S`.  Whether
+    they are loaded.
+
+    A call that plans several flows in turn (:class:`dispatch.planner.Planner`, live
+    re-planning) calls this once when its budget starts, before sharing the budget out:
+    the load is then paid from the whole call's time, not from its first flow's share,
+    which it could eat up on a loaded machine (issue 18)."""
+    if not _STATE["ready"] and remaining_s >= LOAD_S and cache_is_warm():
+        ensure_compiled()
+    return _STATE["ready"]
+
+
 def before_budget(iterations: int | None) -> None:
     """For a call that stops by iterations: load (or compile) the kernels now, before
     the call's budget starts, so that the load cannot take time from its later parts
-    (the routes must not depend on it).  Other calls load them as
-    :func:`solvers.ortools.search.own_search_ready` decides."""
+    (the routes must not depend on it).  Other calls load them by :func:`load_within`
+    (at the call's start, or as :func:`solvers.ortools.search.own_search_ready`
+    decides)."""
     if iterations is not None:
         ensure_compiled()

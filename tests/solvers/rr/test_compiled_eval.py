@@ -27,9 +27,6 @@ def _compare(seed: int) -> int:
     for r in range(5):
         for vehicle_id, visits in random_routes(problem, seed * 10 + r).items():
             vehicle = problem.vehicle(vehicle_id)
-            lock = problem.lock_of(vehicle_id)
-            if lock is not None and (lock.on_board or lock.pickups_done):
-                continue  # a carrier's overtime is not in the kernels (rr.search.supports)
             for start in (vehicle.shift.start_s, vehicle.shift.start_s + 17.5):
                 exact = evaluate_route(problem, vehicle, visits, start)
                 ok, cost = evaluate_visits(compiled, problem, vehicle_id, visits, start)
