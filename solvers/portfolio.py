@@ -36,7 +36,12 @@ from solvers.ortools.search import own_search_ready, run_worker
 from solvers.params import SolveParams
 from solvers.problem import RoutingProblem
 from solvers.processes import die_with_parent, worker_context, worker_count
-from solvers.pyvrp_member import build_data, preload, pyvrp_support, run_pyvrp
+from solvers.pyvrp_member import (
+    preload,
+    pyvrp_support,
+    run_pyvrp_abandonable,
+    setup_fits,
+)
 from solvers.repair import repair_routes
 from solvers.rr import is_compiled
 from solvers.solution import (
@@ -122,6 +127,7 @@ def lineup(
         pyvrp_support(problem) is None
         and search_s >= MIN_PYVRP_S
         and len(problem.tasks) <= MAX_PYVRP_TASKS
+        and setup_fits(problem, search_s)  # rel16: its setup must leave it time to search
     )
     members = list(islice(_all_members(exact), params.workers + 1))
     first = next((m for m in members if m.kind is ONE_WORKER_FIRST), None)
@@ -201,8 +207,16 @@ def _run_ortools(
 def _run_pyvrp(
     problem: RoutingProblem, params: SolveParams, member: Member, budget: Budget
 ) -> MemberAnswer:
-    translated = build_data(problem, params.distance_scale)
-    found = run_pyvrp(translated, budget.deadline_s, params.seed + member.index, params.iterations)
+    # rel16: in a child process abandoned at the deadline (its setup is not cut by it).
+    found = run_pyvrp_abandonable(
+        problem,
+        params.distance_scale,
+        budget.deadline_s,
+        params.seed + member.index,
+        params.iterations,
+    )
+    if found is None:
+        return MemberAnswer(member, error="PyVRP gave no answer by the deadline")
     if not found.feasible:
         return MemberAnswer(member, error="PyVRP found no feasible solution")
     return MemberAnswer(member, found.routes, found.objective)
@@ -259,6 +273,7 @@ def assess(
                 ev.cost,
                 breaks=ev.breaks,  # fleet13: breaks taken on the route
                 overloaded=problem.overloaded(vehicle_id),  # as the solution will say
+                past_limits=ev.past_limits,  # rel16: as the solution will say
             )
         )
     served = {tid for visits in routes.values() for tid, _ in visits}

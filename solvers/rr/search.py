@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solvers.evaluate import Visit
+from solvers.evaluate import Visit, carries_past_limits
 from solvers.problem import RoutingProblem
 from solvers.rr import kernels as K  # noqa: N812 (the kernels' index constants read as K.X)
 from solvers.rr.compiled import Compiled, compile_problem
@@ -206,6 +206,8 @@ def supports(problem: RoutingProblem) -> bool:
         return False
     if problem.balance is not None or any(v.breaks for v in problem.vehicles):  # fleet13
         return False  # the kernels model neither workload balance nor breaks
+    if any(carries_past_limits(problem, v) for v in problem.vehicles):  # rel16: not modelled
+        return False
     # Goods on board: past its shift end a carrier still delivers them, the overtime
     # counted as late carried time (solvers.evaluate); the kernels price goods on board
     # but not that overtime yet, so such problems keep OR-Tools' guided local search.
