@@ -44,7 +44,7 @@ def depot_problem(tasks: int, seed: int = 0) -> RoutingProblem:
         Task(
             f"t{i}",
             (),
-            Stop(i + 1, (TimeWindow(float(opens[i]), float(opens[i]) + 7200.0),), 60.0),
+            Stop(i + 1, 60.0, (TimeWindow(float(opens[i]), float(opens[i]) + 7200.0),)),
             (float(rng.integers(1, 4)),),
             drop_penalty=1000.0,
         )

@@ -21,11 +21,12 @@ import dataclasses
 import math
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import count, islice
 from time import perf_counter
+from typing import Any
 
 from solvers.balance import balance_cost
 from solvers.budget import MIN_PART_S, Budget
@@ -332,7 +333,9 @@ def _run_all(
         initargs=(os.getpid(),),
     )
     try:
-        futures = [pool.submit(run_member, problem, params, m, budget) for m in members]
+        futures = _submit_members(  # rel16
+            pool, context, problem=problem, params=params, members=members, budget=budget
+        )
         for member, future in zip(members, futures, strict=True):
             try:
                 answers.append(future.result())
@@ -350,6 +353,39 @@ def _run_all(
         raise
     pool.shutdown(wait=True)
     return answers
+
+
+# --- rel16: forked members inherit the problem ----------------------------------------
+# Pickling a 1,000-task problem (16 MB of matrices) to each worker took most of a 0.3 s
+# budget under load; forked workers inherit it instead (set before the pool forks them).
+_INHERITED: list[tuple[RoutingProblem, SolveParams, Budget]] = []
+
+
+def _submit_members(
+    pool: ProcessPoolExecutor,
+    context: Any,
+    *,
+    problem: RoutingProblem,
+    params: SolveParams,
+    members: list[Member],
+    budget: Budget,
+) -> list[Future[MemberAnswer]]:
+    if context.get_start_method() != "fork":
+        return [pool.submit(run_member, problem, params, m, budget) for m in members]
+    _INHERITED[:] = [(problem, params, budget)]
+    try:
+        # A forking pool starts all its workers at the first submit, so each inherits it.
+        return [pool.submit(_run_inherited, m) for m in members]
+    finally:
+        _INHERITED.clear()
+
+
+def _run_inherited(member: Member) -> MemberAnswer:
+    problem, params, budget = _INHERITED[0]
+    return run_member(problem, params, member, budget)
+
+
+# --- end rel16 -------------------------------------------------------------------------
 
 
 def _judge(

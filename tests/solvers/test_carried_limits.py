@@ -23,9 +23,13 @@ from tests.solvers.helpers import FAST, problem, solved, visits
 
 
 def _carrier(
-    *, max_duration_s: float | None = None, max_distance_m: float | None = None, free: bool = False
+    *,
+    max_duration_s: float | None = None,
+    max_distance_m: float | None = None,
+    free: float = 0.0,
 ) -> RoutingProblem:
-    # v at x=0 carries t to x=30 (30 s, 30 m away); f, if any, waits at x=10 (15 s service).
+    # v at x=0 carries t to x=30 (30 s, 30 m away); with `free`, f waits at x=10 (15 s
+    # service).
     v = Vehicle(
         "v",
         0,
@@ -74,7 +78,7 @@ def test_within_its_limits_a_carrier_route_says_nothing() -> None:
 def test_past_its_limits_a_carrier_takes_no_new_work(limits: dict[str, float]) -> None:
     # f would end 25 s after the departure (> 20 s) and lies 10 m out (> 5 m): left out,
     # while t is delivered past the limit.
-    s = solved(_carrier(free=True, **limits))
+    s = solved(_carrier(free=1.0, **limits))
     assert visits(s, "v") == [("t", 0)]
     assert [u.task_id for u in s.unassigned] == ["f"]
 
@@ -82,7 +86,7 @@ def test_past_its_limits_a_carrier_takes_no_new_work(limits: dict[str, float]) -
 def test_new_work_within_the_limits_comes_before_the_goods_past_them() -> None:
     # Max 40 s: f first (ends at 25 s, within), then t (at 45 s, 5 s past the limit); t
     # first would put f past the limit.
-    s = solved(_carrier(max_duration_s=40.0, free=True))
+    s = solved(_carrier(max_duration_s=40.0, free=1.0))
     assert visits(s, "v") == [("f", 0), ("t", 0)]
     assert s.unassigned == ()
     assert "5 s past its max duration" in (s.routes[0].past_limits or "")
@@ -95,7 +99,7 @@ def test_new_work_within_the_limits_comes_before_the_goods_past_them() -> None:
 def test_the_checker_and_the_evaluation_refuse_new_work_past_the_limits(
     limits: dict[str, float], kind: str
 ) -> None:
-    tight = _carrier(free=True, **limits)
+    tight = _carrier(free=1.0, **limits)
     loose = dataclasses.replace(
         tight,
         vehicles=(
