@@ -3,12 +3,12 @@ leaves no half-written one.
 
 A child process opens the engine on a SQLite file or a PostgreSQL database and submits
 orders of one to five lines in a loop, printing each id on stdout after ``submit``
-returns (the commit is done).  The parent kills it with SIGKILL at a random moment after a random number of
-acknowledgements, reopens the store and checks: every acknowledged order is there with
-exactly its content and all its lines; no order lacks a line; at most the one order in
-flight is stored beyond the acknowledged ones.  Three rounds on the same database
-(``O2O_CRASH_ROUNDS`` and ``O2O_CRASH_SEED`` set another count and draw for a longer
-campaign).
+returns (the commit is done). The parent kills it with SIGKILL at a random moment after
+a random number of acknowledgements, reopens the store and checks: every acknowledged
+order is there with exactly its content and all its lines; no order lacks a line; at
+most the one order in flight is stored beyond the acknowledged ones. Three rounds on the
+same database (``O2O_CRASH_ROUNDS`` and ``O2O_CRASH_SEED`` set another count and draw
+for a longer campaign).
 """
 
 from __future__ import annotations
