@@ -14,6 +14,11 @@ points), a quarter two shops (multi-store, pickup points), a quarter a home-serv
 booking (visit slots).  Each call includes the member lookup in the store.  On a machine
 whose cores are all busy the wall-clock tail is the scheduler's time slices (about 4 ms
 on Linux at 250 Hz), not the quote: compare ``cpu_p99_ms``.
+
+What must hold under any load is asserted: the CPU time of the calling thread, p99 at
+most 5 ms (a slower quote fails it on any machine; time spent waiting for a core does
+not).  The wall-clock p99 is reported beside it (``p99_ms``): on a quiet machine the
+two agree within the scheduler's tick.
 """
 
 from __future__ import annotations
@@ -142,4 +147,4 @@ def test_quote_p99_under_5_ms(benchmark: Any, capsys: pytest.CaptureFixture[str]
     with capsys.disabled():
         print(f"\n  Engine.quote, {len(times):,} calls: {info}")
     assert options > 0
-    assert info["p99_ms"] <= TARGET_P99_S * 1000.0
+    assert info["cpu_p99_ms"] <= TARGET_P99_S * 1000.0

@@ -24,8 +24,17 @@ from typing import Any
 import numpy as np
 import pytest
 
+from benchmarks.pyvrp_setup import depot_problem
 from scenarios.instances import read_instance
-from solvers import RoutingProblem, SolveParams, TravelMatrices, check, solve
+from solvers import (
+    RoutingProblem,
+    SolveParams,
+    TravelMatrices,
+    check,
+    portfolio,
+    pyvrp_member,
+    solve,
+)
 from solvers.problem import Stop, Task, Vehicle
 from tests.conftest import SHARED_DATA
 
@@ -97,3 +106,20 @@ def test_large_public_instances_end_within_the_limit(
     if not path.is_file():
         pytest.skip(f"{path} is missing")
     _measure(benchmark, read_instance(path, fmt).problem, limit_s, workers=1)
+
+
+# --- rel16: PyVRP in the portfolio keeps the limit ------------------------------------
+@pytest.mark.parametrize("predict", ["table", "off"])
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("limit_s", [0.3, 1.0])
+def test_pyvrp_in_the_portfolio_keeps_the_limit(
+    benchmark: Any, monkeypatch: pytest.MonkeyPatch, limit_s: float, workers: int, predict: str
+) -> None:
+    """1,000 tasks PyVRP models exactly.  ``table``: the lineup predicts PyVRP's setup
+    (``pyvrp_member.SETUP_S``) and leaves PyVRP out where it does not fit; ``off``: no
+    prediction and no minimum search time, so PyVRP runs and its child process is
+    abandoned at the deadline (``run_pyvrp_abandonable``)."""
+    if predict == "off":
+        monkeypatch.setattr(pyvrp_member, "SETUP_S", ((1, 0.0), (2, 0.0)))
+        monkeypatch.setattr(portfolio, "MIN_PYVRP_S", 0.0)
+    _measure(benchmark, depot_problem(1000), limit_s, workers=workers)

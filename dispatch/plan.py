@@ -134,6 +134,8 @@ class PlannedRoute:
         overloaded: when the courier carried more than its capacity at re-planning, why
             (it then delivers what it carries and takes no new order); None otherwise.
         breaks: the courier's breaks taken on the route, in order.
+        past_limits: when the courier's route runs past its max duration or distance to
+            deliver the goods it carried at re-planning, how far; None otherwise.
     """
 
     courier_id: str
@@ -145,6 +147,7 @@ class PlannedRoute:
     stops: tuple[PlanStop, ...]
     overloaded: str | None = None
     breaks: tuple[PlannedBreak, ...] = ()
+    past_limits: str | None = None
 
     @property
     def duration_s(self) -> float:
@@ -164,6 +167,7 @@ class PlannedRoute:
             # Only when set, so plans without an overloaded courier keep their shape.
             **({"overloaded": self.overloaded} if self.overloaded is not None else {}),
             **({"breaks": [b.to_json() for b in self.breaks]} if self.breaks else {}),
+            **({"past_limits": self.past_limits} if self.past_limits is not None else {}),
         }
 
 

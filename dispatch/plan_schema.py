@@ -92,7 +92,17 @@ class RouteModel(_Model):
     distance_m: NonNegative
     cost: NonNegative = Field(description="fixed, distance, time and lateness cost, yuan")
     stops: list[StopModel]
+    overloaded: str | None = Field(
+        default=None,
+        description="why the courier carried more than its capacity at re-planning"
+        " (it delivers what it carries and takes no new order); absent otherwise",
+    )
     breaks: list[BreakModel] = Field(default_factory=list, description="breaks on the route")
+    past_limits: str | None = Field(
+        default=None,
+        description="how far the route runs past the courier's max duration or distance"
+        " to deliver the goods it carried at re-planning; absent otherwise",
+    )
 
 
 class PickupAssignmentModel(_Model):
@@ -313,7 +323,9 @@ def plan_from_json(data: Mapping[str, Any], *, source: str = "plan") -> Plan:
                     )
                     for s in r.stops
                 ),
+                overloaded=r.overloaded,
                 breaks=tuple(PlannedBreak(b.after_stops, b.start_s, b.end_s) for b in r.breaks),
+                past_limits=r.past_limits,
             )
             for r in model.routes
         ),

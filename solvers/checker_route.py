@@ -276,6 +276,10 @@ def replay_route(
                 f"{what}: ends at {clock_s:g} s, after the shift ends at "
                 f"{vehicle.shift.end_s:g} s (past it, only goods on board are delivered)",
             )
+        if carries and not carried:  # rel16: so are its max duration and distance
+            _check_new_work_within_limits(
+                vehicle, what, clock_s - route.start_s, distance_m, report
+            )
         _compare_stop(
             reported,
             what,
@@ -294,6 +298,9 @@ def replay_route(
     end_s = clock_s if visits else route.start_s
     _check_breaks_off_route(vehicle, route, end_s, report)
     _check_route_limits(vehicle, route.start_s, end_s, distance_m, report, overtime=carries)
+    _check_past_limits_reported(  # rel16
+        vehicle, route, end_s - route.start_s, distance_m, report, carries=carries
+    )
     if not _close(route.distance_m, distance_m, VALUE_TOL):
         report(
             ViolationKind.REPORTED, f"distance {route.distance_m!r} m, recomputed {distance_m!r} m"
@@ -525,12 +532,15 @@ def _check_route_limits(
     *,
     overtime: bool = False,
 ) -> None:
-    # overtime (rel16): a vehicle carrying goods may end after its shift to deliver them.
+    # overtime (rel16): a vehicle carrying goods may end after its shift, and run past its
+    # max duration and distance, to deliver them.
     if end_s > vehicle.shift.end_s + LIMIT_TOL and not overtime:
         report(
             ViolationKind.SHIFT,
             f"route ends at {end_s:g} s, after its shift ends at {vehicle.shift.end_s:g} s",
         )
+    if overtime:
+        return
     if vehicle.max_duration_s is not None and end_s - start_s > vehicle.max_duration_s + LIMIT_TOL:
         report(
             ViolationKind.MAX_DURATION,
@@ -541,3 +551,65 @@ def _check_route_limits(
             ViolationKind.MAX_DISTANCE,
             f"route covers {distance_m:g} m, max {vehicle.max_distance_m:g} m",
         )
+
+
+# --- rel16: a carrier's route limits ---------------------------------------------------
+def _check_new_work_within_limits(
+    vehicle: Vehicle, what: str, since_departure_s: float, distance_m: float, report: Report
+) -> None:
+    """Past its max duration or distance a vehicle carrying goods only delivers them: a
+    stop of other work ends within the max duration of the departure and is reached
+    within the max distance."""
+    if (
+        vehicle.max_duration_s is not None
+        and since_departure_s > vehicle.max_duration_s + LIMIT_TOL
+    ):
+        report(
+            ViolationKind.MAX_DURATION,
+            f"{what}: ends {since_departure_s:g} s after the departure, max "
+            f"{vehicle.max_duration_s:g} s (past it, only goods on board are delivered)",
+        )
+    if vehicle.max_distance_m is not None and distance_m > vehicle.max_distance_m + LIMIT_TOL:
+        report(
+            ViolationKind.MAX_DISTANCE,
+            f"{what}: reached after {distance_m:g} m, max {vehicle.max_distance_m:g} m "
+            "(past it, only goods on board are delivered)",
+        )
+
+
+def _check_past_limits_reported(
+    vehicle: Vehicle,
+    route: Route,
+    duration_s: float,
+    distance_m: float,
+    report: Report,
+    *,
+    carries: bool,
+) -> None:
+    """A carrier's route past its max duration or distance says so (``past_limits``), and
+    any other route does not."""
+    if not carries:
+        if route.past_limits is not None:
+            report(
+                ViolationKind.REPORTED,
+                f"route says it runs past its limits ({route.past_limits}); it carries no goods",
+            )
+        return
+    over = max(
+        duration_s - vehicle.max_duration_s if vehicle.max_duration_s is not None else -1.0,
+        distance_m - vehicle.max_distance_m if vehicle.max_distance_m is not None else -1.0,
+    )
+    if route.past_limits is None and over > LIMIT_TOL:
+        report(
+            ViolationKind.REPORTED,
+            f"route runs past its limits (lasts {duration_s:g} s, covers {distance_m:g} m) "
+            "without saying so",
+        )
+    elif route.past_limits is not None and over <= 0:
+        report(
+            ViolationKind.REPORTED,
+            f"route says it runs past its limits ({route.past_limits}); it does not",
+        )
+
+
+# --- end rel16 -------------------------------------------------------------------------

@@ -22,6 +22,9 @@ EPS = 1e-6
 # Rank of a second of lateness of goods on board past their deadline, in money: far above
 # any route cost, as in the model (solvers.ortools.model.LATE_CARRIED_COST).
 LATE_CARRIED_PER_S = 1000.0
+# rel16: rank of a metre a vehicle carrying goods drives past its max distance to deliver
+# them, in money: far above any route cost, as LATE_CARRIED_PER_S is for seconds.
+PAST_LIMIT_PER_M = 1000.0
 
 Visit = tuple[str, int]  # (task id, stop index: pickups 0..k-1, delivery k)
 
@@ -60,7 +63,10 @@ class RouteEvaluation:
     carries are delivered past their deadlines (window end plus allowance, ride limit),
     plus how far the route of a vehicle carrying goods ends past its shift end:
     not a breach (they are delivered late rather than dropped), but ranked far above
-    any cost (:attr:`ranking_cost`).
+    any cost (:attr:`ranking_cost`).  ``over_duration_s`` and ``over_distance_m``
+    (rel16) are how far the route of a vehicle carrying goods runs past its max duration
+    and max distance to deliver them: not breaches either, ranked like late carried
+    time, and said on the route (:attr:`past_limits`).
     """
 
     stops: tuple[RouteStop, ...]
@@ -71,6 +77,8 @@ class RouteEvaluation:
     breaches: tuple[Breach, ...]
     late_carried_s: float = 0.0
     breaks: tuple[RouteBreak, ...] = ()
+    over_duration_s: float = 0.0
+    over_distance_m: float = 0.0
 
     @property
     def duration_s(self) -> float:
@@ -86,7 +94,24 @@ class RouteEvaluation:
     def ranking_cost(self) -> float:
         """The route's total cost plus :data:`LATE_CARRIED_PER_S` per second carried goods
         are late: what comparisons of routes minimise."""
-        return self.cost.total + LATE_CARRIED_PER_S * self.late_carried_s
+        return (
+            self.cost.total
+            + LATE_CARRIED_PER_S * (self.late_carried_s + self.over_duration_s)
+            + PAST_LIMIT_PER_M * self.over_distance_m
+        )
+
+    @property
+    def past_limits(self) -> str | None:
+        """rel16: why the route runs past its vehicle's max duration or max distance (to
+        deliver goods on board), or None when it does not (``Route.past_limits``)."""
+        parts = []
+        if self.over_duration_s > EPS:
+            parts.append(f"{self.over_duration_s:.0f} s past its max duration")
+        if self.over_distance_m > EPS:
+            parts.append(f"{self.over_distance_m:.0f} m past its max distance")
+        if not parts:
+            return None
+        return f"runs {' and '.join(parts)} to deliver the goods on board"
 
     @property
     def feasible_cost(self) -> float:
@@ -328,6 +353,7 @@ def _drive(
         if not problem.task(tid).pickups:
             first_pickup_s.setdefault(tid, t)
     location = vehicle.start
+    departed_s = t
     distance = 0.0
     lateness_cost = 0.0
     late_carried_s = 0.0
@@ -416,6 +442,12 @@ def _drive(
                     f"at {vehicle.shift.end_s:g} s (past it, only goods on board)",
                 )
             )
+        if carries and not carried:  # rel16: past its limits, only goods on board
+            breaches.extend(
+                _new_work_past_limits(
+                    vehicle, f"task {task_id!r} stop {index}", t - departed_s, distance
+                )
+            )
         stops.append(
             RouteStop(
                 task_id=task_id,
@@ -445,20 +477,29 @@ def _drive(
                 f"route ends at {end:g} s, after the shift ends at {vehicle.shift.end_s:g} s",
             )
         )
+    # rel16: a vehicle carrying goods runs past its max duration and distance to deliver
+    # them (counted, ranked far above any cost); any other vehicle breaks them.
+    over_duration_s = over_distance_m = 0.0
     if vehicle.max_duration_s is not None and end - begin > vehicle.max_duration_s + EPS:
-        breaches.append(
-            Breach(
-                BreachKind.MAX_DURATION,
-                f"route lasts {end - begin:g} s, max {vehicle.max_duration_s:g} s",
+        if carries:
+            over_duration_s = end - begin - vehicle.max_duration_s
+        else:
+            breaches.append(
+                Breach(
+                    BreachKind.MAX_DURATION,
+                    f"route lasts {end - begin:g} s, max {vehicle.max_duration_s:g} s",
+                )
             )
-        )
     if vehicle.max_distance_m is not None and distance > vehicle.max_distance_m + EPS:
-        breaches.append(
-            Breach(
-                BreachKind.MAX_DISTANCE,
-                f"route covers {distance:g} m, max {vehicle.max_distance_m:g} m",
+        if carries:
+            over_distance_m = distance - vehicle.max_distance_m
+        else:
+            breaches.append(
+                Breach(
+                    BreachKind.MAX_DISTANCE,
+                    f"route covers {distance:g} m, max {vehicle.max_distance_m:g} m",
+                )
             )
-        )
     evaluation = RouteEvaluation(
         stops=tuple(stops),
         start_s=begin,
@@ -468,8 +509,45 @@ def _drive(
         breaches=tuple(breaches),
         late_carried_s=late_carried_s,
         breaks=tuple(taken),
+        over_duration_s=over_duration_s,
+        over_distance_m=over_distance_m,
     )
     return evaluation, excess
+
+
+def carries_past_limits(problem: RoutingProblem, vehicle: Vehicle) -> bool:
+    """rel16: whether ``vehicle`` has goods on board and a max duration or max distance,
+    which it may then run past to deliver them (the own search's kernels do not model
+    it: ``solvers.rr.search.supports``)."""
+    lock = problem.lock_of(vehicle.id)
+    carries = lock is not None and bool(lock.on_board or lock.pickups_done)
+    return carries and (vehicle.max_duration_s is not None or vehicle.max_distance_m is not None)
+
+
+def _new_work_past_limits(
+    vehicle: Vehicle, what: str, since_departure_s: float, distance_m: float
+) -> list[Breach]:
+    """rel16: a vehicle carrying goods may run past its max duration and distance only to
+    deliver them: a stop of work it does not carry must end within the max duration of
+    its departure and be reached within the max distance."""
+    out = []
+    if vehicle.max_duration_s is not None and since_departure_s > vehicle.max_duration_s + EPS:
+        out.append(
+            Breach(
+                BreachKind.MAX_DURATION,
+                f"{what}: ends {since_departure_s:g} s after the departure, max "
+                f"{vehicle.max_duration_s:g} s (past it, only goods on board)",
+            )
+        )
+    if vehicle.max_distance_m is not None and distance_m > vehicle.max_distance_m + EPS:
+        out.append(
+            Breach(
+                BreachKind.MAX_DISTANCE,
+                f"{what}: reached after {distance_m:g} m, max {vehicle.max_distance_m:g} m "
+                "(past it, only goods on board)",
+            )
+        )
+    return out
 
 
 def _price(

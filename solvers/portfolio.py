@@ -21,11 +21,12 @@ import dataclasses
 import math
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import count, islice
 from time import perf_counter
+from typing import Any
 
 from solvers.balance import balance_cost
 from solvers.budget import MIN_PART_S, Budget
@@ -36,7 +37,12 @@ from solvers.ortools.search import own_search_ready, run_worker
 from solvers.params import SolveParams
 from solvers.problem import RoutingProblem
 from solvers.processes import die_with_parent, worker_context, worker_count
-from solvers.pyvrp_member import build_data, preload, pyvrp_support, run_pyvrp
+from solvers.pyvrp_member import (
+    preload,
+    pyvrp_support,
+    run_pyvrp_abandonable,
+    setup_fits,
+)
 from solvers.repair import repair_routes
 from solvers.rr import is_compiled
 from solvers.solution import (
@@ -122,6 +128,7 @@ def lineup(
         pyvrp_support(problem) is None
         and search_s >= MIN_PYVRP_S
         and len(problem.tasks) <= MAX_PYVRP_TASKS
+        and setup_fits(problem, search_s)  # rel16: its setup must leave it time to search
     )
     members = list(islice(_all_members(exact), params.workers + 1))
     first = next((m for m in members if m.kind is ONE_WORKER_FIRST), None)
@@ -201,8 +208,16 @@ def _run_ortools(
 def _run_pyvrp(
     problem: RoutingProblem, params: SolveParams, member: Member, budget: Budget
 ) -> MemberAnswer:
-    translated = build_data(problem, params.distance_scale)
-    found = run_pyvrp(translated, budget.deadline_s, params.seed + member.index, params.iterations)
+    # rel16: in a child process abandoned at the deadline (its setup is not cut by it).
+    found = run_pyvrp_abandonable(
+        problem,
+        params.distance_scale,
+        budget.deadline_s,
+        params.seed + member.index,
+        params.iterations,
+    )
+    if found is None:
+        return MemberAnswer(member, error="PyVRP gave no answer by the deadline")
     if not found.feasible:
         return MemberAnswer(member, error="PyVRP found no feasible solution")
     return MemberAnswer(member, found.routes, found.objective)
@@ -259,6 +274,7 @@ def assess(
                 ev.cost,
                 breaks=ev.breaks,  # fleet13: breaks taken on the route
                 overloaded=problem.overloaded(vehicle_id),  # as the solution will say
+                past_limits=ev.past_limits,  # rel16: as the solution will say
             )
         )
     served = {tid for visits in routes.values() for tid, _ in visits}
@@ -317,7 +333,9 @@ def _run_all(
         initargs=(os.getpid(),),
     )
     try:
-        futures = [pool.submit(run_member, problem, params, m, budget) for m in members]
+        futures = _submit_members(  # rel16
+            pool, context, problem=problem, params=params, members=members, budget=budget
+        )
         for member, future in zip(members, futures, strict=True):
             try:
                 answers.append(future.result())
@@ -335,6 +353,39 @@ def _run_all(
         raise
     pool.shutdown(wait=True)
     return answers
+
+
+# --- rel16: forked members inherit the problem ----------------------------------------
+# Pickling a 1,000-task problem (16 MB of matrices) to each worker took most of a 0.3 s
+# budget under load; forked workers inherit it instead (set before the pool forks them).
+_INHERITED: list[tuple[RoutingProblem, SolveParams, Budget]] = []
+
+
+def _submit_members(
+    pool: ProcessPoolExecutor,
+    context: Any,
+    *,
+    problem: RoutingProblem,
+    params: SolveParams,
+    members: list[Member],
+    budget: Budget,
+) -> list[Future[MemberAnswer]]:
+    if context.get_start_method() != "fork":
+        return [pool.submit(run_member, problem, params, m, budget) for m in members]
+    _INHERITED[:] = [(problem, params, budget)]
+    try:
+        # A forking pool starts all its workers at the first submit, so each inherits it.
+        return [pool.submit(_run_inherited, m) for m in members]
+    finally:
+        _INHERITED.clear()
+
+
+def _run_inherited(member: Member) -> MemberAnswer:
+    problem, params, budget = _INHERITED[0]
+    return run_member(problem, params, member, budget)
+
+
+# --- end rel16 -------------------------------------------------------------------------
 
 
 def _judge(

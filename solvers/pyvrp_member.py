@@ -22,6 +22,7 @@ PyVRP is imported inside the functions that run it, so importing this module is 
 from __future__ import annotations
 
 import math
+import os
 import time
 import warnings
 from dataclasses import dataclass
@@ -30,8 +31,10 @@ from typing import Any
 
 import numpy as np
 
+from solvers.errors import InvalidInputError
 from solvers.evaluate import Visit
 from solvers.problem import RoutingProblem, Stop, Vehicle
+from solvers.processes import die_with_parent, worker_context
 from solvers.scaling import (
     COST_SCALE,
     MAX_HORIZON,
@@ -357,3 +360,105 @@ def run_pyvrp(
     feasible = bool(best.is_feasible())
     objective = int(result.cost()) if feasible else -1
     return PyvrpRoutes(tuple(routes), feasible, objective, int(result.num_iterations))
+
+
+# --- rel16: PyVRP behind a process boundary --------------------------------------------
+# PyVRP's setup (our translation, then its own before the first iteration) is not cut by
+# the deadline: it grows with the problem (see SETUP_S) and, on a loaded machine, can
+# outlast a short limit.  So the member runs in a child process that the caller abandons
+# (kills) once the deadline has passed by this much without an answer: the result of a
+# search that stopped on time still arrives (PyVRP stops at RUNTIME_SHARE of the time
+# left).  Seconds.
+ABANDON_GRACE_S = 0.1
+# PyVRP's setup in seconds (build_data + pyvrp.solve up to its first iteration) by
+# tasks, measured with `python -m benchmarks.pyvrp_setup` (the slowest of 3 runs,
+# random depot-delivery problems with one time window per stop, on the 2-core machine
+# shared by other helpers, load average 5.6-5.9; 2,000 tasks took 4.6 s).  Between and
+# beyond the sizes, linear.
+SETUP_S: tuple[tuple[int, float], ...] = ((100, 0.055), (250, 0.14), (500, 0.51), (1000, 1.36))
+# PyVRP runs only where its predicted setup takes at most this share of the search's
+# time: the rest is its search, which must be worth its start.
+SETUP_SHARE = 0.5
+
+
+def predicted_setup_s(tasks: int) -> float:
+    """PyVRP's setup time for a problem of ``tasks`` tasks (:data:`SETUP_S`, linear
+    between and beyond the measured sizes), seconds."""
+    (n0, s0), *rest = SETUP_S
+    if tasks <= n0:
+        return s0
+    for n1, s1 in rest:
+        if tasks <= n1:
+            return s0 + (s1 - s0) * (tasks - n0) / (n1 - n0)
+        n0, s0 = n1, s1
+    (na, sa), (nb, sb) = SETUP_S[-2], SETUP_S[-1]
+    return sb + (sb - sa) * (tasks - nb) / (nb - na)
+
+
+def setup_fits(problem: RoutingProblem, search_s: float) -> bool:
+    """Whether PyVRP's predicted setup for ``problem`` leaves it most of ``search_s``
+    seconds (:data:`SETUP_SHARE`); the portfolio's lineup runs it only then."""
+    return predicted_setup_s(len(problem.tasks)) <= SETUP_SHARE * search_s
+
+
+def run_pyvrp_abandonable(
+    problem: RoutingProblem,
+    scale: int,
+    deadline_s: float,
+    seed: int,
+    iterations: int | None = None,
+) -> PyvrpRoutes | None:
+    """:func:`build_data` and :func:`run_pyvrp` in a child process (dying with this one),
+    abandoned when ``deadline_s`` (a ``perf_counter`` time) has passed by
+    :data:`ABANDON_GRACE_S` without an answer: its routes, or None when abandoned or the
+    child died.
+
+    Raises:
+        InvalidInputError: the translation refused the problem (a value out of range).
+    """
+    context = worker_context()
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_pyvrp_child,
+        args=(problem, scale, deadline_s, seed, iterations, send, os.getpid()),
+        daemon=True,
+    )
+    child.start()
+    send.close()  # the child's end: EOF here when the child dies
+    try:
+        wait_s = deadline_s + ABANDON_GRACE_S - time.perf_counter()
+        answer = receive.recv() if receive.poll(max(0.0, wait_s)) else None
+    except EOFError:  # the child died without answering
+        answer = None
+    finally:
+        if child.is_alive():
+            child.kill()  # abandoned: its setup or search outlasted the deadline
+        child.join()
+        receive.close()
+    if isinstance(answer, InvalidInputError):
+        raise answer
+    return answer if isinstance(answer, PyvrpRoutes) else None
+
+
+def _pyvrp_child(  # noqa: PLR0917 (a Process target takes its arguments by position)
+    problem: RoutingProblem,
+    scale: int,
+    deadline_s: float,
+    seed: int,
+    iterations: int | None,
+    send: Any,
+    parent_pid: int,
+) -> None:
+    die_with_parent(parent_pid)
+    answer: PyvrpRoutes | InvalidInputError | str
+    try:
+        answer = run_pyvrp(build_data(problem, scale), deadline_s, seed, iterations)
+    except InvalidInputError as exc:
+        answer = exc
+    except Exception as exc:  # a failing member is ignored, never fatal
+        answer = f"{type(exc).__name__}: {exc}"
+    send.send(answer)
+    send.close()
+
+
+# --- end rel16 -------------------------------------------------------------------------

@@ -130,6 +130,8 @@ class Route:
             work and is not held to its capacity.  None for every other vehicle.
         breaks: the vehicle's breaks taken on the route, in order (a break that fits
             before the departure or after the end is not listed).
+        past_limits: for a vehicle with goods on board whose route runs past its max
+            duration or max distance to deliver them, how far (rel16); None otherwise.
     """
 
     vehicle_id: str
@@ -141,6 +143,7 @@ class Route:
     cost: CostBreakdown
     overloaded: str | None = None
     breaks: tuple[RouteBreak, ...] = ()
+    past_limits: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,6 +93,7 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
                 ev.cost,
                 problem.overloaded(vehicle.id),  # rel-solver: an overloaded lock is reported
                 ev.breaks,  # fleet13: breaks taken on the route
+                ev.past_limits,  # rel16: goods on board delivered past the route limits
             )
         )
     served = {tid for visits in routes_visits.values() for tid, _ in visits}

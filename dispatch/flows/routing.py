@@ -302,6 +302,7 @@ def solved_flow(flow_problem: FlowProblem, solution: RoutingSolution) -> SolvedF
                 cost=route.cost.total,
                 stops=tuple(stops),
                 overloaded=route.overloaded,
+                past_limits=route.past_limits,  # rel16
                 breaks=tuple(PlannedBreak(b.after_stops, b.start_s, b.end_s) for b in route.breaks),
             )
         )

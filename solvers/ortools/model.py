@@ -297,8 +297,8 @@ def build_model(
             )
         )
         overtime = _carries(problem, v.id)  # rel16: may end late to deliver its goods
-        if (
-            (end_hi < start_lo + direct_t and not overtime)
+        if not overtime and (  # rel16: nor do a carrier's route limits make it unusable
+            end_hi < start_lo + direct_t
             or limit_t < direct_t
             or limit_d < int(dist_int[v.profile][v_first, v_last])
         ):
@@ -316,7 +316,7 @@ def build_model(
         if per_unit > 0:
             coefficient = positive_coefficient(per_unit, field=f"Vehicle {v.id!r}: cost_per_hour")
             time_dim.SetSpanCostCoefficientForVehicle(coefficient, v_index)
-        if v.max_duration_s is not None and v_index not in built.unusable:
+        if v.max_duration_s is not None and v_index not in built.unusable and not overtime:
             time_dim.SetSpanUpperBoundForVehicle(limit_t, v_index)
     for node, spec in enumerate(nodes):
         check()
@@ -379,7 +379,9 @@ def build_model(
                 scaled_time(
                     v.max_distance_m, scale, up=False, field=f"Vehicle {v.id!r}: max_distance_m"
                 )
-                if v.max_distance_m is not None and i not in built.unusable
+                if v.max_distance_m is not None
+                and i not in built.unusable
+                and not _carries(problem, v.id)  # rel16: see _relax_route_limits
                 else MAX_HORIZON
                 for i, v in enumerate(vehicles)
             ],
@@ -387,6 +389,7 @@ def build_model(
             DISTANCE,
         )
 
+    _relax_route_limits(problem, built, service_int)  # rel16
     _add_task_constraints(problem, built)
     add_balance(problem, built, [time_cb[v.profile] for v in vehicles])  # fleet13
     add_breaks(problem, built, service_int)  # fleet13
@@ -490,6 +493,53 @@ def _allow_overtime(
                 continue  # always left in time
             served_here = solver.IsEqualCstVar(routing.VehicleVar(index), v_index)
             solver.Add(cumul + inside <= end_hi + MAX_HORIZON * (1 - served_here))
+
+
+def _relax_route_limits(
+    problem: RoutingProblem, built: BuiltModel, service_int: np.ndarray
+) -> None:
+    """Vehicles with goods on board run past their max duration and max distance to
+    deliver them: the limits become soft at LATE_CARRIED_COST per unit past them (as
+    :mod:`solvers.evaluate` ranks and the checker allows them), while every node of work
+    such a vehicle does not carry must end within the max duration of its departure and
+    be reached within the max distance, if it serves it."""
+    routing, manager, time_dim = built.routing, built.manager, built.time_dim
+    solver = routing.solver()
+    has_distance = any(v.max_distance_m is not None for v in problem.vehicles)  # as built
+    distance_dim = routing.GetDimensionOrDie(DISTANCE) if has_distance else None
+    for v_index, v in enumerate(problem.vehicles):
+        if not _carries(problem, v.id) or v_index in built.unusable:
+            continue
+        limit_t = limit_d = None
+        if v.max_duration_s is not None:
+            limit_t = scaled_time(
+                v.max_duration_s, built.scale, up=False, field=f"Vehicle {v.id!r}: max_duration_s"
+            )
+            bound = pywrapcp.BoundCost(limit_t, LATE_CARRIED_COST)
+            time_dim.SetSoftSpanUpperBoundForVehicle(bound, v_index)
+        if v.max_distance_m is not None and distance_dim is not None:
+            limit_d = scaled_time(
+                v.max_distance_m, built.scale, up=False, field=f"Vehicle {v.id!r}: max_distance_m"
+            )
+            distance_dim.SetCumulVarSoftUpperBound(routing.End(v_index), limit_d, LATE_CARRIED_COST)
+        if limit_t is None and limit_d is None:
+            continue
+        departure = time_dim.CumulVar(routing.Start(v_index))
+        for node, spec in enumerate(built.nodes):
+            if not spec.visits or problem.carrier(spec.visits[0][0]) == v.id:
+                continue
+            index = manager.NodeToIndex(node)
+            served_here = solver.IsEqualCstVar(routing.VehicleVar(index), v_index)
+            if limit_t is not None:
+                inside = spec.tour.duration if spec.tour is not None else int(service_int[node])
+                solver.Add(
+                    time_dim.CumulVar(index) + inside
+                    <= departure + limit_t + MAX_HORIZON * (1 - served_here)
+                )
+            if limit_d is not None and distance_dim is not None:
+                solver.Add(
+                    distance_dim.CumulVar(index) <= limit_d + MAX_HORIZON * (1 - served_here)
+                )
 
 
 # --- end rel16 -------------------------------------------------------------------------

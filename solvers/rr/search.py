@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solvers.evaluate import Visit
+from solvers.evaluate import Visit, carries_past_limits
 from solvers.problem import RoutingProblem
 from solvers.rr import kernels as K  # noqa: N812 (the kernels' index constants read as K.X)
 from solvers.rr.compiled import Compiled, compile_problem
@@ -212,6 +212,8 @@ def supports(problem: RoutingProblem) -> bool:
         return False  # the kernels model neither workload balance nor breaks
     # Goods on board (issue 16) are modelled: a carrier may run past its shift end to
     # deliver them, the overtime counted as late carried time (kernels._drive).
+    if any(carries_past_limits(problem, v) for v in problem.vehicles):  # rel16: not modelled
+        return False
     return bool(problem.vehicles)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from typing import Any
 
@@ -103,3 +104,23 @@ def test_plan_from_json_names_every_bad_field() -> None:
         plan_from_json(data, source="plan 7")
     assert caught.value.fields == ("routes[0].stops[0].action", "unassigned[0].reason")
     assert str(caught.value).startswith("plan 7: 2 invalid fields: routes[0].stops[0].action:")
+
+
+def test_a_plan_with_an_overloaded_route_reads_back() -> None:
+    # `overloaded` (a courier over capacity at re-planning) and `past_limits` (goods on
+    # board delivered past the max duration or distance) are written only when set; the
+    # schema had no `overloaded`, so such a plan (a stored one too) did not read back.
+    _, _, plan = planned()
+    first = dataclasses.replace(
+        plan.routes[0],
+        overloaded="carries (12.0, 0.0, 0.0) > capacity (10.0, 40.0, 2.0) at the start",
+        past_limits="runs 120 s past its max duration to deliver the goods on board",
+    )
+    odd = dataclasses.replace(plan, routes=(first, *plan.routes[1:]))
+    data = json.loads(json.dumps(odd.to_json()))
+    assert "overloaded" in data["routes"][0] and "past_limits" in data["routes"][0]
+    assert jsonschema_rs.validator_for(plan_json_schema()).is_valid(data)
+    again = plan_from_json(data)
+    assert again == odd
+    assert again.routes[0].overloaded == first.overloaded
+    assert again.to_json() == odd.to_json()
