@@ -64,6 +64,14 @@ class GrubhubUnassigned:
 
 
 @dataclass(frozen=True)
+class GrubhubWaveView:
+    """What the dispatcher was given at one wave: the time and the open orders' ids."""
+
+    now_min: float
+    order_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class GrubhubMetrics:
     """The family's standard metrics (minutes and dollars).
 
@@ -95,7 +103,9 @@ class GrubhubReplay:
     """The outcome of a replay: trips, deliveries, undelivered orders and metrics.
 
     ``complete`` is False when the replay was interrupted (Ctrl-C); the orders not yet
-    decided are then unassigned with reason ``interrupted``.
+    decided are then unassigned with reason ``interrupted``.  ``views`` records what the
+    dispatcher was given at each wave, so the rule checker can prove that no order was
+    read before its placement time.
     """
 
     instance: str
@@ -106,6 +116,7 @@ class GrubhubReplay:
     metrics: GrubhubMetrics
     waves: int
     complete: bool = True
+    views: tuple[GrubhubWaveView, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict: ``kpis`` (the common keys and the family's metrics) and details."""

@@ -7,7 +7,7 @@ replay shows up here rather than in its metrics.
 
 from __future__ import annotations
 
-from scenarios.grubhub import GrubhubInstance
+from scenarios.grubhub import GrubhubInstance, GrubhubOrder
 from scenarios.grubhub_outcome import GrubhubReplay, GrubhubTrip
 
 
@@ -16,7 +16,10 @@ def check_grubhub_replay(instance: GrubhubInstance, replay: GrubhubReplay) -> tu
 
     Checks conservation (each order exactly once: delivered or unassigned with a reason),
     that every trip follows the family's rules from where and when its courier was, that
-    no order was dispatched before it was placed, and the deliveries' times.
+    no order was dispatched before it was placed, and the deliveries' times.  No order
+    read before its placement: every wave's view (what the dispatcher was given) holds
+    only orders placed by then, and every trip's orders were in the view of the wave
+    that dispatched it (a replay with trips must record its views).
     """
     params = instance.parameters
     problems: list[str] = []
@@ -41,6 +44,7 @@ def check_grubhub_replay(instance: GrubhubInstance, replay: GrubhubReplay) -> tu
         problems.append(f"{len(missing)} orders neither delivered nor unassigned: {missing[:5]}")
     if unknown:
         problems.append(f"unknown orders: {unknown[:5]}")
+    problems.extend(_future_reads(replay, orders))
     by_courier: dict[str, list[GrubhubTrip]] = {}
     for trip in replay.trips:
         by_courier.setdefault(trip.courier_id, []).append(trip)
@@ -95,3 +99,34 @@ def check_grubhub_replay(instance: GrubhubInstance, replay: GrubhubReplay) -> tu
                 problems.append(f"{label}: ends at {trip.end_min}, rules give {clock}")
             free = clock
     return tuple(problems)
+
+
+def _future_reads(replay: GrubhubReplay, orders: dict[str, GrubhubOrder]) -> list[str]:
+    """Every sign that the dispatcher read an order before its placement time."""
+    problems: list[str] = []
+    seen_at: dict[float, set[str]] = {}
+    for view in replay.views:
+        early = [
+            o for o in view.order_ids if o in orders and orders[o].placement_min > view.now_min
+        ]
+        if early:
+            problems.append(
+                f"wave at {view.now_min:g} min was given {len(early)} orders before their "
+                f"placement (reads the future): {early[:5]}"
+            )
+        unknown = [o for o in view.order_ids if o not in orders]
+        if unknown:
+            problems.append(f"wave at {view.now_min:g} min was given unknown orders: {unknown[:5]}")
+        seen_at.setdefault(view.now_min, set()).update(view.order_ids)
+    if replay.trips and not replay.views:
+        problems.append("no record of what the dispatcher was given (views): cannot prove it")
+        return problems
+    for trip in replay.trips:
+        given = seen_at.get(trip.dispatched_min, set())
+        outside = [o for o in trip.order_ids if o not in given]
+        if outside:
+            problems.append(
+                f"courier {trip.courier_id!r} trip at {trip.dispatched_min:g} min carries orders "
+                f"the dispatcher was not given at that wave: {outside[:5]}"
+            )
+    return problems

@@ -35,6 +35,7 @@ from scenarios.grubhub_outcome import (
     GrubhubReplay,
     GrubhubTrip,
     GrubhubUnassigned,
+    GrubhubWaveView,
     deliveries_of,
     grubhub_metrics,
 )
@@ -52,6 +53,11 @@ class _CourierState:
     free_min: float
     delivered: int = 0
     trips: list[GrubhubTrip] = field(default_factory=list)
+
+
+def _placed_by(order: GrubhubOrder, now_min: float) -> bool:
+    """Whether the order is known at ``now_min``: from its placement time only."""
+    return order.placement_min <= now_min
 
 
 def _pickup(instance: GrubhubInstance, arrive_min: float, ready_min: float) -> float:
@@ -117,18 +123,20 @@ def replay_grubhub(
     open_orders: list[int] = []
     trips: list[GrubhubTrip] = []
     waves = 0
+    views: list[GrubhubWaveView] = []
     now = first
     complete = True
     try:
         while by_placement and now <= last_off and (known < len(by_placement) or open_orders):
-            while known < len(by_placement) and (
-                instance.orders[by_placement[known]].placement_min <= now
+            while known < len(by_placement) and _placed_by(
+                instance.orders[by_placement[known]], now
             ):
                 open_orders.append(by_placement[known])
                 known += 1
             considered = [o for o in open_orders if in_horizon(places.orders[o], now, policy)]
             if considered:
                 waves += 1
+                views.append(GrubhubWaveView(now, tuple(instance.orders[o].id for o in considered)))
                 done: set[int] = set()
                 for choice in choose_wave(places, policy, now, considered, states):
                     # Commit only when leaving a wave later could delay the pickup (or
@@ -161,6 +169,7 @@ def replay_grubhub(
         metrics,
         waves,
         complete,
+        tuple(views),
     )
 
 

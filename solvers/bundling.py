@@ -12,7 +12,10 @@ Costs are floats in the caller's unit; CP-SAT sees them rounded to ``1 / resolut
 of that unit (:func:`solvers.scaling.scaled_amount`).  Deterministic: one search worker
 and a fixed seed (:mod:`solvers.cp_sat`), and a limit in CP-SAT's deterministic seconds
 gives the same answer on every machine.  No solution within the limits means nothing
-is chosen (status ``no_solution``); there is no fallback.
+is chosen (status ``no_solution``) unless the caller asks for the greedy fallback
+(``fallback=True``): then the greedy choice (options by increasing cost, each taken when
+its resource and items are still free) is CP-SAT's hint, and the answer when CP-SAT finds
+nothing or nothing better within the limits (a large wave on a loaded machine).
 """
 
 from __future__ import annotations
@@ -67,6 +70,24 @@ def _validate(options: Sequence[BundleOption], resolution: int) -> None:
             raise InvalidInputError(f"options[{k}].cost", f"must be finite, got {option.cost}")
 
 
+def greedy_bundles(options: Sequence[BundleOption], costs: Sequence[int]) -> tuple[int, ...]:
+    """Options by increasing cost (ties: position), each taken when it costs less than
+    nothing and its resource and items are still free; increasing positions."""
+    used_resources: set[str] = set()
+    used_items: set[str] = set()
+    picked: list[int] = []
+    for k in sorted(range(len(options)), key=lambda k: (costs[k], k)):
+        option = options[k]
+        if costs[k] >= 0:
+            break
+        if option.resource_id in used_resources or not used_items.isdisjoint(option.item_ids):
+            continue
+        used_resources.add(option.resource_id)
+        used_items.update(option.item_ids)
+        picked.append(k)
+    return tuple(sorted(picked))
+
+
 def choose_bundles(
     options: Sequence[BundleOption],
     *,
@@ -74,11 +95,14 @@ def choose_bundles(
     seed: int = 0,
     time_limit_s: float | None = None,
     deterministic_time_s: float | None = None,
+    fallback: bool = False,
 ) -> BundlingResult:
     """Options using each resource and each item at most once, of least total cost.
 
     ``time_limit_s`` limits the search in wall-clock seconds, ``deterministic_time_s``
-    in CP-SAT's deterministic seconds (reproducible); None means no such limit.
+    in CP-SAT's deterministic seconds (reproducible); None means no such limit.  With
+    ``fallback`` the greedy choice (:func:`greedy_bundles`) is CP-SAT's hint and the
+    answer when CP-SAT returns nothing better (``run.fallback`` then says so).
 
     Raises:
         InvalidInputError: an option without a resource or items, an item twice in one
@@ -103,9 +127,24 @@ def choose_bundles(
         if len(group) > 1:
             model.add_at_most_one(group)
     model.minimize(sum(cost * var for var, cost in zip(chosen, costs, strict=True)))
+    greedy = greedy_bundles(options, costs) if fallback else ()
+    if fallback:
+        in_greedy = set(greedy)
+        for k, var in enumerate(chosen):
+            model.add_hint(var, k in in_greedy)
     solver, status = solve_model(
         model, seed=seed, time_limit_s=time_limit_s, deterministic_time_s=deterministic_time_s
     )
+    greedy_cost = sum(costs[k] for k in greedy)
+    if fallback and (status is None or solver.objective_value > greedy_cost):
+        run = ModelRun(
+            status=ModelStatus.GREEDY,
+            objective=greedy_cost / resolution,
+            bound=None if status is None else solver.best_objective_bound / resolution,
+            solve_s=time.perf_counter() - started,
+            fallback=True,
+        )
+        return BundlingResult(greedy, run)
     if status is None:
         run = ModelRun(
             ModelStatus.NO_SOLUTION, 0.0, None, time.perf_counter() - started, fallback=False

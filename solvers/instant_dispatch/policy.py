@@ -39,6 +39,16 @@ class InstantPolicy:
             deterministic time limit (reproducible), and the wall-clock limit of the whole
             wave (building the candidate bundles counts against it; CP-SAT gets what is
             left), so a wave never runs past it on a loaded machine either.
+        pay_weight: click-to-door minutes one unit of courier pay is worth: a pair
+            costs ``pay_weight`` times the pay it adds (``rules.pay_per_order`` for each
+            order beyond the courier's guaranteed orders), so orders go to couriers
+            still under their guarantee unless that costs the customer more minutes.
+            The trade-off knob between click-to-door time and cost per order (0: pay
+            is ignored).
+        courier_time_weight: cost per minute a pair keeps its courier busy (from leaving
+            for the pickup to leaving the last door): values the couriers' time for the
+            orders still to come, so bundles that save a trip win when couriers are
+            scarce (0: only the customers' minutes count).
     """
 
     wave_min: float = bounded(2.0, ge=MIN_WAVE_S / 60, le=DAY_S / 60)
@@ -50,6 +60,8 @@ class InstantPolicy:
     commit_slack_min: float = bounded(0.0, ge=-MAX_GRUBHUB_MINUTES, le=MAX_GRUBHUB_MINUTES)
     lookahead_min: float = bounded(5.0, ge=0, le=MAX_GRUBHUB_MINUTES)
     wave_search_s: float = bounded(0.5, gt=0, le=MAX_WAVE_SEARCH_S)
+    pay_weight: float = bounded(0.0, ge=0, le=MAX_GRUBHUB_RATE)
+    courier_time_weight: float = bounded(0.0, ge=0, le=MAX_GRUBHUB_RATE)
 
     def __post_init__(self) -> None:
         # The ranges first (core.limits): a wave under a second would mean millions of

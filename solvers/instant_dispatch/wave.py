@@ -175,6 +175,14 @@ def candidate_bundles(
     return result
 
 
+def _added_pay(courier: InstantCourier, orders: int, rules: InstantRules) -> float:
+    """Pay that ``orders`` more orders add to the courier's day: ``pay_per_order`` for
+    each beyond its guaranteed orders."""
+    before = max(0.0, courier.delivered_orders - courier.guaranteed_orders)
+    after = max(0.0, courier.delivered_orders + orders - courier.guaranteed_orders)
+    return rules.pay_per_order * (after - before)
+
+
 def decide_wave(
     now_min: float,
     orders: Sequence[InstantOrder],
@@ -236,6 +244,11 @@ def decide_wave(
                 cost -= policy.age_weight * (now_min - o.placement_min)
                 cost += policy.overage_weight * max(0.0, ctd - target)
             courier = available[int(c)]
+            if policy.courier_time_weight > 0:
+                busy_min = leave[k] + bundle.end_offset_min - depart[c]
+                cost += policy.courier_time_weight * busy_min
+            if policy.pay_weight > 0:
+                cost += policy.pay_weight * _added_pay(courier, len(members), rules)
             pairs.append(
                 Assignment(
                     courier_id=courier.id,
@@ -260,5 +273,6 @@ def decide_wave(
         seed=0,
         time_limit_s=budget.remaining_s(),
         deterministic_time_s=policy.wave_search_s,
+        fallback=True,
     )
     return WaveDecision(tuple(pairs[k] for k in result.chosen), result.run)

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from solvers.bundling import BundleOption, choose_bundles
+from solvers.bundling import BundleOption, choose_bundles, greedy_bundles
 from solvers.cp_sat import ModelStatus
 from solvers.errors import InvalidInputError
 
@@ -72,3 +72,29 @@ def test_same_input_same_answer() -> None:
 def test_bad_input(options: list[BundleOption], kwargs: dict[str, float], match: str) -> None:
     with pytest.raises(InvalidInputError, match=match):
         choose_bundles(options, **kwargs)  # type: ignore[arg-type]
+
+
+def test_greedy_takes_cheapest_first_and_skips_clashes() -> None:
+    options = [
+        opt("c1", "a b", -15.0),
+        opt("c1", "a", -9.0),
+        opt("c2", "b", -8.0),
+        opt("c2", "c", -20.0),  # cheapest: taken first
+        opt("c3", "a", 4.0),  # costs more than leaving it: never taken
+    ]
+    assert greedy_bundles(options, [round(o.cost) for o in options]) == (0, 3)
+
+
+def test_fallback_answers_when_cp_sat_finds_nothing() -> None:
+    options = [opt(f"c{k}", f"i{k} i{k + 1}", -10.0 - k) for k in range(200)]
+    nothing = choose_bundles(options, deterministic_time_s=0.0)
+    assert nothing.chosen == () and nothing.run.status is ModelStatus.NO_SOLUTION
+    result = choose_bundles(options, deterministic_time_s=0.0, fallback=True)
+    assert result.run.fallback and result.run.status is ModelStatus.GREEDY
+    assert result.chosen == greedy_bundles(options, [10 * round(o.cost) for o in options])
+    items = [i for k in result.chosen for i in options[k].item_ids]
+    assert len(items) == len(set(items)) and result.chosen
+    # With time, CP-SAT starts from the greedy hint and answers at least as well.
+    solved = choose_bundles(options, deterministic_time_s=5.0, fallback=True)
+    assert not solved.run.fallback
+    assert solved.run.objective <= result.run.objective

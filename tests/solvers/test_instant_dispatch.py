@@ -176,3 +176,42 @@ def test_matrix_and_rules_are_validated() -> None:
         InstantRules(pickup_service_min=-1.0, dropoff_service_min=0.0, target_click_to_door_min=1.0)
     with pytest.raises(InvalidInputError, match=r"InstantPolicy\.max_bundle"):
         InstantPolicy(max_bundle=0)
+
+
+def test_pay_weight_sends_the_order_to_a_courier_under_guarantee() -> None:
+    rules = InstantRules(4.0, 4.0, 40.0, pay_per_order=10.0)
+    # Restaurant 0 at 0, door at 10; "paid" at 2 is above its guarantee (every order
+    # costs 10), "free" at 3 is below it (the order costs nothing more).
+    travel = line_travel(0, 10, 2, 3)
+    order = InstantOrder("o1", 0, 0.0, 0.0, 1)
+    couriers = [
+        InstantCourier("paid", 2, 0.0, 600.0, delivered_orders=9, guaranteed_orders=6.0),
+        InstantCourier("free", 3, 0.0, 600.0, delivered_orders=2, guaranteed_orders=6.0),
+    ]
+
+    def chosen(pay_weight: float) -> str:
+        policy = InstantPolicy(pay_weight=pay_weight)
+        decision = decide_wave(0.0, [order], couriers, travel=travel, rules=rules, policy=policy)
+        (a,) = decision.assignments
+        return a.courier_id
+
+    assert chosen(0.0) == "paid"  # one minute sooner at the door
+    assert chosen(0.3) == "free"  # 10 of pay is worth 3 minutes: more than the one minute
+
+
+def test_courier_time_weight_bundles_to_save_a_trip() -> None:
+    # Two orders of restaurant 0 for doors at the same spot, two idle couriers there.
+    # Singles: both at the door at 16; a bundle: 16 and 20 (4 customer minutes more)
+    # but one courier busy 18 minutes instead of two busy 18 each (14 courier minutes
+    # less).
+    travel = line_travel(0, 10, 10, 0, 0)
+    orders = [InstantOrder("a", 0, 0.0, 2.0, 1), InstantOrder("b", 0, 0.0, 2.0, 2)]
+    couriers = [InstantCourier("c1", 3, 0.0, 600.0), InstantCourier("c2", 4, 0.0, 600.0)]
+
+    def trips(weight: float) -> list[tuple[str, ...]]:
+        policy = InstantPolicy(courier_time_weight=weight)
+        decision = decide_wave(0.0, orders, couriers, travel=travel, rules=RULES, policy=policy)
+        return sorted(a.order_ids for a in decision.assignments)
+
+    assert trips(0.0) == [("a",), ("b",)]
+    assert trips(0.5) == [("a", "b")]
