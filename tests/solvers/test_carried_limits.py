@@ -16,7 +16,8 @@ import dataclasses
 
 import pytest
 
-from solvers import RoutingProblem, check
+from solvers import RoutingProblem, check, portfolio
+from solvers.budget import Budget
 from solvers.evaluate import BreachKind, evaluate_route
 from solvers.problem import Stop, Task, Vehicle, VehicleLock
 from tests.solvers.helpers import FAST, problem, solved, visits
@@ -59,6 +60,11 @@ def test_goods_on_board_are_delivered_past_the_route_limits(
     p = _carrier(**limits)
     s = solved(p)  # checked by the independent checker
     assert s.unassigned == ()
+    # The model itself delivers them (not only the fallback that puts carried goods on
+    # their carrier's route when a search answers without them).
+    member = portfolio.Member(portfolio.MemberKind.ORTOOLS, 0)
+    answer = portfolio.run_member(p, FAST, member, Budget.start(5.0))
+    assert [visit for _, route, _ in answer.routes for visit in route] == [("t", 0)]
     assert visits(s, "v") == [("t", 0)]
     (route,) = s.routes
     assert route.past_limits is not None and said in route.past_limits
