@@ -46,7 +46,11 @@ class SearchConfig:
             route an iteration changed then has its single stops moved to better places
             (:func:`solvers.rr.kernels.relocate_stops`; MPDPTW).
         two_opt: with ``relocate_stops``, also reverse segments of those routes
-            (:func:`solvers.rr.kernels.two_opt`).
+            (:func:`solvers.rr.kernels.two_opt`).  Measured on MPDPTW (load 18-29 on 2
+            cores): at 1,000 iterations, 1 worker, on the 10 instances that were above
+            8%, mean gap +8.71% without, +6.71% with (better on 7, worse on 2); at
+            10 s, 2 workers, all 60 instances side by side, +3.37% without, +3.41% with
+            (better on 14, worse on 11): neutral on the clock under that load.
     """
 
     t0: float = 1.0
