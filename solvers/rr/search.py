@@ -206,6 +206,8 @@ def supports(problem: RoutingProblem) -> bool:
         return False
     if problem.balance is not None or any(v.breaks for v in problem.vehicles):  # fleet13
         return False  # the kernels model neither workload balance nor breaks
+    if any(not s.default_softness for t in problem.tasks for s in t.stops):  # real13
+        return False  # the kernels allow lateness past the last window only
     # Goods on board: past its shift end a carrier still delivers them, the overtime
     # counted as late carried time (solvers.evaluate); the kernels price goods on board
     # but not that overtime yet, so such problems keep OR-Tools' guided local search.
