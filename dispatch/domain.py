@@ -168,8 +168,9 @@ class Order:
             first, when the customer gives several).
         promised_more: further promised windows after ``promised`` (a customer away at
             lunch gives a morning and an afternoon window), sorted and disjoint; service
-            starts inside one of :attr:`promised_windows`, soft lateness (the flow's
-            allowance) only past the last one.
+            starts inside one of :attr:`promised_windows`; soft lateness (the flow's
+            allowance) past a soft window: each window's ``hard`` flag, by default
+            only the last one is soft (real13).
         required_skills: skills a home-service technician must have.
         service_duration_s: time at the door (or the visit's duration), seconds.
         note: the customer's note for the courier ("leave at the door"), printed on

@@ -277,13 +277,36 @@ class WindowPayload(_Payload):
         return TimeWindow(self.start_s, self.end_s, what)
 
 
+class PromisedWindowPayload(WindowPayload):
+    """A promised window; ``hard`` (real13): true, service must start inside it; false,
+    it may start after its end within the flow's lateness allowance, at the lateness
+    cost; absent, the default rule (only the last promised window is soft)."""
+
+    hard: StrictBool | None = None
+
+    def to_window(self, what: str = "window") -> TimeWindow:
+        """The :class:`TimeWindow` with its ``hard`` flag."""
+        return TimeWindow(self.start_s, self.end_s, what, self.hard)
+
+
+def _as_promised(value: object) -> object:
+    """A plain :class:`WindowPayload` (the generators build promises with it) read as a
+    promised window without a flag."""
+    if type(value) is WindowPayload:
+        return {"start_s": value.start_s, "end_s": value.end_s}
+    return value
+
+
+PromisedWindow = Annotated[PromisedWindowPayload, BeforeValidator(_as_promised)]
+
+
 # fleet13: ``promised`` is one window or a list.  A tagged union, so an error names the
 # window's own path (``promised.end``, ``promised[1].end``): ``_path`` drops the tags.
 UNION_TAGS = frozenset({"(one window)", "(windows)"})
 PromisedPayload = Annotated[
-    Annotated[WindowPayload, Tag("(one window)")]
+    Annotated[PromisedWindow, Tag("(one window)")]
     | Annotated[
-        list[WindowPayload],
+        list[PromisedWindow],
         Field(min_length=1, max_length=MAX_PROMISED_WINDOWS),
         Tag("(windows)"),
     ],
@@ -552,10 +575,13 @@ def order_payload(order: Order) -> dict[str, Any]:
 
 def _promised_payload(order: Order) -> object:
     """One window as before (so stored orders keep their content hash), a list of them
-    when the order has several."""
-    windows = [
+    when the order has several; ``hard`` only on a window that sets it."""
+    windows: list[dict[str, object]] = [
         {"start_s": float(w.start_s), "end_s": float(w.end_s)} for w in order.promised_windows
     ]
+    for window, given in zip(windows, order.promised_windows, strict=True):
+        if given.hard is not None:  # real13: only when set, so old hashes stay
+            window["hard"] = given.hard
     if not windows:
         return None
     return windows[0] if len(windows) == 1 else windows

@@ -4,7 +4,8 @@ It reads the problem and the route only, never :mod:`solvers.evaluate`: a bug in
 evaluator that builds solutions would otherwise pass its own check.  The route's
 reported schedule (its departure and each stop's start of service) is verified, not
 re-derived: travel from the matrices gives each arrival, and the reported start must
-come at or after it, inside a window or within the stop's lateness allowance, and no
+come at or after it, inside a window or within the stop's lateness allowance after a
+soft window (each window soft or hard, real13), and no
 later than the next open window unless it is the first pickup of a ride-limited task
 (a courier may wait at the shop rather than with the food).  Units: seconds on the
 problem's clock, metres, the problem's money.
@@ -79,20 +80,37 @@ def _close(a: float, b: float, tol: float) -> bool:
     return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
 
 
+def _soft_ends_s(stop: Stop) -> list[float]:
+    """real13: the ends of the windows after which service may start late: a window's
+    own ``hard`` flag decides; without one, only the last window is soft."""
+    last = len(stop.windows) - 1
+    return [
+        w.end_s for i, w in enumerate(stop.windows) if (i == last if w.hard is None else not w.hard)
+    ]
+
+
 def _next_open_s(stop: Stop, arrival_s: float) -> float:
-    """Earliest start of service for an arrival: now, or when the next window opens;
-    past the last window, now (late)."""
+    """Earliest start of service for an arrival: now (inside a window, or after a soft
+    window's end within the allowance), or when the next window opens; past the last
+    window, now (late)."""
+    if any(0 < arrival_s - e <= stop.max_lateness_s for e in _soft_ends_s(stop)):
+        return arrival_s
     opens = [max(arrival_s, w.start_s) for w in stop.windows if w.end_s >= arrival_s]
     return min(opens) if opens else arrival_s
 
 
-def _lateness_s(stop: Stop, start_s: float) -> float | None:
-    """Seconds past the last window for a start of service, or None when it starts
-    before a window opens (in a gap between windows or before the first)."""
+def _lateness_s(stop: Stop, start_s: float) -> tuple[float, float] | None:
+    """(seconds late, seconds allowed) for a start of service: late since the latest
+    soft window that ended before it (allowed ``max_lateness_s``), or with none, since
+    the last window (allowed 0); None when it starts before a window opens (in a gap
+    after hard windows or before the first)."""
     if any(w.start_s <= start_s <= w.end_s for w in stop.windows):
-        return 0.0
+        return 0.0, 0.0
+    ended = [e for e in _soft_ends_s(stop) if e < start_s]
+    if ended:
+        return start_s - max(ended), stop.max_lateness_s
     last_end_s = stop.windows[-1].end_s
-    return start_s - last_end_s if start_s > last_end_s else None
+    return (start_s - last_end_s, 0.0) if start_s > last_end_s else None
 
 
 def _start_load(problem: RoutingProblem, vehicle: Vehicle, route: Route) -> list[float]:
@@ -229,19 +247,21 @@ def replay_route(
         distance_m += float(distance_of[here, spec.location])
         here = spec.location
         start_s = _verified_start(task, reported, arrival_s, ride_began_s, report)
-        late_s = _lateness_s(spec, start_s)
-        if late_s is None:
+        lateness = _lateness_s(spec, start_s)
+        late_s = 0.0
+        if lateness is None:
             report(
                 ViolationKind.TIME_WINDOW,
                 f"{what}: service starts at {start_s:g} s, outside its windows",
             )
-            late_s = 0.0
-        elif late_s > spec.max_lateness_s + LIMIT_TOL and not carried:
-            report(
-                ViolationKind.TIME_WINDOW,
-                f"{what}: service starts {late_s:g} s after its last window "
-                f"(allowed {spec.max_lateness_s:g} s)",
-            )
+        else:
+            late_s, allowed_s = lateness
+            if late_s > allowed_s + LIMIT_TOL and not carried:
+                report(
+                    ViolationKind.TIME_WINDOW,
+                    f"{what}: service starts {late_s:g} s after its window "
+                    f"(allowed {allowed_s:g} s)",
+                )
         lateness_cost += late_s * spec.lateness_cost_per_s
         clock_s = start_s + spec.service_s
         if not task.skills <= vehicle.skills and not carried:

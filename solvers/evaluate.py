@@ -120,15 +120,29 @@ class RouteEvaluation:
         return self.ranking_cost if self.feasible else math.inf
 
 
-def service_start(stop: Stop, arrival_s: float) -> tuple[float, float]:
-    """(start of service, lateness) for an arrival: wait for the next open window.
+def service_start(stop: Stop, arrival_s: float) -> tuple[float, float, float]:
+    """(start of service, lateness, lateness allowed) for an arrival: as early as the
+    windows let it start.
 
-    Past the last window, service starts on arrival and the lateness is how far past.
+    Inside a window, or after a soft window's end within its allowance
+    (:meth:`Stop.soft_window`), service starts on arrival (late by the time since that
+    window's end); otherwise it waits for the next window.  Past every window it starts
+    on arrival, late since the end of the last soft window (allowed ``max_lateness_s``)
+    or, with none, since the last window (allowed 0): the caller judges the breach.
     """
-    for window in stop.windows:
+    soft_end = -math.inf  # end of the latest soft window closed before the arrival
+    for i, window in enumerate(stop.windows):
         if arrival_s <= window.end_s:
-            return max(arrival_s, window.start_s), 0.0
-    return arrival_s, arrival_s - stop.windows[-1].end_s
+            if arrival_s >= window.start_s:
+                return arrival_s, 0.0, 0.0
+            if arrival_s - soft_end <= stop.max_lateness_s:  # real13: late now beats waiting
+                return arrival_s, arrival_s - soft_end, stop.max_lateness_s
+            return window.start_s, 0.0, 0.0
+        if stop.soft_window(i):
+            soft_end = window.end_s
+    if math.isfinite(soft_end):
+        return arrival_s, arrival_s - soft_end, stop.max_lateness_s
+    return arrival_s, arrival_s - stop.windows[-1].end_s, 0.0
 
 
 def initial_load(
@@ -365,7 +379,7 @@ def _drive(
         is_delivery = index == len(task.pickups)
         if placed.get(len(stops)):  # fleet13: breaks before driving on
             travel = float(dur[location, stop.location])
-            natural, _ = service_start(stop, max(t + travel, hold.get(len(stops), -math.inf)))
+            natural, _, _ = service_start(stop, max(t + travel, hold.get(len(stops), -math.inf)))
             t, now = _take_breaks(
                 vehicle,
                 placed[len(stops)],
@@ -378,18 +392,18 @@ def _drive(
         leg_s = float(dur[location, stop.location])
         arrival = t + leg_s if speed is None else speed.arrival_s(t, leg_s)
         distance += float(dist[location, stop.location])
-        start, late = service_start(stop, max(arrival, hold.get(len(stops), -math.inf)))
+        start, late, allowed = service_start(stop, max(arrival, hold.get(len(stops), -math.inf)))
         # Goods this vehicle carries are delivered late rather than not at all, whatever
         # its skills: windows, ride limit and skills do not bind them (see the model).
         carried = problem.carrier(task_id) == vehicle.id
         if carried:
-            late_carried_s += max(0.0, late - stop.max_lateness_s)
-        if late > stop.max_lateness_s + EPS and not carried:
+            late_carried_s += max(0.0, late - allowed)
+        if late > allowed + EPS and not carried:
             breaches.append(
                 Breach(
                     BreachKind.TIME_WINDOW,
                     f"task {task_id!r} stop {index}: service starts at {start:g} s, "
-                    f"{late:g} s after its last window (allowed {stop.max_lateness_s:g} s)",
+                    f"{late:g} s after its window (allowed {allowed:g} s)",
                 )
             )
         lateness_cost += late * stop.lateness_cost_per_s

@@ -44,7 +44,7 @@ from solvers.pyvrp_member import (
     setup_fits,
 )
 from solvers.repair import repair_routes
-from solvers.rr import is_compiled
+from solvers.rr import is_compiled, supports
 from solvers.solution import (
     CostBreakdown,
     Route,
@@ -463,7 +463,10 @@ def run_portfolio(
     # The own search's kernels, loaded (or compiled) before the workers fork; an
     # iteration stop must not depend on how long that took.
     loading_s = perf_counter()
-    own_search_ready(params, budget)
+    # real13: only for a problem the kernels model; loading them took 7 of an 8 s
+    # budget on a loaded machine for a balanced problem they then never ran on.
+    if supports(problem):
+        own_search_ready(params, budget)
     if params.iterations is not None:
         budget = Budget(budget.deadline_s + perf_counter() - loading_s)
     members = lineup(problem, params, budget.remaining_s())

@@ -112,7 +112,10 @@ class TimeWindow:
 
     ``start_s`` is a finite time in ``[-HORIZON_S, HORIZON_S]``, ``end_s`` one too or
     infinite.  ``what`` names the window in errors (``order 't7': promised``, ``courier
-    'v2': shift``); it takes no part in comparisons.
+    'v2': shift``); it takes no part in comparisons.  ``hard`` (real13, read only on a
+    stop's windows, see :meth:`Stop.soft_window`): True, service must start inside the
+    window; False, it may start after its end, up to the stop's ``max_lateness_s``, at
+    the stop's lateness cost; None, the default rule (only a stop's last window is soft).
 
     Raises:
         InvalidInputError: naming ``what`` and the rule.
@@ -121,8 +124,13 @@ class TimeWindow:
     start_s: float
     end_s: float
     what: str = field(default="TimeWindow", compare=False, repr=False)
+    hard: bool | None = None
 
     def __post_init__(self) -> None:
+        if self.hard is not None and not isinstance(self.hard, bool):
+            raise InvalidInputError(
+                f"{self.what}: hard", f"must be true, false or absent, got {self.hard!r}"
+            )
         _finite(self.what, "start_s", self.start_s, minimum=None)
         if not (
             isinstance(self.end_s, int | float)
@@ -154,7 +162,8 @@ class Stop:
         service_s: time spent at the stop, seconds (>= 0).
         windows: sorted, disjoint windows for the start of service.
         max_lateness_s: soft windows: service may start up to this many seconds after
-            the end of the last window that fits (0 = hard windows).
+            the end of a soft window (:meth:`soft_window`: by default only the last
+            one; each window's ``hard`` flag decides otherwise), 0 = hard windows.
         lateness_cost_per_s: cost per second of lateness (>= 0).
     """
 
@@ -194,7 +203,30 @@ class Stop:
     @property
     def latest_s(self) -> float:
         """Latest allowed start of service, lateness included."""
-        return self.windows[-1].end_s + self.max_lateness_s
+        return max(w.end_s + self.allowance_s(i) for i, w in enumerate(self.windows))
+
+    # --- real13: each window soft or hard ---------------------------------------------
+    def soft_window(self, i: int) -> bool:
+        """Whether service may start after window ``i`` ends (up to ``max_lateness_s``,
+        at ``lateness_cost_per_s``): the window's ``hard`` flag when it has one, else
+        only the last window is soft."""
+        hard = self.windows[i].hard
+        return i == len(self.windows) - 1 if hard is None else not hard
+
+    def allowance_s(self, i: int) -> float:
+        """Seconds service may start after window ``i`` ends (0 for a hard window)."""
+        return self.max_lateness_s if self.soft_window(i) else 0.0
+
+    @property
+    def default_softness(self) -> bool:
+        """Whether the lateness rule is the default one (only the last window soft, or
+        no allowance at all): what the own search's kernels and PyVRP model."""
+        last = len(self.windows) - 1
+        return self.max_lateness_s == 0 or all(
+            self.soft_window(i) == (i == last) for i in range(len(self.windows))
+        )
+
+    # --- end real13 ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)

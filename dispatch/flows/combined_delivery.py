@@ -45,6 +45,7 @@ from dispatch.flows.scheduled import slot_promise
 from dispatch.locations import LocationTable
 from dispatch.plan import PlannedRoute, UnassignedOrder
 from dispatch.speed import solver_speed_profiles
+from solvers.balance import with_dominant_penalties
 from solvers.problem import RoutingProblem, Task
 
 PROMISES: Mapping[FulfilmentMode, PromiseRule] = {
@@ -124,6 +125,7 @@ def plan_combined_delivery(
             speed_profiles=solver_speed_profiles(world.speed_profiles, profiles),
             balance=settings.problem_balance(),
         )
+        problem = with_dominant_penalties(problem)  # real13: drops never pay for balance
         flow_problem = FlowProblem(
             flows[0], problem, {task.id: origin for task, origin in everything}
         )

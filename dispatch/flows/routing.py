@@ -35,6 +35,7 @@ from dispatch.settings import PlannerSettings
 from dispatch.speed import solver_speed_profiles
 from dispatch.world import World
 from solvers import SolveParams, solve
+from solvers.balance import with_dominant_penalties
 from solvers.budget import Budget
 from solvers.errors import InvalidInputError
 from solvers.problem import RoutingProblem, Task, TimeWindow, Vehicle
@@ -177,6 +178,7 @@ def build_problem(
         speed_profiles=solver_speed_profiles(ctx.world.speed_profiles, profiles),
         balance=ctx.settings.problem_balance(),  # fleet13: workload balance
     )
+    problem = with_dominant_penalties(problem)  # real13: drops never pay for balance
     return FlowProblem(flow, problem, {task.id: origin for task, origin in tasks})
 
 

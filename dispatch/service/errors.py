@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from dispatch.payloads import PayloadError, pydantic_rule
+from dispatch.payloads import UNION_TAGS, PayloadError, pydantic_rule
 from solvers.errors import EngineError, InvalidInputError
 
 _log = logging.getLogger(__name__)
@@ -80,6 +80,8 @@ def _path(loc: Sequence[Any]) -> str:
             return str(where)
     out = ""
     for key in parts:
+        if key in UNION_TAGS:  # real13: promised.(windows)[0].hard reads promised[0].hard
+            continue
         out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
     return out or "(body)"
 

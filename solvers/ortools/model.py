@@ -345,7 +345,7 @@ def build_model(
             # window (and allowance) or its ride limit, a carried task's stop costs
             # LATE_CARRIED_COST per unit instead of being dropped with the goods.
             due = scaled_time(
-                stop.windows[-1].end_s + stop.max_lateness_s,
+                stop.windows[-1].end_s + stop.allowance_s(len(stop.windows) - 1),
                 scale,
                 up=False,
                 field=f"{name}: max_lateness_s",
@@ -355,7 +355,10 @@ def build_model(
                 max(intervals[0][0], min(due, _ride_deadline(problem, task_id, index, scale))),
                 LATE_CARRIED_COST,
             )
-        if stop.max_lateness_s > 0 and stop.lateness_cost_per_s > 0 and not carried:
+        # real13: the model prices lateness past the last window only; lateness after
+        # an earlier soft window is allowed by the domain and priced by the evaluation.
+        soft_last = stop.soft_window(len(stop.windows) - 1)
+        if stop.max_lateness_s > 0 and stop.lateness_cost_per_s > 0 and soft_last and not carried:
             coef = positive_coefficient(
                 objective_rate(stop.lateness_cost_per_s, 1.0, scale),
                 field=f"{name}: lateness_cost_per_s",
@@ -568,8 +571,9 @@ def _integer_windows(
     problem: RoutingProblem, task_id: str, index: int, scale: int, carried: bool
 ) -> list[tuple[int, int]]:
     """The stop's windows as integer intervals that hold an integer (openings rounded up,
-    closings down), the last extended by the lateness allowance, or to the horizon for
-    a carried task's stop (see LATE_CARRIED_COST); in time order, maybe none."""
+    closings down), each soft one extended by the lateness allowance (real13:
+    :meth:`Stop.allowance_s`), the last to the horizon for a carried task's stop (see
+    LATE_CARRIED_COST); in time order, maybe none."""
     stop = problem.task(task_id).stops[index]
     field = f"{_stop_name(problem, task_id, index)}: windows"
     out: list[tuple[int, int]] = []
@@ -577,7 +581,7 @@ def _integer_windows(
     earliest_s = _earliest_start_s(problem, task_id)  # rel16
     for i, window in enumerate(stop.windows):
         lo = scaled_time(window.start_s, scale, up=True, field=field)
-        end_s = window.end_s + (stop.max_lateness_s if i == last else 0.0)
+        end_s = window.end_s + stop.allowance_s(i)  # real13: each window soft or hard
         if end_s < earliest_s and not (carried and i == last):
             continue  # rel16: closed before any vehicle that may serve it sets out
         hi = (

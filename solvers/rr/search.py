@@ -214,6 +214,8 @@ def supports(problem: RoutingProblem) -> bool:
         return False
     if problem.balance is not None or any(v.breaks for v in problem.vehicles):  # fleet13
         return False  # the kernels model neither workload balance nor breaks
+    if any(not s.default_softness for t in problem.tasks for s in t.stops):  # real13
+        return False  # the kernels allow lateness past the last window only
     # Goods on board (issue 16) are modelled: a carrier may run past its shift end to
     # deliver them, the overtime counted as late carried time (kernels._drive).
     if any(carries_past_limits(problem, v) for v in problem.vehicles):  # rel16: not modelled

@@ -385,3 +385,21 @@ def test_order_flow_on_every_store_backend(store_url: str, tmp_path: Path) -> No
         assert http.delete("/orders/flow-1", headers=tokens.orders).json()["status"] == "cancelled"
         assert http.get("/health").json()["store"] == engine.store.backend
     del tmp_path
+
+
+def test_promised_windows_say_hard_or_soft(http: httpx.Client, engine: Engine) -> None:
+    # real13: each promised window soft or hard, through POST /orders into the store.
+    order = instant_payload("api-hard")
+    order["promised"] = [
+        {"start": "10:00", "end": "10:30", "hard": False},
+        {"start": "12:00", "end": "12:30", "hard": True},
+    ]
+    response = http.post("/orders", json=order, headers=TOKENS.orders)
+    assert response.status_code == 201, response.text
+    stored = engine.order("api-hard").order.promised_windows
+    assert [w.hard for w in stored] == [False, True]
+    order["id"] = "api-hard-bad"
+    order["promised"][0]["hard"] = "sometimes"
+    bad = http.post("/orders", json=order, headers=TOKENS.orders)
+    assert bad.status_code == 422
+    assert "promised[0].hard" in _problems(bad)

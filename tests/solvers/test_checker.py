@@ -382,7 +382,7 @@ def test_a_bug_in_the_evaluator_does_not_pass_the_check(monkeypatch: pytest.Monk
     tight = problem([V], [waits], LINE)
     assert check(tight, solve(tight, FAST)).ok
     monkeypatch.setattr(
-        solvers.evaluate, "service_start", lambda _stop, arrival_s: (arrival_s, 0.0)
+        solvers.evaluate, "service_start", lambda _stop, arrival_s: (arrival_s, 0.0, 0.0)
     )
     assert "time_window" in kinds(tight, solve(tight, FAST))
     monkeypatch.undo()
