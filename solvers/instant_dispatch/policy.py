@@ -50,6 +50,8 @@ class InstantPolicy:
             for the pickup to leaving the last door): values the couriers' time for the
             orders still to come, so bundles that save a trip win when couriers are
             scarce (0: only the customers' minutes count).
+        greedy_hint: 1 to start CP-SAT from the greedy choice, 0 not to (the greedy
+            choice still answers when CP-SAT finds nothing within the wave's budget).
     """
 
     wave_min: float = bounded(2.0, ge=MIN_WAVE_S / 60, le=DAY_S / 60)
@@ -63,6 +65,7 @@ class InstantPolicy:
     wave_search_s: float = bounded(0.5, gt=0, le=MAX_WAVE_SEARCH_S)
     pay_weight: float = bounded(0.1, ge=0, le=MAX_GRUBHUB_RATE)
     courier_time_weight: float = bounded(0.0, ge=0, le=MAX_GRUBHUB_RATE)
+    greedy_hint: int = bounded(1, ge=0, le=1)
 
     def __post_init__(self) -> None:
         # The ranges first (core.limits): a wave under a second would mean millions of
