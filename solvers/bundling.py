@@ -96,13 +96,15 @@ def choose_bundles(
     time_limit_s: float | None = None,
     deterministic_time_s: float | None = None,
     fallback: bool = False,
+    hint: bool = True,
 ) -> BundlingResult:
     """Options using each resource and each item at most once, of least total cost.
 
     ``time_limit_s`` limits the search in wall-clock seconds, ``deterministic_time_s``
     in CP-SAT's deterministic seconds (reproducible); None means no such limit.  With
     ``fallback`` the greedy choice (:func:`greedy_bundles`) is CP-SAT's hint and the
-    answer when CP-SAT returns nothing better (``run.fallback`` then says so).
+    answer when CP-SAT returns nothing better (``run.fallback`` then says so);
+    ``hint=False`` keeps the greedy choice out of CP-SAT's search (only the fallback).
 
     Raises:
         InvalidInputError: an option without a resource or items, an item twice in one
@@ -128,7 +130,7 @@ def choose_bundles(
             model.add_at_most_one(group)
     model.minimize(sum(cost * var for var, cost in zip(chosen, costs, strict=True)))
     greedy = greedy_bundles(options, costs) if fallback else ()
-    if fallback:
+    if fallback and hint:
         in_greedy = set(greedy)
         for k, var in enumerate(chosen):
             model.add_hint(var, k in in_greedy)

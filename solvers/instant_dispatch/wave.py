@@ -274,5 +274,6 @@ def decide_wave(
         time_limit_s=budget.remaining_s(),
         deterministic_time_s=policy.wave_search_s,
         fallback=True,
+        hint=bool(policy.greedy_hint),
     )
     return WaveDecision(tuple(pairs[k] for k in result.chosen), result.run)

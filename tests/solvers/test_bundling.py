@@ -98,3 +98,10 @@ def test_fallback_answers_when_cp_sat_finds_nothing() -> None:
     solved = choose_bundles(options, deterministic_time_s=5.0, fallback=True)
     assert not solved.run.fallback
     assert solved.run.objective <= result.run.objective
+
+
+def test_fallback_without_hint_still_answers() -> None:
+    options = [opt(f"c{k}", f"i{k} i{k + 1}", -10.0 - k) for k in range(200)]
+    result = choose_bundles(options, deterministic_time_s=0.0, fallback=True, hint=False)
+    assert result.run.fallback and result.chosen
+    assert result.chosen == greedy_bundles(options, [10 * round(o.cost) for o in options])
