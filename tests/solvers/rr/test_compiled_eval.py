@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from solvers.evaluate import evaluate_route
+from solvers.evaluate import carries_past_limits, evaluate_route
 from solvers.rr.compiled import compile_problem
 from solvers.rr.search import evaluate_visits
 from tests.solvers.rr.random_problems import random_problem, random_routes
@@ -12,7 +12,8 @@ from tests.solvers.rr.random_problems import random_problem, random_routes
 
 def test_compiled_evaluation_equals_exact() -> None:
     """60 random problems (goods on board and partly picked tasks included), 5 random
-    plans each, two departures per route: equal feasibility and ranking cost (to 1e-6),
+    plans each, two departures per route (routes of carriers with route limits left
+    out: the search does not take such problems): equal feasibility and ranking cost (to 1e-6),
     and enough feasible routes to mean something."""
     feasible_seen = 0
     for seed in range(60):
@@ -27,6 +28,10 @@ def _compare(seed: int) -> int:
     for r in range(5):
         for vehicle_id, visits in random_routes(problem, seed * 10 + r).items():
             vehicle = problem.vehicle(vehicle_id)
+            if carries_past_limits(problem, vehicle):
+                # Running past max duration/distance with goods on board is not in the
+                # kernels: `supports` keeps such problems on OR-Tools.
+                continue
             for start in (vehicle.shift.start_s, vehicle.shift.start_s + 17.5):
                 exact = evaluate_route(problem, vehicle, visits, start)
                 ok, cost = evaluate_visits(compiled, problem, vehicle_id, visits, start)
