@@ -55,6 +55,7 @@ from dispatch.world import World
 from solvers.balance import balance_cost
 from solvers.checker import check
 from solvers.evaluate import RouteEvaluation, Visit, evaluate_route
+from solvers.improve import precedence_ok
 from solvers.instant_dispatch import (
     InstantCourier,
     InstantOrder,
@@ -266,7 +267,7 @@ def _locked_visits(
         orders = [_nearest_first(problem, vehicle, prefix, rest)]
     for perm in orders:
         visits = (*prefix, *perm)
-        if not _precedence_ok(problem, visits):
+        if not precedence_ok(problem, visits):
             continue
         ev = evaluate_route(problem, vehicle, visits)
         key = (len(ev.breaches), ev.ranking_cost)
@@ -276,16 +277,6 @@ def _locked_visits(
         visits = (*prefix, *rest)
         return visits, evaluate_route(problem, vehicle, visits)
     return best[1], best[2]
-
-
-def _precedence_ok(problem: RoutingProblem, visits: Sequence[Visit]) -> bool:
-    delivered: set[str] = set()
-    for tid, index in visits:
-        if index == len(problem.task(tid).pickups):
-            delivered.add(tid)
-        elif tid in delivered:
-            return False
-    return True
 
 
 def _nearest_first(

@@ -17,7 +17,7 @@ from solvers.evaluate import Visit, evaluate_route
 from solvers.problem import RoutingProblem, Vehicle
 
 
-def _precedence_ok(problem: RoutingProblem, visits: Sequence[Visit]) -> bool:
+def precedence_ok(problem: RoutingProblem, visits: Sequence[Visit]) -> bool:
     """Every pickup on the route comes before its task's delivery."""
     delivered: set[str] = set()
     for task_id, index in visits:
@@ -60,7 +60,7 @@ def improve_route(
                 if time.perf_counter() >= deadline:
                     break
                 candidate = [*rest[:j], best[i], *rest[j:]]
-                if not _precedence_ok(problem, candidate):
+                if not precedence_ok(problem, candidate):
                     continue
                 cost = evaluate_route(problem, vehicle, candidate, start_s).feasible_cost
                 if cost < best_cost - 1e-9:
