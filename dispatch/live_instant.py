@@ -197,19 +197,7 @@ def dispatch_problem(
             best = evaluate_route(problem, vehicle, base, state.start_s if state else None)
         if best is None:
             continue
-        routes.append(
-            Route(
-                vehicle.id,
-                best.start_s,
-                best.stops,
-                best.end_s,
-                best.distance_m,
-                best.duration_s,
-                best.cost,
-                problem.overloaded(vehicle.id),
-                best.breaks,
-            )
-        )
+        routes.append(best.as_route(problem, vehicle.id))
     served |= locked
     unassigned = tuple(
         UnassignedTask(

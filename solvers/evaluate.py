@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from solvers.problem import Break, RoutingProblem, Stop, Task, Vehicle
-from solvers.solution import CostBreakdown, RouteBreak, RouteStop, StopKind
+from solvers.solution import CostBreakdown, Route, RouteBreak, RouteStop, StopKind
 
 EPS = 1e-6
 # Rank of a second of lateness of goods on board past their deadline, in money: far above
@@ -112,6 +112,23 @@ class RouteEvaluation:
         if not parts:
             return None
         return f"runs {' and '.join(parts)} to deliver the goods on board"
+
+    def as_route(self, problem: RoutingProblem, vehicle_id: str) -> Route:
+        """The solution's route for this evaluation of ``vehicle_id``'s visits: its stops,
+        totals and breaks, and what the solution must say of it (overloaded at the start,
+        past its limits), so every builder of routes says the same."""
+        return Route(
+            vehicle_id,
+            self.start_s,
+            self.stops,
+            self.end_s,
+            self.distance_m,
+            self.duration_s,
+            self.cost,
+            overloaded=problem.overloaded(vehicle_id),
+            breaks=self.breaks,
+            past_limits=self.past_limits,
+        )
 
     @property
     def feasible_cost(self) -> float:

@@ -263,20 +263,7 @@ def assess(
         ev = evaluate_route(problem, problem.vehicle(vehicle_id), visits, starts[vehicle_id])
         broken += not ev.feasible
         late_carried += ev.ranking_cost - ev.cost.total
-        built.append(
-            Route(
-                vehicle_id,
-                ev.start_s,
-                ev.stops,
-                ev.end_s,
-                ev.distance_m,
-                ev.duration_s,
-                ev.cost,
-                breaks=ev.breaks,  # fleet13: breaks taken on the route
-                overloaded=problem.overloaded(vehicle_id),  # as the solution will say
-                past_limits=ev.past_limits,  # rel16: as the solution will say
-            )
-        )
+        built.append(ev.as_route(problem, vehicle_id))
     served = {tid for visits in routes.values() for tid, _ in visits}
     missing = [t for t in problem.tasks if t.id not in served]
     broken += sum(problem.must_serve(t.id) for t in missing)

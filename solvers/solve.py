@@ -82,20 +82,7 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
         if not visits:
             continue
         ev = evaluate_route(problem, vehicle, visits, starts[vehicle.id])
-        routes.append(
-            Route(
-                vehicle.id,
-                ev.start_s,
-                ev.stops,
-                ev.end_s,
-                ev.distance_m,
-                ev.duration_s,
-                ev.cost,
-                problem.overloaded(vehicle.id),  # rel-solver: an overloaded lock is reported
-                ev.breaks,  # fleet13: breaks taken on the route
-                ev.past_limits,  # rel16: goods on board delivered past the route limits
-            )
-        )
+        routes.append(ev.as_route(problem, vehicle.id))
     served = {tid for visits in routes_visits.values() for tid, _ in visits}
     missing = [task for task in problem.tasks if task.id not in served]
     attempts = max(200, min(MAX_ATTEMPTS, TOTAL_ATTEMPTS // max(1, len(missing))))
