@@ -248,6 +248,8 @@ class Summary:
         mean_gap_feasible_pct: over feasible rows with a gap.
         vehicles_above_bks: rows using more vehicles than the BKS.
         total_solve_s: summed solve time.
+        max_solve_s: the longest call (wall clock; a time limit is a promise).
+        above_outlier: instances whose gap is above :data:`OUTLIER_GAP_PCT`, worst first.
     """
 
     instances: int
@@ -261,6 +263,12 @@ class Summary:
     mean_gap_feasible_pct: float | None
     vehicles_above_bks: int
     total_solve_s: float
+    max_solve_s: float = 0.0
+    above_outlier: tuple[str, ...] = ()
+
+
+# search18c: the MPDPTW target allows no instance above this gap (issue 18).  Percent.
+OUTLIER_GAP_PCT = 8.0
 
 
 # --- instances and BKS -------------------------------------------------------------------
@@ -514,6 +522,12 @@ def summarise(rows: Sequence[Row]) -> Summary:
             r.bks_vehicles is not None and r.vehicles > r.bks_vehicles for r in rows
         ),
         total_solve_s=sum(r.solve_s for r in rows),
+        max_solve_s=max((r.solve_s for r in rows), default=0.0),
+        above_outlier=tuple(
+            r.instance
+            for r in sorted(rows, key=lambda r: -(r.gap_pct or 0.0))
+            if r.gap_pct is not None and r.gap_pct > OUTLIER_GAP_PCT
+        ),
     )
 
 
@@ -616,10 +630,18 @@ def summary_table(summary: Summary, target: float | None, note: str = "") -> Tab
     table.add_row("checker ok", f"{summary.checker_ok} / {n}")
     table.add_row("more vehicles than the BKS", f"{summary.vehicles_above_bks} / {n}")
     table.add_row("total solve s", f"{summary.total_solve_s:.1f}")
+    table.add_row("longest call s", f"{summary.max_solve_s:.2f}")
+    table.add_row(f"above {OUTLIER_GAP_PCT:g} %", outlier_text(summary))
     if target is not None:
         verdict = "met" if target_met(summary, target) else "NOT met"
         table.add_row(f"target: mean gap <= {target:g} %, all feasible", f"{verdict}{note}".strip())
     return table
+
+
+def outlier_text(summary: Summary) -> str:
+    """How many instances are above :data:`OUTLIER_GAP_PCT`, and which (worst first)."""
+    names = summary.above_outlier
+    return f"{len(names)}" + (f" ({', '.join(names)})" if names else "")
 
 
 def result_dict(rows: Sequence[Row], summary: Summary, meta: Mapping[str, Any]) -> dict[str, Any]:
@@ -840,6 +862,8 @@ def solver_means_table(summaries: Sequence[SolverSummary], instances: int) -> Ta
         ("wins (ties incl.)", "right"),
         ("sole wins", "right"),
         ("mean solve s", "right"),
+        ("max solve s", "right"),
+        (f"> {OUTLIER_GAP_PCT:g} %", "right"),
     )
     for name, justify in columns:
         table.add_column(name, justify=justify, no_wrap=True)
@@ -857,7 +881,9 @@ def solver_means_table(summaries: Sequence[SolverSummary], instances: int) -> Ta
             str(m.vehicles_above_bks),
             f"{s.wins} / {instances}",
             str(s.sole_wins),
-            _fmt(m.total_solve_s / m.instances if m.instances else None, ".1f"),
+            _fmt(m.total_solve_s / m.instances if m.instances else None, ".2f"),
+            f"{m.max_solve_s:.2f}",
+            str(len(m.above_outlier)),
         )
     return table
 
@@ -1155,7 +1181,7 @@ def _row_line(row: Row, solver: str = "") -> str:
     who = f"{solver} " if solver else ""
     return (
         f"{row.instance}: {who}{row.vehicles} veh, {row.distance:.2f}, "
-        f"gap {_fmt(row.gap_pct, '+.2f')} %, checker {row.verdict}"
+        f"gap {_fmt(row.gap_pct, '+.2f')} %, {row.solve_s:.2f} s, checker {row.verdict}"
         f"{'' if row.all_served else f', {row.unassigned} unassigned'}"
         f"{f' ({row.member})' if row.member else ''}"
     )
@@ -1299,6 +1325,12 @@ def _report(
         )
         out_console.print(side_by_side_table(comparisons, solvers, bks, sbs_title))
         out_console.print(solver_means_table(solver_summaries, len(comparisons)))
+        for solver_summary in solver_summaries:  # search18c: the outliers by name
+            out_console.print(
+                f"{solver_summary.solver} above {OUTLIER_GAP_PCT:g} %: "
+                f"{outlier_text(solver_summary.summary)}",
+                soft_wrap=True,
+            )
         reasons = {run.solver: run.note for c in comparisons for run in c.runs if run.row is None}
         for solver, why in sorted(reasons.items()):
             out_console.print(f"{solver}: {why}", soft_wrap=True)

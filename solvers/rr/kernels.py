@@ -994,9 +994,37 @@ def _copy_state(src, dst):  # type: ignore[no-untyped-def]
     dst[T_ROUTE][...] = src[T_ROUTE]
 
 
+# Indices into the route pool buffer ``pool`` (see :func:`record_routes`).
+POOL_STOPS, POOL_LEN, POOL_COST, POOL_VEH, POOL_COUNT = 0, 1, 2, 3, 4
+
+
+@njit(cache=True)
+def record_routes(st, pool, touched, stamp):  # type: ignore[no-untyped-def]
+    """Append every feasible route that ``touched`` marks with ``stamp`` (all routes when
+    ``stamp`` < 0) to the pool buffer, while it has room: its stops, length, cost and
+    vehicle.  The search's route pool for set partitioning (:mod:`solvers.rr.pool`)."""
+    stops = pool[POOL_STOPS]
+    count = pool[POOL_COUNT]
+    room = stops.shape[0]
+    for v in range(st[R_LEN].shape[0]):
+        if stamp >= 0 and touched[v] != stamp:
+            continue
+        n = st[R_LEN][v]
+        if n == 0 or st[R_COST][v] >= INFEASIBLE_COST or n > stops.shape[1]:
+            continue
+        k = count[0]
+        if k >= room:
+            return
+        stops[k, :n] = st[R_STOPS][v, :n]
+        pool[POOL_LEN][k] = n
+        pool[POOL_COST][k] = st[R_COST][v]
+        pool[POOL_VEH][k] = v
+        count[0] = k + 1
+
+
 @njit(cache=True)
 def run_chunk(  # type: ignore[no-untyped-def]
-    P, S, W, st, best, n_iter, it0, total, prog0, prog1, params, objs
+    P, S, W, st, best, n_iter, it0, total, prog0, prog1, params, objs, pool
 ):
     """``n_iter`` iterations of SISR with simulated annealing.
 
@@ -1006,7 +1034,9 @@ def run_chunk(  # type: ignore[no-untyped-def]
     The temperature falls geometrically from T0 to Tf with the progress: ``(it0 + i) / total`` when
     ``total > 0`` (an iteration budget), else interpolated from ``prog0`` to ``prog1``
     over the chunk (a clock budget).  ``objs`` = [current, best] objective, updated;
-    ``best`` receives the best state (same layout as ``st``)."""
+    ``best`` receives the best state (same layout as ``st``).  With ``params[9]`` > 0
+    every route an iteration changed goes to the ``pool`` buffer (:func:`record_routes`),
+    accepted or not."""
     t0 = params[0]
     tf = params[1]
     cbar = params[2]
@@ -1016,6 +1046,7 @@ def run_chunk(  # type: ignore[no-untyped-def]
     relocate = params[6] > 0.0
     by_distance = params[7] > 0.0
     reverse = params[8] > 0.0
+    recording = params[9] > 0.0
     touched = W[W_TOUCHED]
     for i in range(n_iter):
         progress = prog0 + (prog1 - prog0) * i / max(1, n_iter)
@@ -1034,6 +1065,8 @@ def run_chunk(  # type: ignore[no-untyped-def]
                     relocate_stops(P, S, W, st, v, by_distance)
                     if reverse:
                         two_opt(P, S, W, st, v, by_distance)
+        if recording:
+            record_routes(st, pool, touched, W[W_STAMP][0])
         new = objective(P, st)
         threshold = objs[0] - temperature * math.log(np.random.random() + 1e-300)
         if new < threshold:

@@ -23,6 +23,7 @@ import numpy as np
 from solvers.evaluate import Visit, carries_past_limits
 from solvers.problem import RoutingProblem
 from solvers.rr import kernels as K  # noqa: N812 (the kernels' index constants read as K.X)
+from solvers.rr import pool
 from solvers.rr.compiled import Compiled, compile_problem
 from solvers.rr.warm import ensure_compiled
 
@@ -51,6 +52,14 @@ class SearchConfig:
             8%, mean gap +8.71% without, +6.71% with (better on 7, worse on 2); at
             10 s, 2 workers, all 60 instances side by side, +3.37% without, +3.41% with
             (better on 14, worse on 11): neutral on the clock under that load.
+        partition_stops: where tasks have more than this many stops on average (and the
+            problem has no locks or pins, :func:`solvers.rr.pool.eligible`), every route
+            an iteration builds goes to a pool, and the search ends by set partitioning
+            over it (:func:`solvers.rr.pool.partition`, CP-SAT).
+        partition_share, partition_max_s: the set partitioning's part of a clock budget:
+            this share of the search's time, at most this many seconds.
+        partition_deterministic_s: its limit in CP-SAT's deterministic seconds when the
+            search stops by iterations (reproducible; the deadline stays a cap).
     """
 
     t0: float = 1.0
@@ -62,6 +71,10 @@ class SearchConfig:
     task_stops: float = 2.0
     relocate_stops: float = 2.0
     two_opt: bool = True
+    partition_stops: float = 2.0
+    partition_share: float = 0.1
+    partition_max_s: float = 2.0
+    partition_deterministic_s: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +97,13 @@ class SearchRun:
     start_objective: float
     iterations: int
     seconds: float
+    pool_routes: int = 0
+    partition_gain: float = 0.0
+
+
+# The configuration improve() uses when given none; benchmarks.search_ab swaps it to
+# compare variants side by side in one process (forked members inherit it).
+DEFAULT_CONFIG = SearchConfig()
 
 
 def _state(compiled: Compiled, problem: RoutingProblem) -> tuple[np.ndarray, ...]:
@@ -262,7 +282,7 @@ def run_kernels(
 ) -> SearchRun | None:
     """:func:`improve` without the compilation step (which calls this to compile)."""
     started = time.perf_counter()
-    config = config or SearchConfig()
+    config = config or DEFAULT_CONFIG
     compiled = compile_problem(problem)
     st = _state(compiled, problem)
     if not _encode(compiled, problem, visits_by_vehicle, st):
@@ -287,26 +307,68 @@ def run_kernels(
             float(stops_per_task > config.relocate_stops),
             float(_distance_only(problem)),
             float(config.two_opt and stops_per_task > config.relocate_stops),
+            0.0,
         ]
     )
+    # --- route pool and set partitioning (solvers.rr.pool) ---
+    partitioning = stops_per_task > config.partition_stops and pool.eligible(problem)
+    recorder, max_chunk = (
+        pool.buffer(compiled, len(problem.vehicles))
+        if partitioning
+        else (
+            pool.buffer_stub(),
+            1 << 30,
+        )
+    )
+    routes = pool.RoutePool(P[K.VEH_CLASS])
+    search_deadline_s = deadline_s
+    if partitioning:
+        params[9] = 1.0
+        K.record_routes(st, recorder, work[K.W_TOUCHED], -1)
+        routes.drain(recorder)
+        if iterations is None:
+            share = min(config.partition_max_s, config.partition_share * (deadline_s - started))
+            search_deadline_s = deadline_s - share
     total = iterations if iterations is not None else 0
     done = 0
     chunk = 1
-    span = max(1e-9, deadline_s - started)
-    while (iterations is None or done < iterations) and time.perf_counter() < deadline_s:
+    span = max(1e-9, search_deadline_s - started)
+    while (iterations is None or done < iterations) and time.perf_counter() < search_deadline_s:
         n = chunk if iterations is None else min(chunk, iterations - done)
         now = time.perf_counter()
         prog0 = (now - started) / span
         began = now
-        K.run_chunk(P, scratch, work, st, best, n, done, total, prog0, prog0, params, objs)
+        K.run_chunk(
+            P, scratch, work, st, best, n, done, total, prog0, prog0, params, objs, recorder
+        )
+        if partitioning:
+            routes.drain(recorder)
         elapsed = time.perf_counter() - began
         done += n
-        # Chunks of about 10 ms keep the deadline while the loop stays in compiled code.
+        # Chunks of about 10 ms keep the deadline while the loop stays in compiled code
+        # (and never more iterations than the pool's buffer can record).
         per_iteration = elapsed / n
-        chunk = max(1, min(4 * chunk, int(0.01 / max(per_iteration, 1e-7))))
+        chunk = max(1, min(4 * chunk, int(0.01 / max(per_iteration, 1e-7)), max_chunk))
         if iterations is None:
             prog1 = (time.perf_counter() - started) / span
             chunk = max(1, chunk if prog1 < 1.0 else 1)
+    gain = 0.0
+    if partitioning:
+        left_s = deadline_s - time.perf_counter()
+        if left_s > 0:
+            found = pool.partition(
+                compiled,
+                routes,
+                best,
+                scratch,
+                seed=seed,
+                time_limit_s=left_s if left_s < float("inf") else None,
+                deterministic_s=config.partition_deterministic_s if iterations else None,
+            )
+            if found is not None and found[1] < objs[1] - 1e-9:
+                gain = float(objs[1] - found[1])
+                best = found[0]
+                objs[1] = found[1]
     visits, starts = _decode(compiled, problem, best)
     return SearchRun(
         visits=visits,
@@ -315,6 +377,8 @@ def run_kernels(
         start_objective=start_objective,
         iterations=done,
         seconds=time.perf_counter() - started,
+        pool_routes=len(routes),
+        partition_gain=gain,
     )
 
 
