@@ -5,8 +5,9 @@ Runs ``solve`` on benchmark instances once per variant of
 workers and stopping rule (``--iterations``: load-independent; else ``--time-limit``),
 checks every answer with the independent checker and prints the gap to the BKS per
 instance and variant, the means, the instances above 8 % and the wall time per
-iteration.  Variants: ``main`` (no route pool: the search before search18c) and ``new``
-(the defaults).
+iteration.  Variants: ``main`` (the search before search18c: no route pool, no route
+minimisation), ``pool`` (set partitioning only), ``routemin`` (route minimisation only)
+and ``new`` (the defaults: both).
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ from solvers.rr import ensure_compiled
 from solvers.rr import search as rr_search
 
 VARIANTS: dict[str, rr_search.SearchConfig] = {
-    "main": rr_search.SearchConfig(partition_stops=float("inf")),
+    "main": rr_search.SearchConfig(partition_stops=float("inf"), route_min_share=0.0),
+    "pool": rr_search.SearchConfig(route_min_share=0.0),
+    "routemin": rr_search.SearchConfig(partition_stops=float("inf")),
     "new": rr_search.SearchConfig(),
 }
 
