@@ -20,8 +20,10 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import count, islice
@@ -312,6 +314,9 @@ def _run_all(
         return [run_member(problem, params, members[0], budget)]
     if any(m.kind is MemberKind.PYVRP for m in members):
         preload()
+    warm = _warm_pool(len(members), problem)  # search18c
+    if warm is not None:
+        return _run_warm(warm, problem, params, members, budget)
     context = worker_context()
     answers: list[MemberAnswer] = []
     # Workers die with this process when it is killed (solvers.processes); a member that
@@ -345,6 +350,92 @@ def _run_all(
     # past a 1 s deadline (search18c), and nothing of theirs is needed any more.
     pool.shutdown(wait=False)
     return answers
+
+
+# --- search18c: warm workers reused across calls ---------------------------------------
+# Forking the members' processes took 0.1-0.25 s of a 1 s call (Solomon, load 4-8:
+# a process with numba's kernels, OR-Tools and PyVRP loaded).  Within
+# :func:`warm_workers` (the quality report) the parallel members of small problems run
+# on processes kept from one call to the next; the problem then travels pickled (under
+# 1 MB at :data:`WARM_MAX_TASKS`).
+WARM_MAX_TASKS = 400
+_WARM: dict[str, Any] = {"enabled": False, "pool": None, "key": None}
+
+
+@contextmanager
+def warm_workers() -> Iterator[None]:
+    """Within this block the portfolio keeps its worker processes between calls (for
+    problems of at most :data:`WARM_MAX_TASKS` tasks, where ``fork`` exists); they are
+    shut down when it ends."""
+    _WARM["enabled"] = True
+    try:
+        yield
+    finally:
+        _WARM["enabled"] = False
+        _drop_warm(wait=True)
+
+
+def _drop_warm(*, wait: bool) -> None:
+    pool = _WARM["pool"]
+    _WARM.update(pool=None, key=None)
+    if pool is not None:
+        pool.shutdown(wait=wait, cancel_futures=True)
+
+
+def _warm_pool(workers: int, problem: RoutingProblem) -> ProcessPoolExecutor | None:
+    """The kept pool for ``workers`` members (made now if needed), or None outside
+    :func:`warm_workers`, for larger problems, or without ``fork``.  A pool forked
+    before the kernels or PyVRP were loaded is replaced, so workers have what the
+    parent has."""
+    context = worker_context()
+    if (
+        not _WARM["enabled"]
+        or len(problem.tasks) > WARM_MAX_TASKS
+        or context.get_start_method() != "fork"
+    ):
+        return None
+    key = (workers, is_compiled(), "pyvrp" in sys.modules)
+    if _WARM["pool"] is not None and _WARM["key"] == key:
+        pool: ProcessPoolExecutor = _WARM["pool"]
+        return pool
+    _drop_warm(wait=False)
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    )
+    _WARM.update(pool=pool, key=key)
+    return pool
+
+
+def _run_warm(
+    pool: ProcessPoolExecutor,
+    problem: RoutingProblem,
+    params: SolveParams,
+    members: list[Member],
+    budget: Budget,
+) -> list[MemberAnswer]:
+    answers: list[MemberAnswer] = []
+    try:
+        futures = [pool.submit(run_member, problem, params, m, budget) for m in members]
+        for member, future in zip(members, futures, strict=True):
+            try:
+                answers.append(future.result())
+            except InvalidInputError:
+                raise
+            except Exception as exc:  # a dead worker breaks the pool: make a new one next time
+                answers.append(MemberAnswer(member, error=f"{type(exc).__name__}: {exc}"))
+                _drop_warm(wait=False)
+    except BaseException:
+        for process in list(pool._processes.values()):
+            process.terminate()
+        _drop_warm(wait=False)
+        raise
+    return answers
+
+
+# --- end search18c ---------------------------------------------------------------------
 
 
 # --- rel16: forked members inherit the problem ----------------------------------------
@@ -445,6 +536,21 @@ def _first_budget(params: SolveParams, members: list[Member], budget: Budget) ->
     return Budget(budget.deadline_s - BACKUP_SHARE * budget.remaining_s())
 
 
+# search18c: the members stop this share of the search's time (at most
+# JUDGE_RESERVE_MAX_S) before its deadline, for what follows their answers before the
+# call can return: sending them back, re-evaluating and checking each (0.01-0.03 s per
+# answer for 100 tasks, load 4-8), and the worker processes' exit.  Clock runs only.
+JUDGE_RESERVE_SHARE = 0.04
+JUDGE_RESERVE_MAX_S = 0.1
+
+
+def _judging_reserved(params: SolveParams, budget: Budget) -> Budget:
+    if params.iterations is not None:
+        return budget
+    reserve_s = min(JUDGE_RESERVE_MAX_S, JUDGE_RESERVE_SHARE * budget.remaining_s())
+    return Budget(budget.deadline_s - reserve_s)
+
+
 def run_portfolio(
     problem: RoutingProblem, params: SolveParams, budget: Budget, post_deadline_s: float
 ) -> Pick:
@@ -467,7 +573,7 @@ def run_portfolio(
     if params.iterations is not None:
         budget = Budget(budget.deadline_s + perf_counter() - loading_s)
     members = lineup(problem, params, budget.remaining_s())
-    first = _first_budget(params, members, budget)
+    first = _first_budget(params, members, _judging_reserved(params, budget))
     answers = _run_all(problem, params, members[: params.workers], first)
     best = None
     for position, answer in enumerate(answers):
