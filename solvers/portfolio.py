@@ -40,8 +40,11 @@ from solvers.params import SolveParams
 from solvers.problem import RoutingProblem
 from solvers.processes import die_with_parent, worker_context, worker_count
 from solvers.pyvrp_member import (
+    PyvrpRoutes,
+    build_data,
     preload,
     pyvrp_support,
+    run_pyvrp,
     run_pyvrp_abandonable,
     setup_fits,
 )
@@ -214,7 +217,11 @@ def _run_pyvrp(
     problem: RoutingProblem, params: SolveParams, member: Member, budget: Budget
 ) -> MemberAnswer:
     # rel16: in a child process abandoned at the deadline (its setup is not cut by it).
-    found = run_pyvrp_abandonable(
+    # search18c: small problems run in the member's own process: their setup is short
+    # (SETUP_S: 0.14 s for 250 tasks under load) and the child's fork and pickling took
+    # 0.1-0.16 s of a 1 s call before PyVRP's search began.
+    run = run_pyvrp_inline if len(problem.tasks) <= INLINE_PYVRP_TASKS else run_pyvrp_abandonable
+    found = run(
         problem,
         params.distance_scale,
         budget.deadline_s,
@@ -226,6 +233,20 @@ def _run_pyvrp(
     if not found.feasible:
         return MemberAnswer(member, error="PyVRP found no feasible solution")
     return MemberAnswer(member, found.routes, found.objective)
+
+
+# search18c: PyVRP runs in the member's process up to this many tasks.  Tasks.
+INLINE_PYVRP_TASKS = 250
+
+
+def run_pyvrp_inline(
+    problem: RoutingProblem, scale: int, deadline_s: float, seed: int, iterations: int | None
+) -> PyvrpRoutes | None:
+    """:func:`solvers.pyvrp_member.run_pyvrp` in this process (the member's worker),
+    for problems whose setup is short; None when the deadline has passed already."""
+    if perf_counter() >= deadline_s:
+        return None
+    return run_pyvrp(build_data(problem, scale), deadline_s, seed, iterations)
 
 
 Runner = Callable[[RoutingProblem, SolveParams, Member, Budget], MemberAnswer]
