@@ -162,6 +162,8 @@ class MemberAnswer:
         error: why the member gave no answer ("" when it did).
         alternate: another plan of the member, judged only when this one is not
             accepted (the OR-Tools start behind the own search's plan).
+        stop_moves_done: the plan is the own search's, whose stops were relocated
+            already (``solve`` skips its stop-level pass).
     """
 
     member: Member
@@ -171,6 +173,7 @@ class MemberAnswer:
     fallback: bool = False
     error: str = ""
     alternate: MemberAnswer | None = None
+    stop_moves_done: bool = False
 
     @property
     def found(self) -> bool:
@@ -210,7 +213,7 @@ def _run_ortools(
     # (equal to 1e-6), never worse than its start: the member answers with it, and the
     # portfolio judges the start only when the checker rejects it.  (search18c: judging
     # both here as well as in the portfolio took 0.03-0.15 s past a 1 s deadline.)
-    return dataclasses.replace(improved, alternate=start)
+    return dataclasses.replace(improved, alternate=start, stop_moves_done=True)
 
 
 def _run_pyvrp(
@@ -316,6 +319,7 @@ class Pick:
         fallback: whether the winner's first solution came from the fallback heuristic.
         accepted: whether the checker accepted the winner.
         answers: every member's answer, in lineup order.
+        stop_moves_done: the winner's :attr:`MemberAnswer.stop_moves_done`.
     """
 
     routes: dict[str, list[Visit]]
@@ -326,6 +330,7 @@ class Pick:
     fallback: bool
     accepted: bool
     answers: tuple[MemberAnswer, ...]
+    stop_moves_done: bool = False
 
 
 def _run_all(
@@ -535,6 +540,7 @@ def _better(
         answer.fallback,
         ok,
         (),
+        answer.stop_moves_done,
     )
     return rank, pick
 

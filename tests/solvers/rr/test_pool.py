@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from solvers import check
+from solvers import SolveParams, check, solve
 from solvers.problem import RoutingProblem, Stop, Task, TimeWindow, TravelMatrices, Vehicle
 from solvers.rr import ensure_compiled, improve, pool
 from solvers.rr import kernels as K  # noqa: N812
@@ -171,3 +171,13 @@ def test_multi_pickup_runs_are_reproducible_with_pool_and_route_minimisation() -
         runs[1].objective,
     )
     assert check(problem, _as_solution(problem, runs[0])).ok
+
+
+def test_solve_on_baskets_is_reproducible_with_two_hedging_workers() -> None:
+    """Two workers (route minimisation in the odd one, the pool in both), iterations
+    and a seed: the same checked plan twice."""
+    problem = _baskets(5, n_tasks=10)
+    params = SolveParams(time_limit_s=60.0, workers=2, seed=1, iterations=80)
+    first, second = solve(problem, params), solve(problem, params)
+    assert check(problem, first).ok and not first.unassigned
+    assert (first.routes, first.cost) == (second.routes, second.cost)
