@@ -50,6 +50,22 @@ class InstantPolicy:
             for the pickup to leaving the last door): values the couriers' time for the
             orders still to come, so bundles that save a trip win when couriers are
             scarce (0: only the customers' minutes count).
+        commit_at_departure: 1 to commit a chosen pair only at the last wave before its
+            courier must leave (the later of when it is free and the commit-by time), so
+            a busy courier's next trip stays open, and its orders and the courier stay in
+            play, until the courier is free; 0 for the old rule (commit as soon as
+            waiting one more wave could delay the pickup, which fixes a busy courier's
+            next trip as soon as the order is late).
+        defer_objective: 1 to weigh serving an order at this wave against its estimated
+            cost if left for a later wave (alone, with the courier that would bring it
+            first when leaving at the next wave or when free, busy or not), so that a
+            wave minimises the click-to-door of every order it considers, served or
+            not, and does not bundle, or send a far courier, only to serve more orders
+            now; 0 for the old objective (serve as many orders as possible now, with
+            ``age_weight``).
+        defer_penalty_min: minutes added to an order's deferred estimate (its risk:
+            the courier it counts on may be given other work); large values serve
+            everything now, as the old objective.
         greedy_hint: 1 to start CP-SAT from the greedy choice, 0 not to (the greedy
             choice still answers when CP-SAT finds nothing within the wave's budget).
     """
@@ -66,6 +82,9 @@ class InstantPolicy:
     pay_weight: float = bounded(0.1, ge=0, le=MAX_GRUBHUB_RATE)
     courier_time_weight: float = bounded(0.0, ge=0, le=MAX_GRUBHUB_RATE)
     greedy_hint: int = bounded(1, ge=0, le=1)
+    commit_at_departure: int = bounded(1, ge=0, le=1)
+    defer_objective: int = bounded(1, ge=0, le=1)
+    defer_penalty_min: float = bounded(2.0, ge=0, le=MAX_GRUBHUB_MINUTES)
 
     def __post_init__(self) -> None:
         # The ranges first (core.limits): a wave under a second would mean millions of
