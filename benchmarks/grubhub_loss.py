@@ -316,9 +316,17 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Replay the subset under every variant and print the decomposition."""
-    args = _parser().parse_args(argv)
-    # Lifted wall-clock limit: CP-SAT's deterministic one only (as the tests do).
+    # The wave's wall-clock limit lifted (CP-SAT's deterministic one only, as the tests
+    # do), and put back afterwards.
+    budget = getattr(wave_module, "Budget")  # noqa: B009
     setattr(wave_module, "Budget", _NoWallClock)  # noqa: B010
+    try:
+        return _run(_parser().parse_args(argv))
+    finally:
+        setattr(wave_module, "Budget", budget)  # noqa: B010
+
+
+def _run(args: argparse.Namespace) -> int:
     folders = list_instances(args.data)
     if args.instances:
         wanted = set(args.instances)
