@@ -34,7 +34,9 @@ class InstantPolicy:
         commit_slack_min: commit a chosen pair this many minutes earlier than the rule
             "one more wave could delay the pickup" says (negative: later).
         lookahead_min: couriers who finish their trip within this many minutes (or by
-            the next wave) are candidates; a pair with such a courier is its next trip.
+            the next wave) are candidates; a pair with such a courier is its next trip
+            (with ``commit_at_departure`` it is committed only when the courier leaves;
+            15 was chosen on the shared Grubhub half together with it).
         wave_search_s: the budget of one wave's decision, seconds: CP-SAT's
             deterministic time limit (reproducible), and the wall-clock limit of the whole
             wave (building the candidate bundles counts against it; CP-SAT gets what is
@@ -50,6 +52,23 @@ class InstantPolicy:
             for the pickup to leaving the last door): values the couriers' time for the
             orders still to come, so bundles that save a trip win when couriers are
             scarce (0: only the customers' minutes count).
+        commit_at_departure: 1 to commit a chosen pair only at the last wave before its
+            courier must leave (the later of when it is free and the commit-by time), so
+            a busy courier's next trip stays open, and its orders and the courier stay in
+            play, until the courier is free; 0 for the old rule (commit as soon as
+            waiting one more wave could delay the pickup, which fixes a busy courier's
+            next trip as soon as the order is late).
+        defer_objective: 1 to weigh serving an order at this wave against its estimated
+            cost if left for a later wave (alone, with the courier that would bring it
+            first when leaving at the next wave or when free, busy or not), so that a
+            wave minimises the click-to-door of every order it considers, served or
+            not, and does not bundle, or send a far courier, only to serve more orders
+            now; 0 for the old objective (serve as many orders as possible now, with
+            ``age_weight``; the default: the deferred objective did not beat it on
+            the measured subset of the shared Grubhub half).
+        defer_penalty_min: minutes added to an order's deferred estimate (its risk:
+            the courier it counts on may be given other work); large values serve
+            everything now, as the old objective.
         greedy_hint: 1 to start CP-SAT from the greedy choice, 0 not to (the greedy
             choice still answers when CP-SAT finds nothing within the wave's budget).
     """
@@ -61,11 +80,14 @@ class InstantPolicy:
     overage_weight: float = bounded(2.0, ge=0, le=MAX_GRUBHUB_RATE)
     age_weight: float = bounded(2.0, ge=0, le=MAX_GRUBHUB_RATE)
     commit_slack_min: float = bounded(0.0, ge=-MAX_GRUBHUB_MINUTES, le=MAX_GRUBHUB_MINUTES)
-    lookahead_min: float = bounded(5.0, ge=0, le=MAX_GRUBHUB_MINUTES)
+    lookahead_min: float = bounded(15.0, ge=0, le=MAX_GRUBHUB_MINUTES)
     wave_search_s: float = bounded(0.5, gt=0, le=MAX_WAVE_SEARCH_S)
     pay_weight: float = bounded(0.1, ge=0, le=MAX_GRUBHUB_RATE)
     courier_time_weight: float = bounded(0.0, ge=0, le=MAX_GRUBHUB_RATE)
     greedy_hint: int = bounded(1, ge=0, le=1)
+    commit_at_departure: int = bounded(1, ge=0, le=1)
+    defer_objective: int = bounded(0, ge=0, le=1)
+    defer_penalty_min: float = bounded(2.0, ge=0, le=MAX_GRUBHUB_MINUTES)
 
     def __post_init__(self) -> None:
         # The ranges first (core.limits): a wave under a second would mean millions of

@@ -21,6 +21,7 @@ deterministic time limit, so a wave is reproducible.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -43,6 +44,9 @@ COST_RESOLUTION = 10
 # Reward per order served, minutes: far above any click-to-door time, so the number of
 # orders served comes first.
 SERVE_REWARD_MIN = 1000.0
+# With ``policy.defer_objective``: minutes by which serving an order now must beat its
+# deferred estimate (one objective unit, so that a pair as good now as later is kept).
+DEFER_MARGIN_MIN = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +85,8 @@ class Assignment:
         commit_by_min: the latest departure that does not delay the pickup past the
             food being ready (less ``policy.commit_slack_min``).
         shift_end_min: the courier's shift end (no pickup after it).
+        at_departure: commit the pair only at the last wave before its courier must
+            leave (``policy.commit_at_departure``, :meth:`due`).
     """
 
     courier_id: str
@@ -94,14 +100,20 @@ class Assignment:
     end_offset_min: float
     commit_by_min: float
     shift_end_min: float
+    at_departure: bool = True
 
     def due(self, now_min: float, wave_min: float) -> bool:
-        """Whether to commit at the wave at ``now_min``: leaving a wave later could delay
-        the pickup, or the next wave is past the courier's shift end."""
-        return (
-            self.depart_min + wave_min > self.commit_by_min
-            or now_min + wave_min > self.shift_end_min
-        )
+        """Whether to commit at the wave at ``now_min``, or the next wave is past the
+        courier's shift end.  With :attr:`at_departure`: the next wave is past when the
+        courier must leave (the later of its departure and the commit-by time), so a
+        busy courier's next trip stays open until it is free; without (the old rule):
+        leaving a wave after the departure could delay the pickup, which fixes a busy
+        courier's next trip as soon as its order is late."""
+        if now_min + wave_min > self.shift_end_min:
+            return True
+        if self.at_departure:
+            return now_min + wave_min > max(self.depart_min, self.commit_by_min)
+        return self.depart_min + wave_min > self.commit_by_min
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +230,11 @@ def decide_wave(
     pairs: list[Assignment] = []
     options: list[BundleOption] = []
     travel_to: dict[int, np.ndarray] = {}
+    deferred = (
+        _deferred_cost(now_min, pending, couriers, travel=travel, rules=rules, policy=policy)
+        if policy.defer_objective
+        else None
+    )
     for bundle in candidate_bundles(pending, travel, rules, policy.max_bundle):
         place = bundle.pickup_place
         if place not in travel_to:
@@ -235,20 +252,27 @@ def decide_wave(
         members = [pending[k] for k in bundle.orders]
         order_ids = tuple(o.id for o in members)
         for k, c in enumerate(chosen):
-            cost = 0.0
-            for o, offset in zip(members, bundle.drop_offsets_min, strict=True):
-                ctd = leave[k] + offset - o.placement_min
-                # Minutes from now to the door, less a reward that grows with the order's
-                # age so that old orders are not starved by new ones.
-                cost += leave[k] + offset - now_min - SERVE_REWARD_MIN
-                cost -= policy.age_weight * (now_min - o.placement_min)
-                cost += policy.overage_weight * max(0.0, ctd - target)
             courier = available[int(c)]
+            cost = 0.0
+            for o, offset, pos in zip(members, bundle.drop_offsets_min, bundle.orders, strict=True):
+                ctd = leave[k] + offset - o.placement_min
+                cost += leave[k] + offset - now_min
+                cost += policy.overage_weight * max(0.0, ctd - target)
+                if deferred is not None:
+                    # Against the order's estimated cost if left for a later wave: serve
+                    # now only what is better now (a small margin keeps reservations).
+                    best, best_id, second = deferred[pos]
+                    cost -= (second if best_id == courier.id else best) + DEFER_MARGIN_MIN
+                else:
+                    # A reward for serving, and one that grows with the order's age so
+                    # that old orders are not starved by new ones.
+                    cost -= SERVE_REWARD_MIN + policy.age_weight * (now_min - o.placement_min)
             if policy.courier_time_weight > 0:
                 busy_min = leave[k] + bundle.end_offset_min - depart[c]
                 cost += policy.courier_time_weight * busy_min
             if policy.pay_weight > 0:
                 cost += policy.pay_weight * _added_pay(courier, len(members), rules)
+            commit_by = float(bundle.ready_min - half_p - to_pickup[c] - policy.commit_slack_min)
             pairs.append(
                 Assignment(
                     courier_id=courier.id,
@@ -260,10 +284,9 @@ def decide_wave(
                     pickup_min=float(pickup[c]),
                     drop_offsets_min=bundle.drop_offsets_min,
                     end_offset_min=bundle.end_offset_min,
-                    commit_by_min=float(
-                        bundle.ready_min - half_p - to_pickup[c] - policy.commit_slack_min
-                    ),
+                    commit_by_min=commit_by,
                     shift_end_min=courier.shift_end_min,
+                    at_departure=bool(policy.commit_at_departure),
                 )
             )
             options.append(BundleOption(courier.id, order_ids, float(cost)))
@@ -277,3 +300,70 @@ def decide_wave(
         hint=bool(policy.greedy_hint),
     )
     return WaveDecision(tuple(pairs[k] for k in result.chosen), result.run)
+
+
+def _order_cost(
+    now_min: float, order: InstantOrder, door_min: float, target_min: float, policy: InstantPolicy
+) -> float:
+    """An order's cost in the wave's objective if dropped off at ``door_min``: minutes
+    from now to its door, plus ``overage_weight`` per minute beyond the target."""
+    overage = max(0.0, door_min - order.placement_min - target_min)
+    return door_min - now_min + policy.overage_weight * overage
+
+
+def _deferred_cost(
+    now_min: float,
+    pending: Sequence[InstantOrder],
+    couriers: Sequence[InstantCourier],
+    *,
+    travel: TravelMinutes,
+    rules: InstantRules,
+    policy: InstantPolicy,
+) -> list[tuple[float, str, float]]:
+    """Each pending order's estimated cost if it is not served at this wave: alone, by
+    the courier that would bring it first when leaving no earlier than the next wave
+    (every courier on shift, however long it is still busy: its exact free time and
+    place), plus ``policy.defer_penalty_min``; :data:`SERVE_REWARD_MIN` when no courier
+    could pick it up before its shift ends.
+
+    Per order: (that cost, that courier's id, the cost with the second courier), so a
+    pair can be weighed against the order's best alternative without its own courier."""
+    on_shift = [c for c in couriers if c.shift_end_min >= now_min]
+    half_p = rules.pickup_service_min / 2.0
+    half_d = rules.dropoff_service_min / 2.0
+    result = [(SERVE_REWARD_MIN, "", SERVE_REWARD_MIN)] * len(pending)
+    if not on_shift:
+        return result
+    places = np.array([c.place for c in on_shift], dtype=np.int64)
+    depart = np.array([max(now_min + policy.wave_min, c.free_min) for c in on_shift])
+    off = np.array([c.shift_end_min for c in on_shift])
+    to_place: dict[int, np.ndarray] = {}
+    target = rules.target_click_to_door_min
+    for k, o in enumerate(pending):
+        if o.pickup_place not in to_place:
+            to_place[o.pickup_place] = np.asarray(
+                travel(places, np.array([o.pickup_place], dtype=np.int64)), dtype=np.float64
+            )
+        pickup = np.maximum(o.ready_min, depart + to_place[o.pickup_place] + half_p)
+        pickup[pickup > off] = np.inf
+        order = np.argsort(pickup, kind="stable")[:2]
+        if not math.isfinite(float(pickup[order[0]])):
+            continue
+        to_door = float(
+            np.asarray(
+                travel(
+                    np.array([o.pickup_place], dtype=np.int64),
+                    np.array([o.dropoff_place], dtype=np.int64),
+                )
+            )[0]
+        )
+        costs = [
+            _order_cost(now_min, o, float(pickup[j]) + half_p + to_door + half_d, target, policy)
+            + policy.defer_penalty_min
+            if math.isfinite(float(pickup[j]))
+            else SERVE_REWARD_MIN
+            for j in order
+        ]
+        second = costs[1] if len(costs) > 1 else SERVE_REWARD_MIN
+        result[k] = (costs[0], on_shift[int(order[0])].id, second)
+    return result

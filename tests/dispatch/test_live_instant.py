@@ -84,6 +84,10 @@ def test_carried_goods_and_the_committed_stop_come_first() -> None:
     c1 = route_of(plan.routes, "c1")
     assert c1[0] == (StopAction.PICKUP, "i2", "mw")
     assert {(StopAction.DELIVER, "i1", "b2"), (StopAction.DELIVER, "i2", "b1")} <= set(c1)
+    # c1 is free after its locked work within the 15-minute look-ahead and reaches the
+    # warehouse for i3 before c2 could from 9 km: i3 follows on c1.
+    assert route_of(plan.routes, "c2") == []
+    assert (StopAction.DELIVER, "i3", "b1") in set(c1)
     assert plan.kpis.orders_served == 3
 
 
