@@ -213,7 +213,11 @@ def _run_ortools(
     # (equal to 1e-6), never worse than its start: the member answers with it, and the
     # portfolio judges the start only when the checker rejects it.  (search18c: judging
     # both here as well as in the portfolio took 0.03-0.15 s past a 1 s deadline.)
-    return dataclasses.replace(improved, alternate=start, stop_moves_done=True)
+    # A quick start (no OR-Tools start, solvers.ortools.search.QUICK_START_S) has no
+    # alternate: an empty plan must not win over a rejected one (the checker's report of
+    # the rejected plan is what the operator must see).
+    alternate = start if any(visits for _, visits, _ in routes) else None
+    return dataclasses.replace(improved, alternate=alternate, stop_moves_done=True)
 
 
 def _run_pyvrp(

@@ -110,6 +110,8 @@ def test_the_search_inside_a_solve_ends_before_the_solve_deadline(
         return real(p, params, budget, post_s)  # type: ignore[arg-type]
 
     monkeypatch.setattr(solve_module, "run_portfolio", recording)
+    # search18c: without the own search (its stop moves make the pass redundant).
+    monkeypatch.setattr(solve_module, "own_search_expected", lambda _p: False)
     single = Task("t", (Stop(0),), Stop(1), demand=(1.0,))
     basket = Task("b", (Stop(1), Stop(2)), Stop(3), demand=(1.0,))
     shares = []
@@ -123,3 +125,9 @@ def test_the_search_inside_a_solve_ends_before_the_solve_deadline(
         shares.append((seen[-1] - started) / 0.4)
     # About 1 / 1.05 and 1 / 1.15: the stop-level pass of multi-pickup routes gets more.
     assert shares[1] < shares[0]
+    # With the own search expected the basket's search gets the single task's share.
+    monkeypatch.setattr(solve_module, "own_search_expected", lambda _p: True)
+    p = problem([Vehicle("v", start=0, end=0, capacity=(5.0,))], [basket])
+    started = time.perf_counter()
+    solve_module.solve(p, SolveParams(time_limit_s=0.4, workers=1))
+    assert (seen[-1] - started) / 0.4 > 1 / 1.1
