@@ -1,27 +1,39 @@
-"""The fleet a checkout quote knows: ride times on the planner's network and the
-couriers' committed work, per micro-warehouse zone.
+"""The fleet a checkout quote knows: ride times on the planner's network, the couriers'
+committed work per micro-warehouse zone, and what the latest plan does with a source's
+recent orders.
 
 :class:`FleetModel` is built once per :class:`dispatch.quotes.Quoter`; a quote's
-instant ETA (:meth:`FleetModel.instant_eta_s`) is, in seconds on the plan clock::
+instant ETA is, in seconds on the plan clock (:meth:`dispatch.quotes.Quoter.quote`)::
 
-    at_s + max(ready, wait) + pickup_service_s + ride(source -> building) + margin
+    max(at_s + max(ready, wait) + pickup_service_s + ride,   # the fleet's queue
+        idle_door + delay)                                   # the plan's delay
+    + margin
 
 * ``ride``: the e-bike travel time the planner uses (:meth:`dispatch.World.travel`, the
-  road network when the world has one), one row per source to every building,
-  of the micro-warehouses computed when the quoter is built (one matrix), of a store
-  when it is first quoted, and kept;
+  road network when the world has one), one row per source to every building, of the
+  micro-warehouses computed when the quoter is built (one matrix), of a store when it
+  is first quoted, and kept; at the world's e-bike speed factor of the hour it leaves
+  (:attr:`dispatch.World.speed_profiles`, integrated as the planner's travel is);
 * ``ready``: the source's pick or preparation time;
 * ``wait``: when a courier of the source's zone is free for it.  Each rider (couriers
   without skills, not vans) belongs to the zone of the micro-warehouse nearest its
-  start; the zone's riders on shift at ``at_s`` share the committed orders of the
-  source (:class:`FleetLoad`: instant and multi-store orders submitted and not yet
-  delivered), ``orders_per_trip`` per trip, each trip a round trip to the source's
-  typical customer (twice the median ride to the buildings within the instant
-  radius, plus a pickup and a drop-off), so ``wait = committed // (riders *
-  orders_per_trip) * trip``.  A zone with no rider on shift borrows the nearest zone's
-  riders with the ride from there; with no rider at all the wait is not known and is 0;
-* ``margin``: :attr:`dispatch.quotes.QuoteSettings.eta_margin_s`, the slack that makes
-  the quote one the plan keeps (measured by ``python -m benchmarks.quote_accuracy``).
+  start; the zone's riders on shift at ``at_s`` take the committed orders of the source
+  (:class:`FleetLoad`) ``orders_per_trip`` a trip, each trip a round trip to the
+  source's typical customer (twice the median ride to the buildings within the instant
+  radius, plus a pickup and a drop-off), the earliest free rider first; a rider is free
+  now, or, when the latest plan is known (``FleetLoad.free_at_s``), at the end of its
+  planned route plus half a trip back.  A zone with no rider on shift borrows the
+  nearest zone's riders with the ride from there; with no rider at all the wait is not
+  known and is 0;
+* ``idle_door + delay``: the door time an idle rider would give this order
+  (:meth:`dispatch.quotes.Quoter.idle_door_s`) plus the plan delay of the source
+  (:class:`PlanLeads`): the largest lateness, against an idle fleet, the latest plan
+  gives the source's orders of the last 20 minutes.  This is what the planner does
+  when a burst of orders comes in: it batches them and lets them run late where a
+  courier more would cost more, and it does so to the first orders of the burst first;
+* ``margin``: :attr:`dispatch.quotes.QuoteSettings.eta_margin_s` (180 s), or, with
+  ``QuoteSettings.eta_quantile``, the quantile of the recent errors
+  (:class:`QuoteCalibration`).  ``python -m benchmarks.quote_accuracy`` measures them.
 """
 
 from __future__ import annotations
