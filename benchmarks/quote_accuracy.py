@@ -46,9 +46,9 @@ from dispatch.domain import FulfilmentMode, Member, Order
 from dispatch.plan import Plan
 from dispatch.quote_fleet import FleetLoad, PlanLeads, door_times
 from dispatch.quotes import Quoter, QuoteSettings
-from geo.places import MicroWarehouse
 from dispatch.settings import PlannerSettings
 from dispatch.world import World
+from geo.places import MicroWarehouse
 from geo.time_dependent import NO_SPEED_PROFILES
 from scenarios.generate import city_day_scenario
 from scenarios.replay import DayReplay, OutcomeStatus, ReplayPolicy, replay_scenario
@@ -129,7 +129,12 @@ def measure(
     """The figures of the module doc for a replayed scenario and its waves' plans
     (``fleet_settings``: the ``fleet`` quote's settings, default the engine's)."""
     return measure_day(
-        scenario.world, scenario.settings, scenario.orders, day, waves, fleet_settings
+        scenario.world,
+        scenario.settings,
+        scenario.orders,
+        day,
+        waves,
+        fleet_settings=fleet_settings,
     )
 
 
@@ -139,6 +144,7 @@ def measure_day(
     orders: Sequence[Order],
     day: DayReplay,
     waves: Sequence[WaveSeen],
+    *,
     fleet_settings: QuoteSettings | None = None,
 ) -> dict[str, Any]:
     """:func:`measure` for a world, its settings and the day's orders."""
