@@ -59,7 +59,7 @@ from dispatch.payloads import (
 )
 from dispatch.plan import Plan, UnassignedOrder, UnassignedOrderReason
 from dispatch.planner import Planner
-from dispatch.quote_fleet import FleetLoad
+from dispatch.quote_fleet import FleetLoad, PlanLeads
 from dispatch.quotes import Quote, Quoter, QuoteSettings
 from dispatch.returns import (
     ReturnRequest,
@@ -215,6 +215,8 @@ class Engine:
         self.world = world
         self.settings = settings
         self.quoter = Quoter(world, settings, quote_settings)
+        # real13c: the latest plan's delays per source, which instant quotes read.
+        self.plan_leads = PlanLeads()
         self._clock = clock
         self._day = day  # the date of the plan clock's midnight (slots count by date)
         # City scale (issue 11): how large batches are split and where parts are solved.
@@ -352,7 +354,10 @@ class Engine:
                 at_s=now,
                 window_s=self.settings.instant_promise_s + self.settings.max_lateness_s,
             )
-            load = FleetLoad(committed)
+            load = FleetLoad(
+                committed,
+                delay_s={s: self.plan_leads.delay_s(s, now) for s in sources},
+            )
         return self.quoter.quote(
             destination, lines, found, at_s=now, usage=usage, stock=stock, load=load
         )
@@ -724,7 +729,15 @@ class Engine:
                 r.return_id for r in plan.returns if r.status is ReturnStatus.COLLECTED
             ],
         )
+        self._learn_delays(plan, orders)
         return PlanRecord(plan_id, plan)
+
+    def _learn_delays(self, plan: Plan, orders: Sequence[Order]) -> None:
+        """real13c: a stored plan's delays of instant orders, for later quotes
+        (:class:`dispatch.quote_fleet.PlanLeads`); a plan without instant orders keeps
+        the last one's."""
+        if any(o.mode is FulfilmentMode.INSTANT for o in orders):
+            self.plan_leads.update(plan, orders, self.quoter.idle_door_s)
 
     def _plan(
         self,
@@ -824,6 +837,7 @@ class Engine:
             released=[s.order.id for s in previous if s.order.id not in served],
             replan=True,
         )
+        self._learn_delays(plan, orders)
         return PlanRecord(new_id, plan)
 
     def stored_plan(self, plan_id: int) -> StoredPlan:

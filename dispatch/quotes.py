@@ -31,7 +31,7 @@ from types import MappingProxyType
 import numpy as np
 
 from dispatch.domain import FulfilmentMode, Member, OrderLine, to_cents
-from dispatch.quote_fleet import FleetLoad, FleetModel
+from dispatch.quote_fleet import FleetLoad, FleetModel, QuoteCalibration
 from dispatch.settings import PlannerSettings
 from dispatch.stock import MissingLine, StockView, basket_needs
 from dispatch.world import World
@@ -111,7 +111,13 @@ class QuoteSettings:
         pickup_points_offered: at most this many pickup points are listed, nearest first.
         orders_per_trip: orders a rider takes from a source on one trip (the queue of
             committed work, :mod:`dispatch.quote_fleet`).
-        eta_margin_s: slack added to every instant ETA so the plan keeps it.
+        eta_margin_s: slack added to every instant ETA so the plan keeps it, until the
+            calibration has errors enough (``eta_quantile``).
+        eta_quantile: the calibrated margin is this quantile of the recent errors of
+            instant quotes (:class:`dispatch.quote_fleet.QuoteCalibration`); None: the
+            fixed ``eta_margin_s`` always.
+        eta_errors_kept: how many recent errors the calibration keeps.
+        eta_errors_min: errors it needs before its margin replaces ``eta_margin_s``.
         alternatives_offered: when the basket's micro-warehouse lacks some line, at most
             this many other micro-warehouses within ``instant_radius_m`` that have the
             whole basket are offered for instant delivery, soonest first.
@@ -141,7 +147,10 @@ class QuoteSettings:
     pickup_points_offered: int = 5
     alternatives_offered: int = 2
     orders_per_trip: int = 2
-    eta_margin_s: float = 300.0
+    eta_margin_s: float = 180.0
+    eta_quantile: float | None = None
+    eta_errors_kept: int = 200
+    eta_errors_min: int = 30
 
     def __post_init__(self) -> None:
         for name in (
@@ -173,6 +182,8 @@ class QuoteSettings:
             "pickup_points_offered",
             "alternatives_offered",
             "orders_per_trip",
+            "eta_errors_kept",
+            "eta_errors_min",
         ):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -181,6 +192,14 @@ class QuoteSettings:
             raise InvalidInputError(
                 "QuoteSettings.home_service_until_s",
                 "must be after home_service_from_s and at most 86400 (a time of day)",
+            )
+        if self.eta_quantile is not None and not (
+            isinstance(self.eta_quantile, int | float) and 0.0 < self.eta_quantile <= 1.0
+        ):
+            raise InvalidInputError("QuoteSettings.eta_quantile", "must be in (0, 1] or None")
+        if not 1 <= self.eta_errors_min <= self.eta_errors_kept:
+            raise InvalidInputError(
+                "QuoteSettings.eta_errors_min", "must be in [1, eta_errors_kept]"
             )
         object.__setattr__(self, "home_services", MappingProxyType(dict(self.home_services)))
 
@@ -348,8 +367,15 @@ class Quoter:
         self._world_stock = StockView.of_table(world.stock)
         self._mw_ids = tuple(m.id for m in world.micro_warehouses)
         # The fleet: rides on the planner's network and riders per zone (quote_fleet).
+        qs = self.quote_settings
         self.fleet = FleetModel(
-            world, self._frame, self.quote_settings.instant_radius_m, self.settings.pickup_service_s
+            world,
+            self._frame,
+            qs.instant_radius_m,
+            self.settings.pickup_service_s,
+            None
+            if qs.eta_quantile is None
+            else QuoteCalibration(qs.eta_quantile, qs.eta_errors_kept, qs.eta_errors_min),
         )
         if world.buildings:  # the instant sources' rides up front, so no quote waits
             self.fleet.warm(self._mw_ids)
@@ -365,26 +391,65 @@ class Quoter:
         compare the two)."""
         return self._ride_s(self._source_xy[source_id], self._building_xy[building_id])
 
+    def raw_instant_eta_s(
+        self, source_id: str, destination_id: str, at_s: float, load: FleetLoad | None = None
+    ) -> float:
+        """The instant ETA of :mod:`dispatch.quote_fleet` without the margin: what the
+        calibration's errors are measured from (:meth:`observe_placed`).
+
+        Raises:
+            KeyError: an unknown source or building."""
+        return self._instant_eta_s(source_id, destination_id, at_s, load or FleetLoad(), False)
+
+    def observe_placed(self, raw_eta_s: float, placed_s: float) -> None:
+        """An instant order the planner placed: its time at the door ``placed_s`` against
+        the raw ETA it had when created (:meth:`raw_instant_eta_s`); the calibrated
+        margin learns from it (nothing without ``QuoteSettings.eta_quantile``)."""
+        if self.fleet.calibration is not None:
+            self.fleet.calibration.observe(placed_s - raw_eta_s)
+
     def _instant_eta_s(
-        self, source_id: str, destination_id: str, at_s: float, load: FleetLoad
+        self,
+        source_id: str,
+        destination_id: str,
+        at_s: float,
+        load: FleetLoad,
+        margin: bool = True,
     ) -> float:
         """When an instant order from the source would reach the door: the rule of
         :mod:`dispatch.quote_fleet` (network ride, the zone's committed work, margin)."""
         q = self.quote_settings
         source = self._sources[source_id]
-        ride = self.fleet.ride_s(source_id, destination_id)
+        wait = self.fleet.wait_s(
+            source_id,
+            at_s,
+            load.committed.get(source_id, 0),
+            q.orders_per_trip,
+            load.free_at_s,
+        )
+        leave_s = at_s + max(_ready_s(source), wait) + self.settings.pickup_service_s
+        door_s = leave_s + self._ride_or_straight_s(source_id, destination_id, leave_s)
+        # Never sooner than the latest plan's delay of the source's recent orders allows.
+        delay = load.delay_s.get(source_id, 0.0)
+        if delay > 0.0:
+            door_s = max(door_s, self.idle_door_s(source_id, destination_id, at_s) + delay)
+        return door_s + (self.fleet.margin_s(q.eta_margin_s) if margin else 0.0)
+
+    def _ride_or_straight_s(self, source_id: str, destination_id: str, leave_s: float) -> float:
+        ride = self.fleet.ride_s(source_id, destination_id, leave_s)
         if ride is None:
             ride = self._ride_s(self._source_xy[source_id], self._building_xy[destination_id])
-        wait = self.fleet.wait_s(
-            source_id, at_s, load.committed.get(source_id, 0), q.orders_per_trip
-        )
-        return (
-            at_s
-            + max(_ready_s(source), wait)
-            + self.settings.pickup_service_s
-            + ride
-            + q.eta_margin_s
-        )
+        return ride
+
+    def idle_door_s(self, source_id: str, building_id: str, at_s: float) -> float:
+        """When an idle rider would bring an instant order created at ``at_s`` from the
+        source to the building: the source's ready time, the pickup, the ride (what
+        :class:`dispatch.quote_fleet.PlanLeads` measures the plan's delays from).
+
+        Raises:
+            KeyError: an unknown source or building."""
+        leave_s = at_s + _ready_s(self._sources[source_id]) + self.settings.pickup_service_s
+        return leave_s + self._ride_or_straight_s(source_id, building_id, leave_s)
 
     def _delivery_fee(
         self, base: Decimal, member: Member, value: Decimal

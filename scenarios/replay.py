@@ -437,6 +437,7 @@ def replay_scenario(
     *,
     progress: Callable[[float, float], None] | None = None,
     scale: ScaleSettings | None = None,
+    on_wave: Callable[[float, Plan], None] | None = None,
 ) -> DayReplay:
     """Replay a loaded scenario's orders as a day (see the module doc)."""
     return replay_day(
@@ -448,6 +449,7 @@ def replay_scenario(
         progress=progress,
         scale=scale,
         returns=scenario.returns,
+        on_wave=on_wave,
     )
 
 
@@ -461,11 +463,14 @@ def replay_day(
     progress: Callable[[float, float], None] | None = None,
     scale: ScaleSettings | None = None,
     returns: Sequence[ReturnRequest] = (),
+    on_wave: Callable[[float, Plan], None] | None = None,
 ) -> DayReplay:
     """Replay orders (and return requests) in a world as a day (see the module doc).
 
     ``scale``: the engine that solves the zones of each wave and the parts of the batch
-    plan (:class:`dispatch.decompose.ScaleSettings`; local processes by default)."""
+    plan (:class:`dispatch.decompose.ScaleSettings`; local processes by default).
+    ``on_wave``: called with the wave's time and its plan after every re-plan (what
+    was known then; reports such as ``benchmarks.quote_accuracy`` read it)."""
     policy = policy or ReplayPolicy()
     scale = scale or ScaleSettings()
     settings = settings or PlannerSettings()
@@ -602,6 +607,8 @@ def replay_day(
                     carried_returns=tuple(fleet.carried[r] for r in sorted(fleet.carried)),
                 )
                 wall_s = time.perf_counter() - wave_started
+                if on_wave is not None:  # real13c: the plan of each wave, for reports
+                    on_wave(now, plan)
                 unassigned_now = {u.order_id for u in plan.unassigned}
                 for u in plan.unassigned:
                     last_reason[u.order_id] = u.reason

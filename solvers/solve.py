@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from solvers.balance import balance_cost
+from solvers.balance import balance_cost, rebalance
 from solvers.budget import MIN_PART_S, Budget
 from solvers.evaluate import Visit, evaluate_route
 from solvers.improve import improve_route
@@ -30,6 +30,9 @@ from solvers.solution import CostBreakdown, Route, RoutingSolution, SolveStats, 
 # before the budget rule, and kept the same share); other problems only evaluate.
 POST_WEIGHT_MULTI_PICKUP = 0.15
 POST_WEIGHT = 0.05
+# real13c: a balance term gets the balance-aware pass (solvers.balance.rebalance), which
+# moves tasks off the busiest route with exact evaluations.
+POST_WEIGHT_BALANCE = 0.25
 
 
 def own_search_expected(problem: RoutingProblem) -> bool:
@@ -64,6 +67,8 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
     post_weight = POST_WEIGHT_MULTI_PICKUP if multi_pickup else POST_WEIGHT
     if multi_pickup and own_search_expected(problem):  # search18c: its stop moves are done
         post_weight = POST_WEIGHT
+    if problem.balance is not None and problem.balance.weight > 0:  # real13c
+        post_weight = max(post_weight, POST_WEIGHT_BALANCE)
     deadline = budget.deadline_s
     routes_visits: dict[str, list[Visit]] = {}
     starts: dict[str, float] = {v.id: v.shift.start_s for v in problem.vehicles}
@@ -84,6 +89,13 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
     routes_visits = complete_partial_tasks(problem, routes_visits, starts, deadline)
     # rel16: goods on board are delivered even when the search found nothing in time.
     routes_visits = deliver_goods_on_board(problem, routes_visits)
+    # real13c: the balance-aware pass (moves tasks off the busiest route), with half of
+    # the time left, before the stop-level pass polishes the routes it changed.
+    if problem.balance is not None:
+        half = time.perf_counter() + 0.5 * max(0.0, deadline - time.perf_counter())
+        routes_visits, starts = rebalance(
+            problem, routes_visits, starts, half, max_moves=params.iterations
+        )
     for vehicle_id, sequence in routes_visits.items():
         if stop_moves_done:  # search18c: the own search's plan (kernels.relocate_stops)
             break
