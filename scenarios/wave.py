@@ -17,7 +17,9 @@ requested number of micro-warehouses.
   point nearest home, the others placed by the planner), home-service visits with a
   skill and a two-hour window.
 * **Fleet**: the couriers are split over the flows in proportion to the work of each
-  (:data:`ORDERS_PER_COURIER`, at least one courier per flow with orders): e-bikes at
+  (:data:`ORDERS_PER_COURIER`, at least one courier per flow with orders; the trunk
+  vans, bounded by what they carry, get their whole estimate first,
+  :data:`CAPACITY_BOUND_FLOWS`): e-bikes at
   the micro-warehouses for instant orders (in proportion to each warehouse's orders),
   e-bikes at shops for baskets, tricycles at the warehouses for slots, vans at the
   depots for the trunk routes and technicians for the visits; every courier declares
@@ -140,9 +142,17 @@ def wave_fleet_size(orders: int) -> int:
     return sum(math.ceil(n / ORDERS_PER_COURIER[f]) for f, n in counts.items() if n > 0)
 
 
+#: Flows whose couriers are bounded by what they carry, not by their time: a trunk van
+#: short of its share leaves whole pickup points' orders behind, so a fleet below the
+#: estimate gives these flows their full estimate first (when the rest keeps one
+#: courier per flow) and shares the rest.
+CAPACITY_BOUND_FLOWS = (FulfilmentMode.NEXT_DAY_PICKUP,)
+
+
 def _split_fleet(couriers: int, counts: Mapping[FulfilmentMode, int]) -> dict[FulfilmentMode, int]:
     """``couriers`` over the flows with orders in proportion to their estimated need, at
-    least one each (largest remainders).
+    least one each (largest remainders); the :data:`CAPACITY_BOUND_FLOWS` get their whole
+    estimate first when the others keep at least one courier each.
 
     Raises:
         InvalidInputError: fewer couriers than flows with orders.
@@ -153,13 +163,20 @@ def _split_fleet(couriers: int, counts: Mapping[FulfilmentMode, int]) -> dict[Fu
             "couriers",
             f"must be at least {len(need)} (one per flow with orders), got {couriers}",
         )
-    flows = list(need)
-    total = sum(need.values())
-    exact = np.array([need[f] / total * (couriers - len(flows)) for f in flows])
+    fixed = {f: math.ceil(need[f]) for f in CAPACITY_BOUND_FLOWS if f in need}
+    if couriers - sum(fixed.values()) < len(need) - len(fixed):
+        fixed = {}
+    flows = [f for f in need if f not in fixed]
+    left = couriers - sum(fixed.values())
+    if not flows:
+        return dict(fixed)
+    total = sum(need[f] for f in flows)
+    exact = np.array([need[f] / total * (left - len(flows)) for f in flows])
     share = np.floor(exact).astype(np.int64)
     order = np.argsort(-(exact - share), kind="stable")
-    share[order[: couriers - len(flows) - int(share.sum())]] += 1
-    return {f: 1 + int(s) for f, s in zip(flows, share.tolist(), strict=True)}
+    share[order[: left - len(flows) - int(share.sum())]] += 1
+    split = {f: 1 + int(s) for f, s in zip(flows, share.tolist(), strict=True)}
+    return {f: fixed[f] if f in fixed else split[f] for f in need}
 
 
 def _check_wave(orders: int, couriers: int | None, warehouses: int, seed: int) -> None:
