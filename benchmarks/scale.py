@@ -1,25 +1,34 @@
-"""The city-scale report (issue 11): plan waves of growing size and a day replay, as a
-user would run them, and print one table.
+"""The city-scale report (issue 11) in one command: plan waves of growing size, the cost
+of decomposition, the engines' identity and a day replay, as a user would run them.
 
 Run with ``python -m benchmarks.scale`` (a report command, long; not part of
-``./run test``).  For each size it generates a wave (:func:`scenarios.wave.wave_scenario`:
-couriers and micro-warehouses scaled from 300 and 20 at 10,000 orders), runs
-``dispatch plan --time-limit T`` on it as a child process (so the wall time includes
-reading the scenario, building the world and the matrices; the child's peak resident
-memory comes from ``os.wait4``), reads the plan file back through the plan schema
-(:func:`dispatch.plan_schema.plan_from_json`) and checks that every order is routed
-or unassigned exactly once.  The routes themselves were accepted by the independent
-checker inside the plan (the portfolio takes only checked answers).  Options:
+``./run test``).  A progress bar (rich, on stderr) shows the step; the tables go to
+stdout and ``--out FILE`` writes everything as JSON, with the load average at the start
+and the end (wall-clock figures depend on it).
 
-* ``--sizes 1000,2000``: the wave sizes (default 1k, 2k, 5k, 10k and 20k);
-* arguments after ``--`` go to every ``dispatch plan`` (``-- --engine process``);
-* ``--compare-orders 2000 --compare-long-s 300``: the cost of decomposition, the same
-  wave planned at ``--time-limit`` and at the long limit, side by side;
-* ``--day-orders 100000``: generate a day (``dispatch generate city --warehouses``) and
-  time ``dispatch replay`` on it (the arguments after ``--`` go to it too).
+* **Waves** (``--sizes 1000,2000,5000,10000,20000``, ``--time-limit 60``): each size
+  is generated (:func:`scenarios.wave.wave_scenario`: couriers and micro-warehouses
+  scaled from 300 and 20 at 10,000 orders, ``--couriers-per-10k``), planned by
+  ``dispatch plan --time-limit T`` as a child process (so the wall time includes
+  reading the scenario, building the world and the matrices; the child's peak resident
+  memory comes from ``os.wait4``), and its plan file is read back through the plan
+  schema (:func:`dispatch.plan_schema.plan_from_json`) and checked: every order routed
+  or unassigned exactly once.  The routes themselves were accepted by the independent
+  checker inside the plan (the portfolio takes only checked answers).  The table is the
+  growth table (seconds per 1,000 orders, cost per order) and holds the reference
+  wave's row (10,000 orders: wall, peak memory, routed %, unassigned by reason).
+* **Cost of decomposition** (``--compare-orders 2000``): the same wave decomposed at
+  ``--compare-short-s`` (30) against undecomposed (``--max-part-orders 100000``) at
+  ``--compare-long-s`` (300), with the ratio of the costs per order.
+* **Engines** (``--identity-orders 1000``): the same wave with ``--iterations N --seed
+  S`` on two engines (``--identity-engines process,ray``), decomposed into parts of
+  ``--identity-part-orders``; the plan files compared byte by byte and without their
+  wall-clock fields (:data:`TIMING_FIELDS`).
+* **Day** (``--day-orders 100000``, optional and long): generate a day (``dispatch
+  generate city --warehouses``) and time ``dispatch replay`` on it.
 
-``--out FILE`` writes the rows as JSON.  Exit code 0 when every run succeeded and its
-plan file passed the checks.
+Arguments after ``--`` go to every ``dispatch plan`` and ``replay`` (``-- --engine
+process``).  Exit code 0 when every run succeeded and its plan file passed the checks.
 """
 
 from __future__ import annotations
