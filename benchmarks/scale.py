@@ -20,7 +20,7 @@ and the end (wall-clock figures depend on it).
 * **Cost of decomposition** (``--compare-orders 2000``): the same wave decomposed at
   ``--compare-short-s`` (30) against undecomposed (``--max-part-orders 100000``) at
   ``--compare-long-s`` (300), with the ratio of the costs per order.
-* **Engines** (``--identity-orders 1000``): the same wave with ``--iterations N --seed
+* **Engines** (``--identity-orders 500``): the same wave with ``--iterations N --seed
   S`` on two engines (``--identity-engines process,ray``), decomposed into parts of
   ``--identity-part-orders``; the plan files compared byte by byte and without their
   wall-clock fields (:data:`TIMING_FIELDS`).
@@ -385,7 +385,7 @@ def engine_identity(
     *,
     workdir: Path,
     engines: tuple[str, str] = ("process", "ray"),
-    iterations: int = 200,
+    iterations: int = 50,
     max_part_orders: int = 100,
     seed: int = 7,
 ) -> IdentityRow:
@@ -490,7 +490,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="e.g. 1000 (0: skip): the same wave on two engines with --iterations",
     )
     parser.add_argument("--identity-engines", default="process,ray")
-    parser.add_argument("--identity-iterations", type=int, default=200)
+    parser.add_argument("--identity-iterations", type=int, default=50)
     parser.add_argument("--identity-part-orders", type=int, default=100)
     parser.add_argument("--day-orders", type=int, default=0, help="e.g. 100000 (0: skip)")
     parser.add_argument("--day-couriers", type=int, default=2000)
