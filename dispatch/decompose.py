@@ -26,8 +26,9 @@ grows with the square of the stops.  A flow with more than
    (capped at the time left), keeping :data:`BORDER_SHARE` for the next steps; on this
    machine (local pool, local Ray) a part queued behind others also stops by the
    round's deadline.
-3. **Second chance**: the orders each part left out (at most half a part) are
-   re-planned with the couriers nearest to them, whatever part they are in: idle ones
+3. **Second chance**: the orders each part left out (at most half a part; the
+   :data:`SECOND_CHANCE_GROUPS` parts that left out the most) are re-planned with the
+   couriers nearest to them, whatever part they are in: idle ones
    first, then those with the shortest routes (their orders come along: a courier with
    room takes more), within one part's size; the groups take disjoint couriers and are
    solved in parallel.
@@ -110,6 +111,8 @@ WORK_DETOUR = 1.3
 SECOND_CHANCE_COURIERS = 8
 """Fewest couriers a second-chance group is offered (more for a group of more than
 four times as many orders): the nearest to its left-out orders, idle ones first."""
+SECOND_CHANCE_GROUPS = 4
+"""Most second-chance groups of a flow (the parts that left out the most orders)."""
 COST_EPS = 1e-6
 """A re-solve must lower the checker's cost by more than this (money units) to count."""
 
@@ -628,21 +631,26 @@ class _Decomposed:
     def _second_chance(self, parts: list[_Part]) -> list[_Part]:
         """Orders the parts left out, placed with any courier that has room (step 3).
 
-        The left-out orders are grouped by the part that left them out (at most
-        :meth:`ScaleSettings` ``max_part_orders // 2`` a group, nearest to a courier
-        first); each group is re-solved with the couriers nearest to it, whatever part
-        they are in: idle couriers first, then the least loaded routes (whose orders
-        come along), within one part's size.  Groups take disjoint couriers, are solved
+        The left-out orders are grouped by the part that left them out (the
+        :data:`SECOND_CHANCE_GROUPS` parts that left out the most; at most half of
+        ``ScaleSettings.max_part_orders`` a group, nearest to a courier first); each
+        group is re-solved with the couriers nearest to it, whatever part they are in:
+        idle couriers first, then the least loaded routes (whose orders come along),
+        within one part's size.  Groups take disjoint couriers, are solved
         in parallel and are accepted one by one when the checker's cost drops."""
         size = self.scale.max_part_orders
         taken: set[str] = set()
         candidates: list[_Candidate] = []
         routes = {r.vehicle_id: r for p in parts for r in p.solution.routes}
         starts = {v.id: v for p in parts for v in p.flow_problem.problem.vehicles}
-        for part in parts:
+        # The parts that left out the most first, at most SECOND_CHANCE_GROUPS of them:
+        # the step has a tenth of the flow's time, too little to share among many.
+        leaving = sorted(
+            (p for p in parts if p.solution.unassigned),
+            key=lambda p: -len(p.solution.unassigned),
+        )[:SECOND_CHANCE_GROUPS]
+        for part in leaving:
             left = sorted(u.task_id for u in part.solution.unassigned)
-            if not left:
-                continue
             free = [v for v in sorted(starts) if v not in taken]
             if not free:
                 break
