@@ -471,7 +471,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=int,
         default=REFERENCE_COURIERS,
         help="fleet per 10,000 orders (the issue's 300; the generator's estimate of what "
-        "serves about every order is 403)",
+        "serves about every order is 411)",
     )
     parser.add_argument("--workdir", type=Path, default=None, help="default: a temp folder")
     parser.add_argument(

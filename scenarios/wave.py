@@ -84,22 +84,24 @@ WAVE_SHARES: Mapping[FulfilmentMode, float] = {
 }
 #: Orders one courier of a flow serves in a wave (the fleet-sizing estimate): an e-bike
 #: about 10 instant orders within their 30-minute promise (soft lateness allowed), 6
-#: two-shop baskets, a tricycle 45 slot deliveries over the afternoon, a truck 150
+#: two-shop baskets, a tricycle 45 slot deliveries over the afternoon, a truck 120
 #: group-buy orders (of :data:`VAN_CAPACITY_KG`), a technician 4 visits.  Calibrated on
 #: a generated 2,000-order wave with 60 couriers planned with 100 iterations (scale11c):
 #: per courier 11.1 instant orders (18 e-bikes, 41 of 240 left out), every basket and
 #: slot served at 6.7 and 50 (9 and 14 couriers), 4.7 visits (15 technicians, 29 of 100
-#: left out), 129 group-buy orders (4 vans, 385 of 900 left out for capacity); the
+#: left out), 129 group-buy orders (4 vans, 385 of 900 left out for capacity; 121
+#: with 6 vans, 171 left out); the
 #: first estimates (8, 4, 30, 150, 4) gave the slots and baskets more couriers than they
 #: used and the instant and home-service flows too few.
 ORDERS_PER_COURIER: Mapping[FulfilmentMode, int] = {
     FulfilmentMode.INSTANT: 10,
     FulfilmentMode.MULTI_STORE: 6,
     FulfilmentMode.SCHEDULED: 45,
-    FulfilmentMode.NEXT_DAY_PICKUP: 150,
+    FulfilmentMode.NEXT_DAY_PICKUP: 120,
     FulfilmentMode.HOME_SERVICE: 4,
 }
-#: The trunk vehicles of a wave: 150 group-buy orders of about 7 kg fill 70% of one.
+#: The trunk vehicles of a wave: 150 group-buy orders of about 7 kg would fill 70% of one
+#: by weight; whole pickup points per stop and volume let about 120 fit (measured).
 VAN_CAPACITY_KG = 1500.0
 VAN_CAPACITY_L = 8000.0
 # Home services: (service, skill, duration s, yuan); technicians' skill sets.
@@ -143,7 +145,7 @@ def wave_flow_counts(orders: int) -> dict[FulfilmentMode, int]:
 
 def wave_fleet_size(orders: int) -> int:
     """Couriers the estimates (:data:`ORDERS_PER_COURIER`) say serve about every order of
-    a wave of ``orders``: 10,000 orders need 403."""
+    a wave of ``orders``: 10,000 orders need 411."""
     counts = wave_flow_counts(orders)
     return sum(math.ceil(n / ORDERS_PER_COURIER[f]) for f, n in counts.items() if n > 0)
 
