@@ -11,9 +11,13 @@ grows with the square of the stops.  A flow with more than
    services by the area of the micro-warehouse nearest to the home.  An area with more
    orders than the part size is cut along the wider axis of its homes into pieces of
    about equal size, as few as fit; an area with fewer than a quarter of the part size
-   joins its nearest neighbour while the two fit in one part.  Each part gets its couriers by the
-   zone rule (:func:`dispatch.zones.share_couriers`: in proportion to its orders, the
-   nearest couriers first); a courier is in one part only.
+   joins its nearest neighbour while the two fit in one part.  Each part gets its
+   couriers by the zone rule (:func:`dispatch.zones.share_couriers`) in proportion to
+   its work (:func:`order_points`: service time plus the ride from the store to the
+   home, so an area of far homes gets more couriers per order), the nearest couriers
+   first, wherever they stand: a part whose own area has fewer couriers than its work
+   needs takes its neighbour's nearest ones (couriers are shared at borders); a courier
+   is in one part only.
 2. **Solve in parallel**: each part's routing problem, with a travel matrix over its
    own points only (so memory grows with the parts, not with the square of the batch),
    goes through one executor (:mod:`solvers.executor`: in-process, local processes or
@@ -22,10 +26,12 @@ grows with the square of the stops.  A flow with more than
    (capped at the time left), keeping :data:`BORDER_SHARE` for the next steps; on this
    machine (local pool, local Ray) a part queued behind others also stops by the
    round's deadline.
-3. **Second chance**: orders the parts left unassigned are re-planned with the couriers
-   no part used, wherever they are (orders whose nearest free courier is in another
-   part): at most a quarter of the part size of idle couriers (nearest to a left-out
-   order first) and half the part size of orders (nearest to those couriers first).
+3. **Second chance**: the orders each part left out (at most half a part; the
+   :data:`SECOND_CHANCE_GROUPS` parts that left out the most) are re-planned with the
+   couriers nearest to them, whatever part they are in: idle ones
+   first, then those with the shortest routes (their orders come along: a courier with
+   room takes more), within one part's size; the groups take disjoint couriers and are
+   solved in parallel.
 4. **Borders**: neighbouring parts (each with the part whose centre is nearest to its
    own) are paired without overlap; for each pair the routes nearest to the border (up
    to :data:`BORDER_ROUTES` a side and their orders, with the pair's unassigned orders
@@ -94,6 +100,19 @@ BORDER_SHARE = 0.2
 """Share of a decomposed flow's budget kept for the second chance and the borders."""
 BORDER_ROUTES = 4
 """Most routes a side of a border re-solve takes, the nearest to the other part first."""
+NEXT_DAY_WEIGHT_PER_POINT = 3
+"""Budget weight of the next-day flow per pickup point (the assignment and the trunk
+routes share its time 1:1; see :func:`flow_weight`)."""
+WORK_SPEED_MPS = 4.0
+"""Riding speed of the work estimate that shares couriers over parts (an e-bike in
+town, about 15 km/h), metres per second."""
+WORK_DETOUR = 1.3
+"""Road metres per straight-line metre in the work estimate."""
+SECOND_CHANCE_COURIERS = 8
+"""Fewest couriers a second-chance group is offered (more for a group of more than
+four times as many orders): the nearest to its left-out orders, idle ones first."""
+SECOND_CHANCE_GROUPS = 4
+"""Most second-chance groups of a flow (the parts that left out the most orders)."""
 COST_EPS = 1e-6
 """A re-solve must lower the checker's cost by more than this (money units) to count."""
 
@@ -217,35 +236,69 @@ def plan_flow(
     return _Decomposed(flow, orders, couriers, ctx, scale=scale, progress=progress).run()
 
 
-def order_points(
-    world: World, flow: FulfilmentMode, orders: Sequence[Order]
-) -> tuple[list[int], np.ndarray, np.ndarray]:
-    """Each order's area (index into ``world.micro_warehouses``, or 0 when the world has
-    fewer than two) and its home's coordinates (lon, lat degrees)."""
+@dataclass(frozen=True)
+class OrderPoints:
+    """Where a flow's orders are: each order's area (index into
+    ``world.micro_warehouses``, 0 when the world has fewer than two), its home and its
+    anchor (the first store, or for home services and orders without a store the home),
+    degrees, and its work estimate (:func:`order_points`), seconds."""
+
+    areas: list[int]
+    lon: np.ndarray
+    lat: np.ndarray
+    work_s: np.ndarray
+
+
+def flow_weight(flow: FulfilmentMode, orders: int, world: World) -> float:
+    """A flow's weight in the plan's budget (:mod:`solvers.budget`): its orders, except
+    the next-day flow, whose search is the trunk routing of one task per pickup point
+    (after a CP-SAT assignment of the orders): at most
+    :data:`NEXT_DAY_WEIGHT_PER_POINT` per open pickup point.  Weighting it by its
+    orders gave a city wave's trunk routes of 200 points 45% of the budget, and left the
+    scheduled flow's 3,500 orders a second and a half a part."""
+    if flow is FulfilmentMode.NEXT_DAY_PICKUP:
+        return float(max(1, min(orders, NEXT_DAY_WEIGHT_PER_POINT * len(world.pickup_points))))
+    return float(orders)
+
+
+def order_points(world: World, flow: FulfilmentMode, orders: Sequence[Order]) -> OrderPoints:
+    """Each order's area, home and work estimate: its service time plus the ride from
+    its anchor (first store; for a home service the nearest micro-warehouse, where
+    technicians are based) to the home at :data:`WORK_SPEED_MPS` over
+    :data:`WORK_DETOUR` times the straight line, seconds.  The work decides how many
+    couriers a part gets (an area far from its store needs more riding per order)."""
     warehouses = world.micro_warehouses
     index = {w.id: k for k, w in enumerate(warehouses)}
     wlon = np.array([w.lon for w in warehouses])
     wlat = np.array([w.lat for w in warehouses])
     areas: list[int] = []
-    lon = np.zeros(len(orders))
-    lat = np.zeros(len(orders))
+    n = len(orders)
+    lon, lat = np.zeros(n), np.zeros(n)
+    alon, alat = np.zeros(n), np.zeros(n)
+    service_s = np.array([o.service_duration_s for o in orders], dtype=np.float64)
     for i, order in enumerate(orders):
         assert order.building_id is not None  # Order's rule for every routed flow
         home = world.building(order.building_id)
         lon[i], lat[i] = home.lon, home.lat
+        alon[i], alat[i] = home.lon, home.lat
+        if flow is not FulfilmentMode.HOME_SERVICE and order.store_ids:
+            store = world.place(order.store_ids[0])
+            alon[i], alat[i] = store.lon, store.lat
         if len(warehouses) < 2:
             areas.append(0)
-            continue
-        if flow is FulfilmentMode.HOME_SERVICE or not order.store_ids:
-            anchor_lon, anchor_lat = home.lon, home.lat
-        elif order.store_ids[0] in index:
+        elif (
+            flow is not FulfilmentMode.HOME_SERVICE
+            and order.store_ids
+            and (order.store_ids[0] in index)
+        ):
             areas.append(index[order.store_ids[0]])
-            continue
         else:
-            store = world.place(order.store_ids[0])
-            anchor_lon, anchor_lat = store.lon, store.lat
-        areas.append(int(np.argmin(haversine_m(anchor_lon, anchor_lat, wlon, wlat))))
-    return areas, lon, lat
+            areas.append(int(np.argmin(haversine_m(alon[i], alat[i], wlon, wlat))))
+    if flow is FulfilmentMode.HOME_SERVICE and len(warehouses) >= 1:
+        picked = np.array(areas, dtype=np.int64) if len(warehouses) >= 2 else np.zeros(n, int)
+        alon, alat = wlon[picked], wlat[picked]
+    ride_m = haversine_m(alon, alat, lon, lat) * WORK_DETOUR if n else np.zeros(0)
+    return OrderPoints(areas, lon, lat, service_s + ride_m / WORK_SPEED_MPS)
 
 
 def _bisect(members: list[int], lon: np.ndarray, lat: np.ndarray, size: int) -> list[list[int]]:
@@ -274,7 +327,8 @@ def split_batch(
 ) -> tuple[PartSpec, ...]:
     """The parts of a flow's batch (see the module doc, step 1); every order and every
     courier is in exactly one part.  Deterministic: the same input gives the same parts."""
-    areas, lon, lat = order_points(world, flow, orders)
+    points = order_points(world, flow, orders)
+    areas, lon, lat = points.areas, points.lon, points.lat
     warehouses = world.micro_warehouses
     by_area: dict[int, list[int]] = {}
     for i, area in enumerate(areas):
@@ -288,7 +342,9 @@ def split_batch(
     groups = _merge_small(groups, lon, lat, max_part_orders)
     centre_lon = np.array([float(lon[g].mean()) for _, g in groups])
     centre_lat = np.array([float(lat[g].mean()) for _, g in groups])
-    courier_part = share_couriers(centre_lon, centre_lat, [len(g) for _, g in groups], couriers, {})
+    # Couriers in proportion to each part's work (whole seconds), not its orders.
+    work = [round(float(points.work_s[g].sum())) for _, g in groups]
+    courier_part = share_couriers(centre_lon, centre_lat, work, couriers, {})
     return tuple(
         PartSpec(
             label=label,
@@ -396,8 +452,10 @@ class _Decomposed:
         self.records: list[PartRecord] = []
         self.invalid: list[UnassignedOrder] = []
         self.specs = split_batch(ctx.world, flow, orders, couriers, scale.max_part_orders)
-        _, lon, lat = order_points(ctx.world, flow, orders)
-        self.home = {o.id: (float(lon[i]), float(lat[i])) for i, o in enumerate(orders)}
+        points = order_points(ctx.world, flow, orders)
+        self.home = {
+            o.id: (float(points.lon[i]), float(points.lat[i])) for i, o in enumerate(orders)
+        }
 
     def _task(self, order: Order, table: LocationTable) -> tuple[Task, TaskOrigin]:
         world, settings = self.ctx.world, self.ctx.settings
@@ -571,32 +629,68 @@ class _Decomposed:
         return total
 
     def _second_chance(self, parts: list[_Part]) -> list[_Part]:
-        """Unassigned orders of every part with the couriers no part used (step 3)."""
-        left = sorted(u.task_id for p in parts for u in p.solution.unassigned)
-        used = {r.vehicle_id for p in parts for r in p.solution.routes}
-        idle = [v.id for p in parts for v in p.flow_problem.problem.vehicles if v.id not in used]
-        if not left or not idle:
+        """Orders the parts left out, placed with any courier that has room (step 3).
+
+        The left-out orders are grouped by the part that left them out (the
+        :data:`SECOND_CHANCE_GROUPS` parts that left out the most; at most half of
+        ``ScaleSettings.max_part_orders`` a group, nearest to a courier first); each
+        group is re-solved with the couriers nearest to it, whatever part they are in:
+        idle couriers first, then the least loaded routes (whose orders come along),
+        within one part's size.  Groups take disjoint couriers, are solved
+        in parallel and are accepted one by one when the checker's cost drops."""
+        size = self.scale.max_part_orders
+        taken: set[str] = set()
+        candidates: list[_Candidate] = []
+        routes = {r.vehicle_id: r for p in parts for r in p.solution.routes}
+        starts = {v.id: v for p in parts for v in p.flow_problem.problem.vehicles}
+        # The parts that left out the most first, at most SECOND_CHANCE_GROUPS of them:
+        # the step has a tenth of the flow's time, too little to share among many.
+        leaving = sorted(
+            (p for p in parts if p.solution.unassigned),
+            key=lambda p: -len(p.solution.unassigned),
+        )[:SECOND_CHANCE_GROUPS]
+        for part in leaving:
+            left = sorted(u.task_id for u in part.solution.unassigned)
+            free = [v for v in sorted(starts) if v not in taken]
+            if not free:
+                break
+            # The couriers by their distance to the nearest left-out order; an idle one
+            # before a busy one, a short route before a long one.
+            by_distance = self._couriers_nearest(free, left)
+            rank = {cid: k for k, cid in enumerate(by_distance)}
+            load = {cid: len(routes[cid].stops) if cid in routes else 0 for cid in free}
+            near = by_distance[: max(SECOND_CHANCE_COURIERS, len(left) // 4)]
+            chosen: list[str] = []
+            tasks: list[str] = self._nearest_first(left, near)[: size // 2]
+            for cid in sorted(near, key=lambda c: (load[c] > 0, load[c], rank[c])):
+                on_route = sorted({s.task_id for s in routes[cid].stops}) if cid in routes else []
+                if len(tasks) + len(on_route) > size:
+                    continue
+                chosen.append(cid)
+                tasks.extend(on_route)
+            if not chosen:
+                continue
+            fp = self._build(tasks, sorted(chosen))
+            if fp is None:
+                continue
+            taken |= set(chosen)
+            task_ids, vehicle_ids = set(tasks), set(chosen)
+            candidates.append(
+                _Candidate(
+                    f"second-chance:{part.label}",
+                    PartKind.SECOND_CHANCE,
+                    fp,
+                    part.lon,
+                    part.lat,
+                    frozenset(task_ids),
+                    frozenset(vehicle_ids),
+                    self._old_cost(parts, task_ids, vehicle_ids),
+                )
+            )
+        if not candidates:
             return parts
-        # At most a quarter of a part's size of idle couriers, those nearest to a
-        # left-out order, and at most half a part of orders, those nearest to them.
-        idle = self._couriers_nearest(idle, left)[: max(1, self.scale.max_part_orders // 4)]
-        left = self._nearest_first(left, idle)[: self.scale.max_part_orders // 2]
-        fp = self._build(left, sorted(idle))
-        if fp is None:
-            return parts
-        task_ids, vehicle_ids = set(left), set(idle)
-        candidate = _Candidate(
-            "second-chance",
-            PartKind.SECOND_CHANCE,
-            fp,
-            0.0,
-            0.0,
-            frozenset(task_ids),
-            frozenset(vehicle_ids),
-            self._old_cost(parts, task_ids, vehicle_ids),
-        )
-        answers = self._solve_round([(candidate.label, candidate.kind, fp)], 0.5)
-        return self._accept(parts, [candidate], answers)
+        answers = self._solve_round([(c.label, c.kind, c.flow_problem) for c in candidates], 0.5)
+        return self._accept(parts, candidates, answers)
 
     def _nearest_first(self, order_ids: Sequence[str], courier_ids: Sequence[str]) -> list[str]:
         """Orders by the straight-line distance from their home to the nearest of these

@@ -17,7 +17,8 @@ reason ``invalid_input`` naming the field, and the rest of the batch is planned.
 ``params.time_limit_s`` is the wall-clock budget of the whole plan: validation, travel
 matrices, every flow's solve and the pickup-point assignment.  The flows are planned in
 turn and each gets the time left in proportion to its orders over the orders of the
-flows still to plan (:mod:`solvers.budget`), so time one flow does not use goes to the
+flows still to plan (:mod:`solvers.budget`; the next-day flow by its pickup points,
+:func:`dispatch.decompose.flow_weight`), so time one flow does not use goes to the
 next.  ``params.iterations`` makes every routing search stop on a count, not the clock:
 the same batch, settings, seed and iterations give the same plan.
 
@@ -34,7 +35,7 @@ import math
 from collections.abc import Callable, Sequence
 
 from core.limits import MAX_CLOCK_S
-from dispatch.decompose import Progress, ScaleSettings, plan_flow
+from dispatch.decompose import Progress, ScaleSettings, flow_weight, plan_flow
 from dispatch.domain import Courier, FulfilmentMode, Order
 from dispatch.fleet import DELIVERY_FLOWS, allocate_fleet
 from dispatch.flows.combined_delivery import plan_combined_delivery
@@ -171,7 +172,10 @@ class Planner:
         # each get the time left (when it starts) in proportion to their orders.
         turn = (*DELIVERY_FLOWS, FulfilmentMode.NEXT_DAY_PICKUP, FulfilmentMode.HOME_SERVICE)
         weights = [
-            len(by_flow[f]) + host_extra.get(f, 0) for f in turn if by_flow[f] or f in host_extra
+            # scale11c: the next-day flow weighs by its pickup points (decompose.flow_weight)
+            flow_weight(f, len(by_flow[f]), world) + host_extra.get(f, 0)
+            for f in turn
+            if by_flow[f] or f in host_extra
         ]
         # --- fleet13: couriers shared by delivery flows -> the delivery flows in one model
         # (with the returns riding in it; not decomposed: dispatch.flows.combined_delivery)

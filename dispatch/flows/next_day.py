@@ -29,6 +29,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+import numpy as np
+
 from dispatch.clock import format_clock
 from dispatch.domain import Courier, FulfilmentMode, Order, TemperatureClass
 from dispatch.flows.routing import (
@@ -107,6 +109,14 @@ def _options(
     walk = world.travel("walk", home_list, points) if home_list and points else None
     row = {b.id: i for i, b in enumerate(home_list)}
     col = {p.id: j for j, p in enumerate(points)}
+    # scale11c: the points within walking distance of each home, found once per home
+    # with numpy (a city-scale batch has thousands of homes and hundreds of points).
+    near: list[list[tuple[str, float]]] = []
+    if walk is not None:
+        within = walk.distance_m <= settings.walk_limit_m
+        for i in range(len(home_list)):
+            cols = np.flatnonzero(within[i])
+            near.append([(points[j].id, float(walk.distance_m[i, j])) for j in cols.tolist()])
 
     def walk_m(home_id: str | None, point_id: str) -> float | None:
         if home_id is None or walk is None or point_id not in col:
@@ -120,15 +130,14 @@ def _options(
         chosen = order.pickup_point_id
         if chosen is not None:
             options.append(_Option(chosen, walk_m(home_id, chosen), True))
-        if chosen is None or world.member(order.member_id).flexible_pickup:
-            for point in points:
-                distance = walk_m(home_id, point.id)
-                if (
-                    point.id != chosen
-                    and distance is not None
-                    and distance <= settings.walk_limit_m
-                ):
-                    options.append(_Option(point.id, distance, False))
+        if (chosen is None or world.member(order.member_id).flexible_pickup) and (
+            home_id is not None and walk is not None
+        ):
+            options.extend(
+                _Option(pid, distance, False)
+                for pid, distance in near[row[home_id]]
+                if pid != chosen
+            )
         out[order.id] = options
     return out
 

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.scale import check_plan_file, main, scaled_fleet
+from benchmarks.scale import (
+    PlanRow,
+    check_plan_file,
+    compare_rows,
+    main,
+    scaled_fleet,
+    without_timings,
+)
 
 
 def test_scaled_fleet_follows_the_reference_wave() -> None:
@@ -48,3 +55,15 @@ def test_plan_file_check_finds_a_missing_order(tmp_path: Path) -> None:
     assert served == 0 and reasons == {"no_courier": 1}
     with pytest.raises(ValueError, match="missing"):
         check_plan_file(path, ["o1", "o2"])
+
+
+def test_timings_are_left_out_and_ratios_computed() -> None:
+    data = {"parts": [{"part": "mw0", "solve_s": 1.5, "cost": 3.0}], "at_s": 36000.0}
+    assert without_timings(data) == {"parts": [{"part": "mw0", "cost": 3.0}], "at_s": 36000.0}
+    short = PlanRow(2000, 60, 4, 30.0, 1.0, 40.0, 500.0, True, routed=1990, route_cost=103.0)
+    long = PlanRow(2000, 60, 4, 300.0, 1.0, 310.0, 900.0, True, routed=2000, route_cost=100.0)
+    short.cost_per_order, long.cost_per_order = 0.0515, 0.05
+    ratios = compare_rows(short, long)
+    assert ratios["route_cost_ratio"] == pytest.approx(1.03)
+    assert ratios["cost_per_order_ratio"] == pytest.approx(1.03)
+    assert ratios["routed_short"] == 1990

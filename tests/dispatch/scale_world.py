@@ -11,20 +11,22 @@ T0 = 10 * H
 SPACING_M = 8000.0
 
 
-def scale_world(warehouses: int = 3, homes: int = 6, couriers_each: int = 3) -> World:
-    """``warehouses`` micro-warehouses ``SPACING_M`` apart, ``homes`` buildings around
+def scale_world(
+    warehouses: int = 3, homes: int = 6, couriers_each: int = 3, *, spacing_m: float = SPACING_M
+) -> World:
+    """``warehouses`` micro-warehouses ``spacing_m`` apart, ``homes`` buildings around
     each (within 1.5 km), ``couriers_each`` e-bikes at each."""
     buildings = []
     fleet: list[Courier] = []
     for w in range(warehouses):
-        base = w * SPACING_M
+        base = w * spacing_m
         for h in range(homes):
             offset = (h - homes / 2) * (3000.0 / homes)
             buildings.append(building(f"b{w}_{h}", base + offset))
         fleet.extend(courier(f"c{w}_{k}", base + 50.0 * k) for k in range(couriers_each))
     return World(
         buildings=tuple(buildings),
-        micro_warehouses=tuple(warehouse(f"mw{w}", w * SPACING_M) for w in range(warehouses)),
+        micro_warehouses=tuple(warehouse(f"mw{w}", w * spacing_m) for w in range(warehouses)),
         couriers=tuple(fleet),
         members=(Member("m"),),
         detour_factor=1.0,

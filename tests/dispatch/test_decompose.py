@@ -181,3 +181,72 @@ def test_scale_settings_are_checked() -> None:
         ExecutorSpec("cluster")  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="ray_address"):
         ExecutorSpec(ExecutorKind.PROCESS, ray_address="auto")
+
+
+def test_parts_get_couriers_in_proportion_to_their_work() -> None:
+    # Two areas with 12 orders each: mw0's homes at the warehouse's door, mw1's 1.5 km
+    # out.  The far area needs more riding per order, so it gets more of the couriers.
+    world = scale_world(warehouses=2, couriers_each=4)
+    orders = [
+        dataclasses.replace(o, building_id="b0_3" if o.id.startswith("o0_") else "b1_0")
+        for o in scale_orders(world, 12, warehouses=2)
+    ]
+    parts = split_batch(world, FulfilmentMode.INSTANT, orders, world.couriers, 20)
+    by_label = {p.label: p for p in parts}
+    assert len(by_label["mw1"].courier_ids) > len(by_label["mw0"].courier_ids) >= 1
+    assert Counter(c for p in parts for c in p.courier_ids) == Counter(c.id for c in world.couriers)
+
+
+def test_a_part_with_too_few_couriers_gets_them_from_its_neighbour() -> None:
+    # Every courier stands at mw0 (mw1 has none of its own); mw1's orders still get
+    # couriers: mw0's, in proportion to the work.
+    world = scale_world(warehouses=2, couriers_each=6, spacing_m=3000.0)
+    world = dataclasses.replace(
+        world, couriers=tuple(c for c in world.couriers if c.id.startswith("c0_"))
+    )
+    orders = scale_orders(world, 15, warehouses=2)
+    parts = split_batch(world, FulfilmentMode.INSTANT, orders, world.couriers, 20)
+    by_label = {p.label: p for p in parts}
+    assert len(by_label["mw1"].courier_ids) >= 2
+    assert all(c.startswith("c0_") for c in by_label["mw1"].courier_ids)
+    assert len(by_label["mw0"].courier_ids) >= 2
+
+
+def test_second_chance_places_left_out_orders_with_couriers_of_another_part() -> None:
+    # Warehouses 2 km apart; the first part is given no courier at all, so its orders are
+    # left out; the second chance offers them the second part's couriers (idle or with
+    # room on their routes), and the result is accepted only at a lower checker cost.
+    world = scale_world(warehouses=2, couriers_each=4, spacing_m=2000.0)
+    orders = scale_orders(world, 8, warehouses=2)
+    ctx = PlanContext(world, PlannerSettings(), T0, PARAMS, Budget.start(60.0))
+    couriers = sorted(world.couriers, key=lambda c: c.id)
+    flow = _Decomposed(FulfilmentMode.INSTANT, orders, couriers, ctx, scale=INLINE, progress=None)
+    first, second = flow.specs
+    flow.specs = (
+        dataclasses.replace(first, courier_ids=()),
+        dataclasses.replace(second, courier_ids=tuple(c.id for c in couriers)),
+    )
+    built = [(s, flow._build(s.order_ids, s.courier_ids)) for s in flow.specs]
+    answers = flow._solve_round([(s.label, PartKind.PART, fp) for s, fp in built if fp], 1.0)
+    parts = [
+        _Part(s.label, PartKind.PART, fp, a.solution, s.lon, s.lat)
+        for (s, fp), a in zip(built, answers, strict=True)
+        if fp is not None
+    ]
+    left = {u.task_id for u in parts[0].solution.unassigned}
+    assert left == set(first.order_ids)
+    before = sum(checked_cost((p.flow_problem, p.solution)) or 0.0 for p in parts)
+    after_parts = flow._second_chance(parts)
+    assert any(p.kind is PartKind.SECOND_CHANCE for p in after_parts)
+    after = 0.0
+    served: set[str] = set()
+    for part in after_parts:
+        report = check(part.flow_problem.problem, part.solution)
+        assert report.ok, report.violations
+        after += report.cost.total
+        served |= {s.task_id for r in part.solution.routes for s in r.stops}
+    assert after < before
+    assert served & left
+    # Every order is still in exactly one part.
+    placed = Counter(t.id for p in after_parts for t in p.flow_problem.problem.tasks)
+    assert placed == Counter(o.id for o in orders)

@@ -113,3 +113,21 @@ def test_city_day_grows_with_warehouses() -> None:
     assert len({c.at for c in spec.couriers if c.profile == "e_bike"}) == 4
     with pytest.raises(InvalidInputError, match="warehouses"):
         city_day_scenario(3, orders=40, couriers=4, warehouses=0)
+
+
+def test_a_short_fleet_gives_the_trunk_vans_their_whole_estimate_first() -> None:
+    counts = wave_flow_counts(10_000)
+    spec = wave_scenario(2, orders=2000, couriers=60, warehouses=4)
+    by_flow = Counter(
+        next(s for s in c.skills if s in {f.value for f in FulfilmentMode}) for c in spec.couriers
+    )
+    assert len(spec.couriers) == 60
+    two_k = wave_flow_counts(2000)
+    vans = math.ceil(
+        two_k[FulfilmentMode.NEXT_DAY_PICKUP] / ORDERS_PER_COURIER[FulfilmentMode.NEXT_DAY_PICKUP]
+    )
+    assert by_flow["next_day_pickup"] == vans
+    assert all(by_flow[f.value] >= 1 for f in counts)
+    # Too few couriers to give the vans their estimate and the others one each: shared.
+    tiny = wave_scenario(2, orders=2000, couriers=8, warehouses=4)
+    assert len(tiny.couriers) == 8
