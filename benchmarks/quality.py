@@ -32,6 +32,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from itertools import pairwise
@@ -1137,6 +1138,15 @@ def quality(
         str,
         typer.Option("--curve-limits", metavar="<s,s,...>", help="Limits of --curve, seconds."),
     ] = ",".join(f"{v:g}" for v in CURVE_LIMITS_S),
+    cold_workers: Annotated[
+        bool,
+        typer.Option(
+            "--cold-workers",
+            help="Start the portfolio's worker processes anew for every call, as a "
+            "one-off `dispatch solve` does (default: kept between instances, as in a "
+            "long-lived engine process).",
+        ),
+    ] = False,
 ) -> None:
     """Solve a benchmark family at a per-instance time limit and compare with its
     best-known solutions.
@@ -1161,6 +1171,7 @@ def quality(
         peer_names=peer or [],
         curve=curve,
         curve_limits_text=curve_limits_s,
+        cold_workers=cold_workers,
     )
     raise typer.Exit(code)
 
@@ -1225,6 +1236,7 @@ def _report(
     peer_names: Sequence[str] = (),
     curve: bool = False,
     curve_limits_text: str = "",
+    cold_workers: bool = False,
 ) -> int:
     """Run a family, print the tables, optionally write ``out``; the exit code."""
     out_console = Console()
@@ -1269,7 +1281,7 @@ def _report(
     try:
         # search18c: the portfolio's worker processes are kept from one instance to the
         # next, as in a long-lived engine process (forking them took 0.1-0.25 s a call).
-        with progress, warm_workers():
+        with progress, nullcontext() if cold_workers else warm_workers():
             task = progress.add_task("solving", total=len(files) * (1 + len(shorter)))
             for file in files:
                 progress.update(task, description=file.name)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks import quality
 from benchmarks.quality import (
     Bks,
     BksKind,
@@ -29,6 +30,7 @@ from benchmarks.quality import (
     write_outputs,
 )
 from scenarios.instances import read_instance
+from solvers.portfolio import warm_workers
 from solvers.solution import (
     CostBreakdown,
     RoutingSolution,
@@ -316,3 +318,26 @@ def test_main_help_and_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--limit" in capsys.readouterr().err
     assert main([]) == 2
     assert "--family" in capsys.readouterr().err
+
+
+@pytest.mark.shared_data
+def test_cold_workers_leave_the_worker_pool_alone(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--cold-workers`` measures what a one-off call pays: no kept worker processes."""
+    entered: list[bool] = []
+
+    def spy() -> object:
+        entered.append(True)
+        return warm_workers()
+
+    monkeypatch.setattr(quality, "warm_workers", spy)
+    args = ["--family", "solomon", "--instances", "C101", "--time-limit", "60"]
+    args += ["--workers", "2", "--iterations", "5", "--data", str(shared_data / "bench")]
+    assert main([*args, "--out", str(tmp_path / "warm.json")]) == 0
+    assert entered == [True]
+    assert main([*args, "--cold-workers", "--out", str(tmp_path / "cold.json")]) == 0
+    assert entered == [True]
+    warm = json.loads((tmp_path / "warm.json").read_text(encoding="utf-8"))["rows"][0]
+    cold = json.loads((tmp_path / "cold.json").read_text(encoding="utf-8"))["rows"][0]
+    assert (warm["vehicles"], warm["distance"]) == (cold["vehicles"], cold["distance"])
