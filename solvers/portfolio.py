@@ -21,7 +21,7 @@ import dataclasses
 import math
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,7 +38,7 @@ from solvers.evaluate import Visit, evaluate_route
 from solvers.ortools.search import own_search_ready, run_worker
 from solvers.params import SolveParams
 from solvers.problem import RoutingProblem
-from solvers.processes import die_with_parent, worker_context, worker_count
+from solvers.processes import die_with_parent, terminate_pool, worker_context, worker_count
 from solvers.pyvrp_member import (
     PyvrpRoutes,
     build_data,
@@ -348,38 +348,51 @@ def _run_all(
     if warm is not None:
         return _run_warm(warm, problem, params, members, budget)
     context = worker_context()
-    answers: list[MemberAnswer] = []
-    # Workers die with this process when it is killed (solvers.processes); a member that
-    # dies itself is a BrokenProcessPool error on its future, not a hang.
-    pool = ProcessPoolExecutor(
-        max_workers=len(members),
-        mp_context=context,
-        initializer=die_with_parent,
-        initargs=(os.getpid(),),
-    )
+    pool = _member_pool(len(members), context)
     try:
         futures = _submit_members(  # rel16
             pool, context, problem=problem, params=params, members=members, budget=budget
         )
-        for member, future in zip(members, futures, strict=True):
-            try:
-                answers.append(future.result())
-            except InvalidInputError:
-                raise
-            except Exception as exc:
-                answers.append(MemberAnswer(member, error=f"{type(exc).__name__}: {exc}"))
+        answers, _ = _gather(members, futures)
     except BaseException:
         # Interrupted (Ctrl-C, the SystemExit the CLI raises on SIGTERM): stop the
-        # members now rather than waiting for their deadline.  Python 3.11's executor
-        # has no public terminate, hence its process table.
-        for process in list(pool._processes.values()):
-            process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
+        # members now rather than waiting for their deadline.
+        terminate_pool(pool)
         raise
     # Every answer is in: the workers are ending; waiting for them to exit took 0.05-0.1 s
     # past a 1 s deadline (search18c), and nothing of theirs is needed any more.
     pool.shutdown(wait=False)
     return answers
+
+
+def _member_pool(workers: int, context: Any) -> ProcessPoolExecutor:
+    """A pool for the members.  Workers die with this process when it is killed
+    (solvers.processes); a member that dies itself is a BrokenProcessPool error on its
+    future, not a hang."""
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    )
+
+
+def _gather(
+    members: Sequence[Member], futures: Sequence[Future[MemberAnswer]]
+) -> tuple[list[MemberAnswer], bool]:
+    """Every member's answer, in order (a member whose worker failed answers with the
+    error; bad input is raised), and whether any worker failed."""
+    answers: list[MemberAnswer] = []
+    failed = False
+    for member, future in zip(members, futures, strict=True):
+        try:
+            answers.append(future.result())
+        except InvalidInputError:
+            raise
+        except Exception as exc:
+            answers.append(MemberAnswer(member, error=f"{type(exc).__name__}: {exc}"))
+            failed = True
+    return answers, failed
 
 
 # --- search18c: warm workers reused across calls ---------------------------------------
@@ -429,12 +442,7 @@ def _warm_pool(workers: int, problem: RoutingProblem) -> ProcessPoolExecutor | N
         pool: ProcessPoolExecutor = _WARM["pool"]
         return pool
     _drop_warm(wait=False)
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=die_with_parent,
-        initargs=(os.getpid(),),
-    )
+    pool = _member_pool(workers, context)
     _WARM.update(pool=pool, key=key)
     return pool
 
@@ -446,22 +454,15 @@ def _run_warm(
     members: list[Member],
     budget: Budget,
 ) -> list[MemberAnswer]:
-    answers: list[MemberAnswer] = []
     try:
         futures = [pool.submit(run_member, problem, params, m, budget) for m in members]
-        for member, future in zip(members, futures, strict=True):
-            try:
-                answers.append(future.result())
-            except InvalidInputError:
-                raise
-            except Exception as exc:  # a dead worker breaks the pool: make a new one next time
-                answers.append(MemberAnswer(member, error=f"{type(exc).__name__}: {exc}"))
-                _drop_warm(wait=False)
+        answers, failed = _gather(members, futures)
     except BaseException:
-        for process in list(pool._processes.values()):
-            process.terminate()
+        terminate_pool(pool)
         _drop_warm(wait=False)
         raise
+    if failed:  # a dead worker breaks the pool: make a new one next time
+        _drop_warm(wait=False)
     return answers
 
 

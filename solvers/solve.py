@@ -96,13 +96,14 @@ def solve(problem: RoutingProblem, params: SolveParams | None = None) -> Routing
         routes_visits, starts = rebalance(
             problem, routes_visits, starts, half, max_moves=params.iterations
         )
-    for vehicle_id, sequence in routes_visits.items():
-        if stop_moves_done:  # search18c: the own search's plan (kernels.relocate_stops)
-            break
-        if any(len(problem.task(t).pickups) > 1 for t, _ in sequence):
-            routes_visits[vehicle_id] = improve_route(
-                problem, problem.vehicle(vehicle_id), sequence, starts[vehicle_id], deadline
-            )
+    # search18c: not on the own search's plan, whose kernels moved the stops already
+    # (kernels.relocate_stops).
+    if not stop_moves_done:
+        for vehicle_id, sequence in routes_visits.items():
+            if any(len(problem.task(t).pickups) > 1 for t, _ in sequence):
+                routes_visits[vehicle_id] = improve_route(
+                    problem, problem.vehicle(vehicle_id), sequence, starts[vehicle_id], deadline
+                )
     routes: list[Route] = []
     for vehicle in problem.vehicles:
         visits = routes_visits.get(vehicle.id)

@@ -255,9 +255,7 @@ def decide_wave(
             courier = available[int(c)]
             cost = 0.0
             for o, offset, pos in zip(members, bundle.drop_offsets_min, bundle.orders, strict=True):
-                ctd = leave[k] + offset - o.placement_min
-                cost += leave[k] + offset - now_min
-                cost += policy.overage_weight * max(0.0, ctd - target)
+                cost += _order_cost(now_min, o, leave[k] + offset, target, policy)
                 if deferred is not None:
                     # Against the order's estimated cost if left for a later wave: serve
                     # now only what is better now (a small margin keeps reservations).
